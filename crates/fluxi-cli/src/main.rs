@@ -1,0 +1,65 @@
+//! `fluxi`: run, check and inspect Flux scripts.
+
+mod check;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status for a script with errors.
+const EXIT_ERROR: u8 = 1;
+/// Exit status for bad usage (unreadable file, unknown flag).
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "fluxi", version, about = "A Flux interpreter and query engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check Flux files for errors without running them.
+    Check {
+        /// Only parse; do not type-check.
+        #[arg(long)]
+        syntax_only: bool,
+        /// The files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Parse a Flux file and print its syntax tree.
+    Parse {
+        /// Print the compact syntax tree (the default).
+        #[arg(long)]
+        ast: bool,
+        /// Print byte spans after every node.
+        #[arg(long)]
+        spans: bool,
+        /// The file to parse (`-` for standard input).
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Check { syntax_only, files } => check::check(&files, syntax_only),
+        Command::Parse {
+            ast: _,
+            spans,
+            file,
+        } => check::parse(&file, spans),
+    }
+}
