@@ -35,7 +35,7 @@ pub enum SyntaxError {
     },
 
     /// A character that cannot start any token.
-    #[error("unexpected character {found}")]
+    #[error("unexpected {found}")]
     #[diagnostic(code(fluxi::syntax::invalid_character))]
     InvalidCharacter {
         /// The character, quoted.
@@ -72,7 +72,7 @@ pub enum SyntaxError {
     #[error("invalid escape sequence {escape} in a string")]
     #[diagnostic(
         code(fluxi::syntax::invalid_escape),
-        help("strings know the escapes \\n \\r \\t \\\\ \\\" \\$ and \\xNN (a byte in hex)")
+        help("strings know the escapes \\n \\r \\t \\\\ \\\" \\${{ and \\xNN (a byte in hex); a `$` that does not start `${{` needs no escape")
     )]
     InvalidEscape {
         /// The escape as written.

@@ -159,10 +159,33 @@ impl<'s> Lexer<'s> {
             Err(()) => {
                 let ch = rest[range.start..].chars().next().unwrap_or(' ');
                 end = start + ch.len_utf8();
+                let next = rest[range.start..].chars().nth(1);
+                let recovery = match (ch, next) {
+                    ('\'', _) => {
+                        end = self.single_quoted(start);
+                        None
+                    }
+                    ('&', Some('&')) => {
+                        end += 1;
+                        Some(Tok::And)
+                    }
+                    ('|', Some('|')) => {
+                        end += 1;
+                        Some(Tok::Or)
+                    }
+                    _ => None,
+                };
                 self.pos = end;
-                self.out
-                    .errors
-                    .push(invalid_character(ch, Span::new(start, end)));
+                self.invalid(ch, Span::new(start, end));
+                // Stand-in tokens so the parser goes on as if the author had written Flux.
+                if let Some(tok) = recovery {
+                    self.push(start, tok, end, false);
+                } else if ch == '\'' && end > start + 2 {
+                    let inner = self.src[start + 1..end - 1].to_string();
+                    self.push(start, Tok::StrStart, start + 1, false);
+                    self.push(start + 1, Tok::StrText(inner), end - 1, false);
+                    self.push(end - 1, Tok::StrEnd, end, true);
+                }
             }
         }
         true
@@ -319,6 +342,33 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// Report an invalid character, merging a run of them (`&&`, `||`) into one error.
+    fn invalid(&mut self, ch: char, span: Span) {
+        if let Some(SyntaxError::InvalidCharacter {
+            found, span: prev, ..
+        }) = self.out.errors.last_mut()
+        {
+            if prev.offset() + prev.len() == span.start as usize && ch != '\'' {
+                let merged = Span::new(prev.offset(), span.end as usize);
+                *found = format!("`{}`", &self.src[merged.range()]);
+                *prev = sp(merged);
+                return;
+            }
+        }
+        let text = &self.src[span.range()];
+        self.out.errors.push(invalid_character(ch, span, text));
+    }
+
+    /// The end of a single-quoted "string" starting at `start` (on the same line), so it is
+    /// reported once as a whole; just the quote if it is not closed on its line.
+    fn single_quoted(&self, start: usize) -> usize {
+        let line = self.src[start + 1..].split('\n').next().unwrap_or("");
+        match line.find('\'') {
+            Some(i) => start + 1 + i + 1,
+            None => start + 1,
+        }
+    }
+
     /// Lex the text of a string up to its end or to `${`. Returns false at the end of source.
     fn string_part(&mut self) -> bool {
         let bytes = self.src.as_bytes();
@@ -365,7 +415,8 @@ impl<'s> Lexer<'s> {
             Some(b't') => Some(b'\t'),
             Some(b'\\') => Some(b'\\'),
             Some(b'"') => Some(b'"'),
-            Some(b'$') => Some(b'$'),
+            // `\$` only escapes the `$` of `${`; a lone `$` needs no escape (as upstream).
+            Some(b'$') if bytes.get(i + 2) == Some(&b'{') => Some(b'$'),
             _ => None,
         };
         if let Some(c) = simple {
@@ -501,8 +552,12 @@ fn check_regex(pattern: &str) -> Result<(), String> {
     }
 }
 
-fn invalid_character(ch: char, span: Span) -> SyntaxError {
+fn invalid_character(ch: char, span: Span, text: &str) -> SyntaxError {
     let hint = match ch {
+        '\'' if text.len() > 1 && text.ends_with('\'') => Some(format!(
+            "strings are written in double quotes: \"{}\"",
+            &text[1..text.len() - 1]
+        )),
         '\'' => Some("strings are written in double quotes: \"text\"".to_string()),
         '&' => Some("the logical operator is written `and`".to_string()),
         '|' => Some(
@@ -519,7 +574,7 @@ fn invalid_character(ch: char, span: Span) -> SyntaxError {
     let found = if ch.is_control() || ch.is_whitespace() {
         format!("U+{:04X}", ch as u32)
     } else {
-        format!("`{ch}`")
+        format!("`{text}`")
     };
     SyntaxError::InvalidCharacter {
         found,

@@ -11,7 +11,6 @@
 //! grammar in `grammar/flux.lalrpop` → [`ast`] with byte spans on every node. Parsing never
 //! fails outright: it recovers at statements and arguments and reports every problem it
 //! finds as a [`SyntaxError`], a miette diagnostic with a stable code.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod ast;
 pub mod error;

@@ -208,10 +208,7 @@ impl Printer {
             }
             ExprKind::DateTime(t) => self.date_time(t),
             ExprKind::PipeLit => self.w("<-"),
-            ExprKind::Label(l) => {
-                self.w(".");
-                self.w(l);
-            }
+            ExprKind::Label(l) => self.label(l),
             ExprKind::Array(items) => {
                 self.w("(array");
                 for i in items {
@@ -279,6 +276,7 @@ impl Printer {
                 self.expr(argument);
                 self.w(" ");
                 self.call(call);
+                self.span(call.span);
                 self.w(")");
             }
             ExprKind::Member { object, property } => {
@@ -343,12 +341,26 @@ impl Printer {
         self.span(e.span);
     }
 
+    fn label(&mut self, l: &str) {
+        self.w(".");
+        let ident = l
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if ident {
+            self.w(l);
+        } else {
+            self.string(l);
+        }
+    }
+
+    /// A call; its span is printed by the enclosing node (the expression or the pipe).
     fn call(&mut self, c: &CallExpr) {
         self.w("(call ");
         self.expr(&c.callee);
         self.properties(&c.args);
         self.w(")");
-        self.span(c.span);
     }
 
     fn properties(&mut self, props: &[Property]) {
@@ -472,10 +484,7 @@ impl Printer {
                 self.w(") => ");
                 self.mono(ret);
             }
-            MonoTypeKind::Label(l) => {
-                self.w(".");
-                self.w(l);
-            }
+            MonoTypeKind::Label(l) => self.label(l),
         }
         self.span(t.span);
     }

@@ -55,6 +55,14 @@ pub(super) fn convert(
     eof: usize,
 ) -> SyntaxError {
     match e {
+        ParseError::UnrecognizedEof { expected, .. }
+            if expected.len() == 1 && expected[0] == "\"=>\"" =>
+        {
+            let before = src.trim_end().len();
+            SyntaxError::MissingArrow {
+                span: sp(Span::new(before, before)),
+            }
+        }
         ParseError::UnrecognizedEof { location, expected } => {
             let words = describe_expected(&expected);
             let hint = eof_hint(src, &expected);

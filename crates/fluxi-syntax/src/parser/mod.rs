@@ -69,7 +69,7 @@ pub fn parse(src: &str) -> Parsed {
         body,
         comments: lexed.comments,
     };
-    diagnostics.extend(sink.errors.drain(..));
+    diagnostics.append(&mut sink.errors);
     for rec in sink.recovered.drain(..) {
         diagnostics.push(errors::convert(src, rec.error, eof));
     }
@@ -86,7 +86,7 @@ pub fn parse_expression(src: &str) -> Result<Expr, Vec<SyntaxError>> {
     let result = run(&mut sink, lexed.tokens, |sink, iter| {
         grammar::ExprParser::new().parse(sink, iter)
     });
-    diagnostics.extend(sink.errors.drain(..));
+    diagnostics.append(&mut sink.errors);
     for rec in sink.recovered.drain(..) {
         diagnostics.push(errors::convert(src, rec.error, src.len()));
     }

@@ -11,7 +11,7 @@ use std::convert::Infallible;
 
 /// How deep an expression, type or block may nest. Deeper input is reported, not parsed,
 /// so no later recursive pass (printing, type checking, dropping) can exhaust the stack.
-pub const MAX_DEPTH: u32 = 1000;
+pub const MAX_DEPTH: u32 = 500;
 
 /// Where grammar actions report problems.
 pub struct Sink<'s> {

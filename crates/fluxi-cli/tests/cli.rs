@@ -1,0 +1,130 @@
+//! The `fluxi` binary as a user runs it: exit statuses, output and diagnostics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn fluxi(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fluxi"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fluxi");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait for fluxi")
+}
+
+fn temp_file(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fluxi-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write temp file");
+    path
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn check_syntax_only_accepts_valid_files() {
+    let a = temp_file("ok_a.flux", "import \"csv\"\nx = 1 + 2\n");
+    let b = temp_file("ok_b.flux", "f = (r) => r._value > 0\n");
+    let out = fluxi(
+        &[
+            "check",
+            "--syntax-only",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "unexpected output: {}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_syntax_only_reports_every_error_with_code_and_place() {
+    let ok = temp_file("fine.flux", "x = 1\n");
+    let bad = temp_file("bad.flux", "x = f(a: 1 b: 2)\ny = 2019-01-01T00:00:00\n");
+    let out = fluxi(
+        &[
+            "check",
+            "--syntax-only",
+            ok.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("fluxi::syntax::unexpected_token"), "{err}");
+    assert!(err.contains("separate arguments with `,`"), "{err}");
+    assert!(err.contains("fluxi::syntax::invalid_date_time"), "{err}");
+    assert!(err.contains("bad.flux:1:12"), "{err}");
+    assert!(err.contains("bad.flux:2:5"), "{err}");
+    assert!(!err.contains("fine.flux"), "{err}");
+}
+
+#[test]
+fn warnings_do_not_fail_the_check() {
+    let f = temp_file(
+        "warn.flux",
+        "from(bucket: \"b\") |> range(start: -1h)\n    filter(fn: (r) => true)\n",
+    );
+    let out = fluxi(&["check", "--syntax-only", f.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("fluxi::syntax::missing_pipe"));
+}
+
+#[test]
+fn unreadable_file_is_a_usage_error() {
+    let out = fluxi(&["check", "--syntax-only", "/nonexistent/file.flux"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read /nonexistent/file.flux"));
+    let out = fluxi(&["check", "--no-such-flag"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn non_utf8_file_is_reported() {
+    let dir = std::env::temp_dir().join(format!("fluxi-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("latin1.flux");
+    std::fs::write(&path, b"x = \"caf\xe9\"\n").expect("write");
+    let out = fluxi(&["check", "--syntax-only", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not valid UTF-8"));
+}
+
+#[test]
+fn parse_prints_the_compact_tree_from_stdin() {
+    let out = fluxi(&["parse", "--ast", "-"], Some("x = a |> f(n: 1)\n"));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "(var x (|> a (call f n:1)))\n");
+    let out = fluxi(&["parse", "--ast", "--spans", "-"], Some("x = 1"));
+    assert_eq!(text(&out.stdout), "(var x 1@4..5)@0..5\n");
+}
+
+#[test]
+fn parse_of_a_broken_file_prints_the_partial_tree_and_fails() {
+    let out = fluxi(&["parse", "--ast", "-"], Some("x = (\ny = 2\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("fluxi::syntax::"));
+}

@@ -1,0 +1,4 @@
+f = () => {
+    import "csv"
+    return 1
+}

@@ -1,0 +1,2 @@
+from(bucket: "b")
+    |> range(-1h)

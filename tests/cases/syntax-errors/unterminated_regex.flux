@@ -1,0 +1,2 @@
+x = r.host =~ /abc
+y = 2

@@ -1,0 +1,3 @@
+// test: spans
+x = f(a: 1) |> g()
+y = {r with v: "s${t}"}

@@ -1,0 +1,98 @@
+//! The golden suite: every `cases/<suite>/<name>.flux` is run and its output compared with
+//! the expected file beside it. `FLUXI_BLESS=1 cargo test -p fluxi-conformance` rewrites
+//! the expected files; review them with `git diff`.
+//!
+//! Suites:
+//! * `syntax/`: must parse without errors; expected `<name>.ast` is the compact tree.
+//! * `syntax-errors/`: must produce diagnostics (errors, or warnings such as a missing `|>`);
+//!   expected `<name>.err` is their rendering.
+//!
+//! Directives are comment lines at the top of a case: `// test: spans` prints spans.
+
+use fluxi_conformance::render_diagnostics;
+use fluxi_syntax::{parse, print_file, PrintOptions};
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let mut trials = Vec::new();
+    for suite in ["syntax", "syntax-errors"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(suite))
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "flux"));
+        files.sort();
+        for path in files {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = format!("{suite}/{stem}");
+            let suite = suite.to_string();
+            trials.push(Trial::test(name, move || run_case(&suite, &path)));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn run_case(suite: &str, path: &Path) -> Result<(), Failed> {
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let spans = src
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .any(|l| l.trim() == "// test: spans");
+    let parsed = parse(&src);
+    let file_name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (actual, ext) = match suite {
+        "syntax" => {
+            if !parsed.diagnostics.is_empty() {
+                return Err(format!(
+                    "expected a clean parse, got:\n{}",
+                    render_diagnostics(&file_name, &src, &parsed.diagnostics)
+                )
+                .into());
+            }
+            (print_file(&parsed.file, PrintOptions { spans }), "ast")
+        }
+        _ => {
+            if parsed.diagnostics.is_empty() {
+                return Err("expected syntax diagnostics, but the file parsed cleanly".into());
+            }
+            (
+                render_diagnostics(&file_name, &src, &parsed.diagnostics),
+                "err",
+            )
+        }
+    };
+    compare(&path.with_extension(ext), &actual)
+}
+
+fn compare(expected_path: &Path, actual: &str) -> Result<(), Failed> {
+    if std::env::var_os("FLUXI_BLESS").is_some() {
+        std::fs::write(expected_path, actual)
+            .map_err(|e| format!("cannot write {}: {e}", expected_path.display()))?;
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(expected_path).map_err(|_| {
+        format!(
+            "missing {}; run with FLUXI_BLESS=1 to create it",
+            expected_path.display()
+        )
+    })?;
+    if expected == actual {
+        return Ok(());
+    }
+    let diff = similar::TextDiff::from_lines(expected.as_str(), actual);
+    Err(format!(
+        "{} differs (- expected, + actual):\n{}",
+        expected_path.display(),
+        diff.unified_diff().context_radius(3)
+    )
+    .into())
+}
