@@ -34,6 +34,25 @@ fn main() {
             trials.push(Trial::test(name, move || run_case(&suite, &path)));
         }
     }
+    // Every example program must at least parse cleanly.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&examples)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "flux"));
+    files.sort();
+    for path in files {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        trials.push(Trial::test(format!("examples/{stem}"), move || {
+            let src = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            let parsed = parse(&src);
+            if parsed.diagnostics.is_empty() {
+                Ok(())
+            } else {
+                Err(render_diagnostics("example", &src, &parsed.diagnostics).into())
+            }
+        }));
+    }
     libtest_mimic::run(&args, trials).exit();
 }
 
