@@ -42,7 +42,10 @@ fn main() {
     files.retain(|p| p.extension().is_some_and(|e| e == "flux"));
     files.sort();
     for path in files {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         trials.push(Trial::test(format!("examples/{stem}"), move || {
             let src = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
             let parsed = parse(&src);

@@ -27,11 +27,10 @@ pub fn read_source(path: &Path) -> Result<String, String> {
 }
 
 /// Render diagnostics for one source to standard error.
-pub fn render<'a>(
-    name: &str,
-    src: &str,
-    diags: impl IntoIterator<Item = &'a fluxi_syntax::SyntaxError>,
-) {
+pub fn render<'a, D>(name: &str, src: &str, diags: impl IntoIterator<Item = &'a D>)
+where
+    D: miette::Diagnostic + Clone + Send + Sync + 'static,
+{
     let theme = if std::io::stderr().is_terminal() {
         GraphicalTheme::unicode()
     } else {
@@ -50,10 +49,13 @@ pub fn render<'a>(
     }
 }
 
-/// `fluxi check FILE...`: exit 0 when every file is free of errors.
-pub fn check(files: &[std::path::PathBuf], _syntax_only: bool) -> ExitCode {
+/// `fluxi check FILE...`: exit 0 when every file is free of errors. Without
+/// `--syntax-only` files are also type-checked; with `--types` the type of every top-level
+/// binding is printed.
+pub fn check(files: &[std::path::PathBuf], syntax_only: bool, types: bool) -> ExitCode {
     let mut failed = false;
     let mut unreadable = false;
+    let mut checker = fluxi_semantic::Checker::new();
     for path in files {
         let name = path.display().to_string();
         let src = match read_source(path) {
@@ -68,6 +70,23 @@ pub fn check(files: &[std::path::PathBuf], _syntax_only: bool) -> ExitCode {
         render(&name, &src, &parsed.diagnostics);
         if parsed.has_errors() {
             failed = true;
+            continue;
+        }
+        if syntax_only {
+            continue;
+        }
+        let checked = checker.check(&parsed.file, &src);
+        render(&name, &src, &checked.diagnostics);
+        if !checked.is_ok() {
+            failed = true;
+        }
+        if types {
+            if files.len() > 1 {
+                println!("// {name}");
+            }
+            for (binding, ty) in &checked.bindings {
+                println!("{binding} : {}", checker.print(ty));
+            }
         }
     }
     if unreadable {

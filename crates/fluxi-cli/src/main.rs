@@ -20,11 +20,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check Flux files for errors without running them.
+    /// Check Flux files for syntax and type errors without running them.
     Check {
         /// Only parse; do not type-check.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "types")]
         syntax_only: bool,
+        /// Print the inferred type of every top-level binding.
+        #[arg(long)]
+        types: bool,
         /// The files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -55,7 +58,11 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check { syntax_only, files } => check::check(&files, syntax_only),
+        Command::Check {
+            syntax_only,
+            types,
+            files,
+        } => check::check(&files, syntax_only, types),
         Command::Parse {
             ast: _,
             spans,
