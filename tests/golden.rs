@@ -4,12 +4,15 @@
 //!
 //! Suites:
 //! * `syntax/`: must parse without errors; expected `<name>.ast` is the compact tree.
+//! * `types/`: must type-check; expected `<name>.types` lists each top-level binding's type.
+//! * `type-errors/`: must parse but fail to type-check; expected `<name>.err` is the rendering.
 //! * `syntax-errors/`: must produce diagnostics (errors, or warnings such as a missing `|>`);
 //!   expected `<name>.err` is their rendering.
 //!
 //! Directives are comment lines at the top of a case: `// test: spans` prints spans.
 
 use fluxi_conformance::render_diagnostics;
+use fluxi_semantic::Checker;
 use fluxi_syntax::{parse, print_file, PrintOptions};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -18,7 +21,7 @@ fn main() {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
     let mut trials = Vec::new();
-    for suite in ["syntax", "syntax-errors"] {
+    for suite in ["syntax", "syntax-errors", "types", "type-errors"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(suite))
             .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
@@ -81,6 +84,39 @@ fn run_case(suite: &str, path: &Path) -> Result<(), Failed> {
                 .into());
             }
             (print_file(&parsed.file, PrintOptions { spans }), "ast")
+        }
+        "types" | "type-errors" => {
+            if !parsed.diagnostics.is_empty() {
+                return Err(format!(
+                    "expected a clean parse, got:\n{}",
+                    render_diagnostics(&file_name, &src, &parsed.diagnostics)
+                )
+                .into());
+            }
+            let mut checker = Checker::new();
+            let checked = checker.check(&parsed.file, &src);
+            if suite == "types" {
+                if !checked.diagnostics.is_empty() {
+                    return Err(format!(
+                        "expected the program to type-check, got:\n{}",
+                        render_diagnostics(&file_name, &src, &checked.diagnostics)
+                    )
+                    .into());
+                }
+                let mut out = String::new();
+                for (name, ty) in &checked.bindings {
+                    out.push_str(&format!("{name} : {}\n", checker.print(ty)));
+                }
+                (out, "types")
+            } else {
+                if checked.diagnostics.is_empty() {
+                    return Err("expected type errors, but the program type-checks".into());
+                }
+                (
+                    render_diagnostics(&file_name, &src, &checked.diagnostics),
+                    "err",
+                )
+            }
         }
         _ => {
             if parsed.diagnostics.is_empty() {

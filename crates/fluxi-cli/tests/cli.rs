@@ -128,3 +128,33 @@ fn parse_of_a_broken_file_prints_the_partial_tree_and_fails() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("fluxi::syntax::"));
 }
+
+#[test]
+fn check_type_checks_and_reports_type_errors() {
+    let ok = temp_file(
+        "typed_ok.flux",
+        "f = (r) => r._value * 2.0\nx = f(r: {_value: 1.5})\n",
+    );
+    let out = fluxi(&["check", ok.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bad = temp_file("typed_bad.flux", "x = 1.0 + 1\n");
+    let out = fluxi(&["check", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("fluxi::types::mismatch"), "{err}");
+    assert!(err.contains("expected float but found int"), "{err}");
+    // --syntax-only does not type-check.
+    let out = fluxi(&["check", "--syntax-only", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn check_types_prints_each_binding() {
+    let f = temp_file("types.flux", "add = (a, b) => a + b\nn = add(a: 1, b: 2)\n");
+    let out = fluxi(&["check", "--types", f.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "add : (a: A, b: A) => A where A: Addable\nn : int\n"
+    );
+}

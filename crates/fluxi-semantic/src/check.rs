@@ -249,7 +249,19 @@ impl Checker {
                         span: import.span,
                     });
                 }
-                Err(e) => errors.push(*e),
+                Err(e) => {
+                    errors.push(*e);
+                    // Bind the name anyway, to a value of unknown type, so its uses are not
+                    // reported again as undefined.
+                    file_scope.names.insert(
+                        name,
+                        Binding::value(
+                            PolyType::mono(crate::types::MonoType::Error),
+                            Some(import.span),
+                            false,
+                        ),
+                    );
+                }
             }
         }
         let mut infer = Infer::new(&mut self.subst, src, vec![root, file_scope]);

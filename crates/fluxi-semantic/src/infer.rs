@@ -409,6 +409,21 @@ impl<'a> Infer<'a> {
             ast::ExprKind::Index { array, index } => {
                 let a = self.expr(array);
                 let i = self.expr(index);
+                if let MonoType::Record(_) = self.subst.resolve(&a.ty) {
+                    self.errors.push(TypeError::Mismatch {
+                        message: "a record is indexed by a property name written as a literal"
+                            .into(),
+                        span: sp(i.span),
+                        label: "not a literal name".into(),
+                        origin: None,
+                        origin_label: String::new(),
+                        hint: Some(
+                            "write `r.name` or `r[\"name\"]`; property names cannot be computed"
+                                .into(),
+                        ),
+                    });
+                    return self.bad(span);
+                }
                 if let Err(err) = self.subst.unify(&MonoType::INT, &i.ty) {
                     self.reporter().unify_error(err, i.span, None);
                 }
@@ -838,11 +853,13 @@ impl<'a> Infer<'a> {
                 Le | Ge => &[Kind::Equatable, Kind::Comparable],
                 _ => &[],
             };
-            for kind in kinds {
+            // One report per operator: the first operand that lacks what it needs.
+            'sides: for kind in kinds {
                 for side in [&l, &r] {
                     if let Err(err) = self.subst.constrain(&side.ty, *kind) {
                         self.reporter()
                             .kind_error(err, op.as_str(), side.span, span);
+                        break 'sides;
                     }
                 }
             }

@@ -61,39 +61,28 @@ fn cannot(kind: Kind) -> &'static str {
 }
 
 fn conversion_hint(exp: &MonoType, act: &MonoType, text: &str) -> Option<String> {
+    use BasicType::*;
     let (MonoType::Basic(e), MonoType::Basic(a)) = (exp, act) else {
         return None;
     };
-    let convertible = matches!(
-        e,
-        BasicType::Int
-            | BasicType::Uint
-            | BasicType::Float
-            | BasicType::String
-            | BasicType::Bool
-            | BasicType::Time
-            | BasicType::Duration
-    );
-    if !convertible || e == a {
-        return None;
-    }
     let shown = if text.is_empty() || text.len() > 40 || text.contains('\n') {
         "...".to_string()
     } else {
         text.to_string()
     };
-    let mut hint = format!(
-        "Flux never converts numbers implicitly; convert it: `{}(v: {shown})`",
-        e.name()
-    );
-    if *e == BasicType::Float
-        && *a == BasicType::Int
-        && text.chars().all(|c| c.is_ascii_digit())
-        && !text.is_empty()
-    {
-        hint = format!("write a float literal, `{text}.0`, or convert: `float(v: {text})`");
+    match (e, a) {
+        (Time, Duration) | (Duration, Time) => {
+            Some("times and durations do not mix in arithmetic; shift a time with `date.add(d: 1h, to: t)` or `date.sub`".to_string())
+        }
+        (Float, Int) if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) => {
+            Some(format!("write a float literal, `{text}.0`, or convert: `float(v: {text})`"))
+        }
+        (Int | Uint | Float, Int | Uint | Float | Bool) | (String, Int | Uint | Float | Bool | Time | Duration) => Some(format!(
+            "Flux never converts between types implicitly; convert it: `{}(v: {shown})`",
+            e.name()
+        )),
+        _ => None,
     }
-    Some(hint)
 }
 
 impl Reporter<'_, '_> {
@@ -106,6 +95,7 @@ impl Reporter<'_, '_> {
     pub fn unify_error(&mut self, err: UnifyError, span: Span, origin: Option<(Span, String)>) {
         let text = self.infer.text(span).to_string();
         let path = context_words(&err.context);
+        let err_context = err.context.clone();
         let mut printer = TypePrinter::new();
         let (origin, origin_label) = match origin {
             Some((s, l)) => (Some(sp(s)), l),
@@ -117,7 +107,8 @@ impl Reporter<'_, '_> {
                 let act = self.infer.subst.apply(&act);
                 let es = printer.mono(&exp);
                 let as_ = printer.mono(&act);
-                let hint = conversion_hint(&exp, &act, &text).or_else(|| {
+                let direct = err_context.is_empty();
+                let hint = direct.then(|| conversion_hint(&exp, &act, &text)).flatten().or_else(|| {
                     matches!((&exp, &act), (MonoType::Stream(_), MonoType::Record(_)) | (MonoType::Record(_), MonoType::Stream(_)))
                         .then(|| "a stream of tables and a single record are different things; use `|>` to pass tables on, or `findRecord`/`getRecord` to take one row".to_string())
                 });
@@ -215,7 +206,22 @@ impl Reporter<'_, '_> {
         let callee_ty = self.infer.subst.apply(&site.callee_ty);
         let signature = TypePrinter::new().mono(&callee_ty);
         if err.context.is_empty() {
+            let pipe_name = match &callee_ty {
+                MonoType::Fun(f) => f.pipe.as_ref().map(|(n, _)| n.clone()),
+                _ => None,
+            };
             let e = match err.mismatch {
+                Mismatch::MissingArgument { name: arg }
+                    if pipe_name.as_deref() == Some(arg.as_str()) =>
+                {
+                    TypeError::PipeArgument {
+                        message: format!("`{name}` needs piped input (its parameter `{arg}`)"),
+                        span: sp(site.call_span),
+                        hint: Some(format!(
+                            "pipe a value into it, `x |> {name}()`, or pass it as `{arg}: x`"
+                        )),
+                    }
+                }
                 Mismatch::MissingArgument { name: arg } => TypeError::MissingArgument {
                     message: format!("missing argument `{arg}` in the call to `{name}`"),
                     span: sp(site.call_span),

@@ -1,0 +1,1 @@
+builtin f : (x: integer) => A where A: Addabel

@@ -1,0 +1,1 @@
+x = from(bucket: "a", bucket: "b")

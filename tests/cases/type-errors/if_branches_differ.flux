@@ -1,0 +1,1 @@
+x = (v) => if v > 0 then "positive" else 0

@@ -1,0 +1,1 @@
+x = if 1 then "a" else "b"

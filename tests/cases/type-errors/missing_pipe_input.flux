@@ -1,0 +1,2 @@
+f = (tables=<-) => tables
+y = f()

@@ -1,0 +1,1 @@
+data = from(bucket: "b") |> fiter(fn: (r) => true)

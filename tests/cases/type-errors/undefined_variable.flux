@@ -1,0 +1,2 @@
+threshold = 10
+x = treshold + 1

@@ -1,0 +1,1 @@
+from(bucket: "b") |> range(strat: -1h)

@@ -1,0 +1,2 @@
+import "strings"
+x = strings.toUper(v: "a")

@@ -1,0 +1,2 @@
+import "strngs"
+x = strngs.toUpper(v: "a")

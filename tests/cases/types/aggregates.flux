@@ -1,0 +1,7 @@
+data = from(bucket: "b") |> range(start: -1h)
+c = data |> count()
+s = data |> sum()
+m = data |> mean(column: "_value")
+q = data |> quantile(q: 0.99, method: "estimate_tdigest")
+f = data |> first()
+l = data |> last()

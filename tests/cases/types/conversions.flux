@@ -1,0 +1,7 @@
+a = float(v: 1)
+b = int(v: "12")
+c = string(v: 1.5)
+d = bool(v: "true")
+e = time(v: "2020-01-01T00:00:00Z")
+f = duration(v: "1h")
+g = uint(v: 3)

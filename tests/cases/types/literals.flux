@@ -1,0 +1,10 @@
+i = 1
+u = uint(v: 1)
+f = 1.5
+s = "text"
+b = true
+t = 2020-01-01T00:00:00Z
+d = 1h30m
+r = /abc/
+by = bytes(v: "x")
+n = now()

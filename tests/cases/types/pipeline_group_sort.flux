@@ -1,0 +1,7 @@
+top = from(bucket: "b")
+    |> range(start: -1h)
+    |> group(columns: ["host"])
+    |> sort(columns: ["_value"], desc: true)
+    |> limit(n: 10)
+    |> keep(columns: ["_time", "_value", "host"])
+    |> rename(columns: {_value: "value"})

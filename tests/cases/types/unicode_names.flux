@@ -1,0 +1,3 @@
+température = 21.5
+double = (valeur) => valeur * 2.0
+x = double(valeur: température)
