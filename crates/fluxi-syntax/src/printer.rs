@@ -386,7 +386,7 @@ impl Printer {
         let local = t.seconds + i64::from(t.offset_seconds);
         let days = local.div_euclid(86_400);
         let secs = local.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = fluxi_time::civil_from_days(days);
         let _ = write!(
             self.out,
             "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
@@ -488,18 +488,4 @@ impl Printer {
         }
         self.span(t.span);
     }
-}
-
-/// Year, month, day of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }

@@ -1,0 +1,222 @@
+//! Calendar arithmetic (proleptic Gregorian, UTC) and RFC 3339 text, with no dependencies,
+//! so both the syntax layer (date-time literals) and the value layer (CSV, output) share one
+//! implementation.
+
+/// Nanoseconds per second.
+pub const NANOS_PER_SECOND: i64 = 1_000_000_000;
+
+/// Days since 1970-01-01 of a date (Howard Hinnant's algorithm).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Year, month, day of a count of days since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Whether a year is a leap year.
+pub fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Days in a month (1-12) of a year.
+pub fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(year) => 29,
+        _ => 28,
+    }
+}
+
+/// The parts of an RFC 3339 date-time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    /// Seconds since the epoch, UTC.
+    pub seconds: i64,
+    /// Nanoseconds within the second.
+    pub nanos: u32,
+    /// The UTC offset written, in seconds.
+    pub offset_seconds: i32,
+}
+
+impl DateTime {
+    /// Nanoseconds since the epoch, if they fit in 64 bits.
+    pub fn unix_nanos(&self) -> Option<i64> {
+        self.seconds.checked_mul(NANOS_PER_SECOND)?.checked_add(i64::from(self.nanos))
+    }
+}
+
+/// Why a date-time did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// A time of day without `Z` or `±hh:mm`.
+    MissingOffset,
+    /// Anything else, described.
+    Invalid(String),
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParseError::MissingOffset => f.write_str("the time has no UTC offset"),
+            ParseError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Parse `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ss[.frac](Z|±hh:mm)`.
+pub fn parse_rfc3339(text: &str) -> Result<DateTime, ParseError> {
+    let invalid = |m: String| Err(ParseError::Invalid(m));
+    let num = |s: &str| -> Result<i64, ParseError> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ParseError::Invalid(format!("`{s}` is not a number")));
+        }
+        s.parse::<i64>().map_err(|_| ParseError::Invalid(format!("`{s}` is not a number")))
+    };
+    let (date, time) = match text.split_once(['T', 't']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let mut fields = date.split('-');
+    let (Some(y), Some(mo), Some(d), None) = (fields.next(), fields.next(), fields.next(), fields.next()) else {
+        return invalid(format!("`{text}` is not a date (YYYY-MM-DD)"));
+    };
+    let (year, month, day) = (num(y)?, num(mo)?, num(d)?);
+    if !(1..=12).contains(&month) {
+        return invalid(format!("month {month} is not between 1 and 12"));
+    }
+    let dim = days_in_month(year, month);
+    if day < 1 || day > dim {
+        return invalid(format!("day {day} does not exist in {year:04}-{month:02}, which has {dim} days"));
+    }
+    let mut seconds = days_from_civil(year, month, day) * 86_400;
+    let mut nanos = 0u32;
+    let mut offset_seconds = 0i32;
+    if let Some(time) = time {
+        let (clock, offset) = if let Some(stripped) = time.strip_suffix(['Z', 'z']) {
+            (stripped, None)
+        } else if let Some(i) = time.rfind(['+', '-']) {
+            (&time[..i], Some(&time[i..]))
+        } else {
+            return Err(ParseError::MissingOffset);
+        };
+        let (hms, frac) = match clock.split_once('.') {
+            Some((h, f)) => (h, Some(f)),
+            None => (clock, None),
+        };
+        let mut hms_fields = hms.split(':');
+        let (Some(h), Some(mi), Some(s), None) = (hms_fields.next(), hms_fields.next(), hms_fields.next(), hms_fields.next()) else {
+            return invalid(format!("`{clock}` is not a time of day (hh:mm:ss)"));
+        };
+        let (hour, minute, second) = (num(h)?, num(mi)?, num(s)?);
+        if hour > 23 || minute > 59 || second > 59 {
+            return invalid(format!("{hms} is not a valid time of day"));
+        }
+        seconds += hour * 3600 + minute * 60 + second;
+        if let Some(frac) = frac {
+            if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return invalid("a `.` must be followed by fraction digits".into());
+            }
+            let digits = &frac[..frac.len().min(9)];
+            let scale = 10u32.pow(9 - digits.len() as u32);
+            nanos = digits.parse::<u32>().map_err(|_| ParseError::Invalid("bad fraction".into()))? * scale;
+        }
+        if let Some(off) = offset {
+            let sign = if off.starts_with('-') { -1 } else { 1 };
+            let Some((oh, om)) = off[1..].split_once(':') else {
+                return invalid(format!("`{off}` is not an offset like +07:00"));
+            };
+            let (oh, om) = (num(oh)?, num(om)?);
+            if oh > 23 || om > 59 {
+                return invalid(format!("{off} is not a valid offset"));
+            }
+            offset_seconds = i32::try_from(sign * (oh * 3600 + om * 60)).unwrap_or(0);
+            seconds -= i64::from(offset_seconds);
+        }
+    }
+    Ok(DateTime {
+        seconds,
+        nanos,
+        offset_seconds,
+    })
+}
+
+/// How many fraction digits to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fraction {
+    /// Nanoseconds with trailing zeros trimmed (and no `.` for whole seconds): annotated CSV.
+    Trimmed,
+    /// Always nine digits: the CLI's table text and string conversion.
+    Nine,
+}
+
+/// Format nanoseconds since the epoch as RFC 3339 in UTC.
+pub fn format_rfc3339(unix_nanos: i64, fraction: Fraction) -> String {
+    let secs = unix_nanos.div_euclid(NANOS_PER_SECOND);
+    let nanos = unix_nanos.rem_euclid(NANOS_PER_SECOND);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let mut out = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod % 3600 / 60, sod % 60);
+    match fraction {
+        Fraction::Nine => out.push_str(&format!(".{nanos:09}")),
+        Fraction::Trimmed if nanos != 0 => {
+            let f = format!("{nanos:09}");
+            out.push('.');
+            out.push_str(f.trim_end_matches('0'));
+        }
+        Fraction::Trimmed => {}
+    }
+    out.push('Z');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for (text, nanos) in [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2018-05-22T19:53:26Z", 1_527_018_806_000_000_000),
+            ("2024-01-01T00:00:01.5Z", 1_704_067_201_500_000_000),
+            ("1969-12-31T23:59:59.999999999Z", -1),
+        ] {
+            let dt = parse_rfc3339(text).map(|d| d.unix_nanos());
+            assert_eq!(dt, Ok(Some(nanos)), "{text}");
+            assert_eq!(format_rfc3339(nanos, Fraction::Trimmed), text);
+        }
+        assert_eq!(format_rfc3339(0, Fraction::Nine), "1970-01-01T00:00:00.000000000Z");
+        let off = parse_rfc3339("2018-05-22T19:53:26+07:00").map(|d| d.seconds);
+        assert_eq!(off, Ok(1_527_018_806 - 7 * 3600));
+        assert_eq!(parse_rfc3339("2019-01-01T00:00:00"), Err(ParseError::MissingOffset));
+        assert!(parse_rfc3339("2019-02-29").is_err());
+        assert!(parse_rfc3339("2020-02-29").is_ok());
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-1_000_000, -1, 0, 1, 59, 60, 10_957, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}
