@@ -59,7 +59,9 @@ pub struct DateTime {
 impl DateTime {
     /// Nanoseconds since the epoch, if they fit in 64 bits.
     pub fn unix_nanos(&self) -> Option<i64> {
-        self.seconds.checked_mul(NANOS_PER_SECOND)?.checked_add(i64::from(self.nanos))
+        self.seconds
+            .checked_mul(NANOS_PER_SECOND)?
+            .checked_add(i64::from(self.nanos))
     }
 }
 
@@ -88,14 +90,17 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime, ParseError> {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::Invalid(format!("`{s}` is not a number")));
         }
-        s.parse::<i64>().map_err(|_| ParseError::Invalid(format!("`{s}` is not a number")))
+        s.parse::<i64>()
+            .map_err(|_| ParseError::Invalid(format!("`{s}` is not a number")))
     };
     let (date, time) = match text.split_once(['T', 't']) {
         Some((d, t)) => (d, Some(t)),
         None => (text, None),
     };
     let mut fields = date.split('-');
-    let (Some(y), Some(mo), Some(d), None) = (fields.next(), fields.next(), fields.next(), fields.next()) else {
+    let (Some(y), Some(mo), Some(d), None) =
+        (fields.next(), fields.next(), fields.next(), fields.next())
+    else {
         return invalid(format!("`{text}` is not a date (YYYY-MM-DD)"));
     };
     let (year, month, day) = (num(y)?, num(mo)?, num(d)?);
@@ -104,7 +109,9 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime, ParseError> {
     }
     let dim = days_in_month(year, month);
     if day < 1 || day > dim {
-        return invalid(format!("day {day} does not exist in {year:04}-{month:02}, which has {dim} days"));
+        return invalid(format!(
+            "day {day} does not exist in {year:04}-{month:02}, which has {dim} days"
+        ));
     }
     let mut seconds = days_from_civil(year, month, day) * 86_400;
     let mut nanos = 0u32;
@@ -122,7 +129,12 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime, ParseError> {
             None => (clock, None),
         };
         let mut hms_fields = hms.split(':');
-        let (Some(h), Some(mi), Some(s), None) = (hms_fields.next(), hms_fields.next(), hms_fields.next(), hms_fields.next()) else {
+        let (Some(h), Some(mi), Some(s), None) = (
+            hms_fields.next(),
+            hms_fields.next(),
+            hms_fields.next(),
+            hms_fields.next(),
+        ) else {
             return invalid(format!("`{clock}` is not a time of day (hh:mm:ss)"));
         };
         let (hour, minute, second) = (num(h)?, num(mi)?, num(s)?);
@@ -136,7 +148,10 @@ pub fn parse_rfc3339(text: &str) -> Result<DateTime, ParseError> {
             }
             let digits = &frac[..frac.len().min(9)];
             let scale = 10u32.pow(9 - digits.len() as u32);
-            nanos = digits.parse::<u32>().map_err(|_| ParseError::Invalid("bad fraction".into()))? * scale;
+            nanos = digits
+                .parse::<u32>()
+                .map_err(|_| ParseError::Invalid("bad fraction".into()))?
+                * scale;
         }
         if let Some(off) = offset {
             let sign = if off.starts_with('-') { -1 } else { 1 };
@@ -174,7 +189,12 @@ pub fn format_rfc3339(unix_nanos: i64, fraction: Fraction) -> String {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    let mut out = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod % 3600 / 60, sod % 60);
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    );
     match fraction {
         Fraction::Nine => out.push_str(&format!(".{nanos:09}")),
         Fraction::Trimmed if nanos != 0 => {
@@ -204,10 +224,16 @@ mod tests {
             assert_eq!(dt, Ok(Some(nanos)), "{text}");
             assert_eq!(format_rfc3339(nanos, Fraction::Trimmed), text);
         }
-        assert_eq!(format_rfc3339(0, Fraction::Nine), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(
+            format_rfc3339(0, Fraction::Nine),
+            "1970-01-01T00:00:00.000000000Z"
+        );
         let off = parse_rfc3339("2018-05-22T19:53:26+07:00").map(|d| d.seconds);
         assert_eq!(off, Ok(1_527_018_806 - 7 * 3600));
-        assert_eq!(parse_rfc3339("2019-01-01T00:00:00"), Err(ParseError::MissingOffset));
+        assert_eq!(
+            parse_rfc3339("2019-01-01T00:00:00"),
+            Err(ParseError::MissingOffset)
+        );
         assert!(parse_rfc3339("2019-02-29").is_err());
         assert!(parse_rfc3339("2020-02-29").is_ok());
     }

@@ -1,0 +1,133 @@
+//! The one canonical annotated-CSV encoder (upstream's byte layout).
+
+use crate::table::Table;
+use crate::value::{format_float, Value};
+
+/// Line endings: CRLF on the wire, LF in golden files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnding {
+    /// `\r\n`
+    Crlf,
+    /// `\n`
+    Lf,
+}
+
+/// Encode results (name and tables, in order) with all three annotations.
+pub fn encode(results: &[(String, Vec<Table>)], eol: LineEnding) -> String {
+    let nl = match eol {
+        LineEnding::Crlf => "\r\n",
+        LineEnding::Lf => "\n",
+    };
+    let mut out = String::new();
+    for (name, tables) in results {
+        let mut prev: Option<&Table> = None;
+        for (id, table) in tables.iter().enumerate() {
+            let new_block = match prev {
+                None => true,
+                Some(p) => {
+                    p.is_empty()
+                        || table.is_empty()
+                        || p.columns() != table.columns()
+                        || key_labels(p) != key_labels(table)
+                }
+            };
+            if new_block {
+                if prev.is_some() {
+                    out.push_str(nl);
+                }
+                block_header(&mut out, name, id, table, nl);
+            }
+            for row in table.rows() {
+                out.push_str(",,");
+                out.push_str(&id.to_string());
+                for v in &row {
+                    out.push(',');
+                    out.push_str(&quote(&cell(v), eol));
+                }
+                out.push_str(nl);
+            }
+            prev = Some(table);
+        }
+        out.push_str(nl);
+    }
+    out
+}
+
+fn key_labels(t: &Table) -> Vec<String> {
+    t.key().columns().iter().map(|c| c.label.clone()).collect()
+}
+
+fn block_header(out: &mut String, result: &str, id: usize, table: &Table, nl: &str) {
+    let columns = table.columns();
+    out.push_str("#datatype,string,long");
+    for (_, ty) in &columns {
+        out.push(',');
+        out.push_str(ty.csv_name());
+    }
+    out.push_str(nl);
+    out.push_str("#group,false,false");
+    for (label, _) in &columns {
+        out.push_str(if table.key().contains(label) {
+            ",true"
+        } else {
+            ",false"
+        });
+    }
+    out.push_str(nl);
+    out.push_str("#default,");
+    out.push_str(&quote(result, LineEnding::Crlf));
+    out.push(',');
+    if table.is_empty() {
+        out.push_str(&id.to_string());
+    }
+    for (label, _) in &columns {
+        out.push(',');
+        if table.is_empty() {
+            if let Some(k) = table.key().get(label) {
+                out.push_str(&quote(&cell(&k.value), LineEnding::Crlf));
+            }
+        }
+    }
+    out.push_str(nl);
+    out.push_str(",result,table");
+    for (label, _) in &columns {
+        out.push(',');
+        out.push_str(&quote(label, LineEnding::Crlf));
+    }
+    out.push_str(nl);
+}
+
+/// A value as CSV cell text (before quoting); null is empty.
+pub(crate) fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Float(f) => format_float(*f),
+        Value::Time(t) => fluxi_time::format_rfc3339(*t, fluxi_time::Fraction::Trimmed),
+        other => other.to_string(),
+    }
+}
+
+/// Go `encoding/csv` quoting with CRLF: quote fields holding `,`, `"`, CR or LF, or starting
+/// with a space; `"` doubles; CR is dropped and LF becomes the line ending.
+fn quote(s: &str, eol: LineEnding) -> String {
+    let needs =
+        s.contains([',', '"', '\r', '\n']) || s.starts_with(char::is_whitespace) || s == "\\.";
+    if !needs {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\"\""),
+            '\r' => {}
+            '\n' => out.push_str(match eol {
+                LineEnding::Crlf => "\r\n",
+                LineEnding::Lf => "\n",
+            }),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,19 @@
+//! Runtime values, the table model and the annotated-CSV codec.
+//!
+//! A [`Table`] is a [`GroupKey`] plus typed columns in one Arrow `RecordBatch`; a
+//! [`Stream`] is a sequence of tables. Column types are the basic Flux types
+//! ([`ColumnType`]): bool, int, uint, float, string and time. A column missing from a
+//! table behaves, everywhere, as a column of nulls.
+
+pub mod column;
+pub mod csv;
+pub mod duration;
+pub mod error;
+pub mod table;
+pub mod value;
+
+pub use column::ColumnType;
+pub use duration::Duration;
+pub use error::ValueError;
+pub use table::{GroupKey, KeyColumn, Table};
+pub use value::{format_float, Callable, Dict, Record, Stream, Value};

@@ -1,0 +1,363 @@
+//! Runtime values of every Flux type.
+
+use crate::duration::Duration;
+use crate::table::Table;
+use std::any::Any;
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+/// A function value. The evaluator implements it (closures, builtins) and downcasts with
+/// [`Callable::as_any`]; this layer only carries it.
+pub trait Callable: fmt::Debug + Send + Sync {
+    /// The function's name for messages (`<anonymous>` for a literal).
+    fn name(&self) -> &str;
+    /// For the evaluator to recover its own type.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A stream of tables. Tables are materialised for now; the type is opaque so a lazy plan
+/// can replace the vector without touching callers.
+#[derive(Debug, Clone, Default)]
+pub struct Stream {
+    tables: Arc<Vec<Table>>,
+}
+
+impl Stream {
+    /// A stream of these tables.
+    pub fn new(tables: Vec<Table>) -> Stream {
+        Stream {
+            tables: Arc::new(tables),
+        }
+    }
+
+    /// The tables.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    /// Take the tables out (cloning only if shared).
+    pub fn into_tables(self) -> Vec<Table> {
+        Arc::try_unwrap(self.tables).unwrap_or_else(|shared| (*shared).clone())
+    }
+}
+
+/// A record: labelled values in order; labels are unique.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    fields: Vec<(Arc<str>, Value)>,
+}
+
+impl Record {
+    /// An empty record.
+    pub fn new() -> Record {
+        Record::default()
+    }
+
+    /// A record from fields; a repeated label keeps its last value.
+    pub fn from_fields(fields: impl IntoIterator<Item = (Arc<str>, Value)>) -> Record {
+        let mut r = Record::new();
+        for (k, v) in fields {
+            r.set(k, v);
+        }
+        r
+    }
+
+    /// The value of a label.
+    pub fn get(&self, label: &str) -> Option<&Value> {
+        self.fields
+            .iter()
+            .find(|(k, _)| &**k == label)
+            .map(|(_, v)| v)
+    }
+
+    /// Set a label (replacing its value, or appending it).
+    pub fn set(&mut self, label: Arc<str>, value: Value) {
+        match self.fields.iter_mut().find(|(k, _)| *k == label) {
+            Some(slot) => slot.1 = value,
+            None => self.fields.push((label, value)),
+        }
+    }
+
+    /// The fields in order.
+    pub fn fields(&self) -> &[(Arc<str>, Value)] {
+        &self.fields
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether it has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// A dictionary: keys of one comparable type, in insertion order.
+#[derive(Debug, Clone, Default)]
+pub struct Dict {
+    entries: Vec<(Value, Value)>,
+}
+
+impl Dict {
+    /// A dictionary from pairs; a repeated key keeps its last value.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (Value, Value)>) -> Dict {
+        let mut d = Dict::default();
+        for (k, v) in pairs {
+            d.insert(k, v);
+        }
+        d
+    }
+
+    /// The value of a key.
+    pub fn get(&self, key: &Value) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.equals(key) == Some(true))
+            .map(|(_, v)| v)
+    }
+
+    /// Insert or replace.
+    pub fn insert(&mut self, key: Value, value: Value) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| k.equals(&key) == Some(true))
+        {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    /// Remove a key.
+    pub fn remove(&mut self, key: &Value) {
+        self.entries.retain(|(k, _)| k.equals(key) != Some(true));
+    }
+
+    /// The entries in insertion order.
+    pub fn entries(&self) -> &[(Value, Value)] {
+        &self.entries
+    }
+}
+
+/// A runtime value.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// The absence of a value.
+    Null,
+    /// `int`
+    Int(i64),
+    /// `uint`
+    UInt(u64),
+    /// `float`
+    Float(f64),
+    /// `string`
+    String(Arc<str>),
+    /// `bool`
+    Bool(bool),
+    /// `time`: nanoseconds since the epoch.
+    Time(i64),
+    /// `duration`
+    Duration(Duration),
+    /// `bytes`
+    Bytes(Arc<[u8]>),
+    /// `regexp`
+    Regex(Arc<regex::Regex>),
+    /// `[T]`
+    Array(Arc<Vec<Value>>),
+    /// A record.
+    Record(Arc<Record>),
+    /// `[K: V]`
+    Dict(Arc<Dict>),
+    /// A function.
+    Function(Arc<dyn Callable>),
+    /// A stream of tables.
+    Stream(Stream),
+}
+
+impl Value {
+    /// A string value.
+    pub fn string(s: impl Into<Arc<str>>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// Whether it is null.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The type's name for messages (`int`, `record`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Int(_) => "int",
+            Value::UInt(_) => "uint",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Bool(_) => "bool",
+            Value::Time(_) => "time",
+            Value::Duration(_) => "duration",
+            Value::Bytes(_) => "bytes",
+            Value::Regex(_) => "regexp",
+            Value::Array(_) => "array",
+            Value::Record(_) => "record",
+            Value::Dict(_) => "dictionary",
+            Value::Function(_) => "function",
+            Value::Stream(_) => "stream",
+        }
+    }
+
+    /// `==` semantics: `None` when either side is null (null equals nothing, not even null).
+    pub fn equals(&self, other: &Value) -> Option<bool> {
+        use Value::*;
+        Some(match (self, other) {
+            (Null, _) | (_, Null) => return None,
+            (String(a), String(b)) => a == b,
+            (Bool(a), Bool(b)) => a == b,
+            (Time(a), Time(b)) => a == b,
+            (Duration(a), Duration(b)) => a == b,
+            (Bytes(a), Bytes(b)) => a == b,
+            (Regex(a), Regex(b)) => a.as_str() == b.as_str(),
+            (Array(a), Array(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|(x, y)| x.equals(y) == Some(true))
+            }
+            (Record(a), Record(b)) => {
+                a.len() == b.len()
+                    && a.fields()
+                        .iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| v.equals(w) == Some(true)))
+            }
+            (Dict(a), Dict(b)) => {
+                a.entries().len() == b.entries().len()
+                    && a.entries()
+                        .iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| v.equals(w) == Some(true)))
+            }
+            _ => return self.compare(other).map(|o| o == Ordering::Equal),
+        })
+    }
+
+    /// Ordering for `<` and friends and for sorting; numbers compare across int, uint and
+    /// float. `None` for null or values that do not compare.
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        use Value::*;
+        match (self, other) {
+            (Int(a), Int(b)) => Some(a.cmp(b)),
+            (UInt(a), UInt(b)) => Some(a.cmp(b)),
+            (Float(a), Float(b)) => a.partial_cmp(b),
+            (Int(a), UInt(b)) => Some(i128::from(*a).cmp(&i128::from(*b))),
+            (UInt(a), Int(b)) => Some(i128::from(*a).cmp(&i128::from(*b))),
+            (Int(a), Float(b)) => (*a as f64).partial_cmp(b),
+            (Float(a), Int(b)) => a.partial_cmp(&(*b as f64)),
+            (UInt(a), Float(b)) => (*a as f64).partial_cmp(b),
+            (Float(a), UInt(b)) => a.partial_cmp(&(*b as f64)),
+            (String(a), String(b)) => Some(a.cmp(b)),
+            (Time(a), Time(b)) => Some(a.cmp(b)),
+            (Bool(a), Bool(b)) => Some(a.cmp(b)),
+            (Duration(a), Duration(b)) => Some(
+                a.signed_months()
+                    .cmp(&b.signed_months())
+                    .then(a.signed_nanos().cmp(&b.signed_nanos())),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Format a float as Flux does: shortest round-trip digits, no exponent, `NaN`, `+Inf`, `-Inf`.
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let s = format!("{f}");
+    // Rust prints the shortest round-trip digits without exponent for `{}` on f64.
+    if s == "-0" {
+        return "-0".into();
+    }
+    s
+}
+
+impl fmt::Display for Value {
+    /// How values print in the REPL and in string conversion (`string(v:)`): times with
+    /// nine fraction digits, durations as literals, floats shortest.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("<null>"),
+            Value::Int(v) => write!(f, "{v}"),
+            Value::UInt(v) => write!(f, "{v}"),
+            Value::Float(v) => f.write_str(&format_float(*v)),
+            Value::String(s) => f.write_str(s),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Time(t) => {
+                f.write_str(&fluxi_time::format_rfc3339(*t, fluxi_time::Fraction::Nine))
+            }
+            Value::Duration(d) => write!(f, "{d}"),
+            Value::Bytes(b) => write!(
+                f,
+                "0x{}",
+                b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+            ),
+            Value::Regex(r) => write!(f, "/{}/", r.as_str()),
+            Value::Array(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    v.fmt_nested(f)?;
+                }
+                f.write_str("]")
+            }
+            Value::Record(r) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in r.fields().iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: ")?;
+                    v.fmt_nested(f)?;
+                }
+                f.write_str("}")
+            }
+            Value::Dict(d) => {
+                if d.entries().is_empty() {
+                    return f.write_str("[:]");
+                }
+                f.write_str("[")?;
+                for (i, (k, v)) in d.entries().iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    k.fmt_nested(f)?;
+                    f.write_str(": ")?;
+                    v.fmt_nested(f)?;
+                }
+                f.write_str("]")
+            }
+            Value::Function(c) => write!(f, "<function {}>", c.name()),
+            Value::Stream(s) => write!(f, "<stream of {} tables>", s.tables().len()),
+        }
+    }
+}
+
+impl Value {
+    /// Like Display, but strings are quoted (inside composite values).
+    fn fmt_nested(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => write!(f, "{s:?}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
