@@ -1,6 +1,7 @@
 //! `fluxi`: run, check and inspect Flux scripts.
 
 mod check;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,6 +32,20 @@ enum Command {
         /// The files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Run a Flux script and print its results.
+    Run {
+        /// The script file (`-` for standard input).
+        file: Option<PathBuf>,
+        /// Run this script text instead of a file.
+        #[arg(short = 'e', long = "exec", conflicts_with = "file")]
+        exec: Option<String>,
+        /// How to print results.
+        #[arg(long, value_enum, default_value = "table")]
+        format: run::Format,
+        /// Fix `now()` to this time (RFC 3339); a script's `option now` still wins.
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Parse a Flux file and print its syntax tree.
     Parse {
@@ -68,5 +83,11 @@ fn main() -> ExitCode {
             spans,
             file,
         } => check::parse(&file, spans),
+        Command::Run {
+            file,
+            exec,
+            format,
+            now,
+        } => run::run(file, exec, format, now),
     }
 }

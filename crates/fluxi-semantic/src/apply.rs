@@ -2,7 +2,7 @@
 
 use crate::nodes::{Expr, ExprKind, Function, Package, Statement, StringPart};
 use crate::subst::Subst;
-use std::rc::Rc;
+use std::sync::Arc;
 
 pub fn apply_package(subst: &Subst, p: &mut Package) {
     for s in &mut p.body {
@@ -67,7 +67,7 @@ fn expr(subst: &Subst, e: &mut Expr) {
             for s in &mut func.body {
                 statement(subst, s);
             }
-            *f = Rc::new(func);
+            *f = Arc::new(func);
         }
         ExprKind::Call { callee, args, pipe } => {
             expr(subst, callee);

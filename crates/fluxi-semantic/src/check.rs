@@ -10,6 +10,7 @@ use fluxi_syntax::ast;
 use fluxi_syntax::Span;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 
@@ -62,6 +63,7 @@ impl Checked {
 pub struct Checker {
     pub(crate) subst: Subst,
     packages: HashMap<String, Rc<PackageExports>>,
+    graphs: HashMap<String, Arc<nodes::Package>>,
     loading: Vec<String>,
     extra: HashMap<String, String>,
     prelude: Vec<Rc<PackageExports>>,
@@ -80,6 +82,7 @@ impl Checker {
         Checker {
             subst: Subst::new(),
             packages: HashMap::new(),
+            graphs: HashMap::new(),
             loading: Vec::new(),
             extra: HashMap::new(),
             prelude: Vec::new(),
@@ -190,6 +193,8 @@ impl Checker {
             members,
         });
         self.packages.insert(path.to_string(), Rc::clone(&exports));
+        self.graphs
+            .insert(path.to_string(), Arc::new(checked.package));
         Ok(exports)
     }
 
@@ -280,6 +285,12 @@ impl Checker {
             diagnostics: errors,
             bindings,
         }
+    }
+
+    /// The checked semantic graph of a loaded package (for evaluating its Flux-defined
+    /// members and options).
+    pub fn package_graph(&self, path: &str) -> Option<Arc<nodes::Package>> {
+        self.graphs.get(path).cloned()
     }
 
     /// Print a type in Flux syntax.

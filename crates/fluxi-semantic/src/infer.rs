@@ -733,7 +733,7 @@ impl<'a> Infer<'a> {
         self.mk(
             span,
             fun_ty,
-            ExprKind::Function(Rc::new(nodes::Function {
+            ExprKind::Function(std::sync::Arc::new(nodes::Function {
                 params: sem_params,
                 body: body_stmts,
             })),

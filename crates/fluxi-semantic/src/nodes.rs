@@ -5,7 +5,7 @@
 use crate::types::{MonoType, PolyType};
 pub use fluxi_syntax::ast::{BinaryOp, DateTimeLit, DurationPart, LogicalOp, UnaryOp};
 use fluxi_syntax::Span;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A checked file (a package or a main program).
 #[derive(Debug, Clone)]
@@ -133,7 +133,7 @@ pub enum ExprKind {
         properties: Vec<(String, Expr)>,
     },
     /// A function literal.
-    Function(Rc<Function>),
+    Function(Arc<Function>),
     /// A call (pipes included).
     Call {
         /// The function.

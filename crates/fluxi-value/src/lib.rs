@@ -10,6 +10,7 @@ pub mod csv;
 pub mod duration;
 pub mod error;
 pub mod table;
+pub mod text;
 pub mod value;
 
 pub use column::ColumnType;

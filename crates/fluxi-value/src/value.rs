@@ -36,6 +36,11 @@ impl Stream {
         &self.tables
     }
 
+    /// Whether two stream values are the same stream (not just equal tables).
+    pub fn same(&self, other: &Stream) -> bool {
+        Arc::ptr_eq(&self.tables, &other.tables)
+    }
+
     /// Take the tables out (cloning only if shared).
     pub fn into_tables(self) -> Vec<Table> {
         Arc::try_unwrap(self.tables).unwrap_or_else(|shared| (*shared).clone())

@@ -1,0 +1,739 @@
+//! The interpreter: evaluates a checked program (its semantic graph), its imports and the
+//! prelude, calls closures and builtins, keeps options and collects the named results.
+
+use crate::env::Env;
+use crate::error::{ErrorKind, EvalError, Result};
+use crate::ops;
+use crate::registry::{Args, Builtin, Registry};
+use fluxi_semantic::nodes::{self, Expr, ExprKind, Statement, StringPart, UnaryOp};
+use fluxi_semantic::{Checker, PRELUDE};
+use fluxi_syntax::ast::{DurationPart, DurationUnit};
+use fluxi_syntax::Span;
+use fluxi_value::{Callable, Dict, Duration, Record, Stream, Value};
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// A function literal with the environment it was defined in.
+pub struct Closure {
+    func: Arc<nodes::Function>,
+    env: Env,
+}
+
+impl std::fmt::Debug for Closure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("closure")
+    }
+}
+
+impl Callable for Closure {
+    fn name(&self) -> &str {
+        "<function>"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A function that ignores its arguments and returns a fixed value (`--now`).
+#[derive(Debug)]
+pub struct Constant(pub Value);
+
+impl Callable for Constant {
+    fn name(&self) -> &str {
+        "<constant>"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The interpreter. One instance runs programs against one set of loaded packages.
+pub struct Interpreter {
+    checker: Checker,
+    registry: Arc<Registry>,
+    packages: HashMap<String, Arc<HashMap<String, Value>>>,
+    loading: HashSet<String>,
+    options: HashMap<(String, String), Value>,
+    results: Vec<(String, Stream)>,
+    regexes: HashMap<String, Arc<regex::Regex>>,
+    depth: usize,
+}
+
+const MAX_CALL_DEPTH: usize = 2_000;
+
+fn internal(msg: impl Into<String>) -> EvalError {
+    EvalError::new(ErrorKind::Internal, msg)
+}
+
+impl Interpreter {
+    /// An interpreter using these builtin implementations.
+    pub fn new(registry: Registry) -> Self {
+        Interpreter {
+            checker: Checker::new(),
+            registry: Arc::new(registry),
+            packages: HashMap::new(),
+            loading: HashSet::new(),
+            options: HashMap::new(),
+            results: Vec::new(),
+            regexes: HashMap::new(),
+            depth: 0,
+        }
+    }
+
+    /// The type checker whose packages this interpreter evaluates.
+    pub fn checker(&mut self) -> &mut Checker {
+        &mut self.checker
+    }
+
+    /// Set an option of a package before running (e.g. `now` from `--now`).
+    pub fn set_option(&mut self, package: &str, name: &str, value: Value) {
+        self.options
+            .insert((package.to_string(), name.to_string()), value);
+    }
+
+    /// Fix `now()` to a time, as `--now` does (a script's own `option now` still wins).
+    pub fn set_now(&mut self, unix_nanos: i64) {
+        self.set_option(
+            "universe",
+            "now",
+            Value::Function(Arc::new(Constant(Value::Time(unix_nanos)))),
+        );
+    }
+
+    /// The current value of a package's option (or any member).
+    pub fn option(&mut self, package: &str, name: &str) -> Result<Value> {
+        if let Some(v) = self.options.get(&(package.to_string(), name.to_string())) {
+            return Ok(v.clone());
+        }
+        let members = self.package_values(package)?;
+        members
+            .get(name)
+            .cloned()
+            .ok_or_else(|| internal(format!("package {package} has no member {name}")))
+    }
+
+    /// The time `now()` returns: the `now` option called.
+    pub fn now(&mut self) -> Result<i64> {
+        let f = self.option("universe", "now")?;
+        match self.call(&f, Vec::new(), None, Span::default())? {
+            Value::Time(t) => Ok(t),
+            other => Err(EvalError::new(
+                ErrorKind::Type,
+                format!("option `now` must return a time, not {}", other.type_name()),
+            )),
+        }
+    }
+
+    /// Record a named result (`yield`).
+    pub fn yield_result(&mut self, name: &str, stream: Stream) -> Result<()> {
+        if self.results.iter().any(|(n, _)| n == name) {
+            return Err(EvalError::new(
+                ErrorKind::Results,
+                format!("tried to produce more than one result with the name \"{name}\""),
+            )
+            .with_hint("give each `yield` its own `name:`"));
+        }
+        self.results.push((name.to_string(), stream));
+        Ok(())
+    }
+
+    fn yielded(&self, s: &Stream) -> bool {
+        self.results.iter().any(|(_, r)| r.same(s))
+    }
+
+    /// A compiled regex, cached by pattern.
+    pub fn regex(&mut self, pattern: &str) -> Result<Arc<regex::Regex>> {
+        if let Some(r) = self.regexes.get(pattern) {
+            return Ok(Arc::clone(r));
+        }
+        let r = Arc::new(
+            regex::Regex::new(pattern)
+                .map_err(|e| EvalError::msg(format!("invalid regular expression: {e}")))?,
+        );
+        self.regexes.insert(pattern.to_string(), Arc::clone(&r));
+        Ok(r)
+    }
+
+    // ------------------------------------------------------------------ packages
+
+    /// The members of a package, evaluated once.
+    pub fn package_values(&mut self, path: &str) -> Result<Arc<HashMap<String, Value>>> {
+        if let Some(p) = self.packages.get(path) {
+            return Ok(Arc::clone(p));
+        }
+        if self.loading.contains(path) {
+            return Err(internal(format!("package {path} depends on itself")));
+        }
+        self.checker
+            .package(path)
+            .map_err(|e| internal(format!("cannot load package {path}: {e}")))?;
+        let graph = self
+            .checker
+            .package_graph(path)
+            .ok_or_else(|| internal(format!("package {path} has no semantic graph")))?;
+        self.loading.insert(path.to_string());
+        let globals = self.prelude_globals(Some(path));
+        let result = self.eval_package(path, &graph, globals);
+        self.loading.remove(path);
+        let members = Arc::new(result?);
+        self.packages.insert(path.to_string(), Arc::clone(&members));
+        Ok(members)
+    }
+
+    /// The prelude's members, for a package at `path` (a prelude package sees only the
+    /// prelude packages before it) or for a main program (`None`).
+    fn prelude_globals(&mut self, path: Option<&str>) -> HashMap<String, Value> {
+        let mut globals = HashMap::new();
+        for p in PRELUDE {
+            if Some(*p) == path {
+                break;
+            }
+            if self.loading.contains(*p) {
+                continue;
+            }
+            if let Ok(members) = self.package_values(p) {
+                for (k, v) in members.iter() {
+                    globals.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        globals
+    }
+
+    fn eval_package(
+        &mut self,
+        path: &str,
+        graph: &nodes::Package,
+        globals: HashMap<String, Value>,
+    ) -> Result<HashMap<String, Value>> {
+        let mut env = Env::new(Arc::new(globals));
+        let mut members = HashMap::new();
+        for s in &graph.body {
+            match s {
+                Statement::Builtin { name, .. } => {
+                    let display = if path == "universe" {
+                        name.clone()
+                    } else {
+                        format!("{}.{name}", last_segment(path))
+                    };
+                    let v = Value::Function(Arc::new(Builtin {
+                        package: path.to_string(),
+                        name: name.clone(),
+                        display,
+                        f: self.registry.get(path, name),
+                    }));
+                    env = env.bind(name, v.clone());
+                    members.insert(name.clone(), v);
+                }
+                Statement::Variable { name, init, .. }
+                | Statement::Option {
+                    package: None,
+                    name,
+                    init,
+                    ..
+                } => {
+                    let v = self.eval(init, &env)?;
+                    env = env.bind(name, v.clone());
+                    members.insert(name.clone(), v);
+                }
+                _ => {}
+            }
+        }
+        Ok(members)
+    }
+
+    // ------------------------------------------------------------------ programs
+
+    /// Run a checked main program; returns its results (name and stream) in order.
+    pub fn run(&mut self, program: &nodes::Package) -> Result<Vec<(String, Stream)>> {
+        self.results.clear();
+        for import in &program.imports {
+            self.package_values(&import.path)?;
+        }
+        let globals = self.prelude_globals(None);
+        let mut env = Env::new(Arc::new(globals));
+        // Options are set before anything else runs, as upstream evaluates them first; an
+        // option that uses the program's own variables is set where it is written.
+        let locals: HashSet<&str> = program
+            .body
+            .iter()
+            .filter_map(|s| match s {
+                Statement::Variable { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut hoisted = HashSet::new();
+        for (i, s) in program.body.iter().enumerate() {
+            if let Statement::Option { init, .. } = s {
+                if !mentions(init, &locals) {
+                    env = self.statement(s, env)?;
+                    hoisted.insert(i);
+                }
+            }
+        }
+        for (i, s) in program.body.iter().enumerate() {
+            if !hoisted.contains(&i) {
+                env = self.statement(s, env)?;
+            }
+        }
+        Ok(std::mem::take(&mut self.results))
+    }
+
+    fn statement(&mut self, s: &Statement, env: Env) -> Result<Env> {
+        Ok(match s {
+            Statement::Variable { name, init, .. } => {
+                let v = self.eval(init, &env)?;
+                env.bind(name, v)
+            }
+            Statement::Option {
+                package,
+                name,
+                init,
+                span,
+            } => {
+                let v = self.eval(init, &env)?;
+                match package {
+                    Some(p) => {
+                        self.set_option(p, name, v);
+                        env
+                    }
+                    None => {
+                        if let Some(owner) = self.option_owner(name) {
+                            self.set_option(&owner, name, v.clone());
+                        }
+                        let _ = span;
+                        env.bind(name, v)
+                    }
+                }
+            }
+            Statement::Expr(e) => {
+                let v = self.eval(e, &env)?;
+                if let Value::Stream(s) = v {
+                    if !self.yielded(&s) {
+                        self.yield_result("_result", s)
+                            .map_err(|err| err.at(e.span, None))?;
+                    }
+                }
+                env
+            }
+            Statement::Return(e) => {
+                return Err(internal("return outside a function").at(e.span, None));
+            }
+            Statement::Builtin { name, .. } => {
+                let v = Value::Function(Arc::new(Builtin {
+                    package: "main".into(),
+                    name: name.clone(),
+                    display: name.clone(),
+                    f: None,
+                }));
+                env.bind(name, v)
+            }
+            Statement::Testcase { .. } => env,
+        })
+    }
+
+    /// The prelude package that declares an option of this name.
+    fn option_owner(&mut self, name: &str) -> Option<String> {
+        PRELUDE
+            .iter()
+            .find(|p| self.packages.get(**p).is_some_and(|m| m.contains_key(name)))
+            .map(|p| p.to_string())
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    /// Call a function value with named arguments and an optional piped value.
+    pub fn call(
+        &mut self,
+        f: &Value,
+        named: Vec<(String, Value)>,
+        pipe: Option<Value>,
+        span: Span,
+    ) -> Result<Value> {
+        let Value::Function(c) = f else {
+            return Err(EvalError::new(
+                ErrorKind::Type,
+                format!("cannot call a {}", f.type_name()),
+            )
+            .at(span, None));
+        };
+        self.depth += 1;
+        if self.depth > MAX_CALL_DEPTH {
+            self.depth -= 1;
+            return Err(EvalError::msg("calls nested too deeply").at(span, None));
+        }
+        let result = if let Some(closure) = c.as_any().downcast_ref::<Closure>() {
+            self.call_closure(closure, named, pipe, span)
+        } else if let Some(k) = c.as_any().downcast_ref::<Constant>() {
+            Ok(k.0.clone())
+        } else if let Some(b) = c.as_any().downcast_ref::<Builtin>() {
+            match b.f {
+                Some(f) => {
+                    let mut args = Args::new(named, pipe, span);
+                    f(self, &mut args).map_err(|e| e.at(span, Some(&b.display)))
+                }
+                None => Err(EvalError::not_implemented(&b.display).at(span, Some(&b.display))),
+            }
+        } else {
+            Err(internal("unknown kind of function").at(span, None))
+        };
+        self.depth -= 1;
+        result
+    }
+
+    fn call_closure(
+        &mut self,
+        c: &Closure,
+        mut named: Vec<(String, Value)>,
+        mut pipe: Option<Value>,
+        span: Span,
+    ) -> Result<Value> {
+        let mut env = c.env.clone();
+        for p in &c.func.params {
+            let given = match named.iter().position(|(n, _)| *n == p.name) {
+                Some(i) => Some(named.remove(i).1),
+                None if p.pipe => pipe.take(),
+                None => None,
+            };
+            let v = match (given, &p.default) {
+                (Some(v), _) => v,
+                (None, Some(d)) => self.eval(d, &c.env)?,
+                (None, None) => {
+                    return Err(
+                        EvalError::msg(format!("missing required argument `{}`", p.name))
+                            .at(span, None),
+                    );
+                }
+            };
+            env = env.bind(&p.name, v);
+        }
+        for s in &c.func.body {
+            match s {
+                Statement::Return(e) => return self.eval(e, &env),
+                Statement::Variable { name, init, .. } => {
+                    let v = self.eval(init, &env)?;
+                    env = env.bind(name, v);
+                }
+                Statement::Expr(e) => {
+                    self.eval(e, &env)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(Value::Null)
+    }
+
+    // ------------------------------------------------------------------ expressions
+
+    /// Evaluate an expression.
+    pub fn eval(&mut self, e: &Expr, env: &Env) -> Result<Value> {
+        let err_at = |err: EvalError| err.at(e.span, None);
+        Ok(match &e.kind {
+            ExprKind::Ident(name) => env.get(name).cloned().ok_or_else(|| {
+                internal(format!("`{name}` is not bound at run time")).at(e.span, None)
+            })?,
+            ExprKind::PackageMember { path, name } => self.option(path, name).map_err(err_at)?,
+            ExprKind::Int(v) => Value::Int(*v),
+            ExprKind::Float(v) => Value::Float(*v),
+            ExprKind::String(s) | ExprKind::Label(s) => Value::string(s.as_str()),
+            ExprKind::Regex(r) => Value::Regex(self.regex(r).map_err(err_at)?),
+            ExprKind::Duration(parts) => Value::Duration(duration_of(parts).map_err(err_at)?),
+            ExprKind::DateTime(t) => {
+                let ns = t
+                    .seconds
+                    .checked_mul(1_000_000_000)
+                    .and_then(|s| s.checked_add(i64::from(t.nanos)))
+                    .ok_or_else(|| EvalError::new(ErrorKind::Overflow, "this time is outside the years 1677 to 2262 that fluxi's nanosecond times cover").at(e.span, None))?;
+                Value::Time(ns)
+            }
+            ExprKind::PipeLit => Value::Null,
+            ExprKind::Interpolated(parts) => {
+                let mut out = String::new();
+                for p in parts {
+                    match p {
+                        StringPart::Text(t) => out.push_str(t),
+                        StringPart::Expr(x) => {
+                            let v = self.eval(x, env)?;
+                            if v.is_null() {
+                                return Err(EvalError::msg(
+                                    "a null value cannot be interpolated into a string",
+                                )
+                                .at(x.span, None));
+                            }
+                            out.push_str(&v.to_string());
+                        }
+                    }
+                }
+                Value::string(out)
+            }
+            ExprKind::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.eval(i, env)?);
+                }
+                Value::Array(Arc::new(out))
+            }
+            ExprKind::Dict(items) => {
+                let mut pairs = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    pairs.push((self.eval(k, env)?, self.eval(v, env)?));
+                }
+                Value::Dict(Arc::new(Dict::from_pairs(pairs)))
+            }
+            ExprKind::Record { with, properties } => {
+                let mut r = match with {
+                    Some(w) => match self.eval(w, env)? {
+                        Value::Record(r) => (*r).clone(),
+                        Value::Null => Record::new(),
+                        other => {
+                            return Err(EvalError::new(
+                                ErrorKind::Type,
+                                format!("`with` needs a record, found {}", other.type_name()),
+                            )
+                            .at(w.span, None))
+                        }
+                    },
+                    None => Record::new(),
+                };
+                for (k, x) in properties {
+                    let v = self.eval(x, env)?;
+                    r.set(Arc::from(k.as_str()), v);
+                }
+                Value::Record(Arc::new(r))
+            }
+            ExprKind::Function(f) => Value::Function(Arc::new(Closure {
+                func: Arc::clone(f),
+                env: env.clone(),
+            })),
+            ExprKind::Call { callee, args, pipe } => {
+                let f = self.eval(callee, env)?;
+                let mut named = Vec::with_capacity(args.len());
+                for (n, x) in args {
+                    named.push((n.clone(), self.eval(x, env)?));
+                }
+                let piped = match pipe {
+                    Some(p) => Some(self.eval(p, env)?),
+                    None => None,
+                };
+                self.call(&f, named, piped, e.span)?
+            }
+            ExprKind::Member { object, property } => match self.eval(object, env)? {
+                Value::Record(r) => r.get(property).cloned().unwrap_or(Value::Null),
+                Value::Null => Value::Null,
+                other => {
+                    return Err(EvalError::new(
+                        ErrorKind::Type,
+                        format!(
+                            "cannot access property `{property}` of a {}",
+                            other.type_name()
+                        ),
+                    )
+                    .at(e.span, None));
+                }
+            },
+            ExprKind::Index { array, index } => {
+                let a = self.eval(array, env)?;
+                let i = self.eval(index, env)?;
+                match (a, i) {
+                    (Value::Array(items), Value::Int(i)) => {
+                        let idx = usize::try_from(i).ok().filter(|i| *i < items.len());
+                        match idx {
+                            Some(i) => items[i].clone(),
+                            None => {
+                                return Err(EvalError::new(
+                                    ErrorKind::IndexOutOfBounds,
+                                    format!(
+                                        "index {i} is out of bounds: the array has {} elements",
+                                        items.len()
+                                    ),
+                                )
+                                .at(index.span, None));
+                            }
+                        }
+                    }
+                    (Value::Null, _) | (_, Value::Null) => Value::Null,
+                    (a, i) => {
+                        return Err(EvalError::new(
+                            ErrorKind::Type,
+                            format!("cannot index a {} with a {}", a.type_name(), i.type_name()),
+                        )
+                        .at(e.span, None));
+                    }
+                }
+            }
+            ExprKind::Unary { op, operand } => {
+                let v = self.eval(operand, env)?;
+                match (op, v) {
+                    (UnaryOp::Exists, v) => Value::Bool(!v.is_null()),
+                    (_, Value::Null) => Value::Null,
+                    (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnaryOp::Neg, Value::Int(i)) => Value::Int(i.wrapping_neg()),
+                    (UnaryOp::Neg, Value::Float(f)) => Value::Float(-f),
+                    (UnaryOp::Neg, Value::Duration(d)) => Value::Duration(d.negated()),
+                    (
+                        UnaryOp::Pos,
+                        v @ (Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Duration(_)),
+                    ) => v,
+                    (op, v) => {
+                        return Err(EvalError::new(
+                            ErrorKind::Type,
+                            format!("`{}` is not defined for {}", op.as_str(), v.type_name()),
+                        )
+                        .at(e.span, None));
+                    }
+                }
+            }
+            ExprKind::Binary { op, left, right } => {
+                let l = self.eval(left, env)?;
+                let r = self.eval(right, env)?;
+                ops::binary(*op, &l, &r).map_err(err_at)?
+            }
+            ExprKind::Logical { op, left, right } => {
+                use fluxi_semantic::nodes::LogicalOp;
+                let l = self.eval(left, env)?;
+                match (op, &l) {
+                    (LogicalOp::And, Value::Bool(false)) => Value::Bool(false),
+                    (LogicalOp::Or, Value::Bool(true)) => Value::Bool(true),
+                    _ => {
+                        let r = self.eval(right, env)?;
+                        match (op, &l, &r) {
+                            (LogicalOp::And, Value::Bool(true), r)
+                            | (LogicalOp::Or, Value::Bool(false), r) => r.clone(),
+                            (LogicalOp::And, Value::Null, Value::Bool(false)) => Value::Bool(false),
+                            (LogicalOp::Or, Value::Null, Value::Bool(true)) => Value::Bool(true),
+                            _ => Value::Null,
+                        }
+                    }
+                }
+            }
+            ExprKind::Conditional {
+                test,
+                consequent,
+                alternate,
+            } => match self.eval(test, env)? {
+                Value::Bool(true) => self.eval(consequent, env)?,
+                _ => self.eval(alternate, env)?,
+            },
+            ExprKind::Bad => {
+                return Err(internal("this expression did not type-check").at(e.span, None))
+            }
+        })
+    }
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Whether an expression mentions any of the names (not looking inside function bodies'
+/// own parameters, which is good enough for deciding whether an option can be hoisted).
+fn mentions(e: &Expr, names: &HashSet<&str>) -> bool {
+    let mut found = false;
+    visit(e, &mut |x| {
+        if let ExprKind::Ident(n) = &x.kind {
+            if names.contains(n.as_str()) {
+                found = true;
+            }
+        }
+    });
+    found
+}
+
+fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Interpolated(parts) => {
+            for p in parts {
+                if let StringPart::Expr(x) = p {
+                    visit(x, f);
+                }
+            }
+        }
+        ExprKind::Array(items) => items.iter().for_each(|i| visit(i, f)),
+        ExprKind::Dict(items) => items.iter().for_each(|(k, v)| {
+            visit(k, f);
+            visit(v, f);
+        }),
+        ExprKind::Record { with, properties } => {
+            if let Some(w) = with {
+                visit(w, f);
+            }
+            properties.iter().for_each(|(_, v)| visit(v, f));
+        }
+        ExprKind::Function(func) => {
+            for p in &func.params {
+                if let Some(d) = &p.default {
+                    visit(d, f);
+                }
+            }
+            for s in &func.body {
+                match s {
+                    Statement::Return(x)
+                    | Statement::Expr(x)
+                    | Statement::Variable { init: x, .. } => visit(x, f),
+                    _ => {}
+                }
+            }
+        }
+        ExprKind::Call { callee, args, pipe } => {
+            visit(callee, f);
+            args.iter().for_each(|(_, v)| visit(v, f));
+            if let Some(p) = pipe {
+                visit(p, f);
+            }
+        }
+        ExprKind::Member { object, .. } => visit(object, f),
+        ExprKind::Index { array, index } => {
+            visit(array, f);
+            visit(index, f);
+        }
+        ExprKind::Unary { operand, .. } => visit(operand, f),
+        ExprKind::Binary { left, right, .. } | ExprKind::Logical { left, right, .. } => {
+            visit(left, f);
+            visit(right, f);
+        }
+        ExprKind::Conditional {
+            test,
+            consequent,
+            alternate,
+        } => {
+            visit(test, f);
+            visit(consequent, f);
+            visit(alternate, f);
+        }
+        _ => {}
+    }
+}
+
+/// The duration a literal denotes.
+pub fn duration_of(parts: &[DurationPart]) -> Result<Duration> {
+    let overflow = || EvalError::new(ErrorKind::Overflow, "this duration is too large");
+    let mut months: i64 = 0;
+    let mut nanos: i64 = 0;
+    for p in parts {
+        let (m, n): (i64, i64) = match p.unit {
+            DurationUnit::Year => (12, 0),
+            DurationUnit::Month => (1, 0),
+            DurationUnit::Week => (0, 7 * 86_400_000_000_000),
+            DurationUnit::Day => (0, 86_400_000_000_000),
+            DurationUnit::Hour => (0, 3_600_000_000_000),
+            DurationUnit::Minute => (0, 60_000_000_000),
+            DurationUnit::Second => (0, 1_000_000_000),
+            DurationUnit::Millisecond => (0, 1_000_000),
+            DurationUnit::Microsecond => (0, 1_000),
+            DurationUnit::Nanosecond => (0, 1),
+        };
+        months = months
+            .checked_add(p.magnitude.checked_mul(m).ok_or_else(overflow)?)
+            .ok_or_else(overflow)?;
+        nanos = nanos
+            .checked_add(p.magnitude.checked_mul(n).ok_or_else(overflow)?)
+            .ok_or_else(overflow)?;
+    }
+    Ok(Duration {
+        months,
+        nanos,
+        negative: false,
+    })
+}

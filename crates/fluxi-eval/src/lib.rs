@@ -1,0 +1,15 @@
+//! The Flux interpreter: evaluates the typed semantic graph produced by `fluxi-semantic`.
+//!
+//! Values come from `fluxi-value`. Builtins are Rust functions registered by package and
+//! name in a [`Registry`] (the `fluxi-stdlib` crate fills it); a declared builtin without an
+//! implementation fails with `not implemented: NAME` when called.
+
+pub mod env;
+pub mod error;
+pub mod interp;
+pub mod ops;
+pub mod registry;
+
+pub use error::{ErrorKind, EvalError};
+pub use interp::{Closure, Interpreter};
+pub use registry::{Args, Builtin, NativeFn, Registry};

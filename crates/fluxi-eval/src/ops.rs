@@ -1,0 +1,117 @@
+//! Operator semantics on values: null in, null out; integer division by zero is an error;
+//! comparisons work across int, uint and float.
+
+use crate::error::{ErrorKind, EvalError, Result};
+use fluxi_semantic::nodes::BinaryOp;
+use fluxi_value::Value;
+use std::cmp::Ordering;
+
+fn type_error(op: BinaryOp, a: &Value, b: &Value) -> EvalError {
+    EvalError::new(
+        ErrorKind::Type,
+        format!(
+            "`{}` is not defined for {} and {}",
+            op.as_str(),
+            a.type_name(),
+            b.type_name()
+        ),
+    )
+}
+
+fn divide_by_zero() -> EvalError {
+    EvalError::new(ErrorKind::DivideByZero, "cannot divide by zero")
+}
+
+/// Evaluate a binary operator.
+pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
+    use BinaryOp::*;
+    use Value::*;
+    if a.is_null() || b.is_null() {
+        return Ok(Null);
+    }
+    Ok(match op {
+        Add => match (a, b) {
+            (Int(x), Int(y)) => Int(x.wrapping_add(*y)),
+            (UInt(x), UInt(y)) => UInt(x.wrapping_add(*y)),
+            (Float(x), Float(y)) => Float(x + y),
+            (String(x), String(y)) => Value::string(format!("{x}{y}")),
+            _ => return Err(type_error(op, a, b)),
+        },
+        Sub => match (a, b) {
+            (Int(x), Int(y)) => Int(x.wrapping_sub(*y)),
+            (UInt(x), UInt(y)) => UInt(x.wrapping_sub(*y)),
+            (Float(x), Float(y)) => Float(x - y),
+            _ => return Err(type_error(op, a, b)),
+        },
+        Mul => match (a, b) {
+            (Int(x), Int(y)) => Int(x.wrapping_mul(*y)),
+            (UInt(x), UInt(y)) => UInt(x.wrapping_mul(*y)),
+            (Float(x), Float(y)) => Float(x * y),
+            _ => return Err(type_error(op, a, b)),
+        },
+        Div => match (a, b) {
+            (Int(_), Int(0)) | (UInt(_), UInt(0)) => return Err(divide_by_zero()),
+            (Int(x), Int(y)) => Int(x.wrapping_div(*y)),
+            (UInt(x), UInt(y)) => UInt(x / y),
+            (Float(x), Float(y)) => Float(x / y),
+            _ => return Err(type_error(op, a, b)),
+        },
+        Mod => match (a, b) {
+            (Int(_), Int(0)) | (UInt(_), UInt(0)) => return Err(divide_by_zero()),
+            (Int(x), Int(y)) => Int(x.wrapping_rem(*y)),
+            (UInt(x), UInt(y)) => UInt(x % y),
+            (Float(x), Float(y)) => Float(x % y),
+            _ => return Err(type_error(op, a, b)),
+        },
+        Pow => match (a, b) {
+            (Int(x), Int(y)) => Int((*x as f64).powf(*y as f64) as i64),
+            (UInt(x), UInt(y)) => UInt((*x as f64).powf(*y as f64) as u64),
+            (Float(x), Float(y)) => Float(x.powf(*y)),
+            _ => return Err(type_error(op, a, b)),
+        },
+        Eq => match a.equals(b) {
+            Some(e) => Bool(e),
+            None => Null,
+        },
+        NotEq => match a.equals(b) {
+            Some(e) => Bool(!e),
+            None => Null,
+        },
+        Lt | Le | Gt | Ge => match a.compare(b) {
+            Some(o) => Bool(match op {
+                Lt => o == Ordering::Less,
+                Le => o != Ordering::Greater,
+                Gt => o == Ordering::Greater,
+                _ => o != Ordering::Less,
+            }),
+            None if matches!((a, b), (Float(x), _) | (_, Float(x)) if x.is_nan()) => Bool(false),
+            None => return Err(type_error(op, a, b)),
+        },
+        RegexMatch | RegexNotMatch => match (a, b) {
+            (String(s), Regex(r)) => Bool(r.is_match(s) == (op == RegexMatch)),
+            _ => return Err(type_error(op, a, b)),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nulls_and_division() {
+        assert!(binary(BinaryOp::Add, &Value::Null, &Value::Int(1)).is_ok_and(|v| v.is_null()));
+        assert!(binary(BinaryOp::Eq, &Value::Null, &Value::Null).is_ok_and(|v| v.is_null()));
+        let e = binary(BinaryOp::Div, &Value::Int(1), &Value::Int(0))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(e.as_deref(), Some("cannot divide by zero"));
+        assert!(
+            matches!(binary(BinaryOp::Div, &Value::Float(1.0), &Value::Float(0.0)), Ok(Value::Float(f)) if f.is_infinite())
+        );
+        assert!(matches!(
+            binary(BinaryOp::Lt, &Value::Int(1), &Value::Float(1.5)),
+            Ok(Value::Bool(true))
+        ));
+    }
+}

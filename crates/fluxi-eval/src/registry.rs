@@ -1,0 +1,218 @@
+//! Builtin functions: the registry binding `stdlib` declarations to Rust implementations,
+//! and the argument list a builtin receives.
+
+use crate::error::{EvalError, Result};
+use crate::interp::Interpreter;
+use fluxi_syntax::Span;
+use fluxi_value::{Callable, Duration, Record, Stream, Value};
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A builtin's implementation.
+pub type NativeFn = fn(&mut Interpreter, &mut Args) -> Result<Value>;
+
+/// Implementations by package path and name.
+#[derive(Default, Clone)]
+pub struct Registry {
+    fns: HashMap<(String, String), NativeFn>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Bind `package.name` to an implementation.
+    pub fn register(&mut self, package: &str, name: &str, f: NativeFn) {
+        self.fns.insert((package.to_string(), name.to_string()), f);
+    }
+
+    /// The implementation of `package.name`.
+    pub fn get(&self, package: &str, name: &str) -> Option<NativeFn> {
+        self.fns
+            .get(&(package.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// Whether `package.name` is implemented.
+    pub fn implements(&self, package: &str, name: &str) -> bool {
+        self.get(package, name).is_some()
+    }
+}
+
+/// A builtin function value.
+pub struct Builtin {
+    /// Package path.
+    pub package: String,
+    /// Name in the package.
+    pub name: String,
+    /// `package.name`, or `name` for universe.
+    pub display: String,
+    /// The implementation, if fluxi has one.
+    pub f: Option<NativeFn>,
+}
+
+impl std::fmt::Debug for Builtin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "builtin {}", self.display)
+    }
+}
+
+impl Callable for Builtin {
+    #[allow(clippy::misnamed_getters)] // the name shown to users is the qualified one
+    fn name(&self) -> &str {
+        &self.display
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The arguments of a call: named values and the piped-in value.
+pub struct Args {
+    named: Vec<(String, Value)>,
+    pipe: Option<Value>,
+    /// Where the call is written.
+    pub span: Span,
+}
+
+fn wrong(name: &str, want: &str, v: &Value) -> EvalError {
+    EvalError::new(
+        crate::error::ErrorKind::Type,
+        format!("argument `{name}` must be {want}, found {}", v.type_name()),
+    )
+}
+
+impl Args {
+    /// Arguments of a call.
+    pub fn new(named: Vec<(String, Value)>, pipe: Option<Value>, span: Span) -> Args {
+        Args { named, pipe, span }
+    }
+
+    /// Take a named argument (None if absent).
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        let i = self.named.iter().position(|(n, _)| n == name)?;
+        Some(self.named.remove(i).1)
+    }
+
+    /// Take the piped value, or the named argument that stands for it.
+    pub fn take_pipe(&mut self, name: &str) -> Option<Value> {
+        self.pipe.take().or_else(|| self.take(name))
+    }
+
+    /// Take a required argument.
+    pub fn required(&mut self, name: &str) -> Result<Value> {
+        self.take(name)
+            .ok_or_else(|| EvalError::msg(format!("missing required argument `{name}`")))
+    }
+
+    /// The piped stream of tables (`tables=<-`).
+    pub fn tables(&mut self) -> Result<Stream> {
+        match self.take_pipe("tables") {
+            Some(Value::Stream(s)) => Ok(s),
+            Some(v) => Err(wrong("tables", "a stream of tables", &v)),
+            None => Err(EvalError::msg("missing piped input (`tables`)")),
+        }
+    }
+
+    /// A stream argument.
+    pub fn stream(&mut self, name: &str) -> Result<Stream> {
+        match self.required(name)? {
+            Value::Stream(s) => Ok(s),
+            v => Err(wrong(name, "a stream of tables", &v)),
+        }
+    }
+
+    /// An optional string argument.
+    pub fn opt_string(&mut self, name: &str) -> Result<Option<String>> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.to_string())),
+            Some(v) => Err(wrong(name, "a string", &v)),
+        }
+    }
+
+    /// A string argument with a default.
+    pub fn string_or(&mut self, name: &str, default: &str) -> Result<String> {
+        Ok(self
+            .opt_string(name)?
+            .unwrap_or_else(|| default.to_string()))
+    }
+
+    /// A required string argument.
+    pub fn string(&mut self, name: &str) -> Result<String> {
+        self.opt_string(name)?
+            .ok_or_else(|| EvalError::msg(format!("missing required argument `{name}`")))
+    }
+
+    /// An optional bool argument.
+    pub fn opt_bool(&mut self, name: &str) -> Result<Option<bool>> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(v) => Err(wrong(name, "a bool", &v)),
+        }
+    }
+
+    /// An optional int argument.
+    pub fn opt_int(&mut self, name: &str) -> Result<Option<i64>> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Int(i)) => Ok(Some(i)),
+            Some(v) => Err(wrong(name, "an int", &v)),
+        }
+    }
+
+    /// An optional float argument.
+    pub fn opt_float(&mut self, name: &str) -> Result<Option<f64>> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Float(f)) => Ok(Some(f)),
+            Some(v) => Err(wrong(name, "a float", &v)),
+        }
+    }
+
+    /// An optional duration argument.
+    pub fn opt_duration(&mut self, name: &str) -> Result<Option<Duration>> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Duration(d)) => Ok(Some(d)),
+            Some(v) => Err(wrong(name, "a duration", &v)),
+        }
+    }
+
+    /// An optional array of strings.
+    pub fn opt_strings(&mut self, name: &str) -> Result<Option<Vec<String>>> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.to_string()),
+                    other => Err(wrong(name, "an array of strings", other)),
+                })
+                .collect::<Result<Vec<_>>>()
+                .map(Some),
+            Some(v) => Err(wrong(name, "an array of strings", &v)),
+        }
+    }
+
+    /// An optional record argument.
+    pub fn opt_record(&mut self, name: &str) -> Result<Option<Arc<Record>>> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Record(r)) => Ok(Some(r)),
+            Some(v) => Err(wrong(name, "a record", &v)),
+        }
+    }
+
+    /// A required function argument.
+    pub fn function(&mut self, name: &str) -> Result<Value> {
+        match self.required(name)? {
+            v @ Value::Function(_) => Ok(v),
+            v => Err(wrong(name, "a function", &v)),
+        }
+    }
+}

@@ -1,0 +1,648 @@
+//! The core table transformations. Each takes whole tables and returns whole tables; the
+//! row functions of `filter` and `map` are callbacks supplied by the interpreter.
+//!
+//! Transformations that change group keys emit their tables sorted by key and merge
+//! tables that end up with the same key, as upstream does.
+
+use crate::builder::TableBuilder;
+use crate::error::{ExecError, Result};
+use fluxi_value::{ColumnType, GroupKey, KeyColumn, Record, Table, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// One row of a table as a record (every column, nulls included).
+pub fn row_record(t: &Table, row: usize, columns: &[(String, ColumnType)]) -> Record {
+    Record::from_fields(
+        columns
+            .iter()
+            .enumerate()
+            .map(|(c, (label, _))| (Arc::from(label.as_str()), t.value(row, c))),
+    )
+}
+
+/// A table with the same key and columns but only the chosen rows.
+pub fn take_rows(t: &Table, rows: &[usize]) -> Result<Table> {
+    let columns = t.columns();
+    let data: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|r| (0..columns.len()).map(|c| t.value(*r, c)).collect())
+        .collect();
+    rebuild(t, &columns, data)
+}
+
+fn rebuild(t: &Table, columns: &[(String, ColumnType)], rows: Vec<Vec<Value>>) -> Result<Table> {
+    let key_labels: Vec<String> = t.key().columns().iter().map(|c| c.label.clone()).collect();
+    let key_values: Vec<Value> = t.key().columns().iter().map(|c| c.value.clone()).collect();
+    Ok(Table::from_rows(
+        &key_labels,
+        columns,
+        &rows,
+        Some(&key_values),
+    )?)
+}
+
+/// Merge tables with equal keys (rows in arrival order, columns united) and sort the result
+/// by group key.
+pub fn merge_by_key(tables: Vec<Table>) -> Result<Vec<Table>> {
+    let mut groups: Vec<(GroupKey, Vec<Table>)> = Vec::new();
+    for t in tables {
+        match groups.iter_mut().find(|(k, _)| k == t.key()) {
+            Some((_, ts)) => ts.push(t),
+            None => groups.push((t.key().clone(), vec![t])),
+        }
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(groups.len());
+    for (key, ts) in groups {
+        if ts.len() == 1 {
+            out.extend(ts);
+            continue;
+        }
+        let mut b = TableBuilder::new(&key);
+        for t in &ts {
+            let cols = t.columns();
+            for (label, ty) in &cols {
+                b.add_column(label, Some(*ty))?;
+            }
+            for r in 0..t.num_rows() {
+                b.push_row(
+                    cols.iter()
+                        .enumerate()
+                        .map(|(c, (l, _))| (l.as_str(), t.value(r, c))),
+                )?;
+            }
+        }
+        out.push(b.finish()?);
+    }
+    Ok(out)
+}
+
+/// `range(start, stop)`: keep rows with `start <= _time < stop`, add `_start` and `_stop`
+/// (first, in the key; intersected with bounds already there). Empty tables are kept.
+pub fn range(tables: &[Table], start: i64, stop: i64) -> Result<Vec<Table>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let cols = t.columns();
+        let time_col = cols
+            .iter()
+            .position(|(l, ty)| l == "_time" && *ty == ColumnType::Time);
+        let bound = |label: &str, default: i64, pick: fn(i64, i64) -> i64| match t
+            .key()
+            .get(label)
+            .map(|k| &k.value)
+        {
+            Some(Value::Time(v)) => pick(*v, default),
+            _ => default,
+        };
+        let mut s = bound("_start", start, i64::max);
+        let mut e = bound("_stop", stop, i64::min);
+        if s >= e {
+            s = start;
+            e = stop;
+        }
+        let mut new_cols = vec![
+            ("_start".to_string(), ColumnType::Time),
+            ("_stop".to_string(), ColumnType::Time),
+        ];
+        new_cols.extend(
+            cols.iter()
+                .filter(|(l, _)| l != "_start" && l != "_stop")
+                .cloned(),
+        );
+        let mut rows = Vec::new();
+        for r in 0..t.num_rows() {
+            let keep = match time_col {
+                Some(c) => matches!(t.value(r, c), Value::Time(v) if v >= start && v < stop),
+                None => false,
+            };
+            if keep {
+                let mut row = vec![Value::Time(s), Value::Time(e)];
+                for (c, (l, _)) in cols.iter().enumerate() {
+                    if l != "_start" && l != "_stop" {
+                        row.push(t.value(r, c));
+                    }
+                }
+                rows.push(row);
+            }
+        }
+        let mut key: Vec<KeyColumn> = vec![
+            KeyColumn {
+                label: "_start".into(),
+                ty: ColumnType::Time,
+                value: Value::Time(s),
+            },
+            KeyColumn {
+                label: "_stop".into(),
+                ty: ColumnType::Time,
+                value: Value::Time(e),
+            },
+        ];
+        key.extend(
+            t.key()
+                .columns()
+                .iter()
+                .filter(|k| k.label != "_start" && k.label != "_stop")
+                .cloned(),
+        );
+        let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
+        let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
+        out.push(Table::from_rows(&labels, &new_cols, &rows, Some(&values))?);
+    }
+    merge_by_key(out)
+}
+
+/// `filter(fn)`: keep rows for which the predicate is true (null counts as false); tables
+/// that end up empty are dropped unless `keep_empty`.
+pub fn filter(
+    tables: &[Table],
+    keep_empty: bool,
+    pred: &mut dyn FnMut(Record) -> Result<Value>,
+) -> Result<Vec<Table>> {
+    let mut out = Vec::new();
+    for t in tables {
+        let cols = t.columns();
+        let mut keep = Vec::new();
+        for r in 0..t.num_rows() {
+            match pred(row_record(t, r, &cols))? {
+                Value::Bool(true) => keep.push(r),
+                Value::Bool(false) | Value::Null => {}
+                other => {
+                    return Err(ExecError::msg(format!(
+                        "the predicate must return a bool, not {}",
+                        other.type_name()
+                    )));
+                }
+            }
+        }
+        if keep.is_empty() && !keep_empty {
+            continue;
+        }
+        out.push(if keep.len() == t.num_rows() {
+            t.clone()
+        } else {
+            take_rows(t, &keep)?
+        });
+    }
+    Ok(out)
+}
+
+/// `map(fn)`: replace each row by the record the function returns. Output columns are
+/// sorted by label; the key keeps the input key columns the records still have, and rows
+/// whose key values differ are split into tables of their own.
+pub fn map(tables: &[Table], f: &mut dyn FnMut(Record) -> Result<Value>) -> Result<Vec<Table>> {
+    let mut out = Vec::new();
+    for t in tables {
+        let cols = t.columns();
+        let mut records = Vec::with_capacity(t.num_rows());
+        for r in 0..t.num_rows() {
+            match f(row_record(t, r, &cols))? {
+                Value::Record(rec) => records.push(rec),
+                other => {
+                    return Err(ExecError::msg(format!(
+                        "the function must return a record, not {}",
+                        other.type_name()
+                    )))
+                }
+            }
+        }
+        let key_labels: Vec<String> = t
+            .key()
+            .columns()
+            .iter()
+            .filter(|k| records.first().is_none_or(|r| r.get(&k.label).is_some()))
+            .map(|k| k.label.clone())
+            .collect();
+        if records.is_empty() {
+            let key = GroupKey::new(
+                t.key()
+                    .columns()
+                    .iter()
+                    .filter(|k| key_labels.contains(&k.label))
+                    .cloned()
+                    .collect(),
+            );
+            let mut b = TableBuilder::new(&key);
+            for (l, ty) in &cols {
+                b.add_column(l, Some(*ty))?;
+            }
+            out.push(b.finish()?);
+            continue;
+        }
+        // Partition rows by their key values (in order of first appearance).
+        let mut parts: Vec<(Vec<Value>, Vec<Arc<Record>>)> = Vec::new();
+        for rec in records {
+            let kv: Vec<Value> = key_labels
+                .iter()
+                .map(|l| rec.get(l).cloned().unwrap_or(Value::Null))
+                .collect();
+            match parts
+                .iter_mut()
+                .find(|(k, _)| k.iter().zip(&kv).all(|(a, b)| same_key_value(a, b)))
+            {
+                Some((_, rs)) => rs.push(rec),
+                None => parts.push((kv, vec![rec])),
+            }
+        }
+        let mut tables_out = Vec::new();
+        for (kv, recs) in parts {
+            let key = GroupKey::new(
+                key_labels
+                    .iter()
+                    .zip(&kv)
+                    .map(|(l, v)| KeyColumn {
+                        label: l.clone(),
+                        ty: crate::builder::column_type_of(v).unwrap_or(ColumnType::String),
+                        value: v.clone(),
+                    })
+                    .collect(),
+            );
+            let mut labels: Vec<&str> = Vec::new();
+            for r in &recs {
+                for (l, _) in r.fields() {
+                    if !labels.contains(&&**l) {
+                        labels.push(l);
+                    }
+                }
+            }
+            labels.sort();
+            let mut b = TableBuilder::new(&key);
+            for l in &labels {
+                b.add_column(l, None)?;
+            }
+            for r in &recs {
+                b.push_row(r.fields().iter().map(|(l, v)| (&**l, v.clone())))?;
+            }
+            tables_out.push(b.finish()?);
+        }
+        tables_out.sort_by(|a, b| a.key().cmp(b.key()));
+        out.extend(tables_out);
+    }
+    Ok(out)
+}
+
+fn same_key_value(a: &Value, b: &Value) -> bool {
+    match (a.is_null(), b.is_null()) {
+        (true, true) => true,
+        (false, false) => a.equals(b) == Some(true),
+        _ => false,
+    }
+}
+
+/// Keep only the chosen columns (by predicate on the label), in their order; the key loses
+/// the columns that go.
+pub fn select_columns(tables: &[Table], keep: &dyn Fn(&str) -> bool) -> Result<Vec<Table>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let cols = t.columns();
+        let chosen: Vec<usize> = (0..cols.len()).filter(|c| keep(&cols[*c].0)).collect();
+        let new_cols: Vec<(String, ColumnType)> = chosen.iter().map(|c| cols[*c].clone()).collect();
+        let rows: Vec<Vec<Value>> = (0..t.num_rows())
+            .map(|r| chosen.iter().map(|c| t.value(r, *c)).collect())
+            .collect();
+        let key: Vec<&KeyColumn> = t
+            .key()
+            .columns()
+            .iter()
+            .filter(|k| keep(&k.label))
+            .collect();
+        let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
+        let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
+        out.push(Table::from_rows(&labels, &new_cols, &rows, Some(&values))?);
+    }
+    merge_by_key(out)
+}
+
+/// Rename columns (in the key too). `rename(label)` returns the new label.
+pub fn rename(
+    tables: &[Table],
+    rename: &mut dyn FnMut(&str) -> Result<String>,
+) -> Result<Vec<Table>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let mut cols = t.columns();
+        for c in cols.iter_mut() {
+            c.0 = rename(&c.0)?;
+        }
+        for (i, (l, _)) in cols.iter().enumerate() {
+            if cols[..i].iter().any(|(m, _)| m == l) {
+                return Err(ExecError::msg(format!(
+                    "rename would create two columns named \"{l}\""
+                )));
+            }
+        }
+        let rows = t.rows();
+        let mut labels = Vec::new();
+        let mut values = Vec::new();
+        for k in t.key().columns() {
+            labels.push(rename(&k.label)?);
+            values.push(k.value.clone());
+        }
+        out.push(Table::from_rows(&labels, &cols, &rows, Some(&values))?);
+    }
+    Ok(out)
+}
+
+/// `group(columns, mode)`: regroup every row; `by` keys on the listed columns that exist,
+/// `except` on every column not listed.
+pub fn group(tables: &[Table], columns: &[String], except: bool) -> Result<Vec<Table>> {
+    let mut builders: Vec<(GroupKey, TableBuilder)> = Vec::new();
+    for t in tables {
+        let cols = t.columns();
+        let key_cols: Vec<usize> = if except {
+            (0..cols.len())
+                .filter(|c| !columns.contains(&cols[*c].0))
+                .collect()
+        } else {
+            columns
+                .iter()
+                .filter_map(|l| cols.iter().position(|(m, _)| m == l))
+                .collect()
+        };
+        if t.is_empty() {
+            let key = GroupKey::new(
+                key_cols
+                    .iter()
+                    .filter_map(|c| t.key().get(&cols[*c].0).cloned())
+                    .collect(),
+            );
+            if key.columns().len() == key_cols.len() && !builders.iter().any(|(k, _)| *k == key) {
+                let mut b = TableBuilder::new(&key);
+                for (l, ty) in &cols {
+                    b.add_column(l, Some(*ty))?;
+                }
+                builders.push((key, b));
+            }
+            continue;
+        }
+        for r in 0..t.num_rows() {
+            let key = GroupKey::new(
+                key_cols
+                    .iter()
+                    .map(|c| KeyColumn {
+                        label: cols[*c].0.clone(),
+                        ty: cols[*c].1,
+                        value: t.value(r, *c),
+                    })
+                    .collect(),
+            );
+            let idx = match builders.iter().position(|(k, _)| *k == key) {
+                Some(i) => i,
+                None => {
+                    let b = TableBuilder::new(&key);
+                    builders.push((key, b));
+                    builders.len() - 1
+                }
+            };
+            let b = &mut builders[idx].1;
+            for (l, ty) in &cols {
+                b.add_column(l, Some(*ty))?;
+            }
+            b.push_row(
+                cols.iter()
+                    .enumerate()
+                    .map(|(c, (l, _))| (l.as_str(), t.value(r, c))),
+            )?;
+        }
+    }
+    let mut out = Vec::with_capacity(builders.len());
+    for (_, b) in builders {
+        out.push(b.finish()?);
+    }
+    out.sort_by(|a, b| a.key().cmp(b.key()));
+    Ok(out)
+}
+
+/// Compare two values for sorting: nulls first in both directions.
+fn sort_cmp(a: &Value, b: &Value, desc: bool) -> Ordering {
+    match (a.is_null(), b.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        _ => {
+            let o = a.compare(b).unwrap_or(Ordering::Equal);
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
+        }
+    }
+}
+
+/// `sort(columns, desc)`: a stable sort of each table's rows; key columns and missing
+/// columns are skipped.
+pub fn sort(tables: &[Table], columns: &[String], desc: bool) -> Result<Vec<Table>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let idx: Vec<usize> = columns
+            .iter()
+            .filter(|l| !t.key().contains(l))
+            .filter_map(|l| t.column_index(l))
+            .collect();
+        let mut order: Vec<usize> = (0..t.num_rows()).collect();
+        order.sort_by(|x, y| {
+            for c in &idx {
+                let o = sort_cmp(&t.value(*x, *c), &t.value(*y, *c), desc);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        out.push(take_rows(t, &order)?);
+    }
+    Ok(out)
+}
+
+/// `limit(n, offset)` and `tail(n, offset)` per table.
+pub fn limit(tables: &[Table], n: i64, offset: i64, from_end: bool) -> Result<Vec<Table>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let len = t.num_rows();
+        let n = usize::try_from(n.max(0)).unwrap_or(0);
+        let offset = usize::try_from(offset.max(0)).unwrap_or(0).min(len);
+        let rows: Vec<usize> = if from_end {
+            let end = len - offset;
+            (end.saturating_sub(n)..end).collect()
+        } else {
+            (offset..(offset + n).min(len)).collect()
+        };
+        out.push(take_rows(t, &rows)?);
+    }
+    Ok(out)
+}
+
+/// Which aggregate to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// Number of rows (nulls included).
+    Count,
+    /// Sum of non-null values.
+    Sum,
+    /// Mean of non-null values (a float).
+    Mean,
+    /// Largest minus smallest.
+    Spread,
+}
+
+/// Aggregates: one row per table with the key columns and the aggregated column.
+pub fn aggregate(tables: &[Table], column: &str, agg: Aggregate) -> Result<Vec<Table>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        if t.key().contains(column) {
+            return Err(ExecError::msg(format!(
+                "cannot aggregate the group key column \"{column}\""
+            )));
+        }
+        let c = t
+            .column_index(column)
+            .ok_or_else(|| ExecError::msg(format!("column \"{column}\" does not exist")))?;
+        let ty = t.columns()[c].1;
+        let values: Vec<Value> = (0..t.num_rows()).map(|r| t.value(r, c)).collect();
+        let result = match agg {
+            Aggregate::Count => Value::Int(values.len() as i64),
+            Aggregate::Sum => fold_numbers(
+                &values,
+                ty,
+                column,
+                |a, b| a + b,
+                |a, b| a.wrapping_add(b),
+                |a, b| a.wrapping_add(b),
+            )?,
+            Aggregate::Mean => {
+                let nums: Vec<f64> = values.iter().filter_map(as_f64).collect();
+                if !matches!(ty, ColumnType::Int | ColumnType::UInt | ColumnType::Float) {
+                    return Err(ExecError::msg(format!(
+                        "cannot take the mean of column \"{column}\" of type {ty}"
+                    )));
+                }
+                if nums.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Float(nums.iter().sum::<f64>() / nums.len() as f64)
+                }
+            }
+            Aggregate::Spread => {
+                let max = fold_numbers(&values, ty, column, f64::max, i64::max, u64::max)?;
+                let min = fold_numbers(&values, ty, column, f64::min, i64::min, u64::min)?;
+                match (max, min) {
+                    (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_sub(b)),
+                    (Value::UInt(a), Value::UInt(b)) => Value::UInt(a.wrapping_sub(b)),
+                    (Value::Float(a), Value::Float(b)) => Value::Float(a - b),
+                    _ => Value::Null,
+                }
+            }
+        };
+        let result_ty = match (agg, &result) {
+            (Aggregate::Count, _) => ColumnType::Int,
+            (Aggregate::Mean, _) => ColumnType::Float,
+            _ => ty,
+        };
+        let mut cols: Vec<(String, ColumnType)> = t
+            .key()
+            .columns()
+            .iter()
+            .map(|k| (k.label.clone(), k.ty))
+            .collect();
+        cols.push((column.to_string(), result_ty));
+        let mut row: Vec<Value> = t.key().columns().iter().map(|k| k.value.clone()).collect();
+        row.push(result);
+        let labels: Vec<String> = t.key().columns().iter().map(|k| k.label.clone()).collect();
+        out.push(Table::from_rows(&labels, &cols, &[row], None)?);
+    }
+    Ok(out)
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::UInt(u) => Some(*u as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+fn fold_numbers(
+    values: &[Value],
+    ty: ColumnType,
+    column: &str,
+    ff: fn(f64, f64) -> f64,
+    fi: fn(i64, i64) -> i64,
+    fu: fn(u64, u64) -> u64,
+) -> Result<Value> {
+    let mut acc: Option<Value> = None;
+    for v in values {
+        if v.is_null() {
+            continue;
+        }
+        acc = Some(match (acc.take(), v) {
+            (None, v) => v.clone(),
+            (Some(Value::Float(a)), Value::Float(b)) => Value::Float(ff(a, *b)),
+            (Some(Value::Int(a)), Value::Int(b)) => Value::Int(fi(a, *b)),
+            (Some(Value::UInt(a)), Value::UInt(b)) => Value::UInt(fu(a, *b)),
+            _ => {
+                return Err(ExecError::msg(format!(
+                    "cannot aggregate column \"{column}\" of type {ty}"
+                )))
+            }
+        });
+    }
+    if !matches!(ty, ColumnType::Int | ColumnType::UInt | ColumnType::Float) {
+        return Err(ExecError::msg(format!(
+            "cannot aggregate column \"{column}\" of type {ty}"
+        )));
+    }
+    Ok(acc.unwrap_or(Value::Null))
+}
+
+/// Which row a selector keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selector {
+    /// The first row with a non-null value.
+    First,
+    /// The last row with a non-null value.
+    Last,
+    /// The row with the smallest value (the first such).
+    Min,
+    /// The row with the largest value (the first such).
+    Max,
+}
+
+/// Selectors keep whole rows; a table without a non-null value yields an empty table.
+pub fn select(tables: &[Table], column: &str, sel: Selector) -> Result<Vec<Table>> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let c = t
+            .column_index(column)
+            .ok_or_else(|| ExecError::msg(format!("column \"{column}\" does not exist")))?;
+        let mut best: Option<usize> = None;
+        for r in 0..t.num_rows() {
+            let v = t.value(r, c);
+            if v.is_null() {
+                continue;
+            }
+            best = match (sel, best) {
+                (_, None) => Some(r),
+                (Selector::First, b) => b,
+                (Selector::Last, _) => Some(r),
+                (Selector::Min, Some(b)) => {
+                    Some(if v.compare(&t.value(b, c)) == Some(Ordering::Less) {
+                        r
+                    } else {
+                        b
+                    })
+                }
+                (Selector::Max, Some(b)) => {
+                    Some(if v.compare(&t.value(b, c)) == Some(Ordering::Greater) {
+                        r
+                    } else {
+                        b
+                    })
+                }
+            };
+        }
+        let rows: Vec<usize> = best.into_iter().collect();
+        out.push(take_rows(t, &rows)?);
+    }
+    Ok(out)
+}

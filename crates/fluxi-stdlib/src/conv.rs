@@ -1,0 +1,255 @@
+//! Scalar builtins: conversions, `now`, `length`, `contains`, `die`, and a few `strings`.
+
+use fluxi_eval::{Args, ErrorKind, EvalError, Interpreter, Registry};
+use fluxi_value::{Duration, Value};
+use std::sync::Arc;
+
+type R = Result<Value, EvalError>;
+
+pub fn register(r: &mut Registry) {
+    r.register("system", "time", system_time);
+    r.register("universe", "now", now);
+    r.register("universe", "float", to_float);
+    r.register("universe", "int", to_int);
+    r.register("universe", "uint", to_uint);
+    r.register("universe", "string", to_string);
+    r.register("universe", "bool", to_bool);
+    r.register("universe", "time", to_time);
+    r.register("universe", "duration", to_duration);
+    r.register("universe", "bytes", to_bytes);
+    r.register("universe", "length", length);
+    r.register("universe", "contains", contains);
+    r.register("universe", "die", die);
+    r.register("strings", "toUpper", |_, a| {
+        string_fn(a, |s| s.to_uppercase())
+    });
+    r.register("strings", "toLower", |_, a| {
+        string_fn(a, |s| s.to_lowercase())
+    });
+    r.register("strings", "trimSpace", |_, a| {
+        string_fn(a, |s| s.trim().to_string())
+    });
+    r.register("strings", "strlen", |_, a| match a.required("v")? {
+        Value::String(s) => Ok(Value::Int(s.chars().count() as i64)),
+        v => Err(EvalError::msg(format!(
+            "strlen needs a string, not {}",
+            v.type_name()
+        ))),
+    });
+}
+
+fn system_time(_: &mut Interpreter, _: &mut Args) -> R {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    Ok(Value::Time(now))
+}
+
+fn now(interp: &mut Interpreter, _: &mut Args) -> R {
+    Ok(Value::Time(interp.now()?))
+}
+
+fn string_fn(a: &mut Args, f: fn(&str) -> String) -> R {
+    match a.required("v")? {
+        Value::String(s) => Ok(Value::string(f(&s))),
+        Value::Null => Ok(Value::Null),
+        v => Err(EvalError::msg(format!(
+            "expected a string, not {}",
+            v.type_name()
+        ))),
+    }
+}
+
+fn cannot(v: &Value, to: &str) -> EvalError {
+    EvalError::new(
+        ErrorKind::Runtime,
+        format!("cannot convert {} {v} to {to}", v.type_name()),
+    )
+}
+
+fn to_float(_: &mut Interpreter, a: &mut Args) -> R {
+    let v = a.required("v")?;
+    Ok(match &v {
+        Value::Null => Value::Null,
+        Value::Float(f) => Value::Float(*f),
+        Value::Int(i) => Value::Float(*i as f64),
+        Value::UInt(u) => Value::Float(*u as f64),
+        Value::Bool(b) => Value::Float(if *b { 1.0 } else { 0.0 }),
+        Value::String(s) => Value::Float(match s.trim() {
+            "NaN" => f64::NAN,
+            "+Inf" | "Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            t => t.parse::<f64>().map_err(|_| cannot(&v, "float"))?,
+        }),
+        _ => return Err(cannot(&v, "float")),
+    })
+}
+
+fn to_int(_: &mut Interpreter, a: &mut Args) -> R {
+    let v = a.required("v")?;
+    Ok(match &v {
+        Value::Null => Value::Null,
+        Value::Int(i) => Value::Int(*i),
+        Value::UInt(u) => Value::Int(*u as i64),
+        Value::Float(f) => {
+            if f.is_nan() || f.is_infinite() {
+                return Err(cannot(&v, "int"));
+            }
+            Value::Int(f.trunc() as i64)
+        }
+        Value::Bool(b) => Value::Int(i64::from(*b)),
+        Value::Time(t) => Value::Int(*t),
+        Value::Duration(d) => {
+            Value::Int(d.as_nanos().ok_or_else(|| {
+                EvalError::msg("a duration with months cannot be converted to int")
+            })?)
+        }
+        Value::String(s) => Value::Int(s.parse::<i64>().map_err(|_| cannot(&v, "int"))?),
+        _ => return Err(cannot(&v, "int")),
+    })
+}
+
+fn to_uint(_: &mut Interpreter, a: &mut Args) -> R {
+    let v = a.required("v")?;
+    Ok(match &v {
+        Value::Null => Value::Null,
+        Value::UInt(u) => Value::UInt(*u),
+        Value::Int(i) => Value::UInt(*i as u64),
+        Value::Float(f) => Value::UInt(f.trunc() as u64),
+        Value::Bool(b) => Value::UInt(u64::from(*b)),
+        Value::Time(t) => Value::UInt(*t as u64),
+        Value::Duration(d) => {
+            Value::UInt(d.as_nanos().ok_or_else(|| {
+                EvalError::msg("a duration with months cannot be converted to uint")
+            })? as u64)
+        }
+        Value::String(s) => Value::UInt(s.parse::<u64>().map_err(|_| cannot(&v, "uint"))?),
+        _ => return Err(cannot(&v, "uint")),
+    })
+}
+
+fn to_string(_: &mut Interpreter, a: &mut Args) -> R {
+    let v = a.required("v")?;
+    Ok(match &v {
+        Value::Null => Value::Null,
+        Value::String(_) => v,
+        Value::Int(_)
+        | Value::UInt(_)
+        | Value::Float(_)
+        | Value::Bool(_)
+        | Value::Time(_)
+        | Value::Duration(_) => Value::string(v.to_string()),
+        _ => return Err(cannot(&v, "string")),
+    })
+}
+
+fn to_bool(_: &mut Interpreter, a: &mut Args) -> R {
+    let v = a.required("v")?;
+    Ok(match &v {
+        Value::Null => Value::Null,
+        Value::Bool(b) => Value::Bool(*b),
+        Value::String(s) => match &**s {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(cannot(&v, "bool")),
+        },
+        Value::Int(i) => match i {
+            0 => Value::Bool(false),
+            1 => Value::Bool(true),
+            _ => return Err(cannot(&v, "bool")),
+        },
+        Value::UInt(u) => match u {
+            0 => Value::Bool(false),
+            1 => Value::Bool(true),
+            _ => return Err(cannot(&v, "bool")),
+        },
+        Value::Float(f) => {
+            if *f == 0.0 {
+                Value::Bool(false)
+            } else if *f == 1.0 {
+                Value::Bool(true)
+            } else {
+                return Err(cannot(&v, "bool"));
+            }
+        }
+        _ => return Err(cannot(&v, "bool")),
+    })
+}
+
+fn to_time(_: &mut Interpreter, a: &mut Args) -> R {
+    let v = a.required("v")?;
+    Ok(match &v {
+        Value::Null => Value::Null,
+        Value::Time(t) => Value::Time(*t),
+        Value::Int(i) => Value::Time(*i),
+        Value::UInt(u) => Value::Time(*u as i64),
+        Value::String(s) => {
+            let t = fluxi_time::parse_rfc3339(s)
+                .map_err(|e| EvalError::msg(format!("cannot convert string {s:?} to time: {e}")))?;
+            Value::Time(t.unix_nanos().ok_or_else(|| cannot(&v, "time"))?)
+        }
+        _ => return Err(cannot(&v, "time")),
+    })
+}
+
+fn to_duration(_: &mut Interpreter, a: &mut Args) -> R {
+    let v = a.required("v")?;
+    Ok(match &v {
+        Value::Null => Value::Null,
+        Value::Duration(d) => Value::Duration(*d),
+        Value::Int(i) => Value::Duration(Duration::from_nanos(*i)),
+        Value::UInt(u) => Value::Duration(Duration::from_nanos(
+            i64::try_from(*u).map_err(|_| cannot(&v, "duration"))?,
+        )),
+        Value::String(s) => {
+            let (neg, body) = match s.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, &**s),
+            };
+            let parts = fluxi_syntax::literals::parse_duration(body).map_err(|e| {
+                EvalError::msg(format!("cannot convert string {s:?} to duration: {e}"))
+            })?;
+            let d = fluxi_eval::interp::duration_of(&parts)?;
+            Value::Duration(if neg { d.negated() } else { d })
+        }
+        _ => return Err(cannot(&v, "duration")),
+    })
+}
+
+fn to_bytes(_: &mut Interpreter, a: &mut Args) -> R {
+    match a.required("v")? {
+        Value::String(s) => Ok(Value::Bytes(Arc::from(s.as_bytes()))),
+        Value::Bytes(b) => Ok(Value::Bytes(b)),
+        Value::Null => Ok(Value::Null),
+        v => Err(cannot(&v, "bytes")),
+    }
+}
+
+fn length(_: &mut Interpreter, a: &mut Args) -> R {
+    match a.required("arr")? {
+        Value::Array(items) => Ok(Value::Int(items.len() as i64)),
+        v => Err(EvalError::msg(format!(
+            "length needs an array, not {}",
+            v.type_name()
+        ))),
+    }
+}
+
+fn contains(_: &mut Interpreter, a: &mut Args) -> R {
+    let value = a.required("value")?;
+    match a.required("set")? {
+        Value::Array(items) => Ok(Value::Bool(
+            items.iter().any(|v| v.equals(&value) == Some(true)),
+        )),
+        v => Err(EvalError::msg(format!(
+            "contains needs an array `set`, not {}",
+            v.type_name()
+        ))),
+    }
+}
+
+fn die(_: &mut Interpreter, a: &mut Args) -> R {
+    let msg = a.string("msg")?;
+    Err(EvalError::new(ErrorKind::Failed, msg))
+}

@@ -1,0 +1,26 @@
+//! The standard library's builtins, implemented in Rust and bound to the `builtin`
+//! declarations of `stdlib/<package>/<package>.flux` by package and name.
+//!
+//! [`registry`] returns every implementation; [`implemented`] says whether a declared
+//! builtin has one (the README's support table is generated from it).
+
+mod conv;
+mod table_fns;
+mod testing;
+mod util;
+
+use fluxi_eval::Registry;
+
+/// Every builtin fluxi implements.
+pub fn registry() -> Registry {
+    let mut r = Registry::new();
+    conv::register(&mut r);
+    table_fns::register(&mut r);
+    testing::register(&mut r);
+    r
+}
+
+/// Whether `package.name` has an implementation.
+pub fn implemented(package: &str, name: &str) -> bool {
+    registry().implements(package, name)
+}

@@ -1,0 +1,407 @@
+//! Builtins that make or transform streams of tables.
+
+use crate::util::{ex, ve, with_row_fn};
+use fluxi_eval::{Args, EvalError, Interpreter, Registry};
+use fluxi_exec::ops::{self, Aggregate, Selector};
+use fluxi_exec::TableBuilder;
+use fluxi_value::csv;
+use fluxi_value::{ColumnType, GroupKey, KeyColumn, Stream, Table, Value};
+
+type R = Result<Value, EvalError>;
+
+fn stream(tables: Vec<Table>) -> R {
+    Ok(Value::Stream(Stream::new(tables)))
+}
+
+pub fn register(r: &mut Registry) {
+    r.register("csv", "from", csv_from);
+    r.register("array", "from", array_from);
+    r.register("experimental/array", "from", array_from);
+    r.register("universe", "yield", yield_);
+    r.register("universe", "range", range);
+    r.register("universe", "filter", filter);
+    r.register("universe", "map", map);
+    r.register("universe", "keep", keep);
+    r.register("universe", "drop", drop);
+    r.register("universe", "rename", rename);
+    r.register("universe", "group", group);
+    r.register("universe", "sort", sort);
+    r.register("universe", "limit", |i, a| limit(i, a, false));
+    r.register("universe", "tail", |i, a| limit(i, a, true));
+    r.register("universe", "count", |i, a| {
+        aggregate(i, a, Aggregate::Count)
+    });
+    r.register("universe", "sum", |i, a| aggregate(i, a, Aggregate::Sum));
+    r.register("universe", "mean", |i, a| aggregate(i, a, Aggregate::Mean));
+    r.register("universe", "spread", |i, a| {
+        aggregate(i, a, Aggregate::Spread)
+    });
+    r.register("universe", "first", |i, a| selector(i, a, Selector::First));
+    r.register("universe", "last", |i, a| selector(i, a, Selector::Last));
+    r.register("universe", "min", |i, a| selector(i, a, Selector::Min));
+    r.register("universe", "max", |i, a| selector(i, a, Selector::Max));
+    r.register("universe", "duplicate", duplicate);
+    r.register("universe", "set", set);
+    for name in ["pass", "opaque", "sink", "slurp"] {
+        r.register("internal/debug", name, identity);
+    }
+    r.register("internal/debug", "null", |_, _| Ok(Value::Null));
+    r.register("testing/expect", "planner", |_, _| {
+        Ok(Value::Record(Default::default()))
+    });
+}
+
+fn identity(_: &mut Interpreter, a: &mut Args) -> R {
+    Ok(Value::Stream(a.tables()?))
+}
+
+fn csv_from(_: &mut Interpreter, a: &mut Args) -> R {
+    let text = match a.opt_string("csv")? {
+        Some(t) => t,
+        None => match a.opt_string("file")? {
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|e| EvalError::msg(format!("cannot read {path}: {e}")))?,
+            None => return Err(EvalError::msg("give either `csv` or `file`")),
+        },
+    };
+    let mode = a.string_or("mode", "annotations")?;
+    match mode.as_str() {
+        "annotations" => {
+            let d = csv::decode(&text).map_err(ve)?;
+            stream(d.tables)
+        }
+        "raw" => stream(vec![csv::decode_raw(&text).map_err(ve)?]),
+        other => Err(EvalError::msg(format!(
+            "unknown mode {other:?}; use \"annotations\" or \"raw\""
+        ))),
+    }
+}
+
+fn array_from(_: &mut Interpreter, a: &mut Args) -> R {
+    let rows = match a.required("rows")? {
+        Value::Array(rows) => rows,
+        v => {
+            return Err(EvalError::msg(format!(
+                "`rows` must be an array of records, not {}",
+                v.type_name()
+            )))
+        }
+    };
+    let mut b = TableBuilder::new(&GroupKey::default());
+    for row in rows.iter() {
+        match row {
+            Value::Record(r) => b
+                .push_row(r.fields().iter().map(|(l, v)| (&**l, v.clone())))
+                .map_err(ve)?,
+            v => {
+                return Err(EvalError::msg(format!(
+                    "`rows` must be records, found {}",
+                    v.type_name()
+                )))
+            }
+        }
+    }
+    stream(vec![b.finish().map_err(ve)?])
+}
+
+fn yield_(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let name = a.string_or("name", "_result")?;
+    interp.yield_result(&name, tables.clone())?;
+    Ok(Value::Stream(tables))
+}
+
+/// A bound of `range`: a time, a duration relative to now, or Unix seconds.
+fn bound(interp: &mut Interpreter, v: Value, now: &mut Option<i64>) -> Result<i64, EvalError> {
+    let mut get_now = |interp: &mut Interpreter| -> Result<i64, EvalError> {
+        if let Some(n) = now {
+            return Ok(*n);
+        }
+        let n = interp.now()?;
+        *now = Some(n);
+        Ok(n)
+    };
+    match v {
+        Value::Time(t) => Ok(t),
+        Value::Duration(d) => {
+            let n = get_now(interp)?;
+            d.add_to(n)
+                .ok_or_else(|| EvalError::msg("the range bound is outside the representable times"))
+        }
+        Value::Int(secs) => secs
+            .checked_mul(1_000_000_000)
+            .ok_or_else(|| EvalError::msg("the range bound is outside the representable times")),
+        v => Err(EvalError::msg(format!(
+            "a range bound must be a time, a duration or an int, not {}",
+            v.type_name()
+        ))),
+    }
+}
+
+fn range(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let mut now = None;
+    let start_v = a.required("start")?;
+    let start = bound(interp, start_v, &mut now)?;
+    let stop = match a.take("stop") {
+        Some(v) if !v.is_null() => bound(interp, v, &mut now)?,
+        _ => match now {
+            Some(n) => n,
+            None => interp.now()?,
+        },
+    };
+    if start >= stop {
+        return Err(EvalError::msg("cannot query an empty range")
+            .with_hint("`start` must be before `stop` (a negative duration such as `-1h` counts back from now)"));
+    }
+    stream(ops::range(tables.tables(), start, stop).map_err(ex)?)
+}
+
+fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let f = a.function("fn")?;
+    let keep_empty = match a.opt_string("onEmpty")?.as_deref() {
+        None | Some("drop") => false,
+        Some("keep") => true,
+        Some(other) => {
+            return Err(EvalError::msg(format!(
+                "onEmpty must be \"keep\" or \"drop\", not {other:?}"
+            )))
+        }
+    };
+    let span = a.span;
+    stream(with_row_fn(interp, &f, "r", span, |call| {
+        ops::filter(tables.tables(), keep_empty, call)
+    })?)
+}
+
+fn map(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let f = a.function("fn")?;
+    let span = a.span;
+    stream(with_row_fn(interp, &f, "r", span, |call| {
+        ops::map(tables.tables(), call)
+    })?)
+}
+
+/// The `columns` of `keep`/`drop`, or their `fn` predicate on labels.
+fn column_predicate(
+    interp: &mut Interpreter,
+    a: &mut Args,
+    tables: &Stream,
+) -> Result<Vec<String>, EvalError> {
+    if let Some(cols) = a.opt_strings("columns")? {
+        return Ok(cols);
+    }
+    let Some(f) = a.take("fn") else {
+        return Err(EvalError::msg("give either `columns` or `fn`"));
+    };
+    let mut chosen = Vec::new();
+    for t in tables.tables() {
+        for (label, _) in t.columns() {
+            if chosen.contains(&label) {
+                continue;
+            }
+            if let Value::Bool(true) = interp.call(
+                &f,
+                vec![("column".into(), Value::string(label.as_str()))],
+                None,
+                a.span,
+            )? {
+                chosen.push(label);
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+fn keep(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let cols = column_predicate(interp, a, &tables)?;
+    stream(ops::select_columns(tables.tables(), &|l| cols.iter().any(|c| c == l)).map_err(ex)?)
+}
+
+fn drop(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let cols = column_predicate(interp, a, &tables)?;
+    stream(ops::select_columns(tables.tables(), &|l| !cols.iter().any(|c| c == l)).map_err(ex)?)
+}
+
+fn rename(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let span = a.span;
+    if let Some(map) = a.opt_record("columns")? {
+        for (old, _) in map.fields() {
+            let present = tables
+                .tables()
+                .iter()
+                .any(|t| t.column_index(old).is_some());
+            if !present && !tables.tables().is_empty() {
+                return Err(EvalError::msg(format!(
+                    "rename error: column \"{old}\" doesn't exist"
+                )));
+            }
+        }
+        let result = ops::rename(tables.tables(), &mut |l| {
+            Ok(match map.get(l) {
+                Some(Value::String(s)) => s.to_string(),
+                _ => l.to_string(),
+            })
+        });
+        return stream(result.map_err(ex)?);
+    }
+    let f = a.function("fn")?;
+    let mut failure = None;
+    let result = ops::rename(tables.tables(), &mut |l| match interp.call(
+        &f,
+        vec![("column".into(), Value::string(l))],
+        None,
+        span,
+    ) {
+        Ok(Value::String(s)) => Ok(s.to_string()),
+        Ok(v) => Err(fluxi_exec::ExecError::msg(format!(
+            "the rename function must return a string, not {}",
+            v.type_name()
+        ))),
+        Err(e) => {
+            let m = e.to_string();
+            failure = Some(e);
+            Err(fluxi_exec::ExecError::msg(m))
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    stream(result.map_err(ex)?)
+}
+
+fn group(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let columns = a.opt_strings("columns")?.unwrap_or_default();
+    let except = match a.opt_string("mode")?.as_deref() {
+        None | Some("by") => false,
+        Some("except") => true,
+        Some(other) => {
+            return Err(EvalError::msg(format!(
+                "mode must be \"by\" or \"except\", not {other:?}"
+            )))
+        }
+    };
+    stream(ops::group(tables.tables(), &columns, except).map_err(ex)?)
+}
+
+fn sort(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let columns = a
+        .opt_strings("columns")?
+        .unwrap_or_else(|| vec!["_value".into()]);
+    let desc = a.opt_bool("desc")?.unwrap_or(false);
+    stream(ops::sort(tables.tables(), &columns, desc).map_err(ex)?)
+}
+
+fn limit(_: &mut Interpreter, a: &mut Args, from_end: bool) -> R {
+    let tables = a.tables()?;
+    let n = a
+        .opt_int("n")?
+        .ok_or_else(|| EvalError::msg("missing required argument `n`"))?;
+    let offset = a.opt_int("offset")?.unwrap_or(0);
+    stream(ops::limit(tables.tables(), n, offset, from_end).map_err(ex)?)
+}
+
+fn aggregate(_: &mut Interpreter, a: &mut Args, agg: Aggregate) -> R {
+    let tables = a.tables()?;
+    let column = a.string_or("column", "_value")?;
+    stream(ops::aggregate(tables.tables(), &column, agg).map_err(ex)?)
+}
+
+fn selector(_: &mut Interpreter, a: &mut Args, sel: Selector) -> R {
+    let tables = a.tables()?;
+    let column = a.string_or("column", "_value")?;
+    stream(ops::select(tables.tables(), &column, sel).map_err(ex)?)
+}
+
+fn duplicate(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let column = a.string("column")?;
+    let as_ = a.string("as")?;
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let c = t.column_index(&column).ok_or_else(|| {
+            EvalError::msg(format!(
+                "duplicate error: column \"{column}\" doesn't exist"
+            ))
+        })?;
+        let mut cols = t.columns();
+        let ty = cols[c].1;
+        let mut rows = t.rows();
+        match cols.iter().position(|(l, _)| *l == as_) {
+            Some(existing) => {
+                cols[existing].1 = ty;
+                for r in rows.iter_mut() {
+                    r[existing] = r[c].clone();
+                }
+            }
+            None => {
+                cols.push((as_.clone(), ty));
+                for r in rows.iter_mut() {
+                    let v = r[c].clone();
+                    r.push(v);
+                }
+            }
+        }
+        out.push(rebuild_with_key(t, &cols, &rows)?);
+    }
+    stream(out)
+}
+
+fn rebuild_with_key(
+    t: &Table,
+    cols: &[(String, ColumnType)],
+    rows: &[Vec<Value>],
+) -> Result<Table, EvalError> {
+    let key: Vec<&KeyColumn> = t
+        .key()
+        .columns()
+        .iter()
+        .filter(|k| cols.iter().any(|(l, ty)| *l == k.label && *ty == k.ty))
+        .collect();
+    let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
+    let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
+    Table::from_rows(&labels, cols, rows, Some(&values)).map_err(ve)
+}
+
+fn set(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let key = a.string("key")?;
+    let value = a.string("value")?;
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let mut cols = t.columns();
+        let mut rows = t.rows();
+        match cols.iter().position(|(l, _)| *l == key) {
+            Some(i) => {
+                cols[i].1 = ColumnType::String;
+                for r in rows.iter_mut() {
+                    r[i] = Value::string(value.as_str());
+                }
+            }
+            None => {
+                cols.push((key.clone(), ColumnType::String));
+                for r in rows.iter_mut() {
+                    r.push(Value::string(value.as_str()));
+                }
+            }
+        }
+        let mut kc: Vec<KeyColumn> = t.key().columns().to_vec();
+        for k in kc.iter_mut() {
+            if k.label == key {
+                k.ty = ColumnType::String;
+                k.value = Value::string(value.as_str());
+            }
+        }
+        let labels: Vec<String> = kc.iter().map(|k| k.label.clone()).collect();
+        let values: Vec<Value> = kc.iter().map(|k| k.value.clone()).collect();
+        out.push(Table::from_rows(&labels, &cols, &rows, Some(&values)).map_err(ve)?);
+    }
+    stream(ops::merge_by_key(out).map_err(ex)?)
+}
