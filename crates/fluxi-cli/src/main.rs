@@ -2,6 +2,7 @@
 
 mod check;
 mod run;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -47,6 +48,27 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Run upstream-style `*_test.flux` testcases.
+    Test {
+        /// Files or directories to search for `*_test.flux` files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Run only these tests (`name` or `package.name`), whatever their tags.
+        #[arg(long = "test")]
+        tests: Vec<String>,
+        /// Skip these tests (`name` or `package.name`).
+        #[arg(long = "skip")]
+        skips: Vec<String>,
+        /// Run tests carrying these tags (a tagged test runs only if all its tags are given).
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// Print every test's outcome (`-v`).
+        #[arg(short, long, action = clap::ArgAction::Count)]
+        verbose: u8,
+        /// Fix `now()` for tests that do not set `option now`.
+        #[arg(long)]
+        now: Option<String>,
+    },
     /// Parse a Flux file and print its syntax tree.
     Parse {
         /// Print the compact syntax tree (the default).
@@ -89,5 +111,20 @@ fn main() -> ExitCode {
             format,
             now,
         } => run::run(file, exec, format, now),
+        Command::Test {
+            paths,
+            tests,
+            skips,
+            tags,
+            verbose,
+            now,
+        } => test::test(test::TestOptions {
+            paths,
+            tests,
+            skips,
+            tags,
+            verbose,
+            now,
+        }),
     }
 }

@@ -57,6 +57,7 @@ pub struct Interpreter {
     options: HashMap<(String, String), Value>,
     results: Vec<(String, Stream)>,
     regexes: HashMap<String, Arc<regex::Regex>>,
+    missing: HashSet<(String, String)>,
     depth: usize,
 }
 
@@ -77,6 +78,7 @@ impl Interpreter {
             options: HashMap::new(),
             results: Vec::new(),
             regexes: HashMap::new(),
+            missing: HashSet::new(),
             depth: 0,
         }
     }
@@ -107,10 +109,21 @@ impl Interpreter {
             return Ok(v.clone());
         }
         let members = self.package_values(package)?;
-        members
-            .get(name)
-            .cloned()
-            .ok_or_else(|| internal(format!("package {package} has no member {name}")))
+        if let Some(v) = members.get(name) {
+            return Ok(v.clone());
+        }
+        if self
+            .missing
+            .contains(&(package.to_string(), name.to_string()))
+        {
+            let display = if package == "universe" {
+                name.to_string()
+            } else {
+                format!("{}.{name}", last_segment(package))
+            };
+            return Err(EvalError::not_implemented(&display));
+        }
+        Err(internal(format!("package {package} has no member {name}")))
     }
 
     /// The time `now()` returns: the `now` option called.
@@ -211,18 +224,26 @@ impl Interpreter {
         let mut members = HashMap::new();
         for s in &graph.body {
             match s {
-                Statement::Builtin { name, .. } => {
+                Statement::Builtin { name, ty, .. } => {
                     let display = if path == "universe" {
                         name.clone()
                     } else {
                         format!("{}.{name}", last_segment(path))
                     };
-                    let v = Value::Function(Arc::new(Builtin {
-                        package: path.to_string(),
-                        name: name.clone(),
-                        display,
-                        f: self.registry.get(path, name),
-                    }));
+                    let v = match self.registry.get_constant(path, name) {
+                        Some(c) => c,
+                        None if !matches!(ty.ty, fluxi_semantic::MonoType::Fun(_)) => {
+                            // A constant fluxi has no value for: using it fails clearly.
+                            self.missing.insert((path.to_string(), name.clone()));
+                            continue;
+                        }
+                        None => Value::Function(Arc::new(Builtin {
+                            package: path.to_string(),
+                            name: name.clone(),
+                            display,
+                            f: self.registry.get(path, name),
+                        })),
+                    };
                     env = env.bind(name, v.clone());
                     members.insert(name.clone(), v);
                 }

@@ -16,6 +16,7 @@ pub type NativeFn = fn(&mut Interpreter, &mut Args) -> Result<Value>;
 #[derive(Default, Clone)]
 pub struct Registry {
     fns: HashMap<(String, String), NativeFn>,
+    constants: HashMap<(String, String), Value>,
 }
 
 impl Registry {
@@ -29,6 +30,19 @@ impl Registry {
         self.fns.insert((package.to_string(), name.to_string()), f);
     }
 
+    /// Bind a non-function builtin (`true`, `math.pi`) to its value.
+    pub fn constant(&mut self, package: &str, name: &str, value: Value) {
+        self.constants
+            .insert((package.to_string(), name.to_string()), value);
+    }
+
+    /// The value of a constant builtin.
+    pub fn get_constant(&self, package: &str, name: &str) -> Option<Value> {
+        self.constants
+            .get(&(package.to_string(), name.to_string()))
+            .cloned()
+    }
+
     /// The implementation of `package.name`.
     pub fn get(&self, package: &str, name: &str) -> Option<NativeFn> {
         self.fns
@@ -38,7 +52,7 @@ impl Registry {
 
     /// Whether `package.name` is implemented.
     pub fn implements(&self, package: &str, name: &str) -> bool {
-        self.get(package, name).is_some()
+        self.get(package, name).is_some() || self.get_constant(package, name).is_some()
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`registry`] returns every implementation; [`implemented`] says whether a declared
 //! builtin has one (the README's support table is generated from it).
 
+mod constants;
 mod conv;
 mod table_fns;
 mod testing;
@@ -14,6 +15,7 @@ use fluxi_eval::Registry;
 /// Every builtin fluxi implements.
 pub fn registry() -> Registry {
     let mut r = Registry::new();
+    constants::register(&mut r);
     conv::register(&mut r);
     table_fns::register(&mut r);
     testing::register(&mut r);

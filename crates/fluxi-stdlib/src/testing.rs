@@ -15,6 +15,7 @@ pub fn register(r: &mut Registry) {
     r.register("testing", "assertEqualValues", assert_equal_values);
     r.register("testing", "assertEmpty", assert_empty);
     r.register("experimental", "catch", catch);
+    r.register("testing", "shouldError", should_error);
 }
 
 fn experimental_diff(_: &mut Interpreter, a: &mut Args) -> R {
@@ -77,4 +78,37 @@ fn catch(interp: &mut Interpreter, a: &mut Args) -> R {
         ],
     };
     Ok(Value::Record(Arc::new(Record::from_fields(fields))))
+}
+
+/// `testing.shouldError(fn, want)`: `fn` must fail with a message matching `want`; a
+/// mismatching message is written to `errorOutput`.
+fn should_error(interp: &mut Interpreter, a: &mut Args) -> R {
+    let f = a.function("fn")?;
+    let want = match a.required("want")? {
+        Value::Regex(r) => r,
+        v => {
+            return Err(EvalError::msg(format!(
+                "`want` must be a regular expression, not {}",
+                v.type_name()
+            )))
+        }
+    };
+    let span = a.span;
+    match interp.call(&f, Vec::new(), None, span) {
+        Ok(_) => Err(EvalError::new(
+            fluxi_eval::ErrorKind::Failed,
+            "shouldError expected an error",
+        )),
+        Err(e) => {
+            let msg = e.to_string();
+            let tables = if want.is_match(&msg) {
+                Vec::new()
+            } else {
+                one_row(Value::string(msg))?.into_tables()
+            };
+            let s = Stream::new(tables);
+            interp.yield_result("errorOutput", s.clone())?;
+            Ok(Value::Stream(s))
+        }
+    }
 }
