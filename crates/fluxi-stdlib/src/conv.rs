@@ -38,6 +38,21 @@ pub fn register(r: &mut Registry) {
     });
 }
 
+/// Convert a value with the conversion function of that name (`float`, `int`, ...).
+pub fn convert(interp: &mut Interpreter, to: &str, v: Value) -> R {
+    let f: fn(&mut Interpreter, &mut Args) -> R = match to {
+        "float" => to_float,
+        "int" => to_int,
+        "uint" => to_uint,
+        "string" => to_string,
+        "bool" => to_bool,
+        "time" => to_time,
+        _ => return Err(EvalError::msg(format!("no conversion to {to}"))),
+    };
+    let mut args = Args::new(vec![("v".to_string(), v)], None, fluxi_syntax::Span::default());
+    f(interp, &mut args)
+}
+
 fn system_time(_: &mut Interpreter, _: &mut Args) -> R {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

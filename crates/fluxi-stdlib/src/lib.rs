@@ -6,6 +6,7 @@
 
 mod constants;
 mod conv;
+mod meta;
 mod table_fns;
 mod testing;
 mod util;
@@ -17,6 +18,7 @@ pub fn registry() -> Registry {
     let mut r = Registry::new();
     constants::register(&mut r);
     conv::register(&mut r);
+    meta::register(&mut r);
     table_fns::register(&mut r);
     testing::register(&mut r);
     r

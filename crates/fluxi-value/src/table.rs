@@ -140,6 +140,9 @@ impl Table {
         rows: &[Vec<Value>],
         key_values: Option<&[Value]>,
     ) -> Result<Table, ValueError> {
+        // A table without columns has no rows (as upstream: `keep` of absent columns, or a
+        // `map` whose every value is null, leaves nothing to show).
+        let rows = if columns.is_empty() { &[][..] } else { rows };
         let mut arrays = Vec::with_capacity(columns.len());
         for (i, (label, ty)) in columns.iter().enumerate() {
             arrays.push(build_array(
