@@ -62,7 +62,9 @@ fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Null, _) | (_, Value::Null) => false,
-        (Value::Float(x), Value::Float(y)) => (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-6,
+        (Value::Float(x), Value::Float(y)) => {
+            x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-6
+        }
         _ => a.equals(b) == Some(true),
     }
 }

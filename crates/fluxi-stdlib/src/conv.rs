@@ -49,7 +49,11 @@ pub fn convert(interp: &mut Interpreter, to: &str, v: Value) -> R {
         "time" => to_time,
         _ => return Err(EvalError::msg(format!("no conversion to {to}"))),
     };
-    let mut args = Args::new(vec![("v".to_string(), v)], None, fluxi_syntax::Span::default());
+    let mut args = Args::new(
+        vec![("v".to_string(), v)],
+        None,
+        fluxi_syntax::Span::default(),
+    );
     f(interp, &mut args)
 }
 
@@ -242,12 +246,13 @@ fn to_bytes(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn length(_: &mut Interpreter, a: &mut Args) -> R {
-    match a.required("arr")? {
-        Value::Array(items) => Ok(Value::Int(items.len() as i64)),
-        v => Err(EvalError::msg(format!(
+    match a.take_pipe("arr") {
+        Some(Value::Array(items)) => Ok(Value::Int(items.len() as i64)),
+        Some(v) => Err(EvalError::msg(format!(
             "length needs an array, not {}",
             v.type_name()
         ))),
+        None => Err(EvalError::msg("missing required argument `arr`")),
     }
 }
 

@@ -41,14 +41,24 @@ fn stream(tables: Vec<Table>) -> R {
 }
 
 /// One output table per input table: the key columns, then one column of values.
-fn per_table_values(t: &Table, label: &str, ty: ColumnType, values: Vec<Value>) -> Result<Table, EvalError> {
+fn per_table_values(
+    t: &Table,
+    label: &str,
+    ty: ColumnType,
+    values: Vec<Value>,
+) -> Result<Table, EvalError> {
     let mut b = TableBuilder::new(t.key());
     for k in t.key().columns() {
         b.add_column(&k.label, Some(k.ty)).map_err(ve)?;
     }
     b.add_column(label, Some(ty)).map_err(ve)?;
     for v in values {
-        let mut row: Vec<(&str, Value)> = t.key().columns().iter().map(|k| (k.label.as_str(), k.value.clone())).collect();
+        let mut row: Vec<(&str, Value)> = t
+            .key()
+            .columns()
+            .iter()
+            .map(|k| (k.label.as_str(), k.value.clone()))
+            .collect();
         row.push((label, v));
         b.push_row(row).map_err(ve)?;
     }
@@ -60,7 +70,11 @@ fn columns(_: &mut Interpreter, a: &mut Args) -> R {
     let label = a.string_or("column", "_value")?;
     let mut out = Vec::new();
     for t in tables.tables() {
-        let labels = t.columns().into_iter().map(|(l, _)| Value::string(l)).collect();
+        let labels = t
+            .columns()
+            .into_iter()
+            .map(|(l, _)| Value::string(l))
+            .collect();
         out.push(per_table_values(t, &label, ColumnType::String, labels)?);
     }
     stream(out)
@@ -71,14 +85,21 @@ fn keys(_: &mut Interpreter, a: &mut Args) -> R {
     let label = a.string_or("column", "_value")?;
     let mut out = Vec::new();
     for t in tables.tables() {
-        let labels = t.key().columns().iter().map(|k| Value::string(k.label.as_str())).collect();
+        let labels = t
+            .key()
+            .columns()
+            .iter()
+            .map(|k| Value::string(k.label.as_str()))
+            .collect();
         out.push(per_table_values(t, &label, ColumnType::String, labels)?);
     }
     stream(out)
 }
 
 fn column_of(t: &Table, column: &str) -> Result<(usize, ColumnType), EvalError> {
-    let c = t.column_index(column).ok_or_else(|| EvalError::msg(format!("column \"{column}\" does not exist")))?;
+    let c = t
+        .column_index(column)
+        .ok_or_else(|| EvalError::msg(format!("column \"{column}\" does not exist")))?;
     Ok((c, t.columns()[c].1))
 }
 
@@ -95,7 +116,10 @@ fn distinct(_: &mut Interpreter, a: &mut Args) -> R {
         let mut seen: Vec<Value> = Vec::new();
         for r in 0..t.num_rows() {
             let v = t.value(r, c);
-            if !seen.iter().any(|s| (s.is_null() && v.is_null()) || s.equals(&v) == Some(true)) {
+            if !seen
+                .iter()
+                .any(|s| (s.is_null() && v.is_null()) || s.equals(&v) == Some(true))
+            {
                 seen.push(v);
             }
         }
@@ -114,7 +138,10 @@ fn unique(_: &mut Interpreter, a: &mut Args) -> R {
         let mut rows = Vec::new();
         for r in 0..t.num_rows() {
             let v = t.value(r, c);
-            if !seen.iter().any(|s| (s.is_null() && v.is_null()) || s.equals(&v) == Some(true)) {
+            if !seen
+                .iter()
+                .any(|s| (s.is_null() && v.is_null()) || s.equals(&v) == Some(true))
+            {
                 seen.push(v);
                 rows.push(r);
             }
@@ -165,7 +192,9 @@ fn quantile_impl(a: &mut Args, q: f64) -> R {
     let method = a.string_or("method", "estimate_tdigest")?;
     let _ = a.opt_float("compression")?;
     if !(0.0..=1.0).contains(&q) {
-        return Err(EvalError::msg(format!("quantile must be between 0 and 1, got {q}")));
+        return Err(EvalError::msg(format!(
+            "quantile must be between 0 and 1, got {q}"
+        )));
     }
     let mut out = Vec::new();
     for t in tables.tables() {
@@ -195,7 +224,9 @@ fn quantile_impl(a: &mut Args, q: f64) -> R {
 }
 
 fn quantile(_: &mut Interpreter, a: &mut Args) -> R {
-    let q = a.opt_float("q")?.ok_or_else(|| EvalError::msg("missing required argument `q`"))?;
+    let q = a
+        .opt_float("q")?
+        .ok_or_else(|| EvalError::msg("missing required argument `q`"))?;
     quantile_impl(a, q)
 }
 
@@ -209,7 +240,11 @@ fn stddev(_: &mut Interpreter, a: &mut Args) -> R {
     let population = match a.opt_string("mode")?.as_deref() {
         None | Some("sample") => false,
         Some("population") => true,
-        Some(other) => return Err(EvalError::msg(format!("mode must be \"sample\" or \"population\", not {other:?}"))),
+        Some(other) => {
+            return Err(EvalError::msg(format!(
+                "mode must be \"sample\" or \"population\", not {other:?}"
+            )))
+        }
     };
     let mut out = Vec::new();
     for t in tables.tables() {
@@ -245,9 +280,18 @@ fn mode(_: &mut Interpreter, a: &mut Args) -> R {
                 None => counts.push((v, 1)),
             }
         }
-        counts.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.compare(&y.0).unwrap_or(Ordering::Equal)));
-        let v = counts.first().map_or(Value::Null, |(v, _)| v.clone());
-        out.push(one_value(t, &column, v, ty)?);
+        // Every value with the highest count, in ascending order.
+        let top = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        let mut modes: Vec<Value> = counts
+            .into_iter()
+            .filter(|(_, n)| *n == top)
+            .map(|(v, _)| v)
+            .collect();
+        modes.sort_by(|x, y| x.compare(y).unwrap_or(Ordering::Equal));
+        if modes.is_empty() {
+            modes.push(Value::Null);
+        }
+        out.push(per_table_values(t, &column, ty, modes)?);
     }
     stream(out)
 }
@@ -276,7 +320,12 @@ fn to_type(interp: &mut Interpreter, a: &mut Args, to: &str) -> R {
             let v = std::mem::replace(&mut r[c], Value::Null);
             r[c] = convert(interp, to, v)?;
         }
-        let key: Vec<_> = t.key().columns().iter().filter(|k| k.label != "_value").collect();
+        let key: Vec<_> = t
+            .key()
+            .columns()
+            .iter()
+            .filter(|k| k.label != "_value")
+            .collect();
         let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
         let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
         out.push(Table::from_rows(&labels, &cols, &rows, Some(&values)).map_err(ve)?);
@@ -286,7 +335,10 @@ fn to_type(interp: &mut Interpreter, a: &mut Args, to: &str) -> R {
 
 fn key_record(t: &Table) -> Value {
     Value::Record(Arc::new(Record::from_fields(
-        t.key().columns().iter().map(|k| (Arc::from(k.label.as_str()), k.value.clone())),
+        t.key()
+            .columns()
+            .iter()
+            .map(|k| (Arc::from(k.label.as_str()), k.value.clone())),
     )))
 }
 
@@ -296,7 +348,9 @@ fn find_table(interp: &mut Interpreter, a: &mut Args) -> Result<Option<Table>, E
     let f = a.function("fn")?;
     let span = a.span;
     for t in tables.tables() {
-        if let Value::Bool(true) = interp.call(&f, vec![("key".into(), key_record(t))], None, span)? {
+        if let Value::Bool(true) =
+            interp.call(&f, vec![("key".into(), key_record(t))], None, span)?
+        {
             return Ok(Some(t.clone()));
         }
     }
@@ -311,28 +365,50 @@ fn table_find(interp: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn single_table(a: &mut Args, name: &str) -> Result<Table, EvalError> {
-    let s = a.take_pipe("table").ok_or_else(|| EvalError::msg("missing piped table"))?;
+    let s = a
+        .take_pipe("table")
+        .ok_or_else(|| EvalError::msg("missing piped table"))?;
     match s {
-        Value::Stream(s) => s.tables().first().cloned().ok_or_else(|| EvalError::msg(format!("{name} needs a table, but the stream is empty"))),
-        v => Err(EvalError::msg(format!("{name} needs a table, not {}", v.type_name()))),
+        Value::Stream(s) => s.tables().first().cloned().ok_or_else(|| {
+            EvalError::msg(format!("{name} needs a table, but the stream is empty"))
+        }),
+        v => Err(EvalError::msg(format!(
+            "{name} needs a table, not {}",
+            v.type_name()
+        ))),
     }
 }
 
 fn record_at(t: &Table, idx: i64) -> R {
-    let i = usize::try_from(idx).ok().filter(|i| *i < t.num_rows()).ok_or_else(|| {
-        EvalError::new(fluxi_eval::ErrorKind::IndexOutOfBounds, format!("index out of bounds: {idx} (the table has {} rows)", t.num_rows()))
-    })?;
+    let i = usize::try_from(idx)
+        .ok()
+        .filter(|i| *i < t.num_rows())
+        .ok_or_else(|| {
+            EvalError::new(
+                fluxi_eval::ErrorKind::IndexOutOfBounds,
+                format!(
+                    "index out of bounds: {idx} (the table has {} rows)",
+                    t.num_rows()
+                ),
+            )
+        })?;
     Ok(Value::Record(Arc::new(row_record(t, i, &t.columns()))))
 }
 
 fn column_at(t: &Table, column: &str) -> R {
-    let c = t.column_index(column).ok_or_else(|| EvalError::msg(format!("cannot find column \"{column}\"")))?;
-    Ok(Value::Array(Arc::new((0..t.num_rows()).map(|r| t.value(r, c)).collect())))
+    let c = t
+        .column_index(column)
+        .ok_or_else(|| EvalError::msg(format!("cannot find column \"{column}\"")))?;
+    Ok(Value::Array(Arc::new(
+        (0..t.num_rows()).map(|r| t.value(r, c)).collect(),
+    )))
 }
 
 fn get_record(_: &mut Interpreter, a: &mut Args) -> R {
     let t = single_table(a, "getRecord")?;
-    let idx = a.opt_int("idx")?.ok_or_else(|| EvalError::msg("missing required argument `idx`"))?;
+    let idx = a
+        .opt_int("idx")?
+        .ok_or_else(|| EvalError::msg("missing required argument `idx`"))?;
     record_at(&t, idx)
 }
 
@@ -343,7 +419,9 @@ fn get_column(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn find_record(interp: &mut Interpreter, a: &mut Args) -> R {
-    let idx = a.opt_int("idx")?.ok_or_else(|| EvalError::msg("missing required argument `idx`"))?;
+    let idx = a
+        .opt_int("idx")?
+        .ok_or_else(|| EvalError::msg("missing required argument `idx`"))?;
     match find_table(interp, a)? {
         Some(t) => record_at(&t, idx),
         None => Ok(Value::Record(Arc::new(Record::new()))),

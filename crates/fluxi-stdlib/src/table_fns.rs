@@ -322,6 +322,21 @@ fn aggregate(_: &mut Interpreter, a: &mut Args, agg: Aggregate) -> R {
 fn selector(_: &mut Interpreter, a: &mut Args, sel: Selector) -> R {
     let tables = a.tables()?;
     let column = a.string_or("column", "_value")?;
+    if matches!(sel, Selector::Min | Selector::Max) {
+        for t in tables.tables() {
+            if let Some((_, ty @ (ColumnType::String | ColumnType::Bool))) =
+                t.columns().into_iter().find(|(l, _)| *l == column)
+            {
+                let which = if sel == Selector::Min {
+                    "MinSelector"
+                } else {
+                    "MaxSelector"
+                };
+                // Upstream's wording, which scripts and tests match on.
+                return Err(EvalError::msg(format!("invalid use of function: *universe.{which} has no implementation for type {ty}")));
+            }
+        }
+    }
     stream(ops::select(tables.tables(), &column, sel).map_err(ex)?)
 }
 

@@ -44,9 +44,12 @@ fn parse_cell(text: &str, ty: ColumnType) -> Result<Value, String> {
         ColumnType::Time => {
             let t = fluxi_time::parse_rfc3339(text)
                 .map_err(|e| format!("cannot parse {text:?} as dateTime: {e}"))?;
-            Value::Time(t.unix_nanos().ok_or_else(|| {
-                format!("the time {text:?} is outside the range of nanosecond timestamps")
-            })?)
+            // Times outside 1677..2262 wrap around, as upstream's 64-bit nanoseconds do.
+            Value::Time(
+                t.seconds
+                    .wrapping_mul(1_000_000_000)
+                    .wrapping_add(i64::from(t.nanos)),
+            )
         }
     })
 }
