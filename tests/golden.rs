@@ -9,11 +9,16 @@
 //! * `syntax-errors/`: must produce diagnostics (errors, or warnings such as a missing `|>`);
 //!   expected `<name>.err` is their rendering.
 //!
+//! * `eval/`: must run; expected `<name>.csv` is every result as annotated CSV (LF endings).
+//! * `eval-errors/`: must fail at run time; expected `<name>.err` is the rendered error.
+//!
 //! Directives are comment lines at the top of a case: `// test: spans` prints spans.
 
 use fluxi_conformance::render_diagnostics;
+use fluxi_eval::Interpreter;
 use fluxi_semantic::Checker;
 use fluxi_syntax::{parse, print_file, PrintOptions};
+use fluxi_value::csv::{encode, LineEnding};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +26,14 @@ fn main() {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
     let mut trials = Vec::new();
-    for suite in ["syntax", "syntax-errors", "types", "type-errors"] {
+    for suite in [
+        "syntax",
+        "syntax-errors",
+        "types",
+        "type-errors",
+        "eval",
+        "eval-errors",
+    ] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(suite))
             .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
@@ -37,7 +49,7 @@ fn main() {
             trials.push(Trial::test(name, move || run_case(&suite, &path)));
         }
     }
-    // Every example program must at least parse cleanly.
+    // Every example program runs; its results are compared with `<name>.csv` beside it.
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&examples)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -50,13 +62,7 @@ fn main() {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         trials.push(Trial::test(format!("examples/{stem}"), move || {
-            let src = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-            let parsed = parse(&src);
-            if parsed.diagnostics.is_empty() {
-                Ok(())
-            } else {
-                Err(render_diagnostics("example", &src, &parsed.diagnostics).into())
-            }
+            run_case("eval", &path)
         }));
     }
     libtest_mimic::run(&args, trials).exit();
@@ -84,6 +90,43 @@ fn run_case(suite: &str, path: &Path) -> Result<(), Failed> {
                 .into());
             }
             (print_file(&parsed.file, PrintOptions { spans }), "ast")
+        }
+        "eval" | "eval-errors" => {
+            let checked_src = src.clone();
+            let mut interp = Interpreter::new(fluxi_stdlib::registry());
+            if !parsed.diagnostics.is_empty() {
+                return Err(format!(
+                    "expected a clean parse, got:\n{}",
+                    render_diagnostics(&file_name, &src, &parsed.diagnostics)
+                )
+                .into());
+            }
+            let checked = interp.checker().check(&parsed.file, &checked_src);
+            if !checked.diagnostics.is_empty() {
+                return Err(format!(
+                    "expected the program to type-check, got:\n{}",
+                    render_diagnostics(&file_name, &src, &checked.diagnostics)
+                )
+                .into());
+            }
+            match (suite, interp.run(&checked.package)) {
+                ("eval", Ok(results)) => {
+                    let results: Vec<(String, Vec<fluxi_value::Table>)> = results
+                        .into_iter()
+                        .map(|(n, s)| (n, s.into_tables()))
+                        .collect();
+                    (encode(&results, LineEnding::Lf), "csv")
+                }
+                ("eval", Err(e)) => {
+                    return Err(format!(
+                        "the program failed:\n{}",
+                        render_diagnostics(&file_name, &src, &[e])
+                    )
+                    .into())
+                }
+                (_, Ok(_)) => return Err("expected a runtime error, but the program ran".into()),
+                (_, Err(e)) => (render_diagnostics(&file_name, &src, &[e]), "err"),
+            }
         }
         "types" | "type-errors" => {
             if !parsed.diagnostics.is_empty() {

@@ -184,6 +184,7 @@ fn parent_case(file: &Path, reference: &str) -> Result<Parent, String> {
         .rsplit_once('.')
         .ok_or_else(|| format!("`{reference}` names no testcase"))?;
     let parent_file = root.join(format!("{path}.flux"));
+    let same_file = parent_file.canonicalize().ok() == file.canonicalize().ok();
     let source = std::fs::read_to_string(&parent_file)
         .map_err(|e| format!("cannot read {}: {e}", parent_file.display()))?;
     let parsed = fluxi_syntax::parse(&source);
@@ -205,6 +206,10 @@ fn parent_case(file: &Path, reference: &str) -> Result<Parent, String> {
             _ => None,
         })
         .ok_or_else(|| format!("no testcase `{case}` in {}", parent_file.display()))?;
+    if same_file {
+        // The preamble is already there once.
+        return Ok((Vec::new(), Vec::new(), body));
+    }
     Ok((parsed.file.imports.clone(), preamble, body))
 }
 

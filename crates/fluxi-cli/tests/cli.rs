@@ -158,3 +158,118 @@ fn check_types_prints_each_binding() {
         "add : (a: A, b: A) => A where A: Addable\nn : int\n"
     );
 }
+
+fn repo(path: &str) -> String {
+    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn run_prints_results_in_every_format() {
+    let script = "import \"array\"\narray.from(rows: [{a: 1, b: \"x\"}]) |> yield(name: \"r\")\n";
+    let out = fluxi(&["run", "-"], Some(script));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.starts_with("Result: r\nTable: keys: []\n"), "{table}");
+    assert!(
+        table.contains("a:int") && table.contains("b:string"),
+        "{table}"
+    );
+    let out = fluxi(&["run", "--format", "csv", "-e", script], None);
+    assert!(
+        text(&out.stdout).contains(",result,table,a,b\r\n,,0,1,x\r\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = fluxi(&["run", "--format", "json", "-e", script], None);
+    assert_eq!(
+        text(&out.stdout),
+        "{\"result\":\"r\",\"table\":0,\"a\":1,\"b\":\"x\"}\n"
+    );
+}
+
+#[test]
+fn run_honours_now_and_reports_runtime_errors_with_their_place() {
+    let out = fluxi(
+        &[
+            "run",
+            "--now",
+            "2020-01-01T00:00:00Z",
+            "--format",
+            "json",
+            "-e",
+            "import \"array\"\narray.from(rows: [{t: now()}])",
+        ],
+        None,
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "{\"result\":\"_result\",\"table\":0,\"t\":\"2020-01-01T00:00:00Z\"}\n"
+    );
+    let out = fluxi(
+        &[
+            "run",
+            "-e",
+            "import \"array\"\narray.from(rows: [{a: 1}]) |> map(fn: (r) => ({b: r.a / 0}))",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("fluxi::eval::divide_by_zero") && err.contains("cannot divide by zero"),
+        "{err}"
+    );
+    assert!(err.contains("-e:2:"), "{err}");
+    let out = fluxi(&["run", "-e", "x = 1 +"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let out = fluxi(&["run", "--now", "yesterday", "-e", "x = 1"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn test_runs_testcases_with_tags_and_extends() {
+    let out = fluxi(&["test", "-v", &repo("tests/testcases/pass")], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("extended ... success"), "{stdout}");
+    assert!(stdout.contains("tagged_and_skipped ... skip"), "{stdout}");
+    assert!(
+        stdout.ends_with("Found 6 tests: passed 5, failed 0, skipped 1\n"),
+        "{stdout}"
+    );
+    let out = fluxi(
+        &["test", "--tags", "slow", &repo("tests/testcases/pass")],
+        None,
+    );
+    assert!(
+        text(&out.stdout).ends_with("Found 6 tests: passed 6, failed 0, skipped 0\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn test_reports_failures_with_the_diff_and_exits_1() {
+    let out = fluxi(&["test", &repo("tests/testcases/fail")], None);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("wrong_value: Table: keys: []"), "{stdout}");
+    assert!(stdout.contains("_diff:string"), "{stdout}");
+    assert!(stdout.contains("cannot divide by zero"), "{stdout}");
+    assert!(
+        stdout.ends_with("Found 2 tests: passed 0, failed 2, skipped 0\n"),
+        "{stdout}"
+    );
+    let out = fluxi(
+        &[
+            "test",
+            "--skip",
+            "wrong_value",
+            "--skip",
+            "wrong.runtime_error",
+            &repo("tests/testcases/fail"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+}

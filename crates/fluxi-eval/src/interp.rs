@@ -272,7 +272,13 @@ impl Interpreter {
         for import in &program.imports {
             self.package_values(&import.path)?;
         }
-        let globals = self.prelude_globals(None);
+        let mut globals = self.prelude_globals(None);
+        // Options set from outside (`--now`) replace the prelude's values.
+        for ((package, name), v) in &self.options {
+            if PRELUDE.contains(&package.as_str()) && globals.contains_key(name) {
+                globals.insert(name.clone(), v.clone());
+            }
+        }
         let mut env = Env::new(Arc::new(globals));
         // Options are set before anything else runs, as upstream evaluates them first; an
         // option that uses the program's own variables is set where it is written.
