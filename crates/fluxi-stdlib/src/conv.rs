@@ -20,22 +20,6 @@ pub fn register(r: &mut Registry) {
     r.register("universe", "length", length);
     r.register("universe", "contains", contains);
     r.register("universe", "die", die);
-    r.register("strings", "toUpper", |_, a| {
-        string_fn(a, |s| s.to_uppercase())
-    });
-    r.register("strings", "toLower", |_, a| {
-        string_fn(a, |s| s.to_lowercase())
-    });
-    r.register("strings", "trimSpace", |_, a| {
-        string_fn(a, |s| s.trim().to_string())
-    });
-    r.register("strings", "strlen", |_, a| match a.required("v")? {
-        Value::String(s) => Ok(Value::Int(s.chars().count() as i64)),
-        v => Err(EvalError::msg(format!(
-            "strlen needs a string, not {}",
-            v.type_name()
-        ))),
-    });
 }
 
 /// Convert a value with the conversion function of that name (`float`, `int`, ...).
@@ -67,17 +51,6 @@ fn system_time(_: &mut Interpreter, _: &mut Args) -> R {
 
 fn now(interp: &mut Interpreter, _: &mut Args) -> R {
     Ok(Value::Time(interp.now()?))
-}
-
-fn string_fn(a: &mut Args, f: fn(&str) -> String) -> R {
-    match a.required("v")? {
-        Value::String(s) => Ok(Value::string(f(&s))),
-        Value::Null => Ok(Value::Null),
-        v => Err(EvalError::msg(format!(
-            "expected a string, not {}",
-            v.type_name()
-        ))),
-    }
 }
 
 fn cannot(v: &Value, to: &str) -> EvalError {

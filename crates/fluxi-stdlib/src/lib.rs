@@ -7,6 +7,7 @@
 mod constants;
 mod conv;
 mod meta;
+mod strings;
 mod table_fns;
 mod testing;
 mod util;
@@ -19,6 +20,7 @@ pub fn registry() -> Registry {
     constants::register(&mut r);
     conv::register(&mut r);
     meta::register(&mut r);
+    strings::register(&mut r);
     table_fns::register(&mut r);
     testing::register(&mut r);
     r

@@ -83,7 +83,10 @@ fn csv_from(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn array_from(_: &mut Interpreter, a: &mut Args) -> R {
-    let rows = match a.required("rows")? {
+    let rows = match a
+        .take_pipe("rows")
+        .ok_or_else(|| EvalError::msg("missing required argument `rows`"))?
+    {
         Value::Array(rows) => rows,
         v => {
             return Err(EvalError::msg(format!(
