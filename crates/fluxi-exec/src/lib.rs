@@ -7,6 +7,7 @@ pub mod builder;
 pub mod diff;
 pub mod error;
 pub mod ops;
+pub mod window;
 
 pub use builder::TableBuilder;
 pub use error::{ExecError, Result};

@@ -11,6 +11,7 @@ mod strings;
 mod table_fns;
 mod testing;
 mod util;
+mod windows;
 
 use fluxi_eval::Registry;
 
@@ -23,6 +24,7 @@ pub fn registry() -> Registry {
     strings::register(&mut r);
     table_fns::register(&mut r);
     testing::register(&mut r);
+    windows::register(&mut r);
     r
 }
 

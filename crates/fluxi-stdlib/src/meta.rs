@@ -4,7 +4,7 @@
 //! `findColumn`).
 
 use crate::conv::convert;
-use crate::util::{ex, ve};
+use crate::util::{derived, ex, ve};
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops::{merge_by_key, row_record, take_rows};
 use fluxi_exec::TableBuilder;
@@ -77,7 +77,7 @@ fn columns(_: &mut Interpreter, a: &mut Args) -> R {
             .collect();
         out.push(per_table_values(t, &label, ColumnType::String, labels)?);
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 fn keys(_: &mut Interpreter, a: &mut Args) -> R {
@@ -93,7 +93,7 @@ fn keys(_: &mut Interpreter, a: &mut Args) -> R {
             .collect();
         out.push(per_table_values(t, &label, ColumnType::String, labels)?);
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 fn column_of(t: &Table, column: &str) -> Result<(usize, ColumnType), EvalError> {
@@ -125,7 +125,7 @@ fn distinct(_: &mut Interpreter, a: &mut Args) -> R {
         }
         out.push(per_table_values(t, "_value", ty, seen)?);
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 fn unique(_: &mut Interpreter, a: &mut Args) -> R {
@@ -148,7 +148,7 @@ fn unique(_: &mut Interpreter, a: &mut Args) -> R {
         }
         out.push(take_rows(t, &rows).map_err(ex)?);
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 fn numbers(t: &Table, c: usize) -> Vec<f64> {
@@ -220,7 +220,7 @@ fn quantile_impl(a: &mut Args, q: f64) -> R {
             other => return Err(EvalError::msg(format!("unknown quantile method {other:?}; use estimate_tdigest, exact_mean or exact_selector"))),
         }
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 fn quantile(_: &mut Interpreter, a: &mut Args) -> R {
@@ -260,7 +260,7 @@ fn stddev(_: &mut Interpreter, a: &mut Args) -> R {
         };
         out.push(one_value(t, &column, v, ColumnType::Float)?);
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 fn mode(_: &mut Interpreter, a: &mut Args) -> R {
@@ -293,7 +293,7 @@ fn mode(_: &mut Interpreter, a: &mut Args) -> R {
         }
         out.push(per_table_values(t, &column, ty, modes)?);
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 /// `toFloat()` and friends: convert `_value`.
@@ -330,7 +330,7 @@ fn to_type(interp: &mut Interpreter, a: &mut Args, to: &str) -> R {
         let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
         out.push(Table::from_rows(&labels, &cols, &rows, Some(&values)).map_err(ve)?);
     }
-    stream(merge_by_key(out).map_err(ex)?)
+    derived(&tables, merge_by_key(out).map_err(ex)?)
 }
 
 fn key_record(t: &Table) -> Value {

@@ -1,6 +1,6 @@
 //! Builtins that make or transform streams of tables.
 
-use crate::util::{ex, ve, with_row_fn};
+use crate::util::{derived, ex, ve, with_row_fn};
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops::{self, Aggregate, Selector};
 use fluxi_exec::TableBuilder;
@@ -162,7 +162,10 @@ fn range(interp: &mut Interpreter, a: &mut Args) -> R {
         return Err(EvalError::msg("cannot query an empty range")
             .with_hint("`start` must be before `stop` (a negative duration such as `-1h` counts back from now)"));
     }
-    stream(ops::range(tables.tables(), start, stop).map_err(ex)?)
+    Ok(Value::Stream(
+        Stream::new(ops::range(tables.tables(), start, stop).map_err(ex)?)
+            .with_bounds(Some((start, stop))),
+    ))
 }
 
 fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
@@ -178,18 +181,24 @@ fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
         }
     };
     let span = a.span;
-    stream(with_row_fn(interp, &f, "r", span, |call| {
-        ops::filter(tables.tables(), keep_empty, call)
-    })?)
+    derived(
+        &tables,
+        with_row_fn(interp, &f, "r", span, |call| {
+            ops::filter(tables.tables(), keep_empty, call)
+        })?,
+    )
 }
 
 fn map(interp: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let f = a.function("fn")?;
     let span = a.span;
-    stream(with_row_fn(interp, &f, "r", span, |call| {
-        ops::map(tables.tables(), call)
-    })?)
+    derived(
+        &tables,
+        with_row_fn(interp, &f, "r", span, |call| {
+            ops::map(tables.tables(), call)
+        })?,
+    )
 }
 
 /// The `columns` of `keep`/`drop`, or their `fn` predicate on labels.
@@ -226,13 +235,19 @@ fn column_predicate(
 fn keep(interp: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let cols = column_predicate(interp, a, &tables)?;
-    stream(ops::select_columns(tables.tables(), &|l| cols.iter().any(|c| c == l)).map_err(ex)?)
+    derived(
+        &tables,
+        ops::select_columns(tables.tables(), &|l| cols.iter().any(|c| c == l)).map_err(ex)?,
+    )
 }
 
 fn drop(interp: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let cols = column_predicate(interp, a, &tables)?;
-    stream(ops::select_columns(tables.tables(), &|l| !cols.iter().any(|c| c == l)).map_err(ex)?)
+    derived(
+        &tables,
+        ops::select_columns(tables.tables(), &|l| !cols.iter().any(|c| c == l)).map_err(ex)?,
+    )
 }
 
 fn rename(interp: &mut Interpreter, a: &mut Args) -> R {
@@ -256,7 +271,7 @@ fn rename(interp: &mut Interpreter, a: &mut Args) -> R {
                 _ => l.to_string(),
             })
         });
-        return stream(result.map_err(ex)?);
+        return derived(&tables, result.map_err(ex)?);
     }
     let f = a.function("fn")?;
     let mut failure = None;
@@ -280,7 +295,7 @@ fn rename(interp: &mut Interpreter, a: &mut Args) -> R {
     if let Some(e) = failure {
         return Err(e);
     }
-    stream(result.map_err(ex)?)
+    derived(&tables, result.map_err(ex)?)
 }
 
 fn group(_: &mut Interpreter, a: &mut Args) -> R {
@@ -295,7 +310,10 @@ fn group(_: &mut Interpreter, a: &mut Args) -> R {
             )))
         }
     };
-    stream(ops::group(tables.tables(), &columns, except).map_err(ex)?)
+    derived(
+        &tables,
+        ops::group(tables.tables(), &columns, except).map_err(ex)?,
+    )
 }
 
 fn sort(_: &mut Interpreter, a: &mut Args) -> R {
@@ -304,7 +322,10 @@ fn sort(_: &mut Interpreter, a: &mut Args) -> R {
         .opt_strings("columns")?
         .unwrap_or_else(|| vec!["_value".into()]);
     let desc = a.opt_bool("desc")?.unwrap_or(false);
-    stream(ops::sort(tables.tables(), &columns, desc).map_err(ex)?)
+    derived(
+        &tables,
+        ops::sort(tables.tables(), &columns, desc).map_err(ex)?,
+    )
 }
 
 fn limit(_: &mut Interpreter, a: &mut Args, from_end: bool) -> R {
@@ -313,13 +334,19 @@ fn limit(_: &mut Interpreter, a: &mut Args, from_end: bool) -> R {
         .opt_int("n")?
         .ok_or_else(|| EvalError::msg("missing required argument `n`"))?;
     let offset = a.opt_int("offset")?.unwrap_or(0);
-    stream(ops::limit(tables.tables(), n, offset, from_end).map_err(ex)?)
+    derived(
+        &tables,
+        ops::limit(tables.tables(), n, offset, from_end).map_err(ex)?,
+    )
 }
 
 fn aggregate(_: &mut Interpreter, a: &mut Args, agg: Aggregate) -> R {
     let tables = a.tables()?;
     let column = a.string_or("column", "_value")?;
-    stream(ops::aggregate(tables.tables(), &column, agg).map_err(ex)?)
+    derived(
+        &tables,
+        ops::aggregate(tables.tables(), &column, agg).map_err(ex)?,
+    )
 }
 
 fn selector(_: &mut Interpreter, a: &mut Args, sel: Selector) -> R {
@@ -340,7 +367,10 @@ fn selector(_: &mut Interpreter, a: &mut Args, sel: Selector) -> R {
             }
         }
     }
-    stream(ops::select(tables.tables(), &column, sel).map_err(ex)?)
+    derived(
+        &tables,
+        ops::select(tables.tables(), &column, sel).map_err(ex)?,
+    )
 }
 
 fn duplicate(_: &mut Interpreter, a: &mut Args) -> R {
@@ -374,7 +404,7 @@ fn duplicate(_: &mut Interpreter, a: &mut Args) -> R {
         }
         out.push(rebuild_with_key(t, &cols, &rows)?);
     }
-    stream(out)
+    derived(&tables, out)
 }
 
 fn rebuild_with_key(
@@ -426,5 +456,5 @@ fn set(_: &mut Interpreter, a: &mut Args) -> R {
         let values: Vec<Value> = kc.iter().map(|k| k.value.clone()).collect();
         out.push(Table::from_rows(&labels, &cols, &rows, Some(&values)).map_err(ve)?);
     }
-    stream(ops::merge_by_key(out).map_err(ex)?)
+    derived(&tables, ops::merge_by_key(out).map_err(ex)?)
 }

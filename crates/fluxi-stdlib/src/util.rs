@@ -50,3 +50,13 @@ pub fn with_row_fn<T>(
         (Err(e), None) => Err(ex(e)),
     }
 }
+
+/// A stream made from `input` by a transformation: it keeps `input`'s range bounds.
+pub fn derived(
+    input: &fluxi_value::Stream,
+    tables: Vec<fluxi_value::Table>,
+) -> Result<Value, EvalError> {
+    Ok(Value::Stream(
+        fluxi_value::Stream::new(tables).with_bounds(input.bounds()),
+    ))
+}

@@ -21,6 +21,7 @@ pub trait Callable: fmt::Debug + Send + Sync {
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
     tables: Arc<Vec<Table>>,
+    bounds: Option<(i64, i64)>,
 }
 
 impl Stream {
@@ -28,7 +29,20 @@ impl Stream {
     pub fn new(tables: Vec<Table>) -> Stream {
         Stream {
             tables: Arc::new(tables),
+            bounds: None,
         }
+    }
+
+    /// The time bounds of the `range` upstream of this stream, if any (what `window` uses
+    /// when a table's key no longer carries `_start` and `_stop`).
+    pub fn bounds(&self) -> Option<(i64, i64)> {
+        self.bounds
+    }
+
+    /// The same stream with these bounds.
+    pub fn with_bounds(mut self, bounds: Option<(i64, i64)>) -> Stream {
+        self.bounds = bounds;
+        self
     }
 
     /// The tables.

@@ -1,0 +1,326 @@
+//! Time windows: `window` and the bounds arithmetic `aggregateWindow` builds on.
+//!
+//! Window *k* is `[zero + k·every, zero + k·every + period)` with `zero` the epoch shifted by
+//! `offset`; calendar durations (`1mo`, `1y`) step in months. Window bounds are clipped to the
+//! table's range bounds (`_start`/`_stop` of its key, set by `range`). `every` of `inf` puts
+//! everything in one window, the range bounds.
+
+use crate::builder::TableBuilder;
+use crate::error::{ExecError, Result};
+use crate::ops::merge_by_key;
+use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Table, Value};
+
+/// How to cut time into windows.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowSpec {
+    /// Distance between window starts.
+    pub every: Duration,
+    /// Window length.
+    pub period: Duration,
+    /// Shift of the window boundaries from the epoch.
+    pub offset: Duration,
+    /// Emit empty tables for windows without rows.
+    pub create_empty: bool,
+}
+
+impl WindowSpec {
+    fn is_infinite(&self) -> bool {
+        self.every.months == 0 && self.every.nanos == i64::MAX
+    }
+
+    /// Check the spec: positive `every` and `period`, no mixing of months and nanoseconds.
+    pub fn validate(&self) -> Result<()> {
+        for (name, d) in [("every", self.every), ("period", self.period)] {
+            if d.negative || d.is_zero() {
+                return Err(ExecError::msg(format!(
+                    "`{name}` must be positive, got {d}"
+                )));
+            }
+            if d.months != 0 && d.nanos != 0 {
+                return Err(ExecError::msg(format!(
+                    "`{name}` mixes months and shorter units ({d}); use one or the other"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The start of window `k`.
+    fn start(&self, k: i64) -> Option<i64> {
+        let base = self.offset.add_to(0)?;
+        if self.every.months != 0 {
+            Duration {
+                months: self.every.months.checked_mul(k.abs())?,
+                nanos: 0,
+                negative: k < 0,
+            }
+            .add_to(base)
+        } else {
+            base.checked_add(self.every.nanos.checked_mul(k)?)
+        }
+    }
+
+    fn stop(&self, k: i64) -> Option<i64> {
+        self.period.add_to(self.start(k)?)
+    }
+
+    /// The largest `k` whose window starts at or before `t`.
+    fn last_starting_by(&self, t: i64) -> Option<i64> {
+        let base = self.offset.add_to(0)?;
+        let mut k = if self.every.months != 0 {
+            let approx_month = 30 * 86_400_000_000_000_i64 + 10 * 3_600_000_000_000;
+            (t.checked_sub(base)? / approx_month) / self.every.months
+        } else {
+            (t.checked_sub(base)?).div_euclid(self.every.nanos)
+        };
+        while self.start(k)? > t {
+            k -= 1;
+        }
+        while self.start(k + 1)? <= t {
+            k += 1;
+        }
+        Some(k)
+    }
+
+    /// Windows overlapping `[lo, hi)`, as (start, stop) clipped to it.
+    pub fn windows_between(&self, lo: i64, hi: i64) -> Vec<(i64, i64)> {
+        if self.is_infinite() {
+            return vec![(lo, hi)];
+        }
+        let mut out = Vec::new();
+        let Some(mut k) = self.last_starting_by(lo) else {
+            return out;
+        };
+        // Step back while earlier windows still reach into the range (period > every).
+        while self.stop(k - 1).is_some_and(|s| s > lo) {
+            k -= 1;
+        }
+        while let (Some(s), Some(e)) = (self.start(k), self.stop(k)) {
+            if s >= hi {
+                break;
+            }
+            if e > lo {
+                out.push((s.max(lo), e.min(hi)));
+            }
+            k += 1;
+            if out.len() > 10_000_000 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Windows containing `t`, clipped to `[lo, hi)`.
+    fn windows_of(&self, t: i64, lo: i64, hi: i64) -> Vec<(i64, i64)> {
+        if self.is_infinite() {
+            return vec![(lo, hi)];
+        }
+        let mut out = Vec::new();
+        let Some(mut k) = self.last_starting_by(t) else {
+            return out;
+        };
+        while let (Some(s), Some(e)) = (self.start(k), self.stop(k)) {
+            if e <= t {
+                break;
+            }
+            if s <= t {
+                out.push((s.max(lo), e.min(hi)));
+            }
+            k -= 1;
+        }
+        out.reverse();
+        out
+    }
+}
+
+/// The range bounds of a table: `_start` and `_stop` of its key.
+pub fn bounds(
+    t: &Table,
+    start_col: &str,
+    stop_col: &str,
+    fallback: Option<(i64, i64)>,
+) -> Result<(i64, i64)> {
+    match (
+        t.key().get(start_col).map(|k| &k.value),
+        t.key().get(stop_col).map(|k| &k.value),
+    ) {
+        (Some(Value::Time(s)), Some(Value::Time(e))) => Ok((*s, *e)),
+        _ => {
+            // Regrouping may take the bounds out of the key; `range` wrote them on every row.
+            let col = |label: &str| t.column_index(label).map(|c| t.value(0, c));
+            match (col(start_col), col(stop_col)) {
+                (Some(Value::Time(s)), Some(Value::Time(e))) => Ok((s, e)),
+                _ => fallback.ok_or_else(|| {
+                    ExecError::msg("nil bounds passed to window; use range to set the window range")
+                }),
+            }
+        }
+    }
+}
+
+/// `window`: split every table into one table per window its rows fall in.
+pub fn window(
+    tables: &[Table],
+    spec: &WindowSpec,
+    time_col: &str,
+    start_col: &str,
+    stop_col: &str,
+    fallback: Option<(i64, i64)>,
+) -> Result<Vec<Table>> {
+    spec.validate()?;
+    let mut out: Vec<(GroupKey, TableBuilder)> = Vec::new();
+    for t in tables {
+        let (lo, hi) = bounds(t, start_col, stop_col, fallback)?;
+        let cols = t.columns();
+        let tc = t
+            .column_index(time_col)
+            .ok_or_else(|| ExecError::msg(format!("missing time column \"{time_col}\"")))?;
+        let base_key: Vec<KeyColumn> = t
+            .key()
+            .columns()
+            .iter()
+            .filter(|k| k.label != start_col && k.label != stop_col)
+            .cloned()
+            .collect();
+        let key_for = |s: i64, e: i64| {
+            let mut k = base_key.clone();
+            k.push(KeyColumn {
+                label: start_col.to_string(),
+                ty: ColumnType::Time,
+                value: Value::Time(s),
+            });
+            k.push(KeyColumn {
+                label: stop_col.to_string(),
+                ty: ColumnType::Time,
+                value: Value::Time(e),
+            });
+            // Keep the table's column order for the key.
+            k.sort_by_key(|c| {
+                cols.iter()
+                    .position(|(l, _)| *l == c.label)
+                    .unwrap_or(usize::MAX)
+            });
+            GroupKey::new(k)
+        };
+        let mut out_cols = cols.clone();
+        for label in [start_col, stop_col] {
+            if !out_cols.iter().any(|(l, _)| l == label) {
+                out_cols.push((label.to_string(), ColumnType::Time));
+            }
+        }
+        let builder_for =
+            |out: &mut Vec<(GroupKey, TableBuilder)>, key: GroupKey| -> Result<usize> {
+                if let Some(i) = out.iter().position(|(k, _)| *k == key) {
+                    return Ok(i);
+                }
+                let mut b = TableBuilder::new(&key);
+                for (l, ty) in &out_cols {
+                    b.add_column(l, Some(*ty))?;
+                }
+                out.push((key, b));
+                Ok(out.len() - 1)
+            };
+        if spec.create_empty {
+            for (s, e) in spec.windows_between(lo, hi) {
+                builder_for(&mut out, key_for(s, e))?;
+            }
+        }
+        for r in 0..t.num_rows() {
+            let Value::Time(time) = t.value(r, tc) else {
+                continue;
+            };
+            for (s, e) in spec.windows_of(time, lo, hi) {
+                if s >= e {
+                    continue;
+                }
+                let i = builder_for(&mut out, key_for(s, e))?;
+                let row: Vec<(&str, Value)> = out_cols
+                    .iter()
+                    .map(|(l, _)| {
+                        let v = if l == start_col {
+                            Value::Time(s)
+                        } else if l == stop_col {
+                            Value::Time(e)
+                        } else {
+                            t.column_index(l).map_or(Value::Null, |c| t.value(r, c))
+                        };
+                        (l.as_str(), v)
+                    })
+                    .collect();
+                out[i].1.push_row(row)?;
+            }
+        }
+    }
+    let mut tables = Vec::with_capacity(out.len());
+    for (_, b) in out {
+        tables.push(b.finish()?);
+    }
+    merge_by_key(tables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i64 = 1_000_000_000;
+
+    fn spec(every: i64, period: i64, offset: i64) -> WindowSpec {
+        WindowSpec {
+            every: Duration::from_nanos(every * S),
+            period: Duration::from_nanos(period * S),
+            offset: Duration::from_nanos(offset * S),
+            create_empty: false,
+        }
+    }
+
+    #[test]
+    fn offset_windows_are_clipped_to_the_range() {
+        // range [0s, 60s), every 30s, offset 5s: [-25, 5) [5, 35) [35, 65) clipped.
+        let w = spec(30, 30, 5).windows_between(0, 60 * S);
+        assert_eq!(w, vec![(0, 5 * S), (5 * S, 35 * S), (35 * S, 60 * S)]);
+    }
+
+    #[test]
+    fn overlapping_and_gapped_windows() {
+        let w = spec(10, 20, 0);
+        assert_eq!(
+            w.windows_of(15 * S, 0, 100 * S),
+            vec![(0, 20 * S), (10 * S, 30 * S)]
+        );
+        let gaps = spec(10, 5, 0);
+        assert!(gaps.windows_of(7 * S, 0, 100 * S).is_empty());
+    }
+
+    #[test]
+    fn calendar_months() {
+        let t = |s: &str| {
+            fluxi_time::parse_rfc3339(s)
+                .ok()
+                .and_then(|d| d.unix_nanos())
+                .unwrap_or(0)
+        };
+        let m = WindowSpec {
+            every: Duration {
+                months: 1,
+                nanos: 0,
+                negative: false,
+            },
+            period: Duration {
+                months: 1,
+                nanos: 0,
+                negative: false,
+            },
+            offset: Duration::default(),
+            create_empty: true,
+        };
+        let w = m.windows_between(t("2021-01-15T00:00:00Z"), t("2021-03-02T00:00:00Z"));
+        assert_eq!(
+            w,
+            vec![
+                (t("2021-01-15T00:00:00Z"), t("2021-02-01T00:00:00Z")),
+                (t("2021-02-01T00:00:00Z"), t("2021-03-01T00:00:00Z")),
+                (t("2021-03-01T00:00:00Z"), t("2021-03-02T00:00:00Z")),
+            ]
+        );
+    }
+}
