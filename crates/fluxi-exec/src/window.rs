@@ -133,13 +133,18 @@ impl WindowSpec {
     }
 }
 
-/// The range bounds of a table: `_start` and `_stop` of its key.
+/// The range bounds of a table. The bounds of the `range` upstream win (upstream's planner
+/// passes them down); without them, the table's `_start`/`_stop` key values, then its first
+/// row's.
 pub fn bounds(
     t: &Table,
     start_col: &str,
     stop_col: &str,
     fallback: Option<(i64, i64)>,
 ) -> Result<(i64, i64)> {
+    if let Some(b) = fallback {
+        return Ok(b);
+    }
     match (
         t.key().get(start_col).map(|k| &k.value),
         t.key().get(stop_col).map(|k| &k.value),
