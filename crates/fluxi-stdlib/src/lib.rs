@@ -10,6 +10,7 @@ mod meta;
 mod strings;
 mod table_fns;
 mod testing;
+mod transforms;
 mod util;
 mod windows;
 
@@ -24,6 +25,7 @@ pub fn registry() -> Registry {
     strings::register(&mut r);
     table_fns::register(&mut r);
     testing::register(&mut r);
+    transforms::register(&mut r);
     windows::register(&mut r);
     r
 }

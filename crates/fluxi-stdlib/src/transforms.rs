@@ -1,0 +1,646 @@
+//! Reshaping and running transformations: `pivot`, universe `join`, `reduce`, `top`,
+//! `bottom`, `cumulativeSum`, `derivative`, `elapsed`, `timeShift`, and `display`.
+
+use crate::util::{derived, ex, ve};
+use fluxi_eval::{Args, EvalError, Interpreter, Registry};
+use fluxi_exec::ops::{self, merge_by_key, row_record};
+use fluxi_exec::TableBuilder;
+use fluxi_value::{format_float, ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+type R = Result<Value, EvalError>;
+
+pub fn register(r: &mut Registry) {
+    r.register("universe", "pivot", pivot);
+    r.register("universe", "join", join);
+    r.register("universe", "reduce", reduce);
+    r.register("universe", "top", |i, a| top_bottom(i, a, true));
+    r.register("universe", "bottom", |i, a| top_bottom(i, a, false));
+    r.register("universe", "cumulativeSum", cumulative_sum);
+    r.register("universe", "derivative", derivative);
+    r.register("universe", "elapsed", elapsed);
+    r.register("universe", "timeShift", time_shift);
+    r.register("universe", "display", |_, a| {
+        Ok(Value::string(display(&a.required("v")?, 0)))
+    });
+}
+
+/// The text of a pivot column label part.
+fn label_part(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Float(f) => go_exponent(*f),
+        other => other.to_string(),
+    }
+}
+
+/// Go's `%E`-like float text upstream uses in pivot labels (`1E+00`).
+fn go_exponent(f: f64) -> String {
+    let s = format!("{f:E}");
+    match s.split_once('E') {
+        Some((m, e)) => {
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', e),
+            };
+            format!("{m}E{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
+
+fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let row_key = a.opt_strings("rowKey")?.unwrap_or_default();
+    let column_key = a.opt_strings("columnKey")?.unwrap_or_default();
+    let value_column = a.string("valueColumn")?;
+    struct Acc {
+        key: GroupKey,
+        columns: Vec<(String, ColumnType)>,
+        rows: Vec<(Vec<Value>, Vec<Value>)>,
+    }
+    let mut groups: Vec<Acc> = Vec::new();
+    for t in tables.tables() {
+        let cols = t.columns();
+        let find = |l: &str| {
+            cols.iter()
+                .position(|(m, _)| m == l)
+                .ok_or_else(|| EvalError::msg(format!("pivot: missing column \"{l}\"")))
+        };
+        let rk: Vec<usize> = row_key.iter().map(|l| find(l)).collect::<Result<_, _>>()?;
+        let ck: Vec<usize> = column_key
+            .iter()
+            .map(|l| find(l))
+            .collect::<Result<_, _>>()?;
+        let vc = find(&value_column)?;
+        let key = GroupKey::new(
+            t.key()
+                .columns()
+                .iter()
+                .filter(|k| !column_key.contains(&k.label) && k.label != value_column)
+                .cloned()
+                .collect(),
+        );
+        let idx = match groups.iter().position(|g| g.key == key) {
+            Some(i) => i,
+            None => {
+                let mut columns: Vec<(String, ColumnType)> = Vec::new();
+                for (l, ty) in &cols {
+                    if (key.contains(l) || row_key.contains(l))
+                        && !columns.iter().any(|(m, _)| m == l)
+                    {
+                        columns.push((l.clone(), *ty));
+                    }
+                }
+                groups.push(Acc {
+                    key: key.clone(),
+                    columns,
+                    rows: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[idx];
+        let base_labels: Vec<String> = g.columns.iter().map(|(l, _)| l.clone()).collect();
+        for r in 0..t.num_rows() {
+            let label = ck
+                .iter()
+                .map(|c| label_part(&t.value(r, *c)))
+                .collect::<Vec<_>>()
+                .join("_");
+            let col = match g.columns.iter().position(|(l, _)| *l == label) {
+                Some(_) if base_labels.contains(&label) => {
+                    return Err(EvalError::msg(format!(
+                        "pivot: the new column \"{label}\" collides with an existing column"
+                    )));
+                }
+                Some(i) => i,
+                None => {
+                    g.columns.push((label, cols[vc].1));
+                    g.columns.len() - 1
+                }
+            };
+            let rkv: Vec<Value> = rk.iter().map(|c| t.value(r, *c)).collect();
+            let pos = g.rows.iter().position(|(k, _)| {
+                k.len() == rkv.len()
+                    && k.iter()
+                        .zip(&rkv)
+                        .all(|(x, y)| (x.is_null() && y.is_null()) || x.equals(y) == Some(true))
+            });
+            let row = match pos {
+                Some(p) => &mut g.rows[p].1,
+                None => {
+                    let base: Vec<Value> = base_labels
+                        .iter()
+                        .map(|l| {
+                            cols.iter()
+                                .position(|(m, _)| m == l)
+                                .map_or(Value::Null, |c| t.value(r, c))
+                        })
+                        .collect();
+                    g.rows.push((rkv, base));
+                    let last = g.rows.len() - 1;
+                    &mut g.rows[last].1
+                }
+            };
+            if row.len() <= col {
+                row.resize(col + 1, Value::Null);
+            }
+            row[col] = t.value(r, vc);
+        }
+    }
+    let mut out = Vec::new();
+    for g in groups {
+        let width = g.columns.len();
+        let rows: Vec<Vec<Value>> = g
+            .rows
+            .into_iter()
+            .map(|(_, mut r)| {
+                r.resize(width, Value::Null);
+                r
+            })
+            .collect();
+        let labels: Vec<String> = g.key.columns().iter().map(|k| k.label.clone()).collect();
+        let values: Vec<Value> = g.key.columns().iter().map(|k| k.value.clone()).collect();
+        out.push(Table::from_rows(&labels, &g.columns, &rows, Some(&values)).map_err(ve)?);
+    }
+    out.sort_by(|x, y| x.key().cmp(y.key()));
+    derived(&tables, out)
+}
+
+fn join(_: &mut Interpreter, a: &mut Args) -> R {
+    let inputs = a
+        .opt_record("tables")?
+        .ok_or_else(|| EvalError::msg("missing required argument `tables`"))?;
+    let on = a.opt_strings("on")?.unwrap_or_default();
+    let method = a.string_or("method", "inner")?;
+    if method != "inner" {
+        return Err(EvalError::msg(format!("{method} is not a valid join type")));
+    }
+    let mut named: Vec<(String, Stream)> = Vec::new();
+    for (k, v) in inputs.fields() {
+        match v {
+            Value::Stream(s) => named.push((k.to_string(), s.clone())),
+            other => {
+                return Err(EvalError::msg(format!(
+                    "`tables.{k}` must be a stream, not {}",
+                    other.type_name()
+                )))
+            }
+        }
+    }
+    if named.len() != 2 {
+        return Err(EvalError::msg(format!(
+            "join needs exactly two streams, got {}",
+            named.len()
+        )));
+    }
+    named.sort_by(|x, y| x.0.cmp(&y.0));
+    let (ln, ls) = (&named[0].0, &named[0].1);
+    let (rn, rs) = (&named[1].0, &named[1].1);
+    let mut out = Vec::new();
+    for lt in ls.tables() {
+        for rt in rs.tables() {
+            // Pair tables whose keys agree on the `on` columns both keys have.
+            let agree = on.iter().all(|c| match (lt.key().get(c), rt.key().get(c)) {
+                (Some(x), Some(y)) => x.value.equals(&y.value) == Some(true),
+                _ => true,
+            });
+            if !agree {
+                continue;
+            }
+            if let Some(t) = join_pair(lt, ln, rt, rn, &on)? {
+                out.push(t);
+            }
+        }
+    }
+    Ok(Value::Stream(Stream::new(merge_by_key(out).map_err(ex)?)))
+}
+
+fn join_pair(
+    lt: &Table,
+    ln: &str,
+    rt: &Table,
+    rn: &str,
+    on: &[String],
+) -> Result<Option<Table>, EvalError> {
+    let lcols = lt.columns();
+    let rcols = rt.columns();
+    let shared = |l: &str| {
+        !on.iter().any(|c| c == l)
+            && lcols.iter().any(|(m, _)| m == l)
+            && rcols.iter().any(|(m, _)| m == l)
+    };
+    let name = |l: &str, side: &str| {
+        if shared(l) {
+            format!("{l}_{side}")
+        } else {
+            l.to_string()
+        }
+    };
+    let on_values = |t: &Table, cols: &[(String, ColumnType)], r: usize| -> Option<Vec<Value>> {
+        on.iter()
+            .map(|c| {
+                cols.iter()
+                    .position(|(m, _)| m == c)
+                    .map(|i| t.value(r, i))
+                    .filter(|v| !v.is_null())
+            })
+            .collect()
+    };
+    let sort_rows = |t: &Table, cols: &[(String, ColumnType)]| {
+        let mut rows: Vec<(usize, Vec<Value>)> = (0..t.num_rows())
+            .filter_map(|r| on_values(t, cols, r).map(|v| (r, v)))
+            .collect();
+        rows.sort_by(|x, y| {
+            x.1.iter()
+                .zip(&y.1)
+                .map(|(a, b)| a.compare(b).unwrap_or(Ordering::Equal))
+                .find(|o| *o != Ordering::Equal)
+                .unwrap_or(Ordering::Equal)
+        });
+        rows
+    };
+    let lrows = sort_rows(lt, &lcols);
+    let rrows = sort_rows(rt, &rcols);
+    let mut columns: Vec<(String, ColumnType)> = Vec::new();
+    for (l, ty) in &lcols {
+        columns.push((name(l, ln), *ty));
+    }
+    for (l, ty) in &rcols {
+        let n = name(l, rn);
+        if !columns.iter().any(|(m, _)| *m == n) {
+            columns.push((n, *ty));
+        }
+    }
+    columns.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut key: Vec<KeyColumn> = Vec::new();
+    for (k, side) in lt
+        .key()
+        .columns()
+        .iter()
+        .map(|k| (k, ln))
+        .chain(rt.key().columns().iter().map(|k| (k, rn)))
+    {
+        let label = name(&k.label, side);
+        if !key.iter().any(|c| c.label == label) {
+            key.push(KeyColumn {
+                label,
+                ty: k.ty,
+                value: k.value.clone(),
+            });
+        }
+    }
+    key.sort_by(|x, y| x.label.cmp(&y.label));
+    let mut rows = Vec::new();
+    for (lr, lv) in &lrows {
+        for (rr, rv) in &rrows {
+            if lv.iter().zip(rv).all(|(a, b)| a.equals(b) == Some(true)) {
+                let mut row = vec![Value::Null; columns.len()];
+                for (i, (l, _)) in lcols.iter().enumerate() {
+                    let n = name(l, ln);
+                    if let Some(c) = columns.iter().position(|(m, _)| *m == n) {
+                        row[c] = lt.value(*lr, i);
+                    }
+                }
+                for (i, (l, _)) in rcols.iter().enumerate() {
+                    if on.contains(l) {
+                        continue;
+                    }
+                    let n = name(l, rn);
+                    if let Some(c) = columns.iter().position(|(m, _)| *m == n) {
+                        row[c] = rt.value(*rr, i);
+                    }
+                }
+                rows.push(row);
+            }
+        }
+    }
+    let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
+    let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Table::from_rows(&labels, &columns, &rows, Some(&values))
+        .map(Some)
+        .map_err(ve)
+}
+
+fn reduce(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let f = a.function("fn")?;
+    let identity = a
+        .opt_record("identity")?
+        .ok_or_else(|| EvalError::msg("missing required argument `identity`"))?;
+    let span = a.span;
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let cols = t.columns();
+        let mut acc = Value::Record(Arc::clone(&identity));
+        for r in 0..t.num_rows() {
+            let rec = Value::Record(Arc::new(row_record(t, r, &cols)));
+            acc = interp.call(
+                &f,
+                vec![("r".into(), rec), ("accumulator".into(), acc)],
+                None,
+                span,
+            )?;
+        }
+        let Value::Record(result) = acc else {
+            return Err(EvalError::msg("the reduce function must return a record"));
+        };
+        let mut b = TableBuilder::new(t.key());
+        for k in t.key().columns() {
+            b.add_column(&k.label, Some(k.ty)).map_err(ve)?;
+        }
+        let mut fields: Vec<(String, Value)> = t
+            .key()
+            .columns()
+            .iter()
+            .map(|k| (k.label.clone(), k.value.clone()))
+            .collect();
+        let mut extra: Vec<(String, Value)> = result
+            .fields()
+            .iter()
+            .filter(|(l, _)| !t.key().contains(l))
+            .map(|(l, v)| (l.to_string(), v.clone()))
+            .collect();
+        extra.sort_by(|x, y| x.0.cmp(&y.0));
+        fields.extend(extra);
+        b.push_row(fields.iter().map(|(l, v)| (l.as_str(), v.clone())))
+            .map_err(ve)?;
+        out.push(b.finish().map_err(ve)?);
+    }
+    derived(&tables, out)
+}
+
+fn top_bottom(_: &mut Interpreter, a: &mut Args, top: bool) -> R {
+    let tables = a.tables()?;
+    let n = a
+        .opt_int("n")?
+        .ok_or_else(|| EvalError::msg("missing required argument `n`"))?;
+    let columns = a
+        .opt_strings("columns")?
+        .unwrap_or_else(|| vec!["_value".into()]);
+    let sorted = ops::sort(tables.tables(), &columns, top).map_err(ex)?;
+    derived(&tables, ops::limit(&sorted, n, 0, false).map_err(ex)?)
+}
+
+fn map_rows(
+    t: &Table,
+    cols: &[(String, ColumnType)],
+    rows: Vec<Vec<Value>>,
+) -> Result<Table, EvalError> {
+    let labels: Vec<String> = t.key().columns().iter().map(|k| k.label.clone()).collect();
+    let values: Vec<Value> = t.key().columns().iter().map(|k| k.value.clone()).collect();
+    Table::from_rows(&labels, cols, &rows, Some(&values)).map_err(ve)
+}
+
+fn cumulative_sum(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let columns = a
+        .opt_strings("columns")?
+        .unwrap_or_else(|| vec!["_value".into()]);
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let cols = t.columns();
+        let idx: Vec<usize> = columns.iter().filter_map(|c| t.column_index(c)).collect();
+        let mut sums: Vec<Value> = vec![Value::Null; idx.len()];
+        let mut rows = t.rows();
+        for r in rows.iter_mut() {
+            for (j, c) in idx.iter().enumerate() {
+                if r[*c].is_null() {
+                    continue;
+                }
+                sums[j] = if sums[j].is_null() {
+                    r[*c].clone()
+                } else {
+                    fluxi_eval::ops::binary(fluxi_syntax::ast::BinaryOp::Add, &sums[j], &r[*c])?
+                };
+                r[*c] = sums[j].clone();
+            }
+        }
+        out.push(map_rows(t, &cols, rows)?);
+    }
+    derived(&tables, out)
+}
+
+fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::UInt(u) => Some(*u as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+fn derivative(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let unit = a
+        .opt_duration("unit")?
+        .unwrap_or(Duration::from_nanos(1_000_000_000));
+    let non_negative = a.opt_bool("nonNegative")?.unwrap_or(false);
+    let columns = a
+        .opt_strings("columns")?
+        .unwrap_or_else(|| vec!["_value".into()]);
+    let time_col = a.string_or("timeColumn", "_time")?;
+    let initial_zero = a.opt_bool("initialZero")?.unwrap_or(false);
+    let unit_ns = unit
+        .as_nanos()
+        .ok_or_else(|| EvalError::msg("derivative: `unit` cannot be a calendar duration"))?
+        as f64;
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let mut cols = t.columns();
+        let tc = t.column_index(&time_col).ok_or_else(|| {
+            EvalError::msg(format!("derivative: missing time column \"{time_col}\""))
+        })?;
+        let idx: Vec<usize> = columns.iter().filter_map(|c| t.column_index(c)).collect();
+        for c in &idx {
+            cols[*c].1 = ColumnType::Float;
+        }
+        let rows = t.rows();
+        let mut prev: Vec<Option<(i64, f64)>> = vec![None; idx.len()];
+        let mut out_rows = Vec::new();
+        for (n, r) in rows.iter().enumerate() {
+            let Value::Time(time) = r[tc] else { continue };
+            let mut row = r.clone();
+            let mut same_time = false;
+            for (j, c) in idx.iter().enumerate() {
+                let cur = as_f64(&r[*c]);
+                let d = match (cur, prev[j]) {
+                    (Some(v), Some((pt, pv))) if time > pt => {
+                        let mut d = (v - pv) / ((time - pt) as f64 / unit_ns);
+                        if non_negative && d < 0.0 {
+                            d = if initial_zero {
+                                v / ((time - pt) as f64 / unit_ns)
+                            } else {
+                                f64::NAN
+                            };
+                        }
+                        if d.is_nan() {
+                            Value::Null
+                        } else {
+                            Value::Float(d)
+                        }
+                    }
+                    (Some(_), Some((pt, _))) if time == pt => {
+                        same_time = true;
+                        Value::Null
+                    }
+                    _ => Value::Null,
+                };
+                row[*c] = d;
+                if let Some(v) = cur {
+                    prev[j] = Some((time, v));
+                }
+            }
+            if n > 0 && !same_time {
+                out_rows.push(row);
+            }
+        }
+        out.push(map_rows(t, &cols, out_rows)?);
+    }
+    derived(&tables, out)
+}
+
+fn elapsed(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let unit = a
+        .opt_duration("unit")?
+        .unwrap_or(Duration::from_nanos(1_000_000_000));
+    let time_col = a.string_or("timeColumn", "_time")?;
+    let name = a.string_or("columnName", "elapsed")?;
+    let unit_ns = unit
+        .as_nanos()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| EvalError::msg("elapsed: `unit` must be a positive fixed duration"))?;
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let mut cols = t.columns();
+        let tc = t.column_index(&time_col).ok_or_else(|| {
+            EvalError::msg(format!("elapsed: missing time column \"{time_col}\""))
+        })?;
+        cols.push((name.clone(), ColumnType::Int));
+        let mut prev: Option<i64> = None;
+        let mut rows = Vec::new();
+        for mut r in t.rows() {
+            let Value::Time(time) = r[tc] else { continue };
+            if let Some(p) = prev {
+                r.push(Value::Int((time - p) / unit_ns));
+                rows.push(r);
+            }
+            prev = Some(time);
+        }
+        out.push(map_rows(t, &cols, rows)?);
+    }
+    derived(&tables, out)
+}
+
+fn time_shift(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let d = a
+        .opt_duration("duration")?
+        .ok_or_else(|| EvalError::msg("missing required argument `duration`"))?;
+    let columns = a
+        .opt_strings("columns")?
+        .unwrap_or_else(|| vec!["_start".into(), "_stop".into(), "_time".into()]);
+    let shift = |v: Value| -> Result<Value, EvalError> {
+        match v {
+            Value::Time(t) => d
+                .add_to(t)
+                .map(Value::Time)
+                .ok_or_else(|| EvalError::msg("timeShift: the time overflows")),
+            other => Ok(other),
+        }
+    };
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let cols = t.columns();
+        let idx: Vec<usize> = columns.iter().filter_map(|c| t.column_index(c)).collect();
+        let mut rows = t.rows();
+        for r in rows.iter_mut() {
+            for c in &idx {
+                let v = std::mem::replace(&mut r[*c], Value::Null);
+                r[*c] = shift(v)?;
+            }
+        }
+        let mut key: Vec<KeyColumn> = t.key().columns().to_vec();
+        for k in key.iter_mut() {
+            if columns.contains(&k.label) {
+                k.value = shift(k.value.clone())?;
+            }
+        }
+        let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
+        let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
+        out.push(Table::from_rows(&labels, &cols, &rows, Some(&values)).map_err(ve)?);
+    }
+    let bounds = tables
+        .bounds()
+        .and_then(|(s, e)| Some((d.add_to(s)?, d.add_to(e)?)));
+    Ok(Value::Stream(Stream::new(out).with_bounds(bounds)))
+}
+
+fn is_composite(v: &Value) -> bool {
+    matches!(v, Value::Array(_) | Value::Record(_) | Value::Dict(_))
+}
+
+/// `display`: values as upstream shows them — strings bare, records with sorted labels,
+/// composite contents on indented lines.
+fn display(v: &Value, indent: usize) -> String {
+    let pad = |n: usize| "    ".repeat(n);
+    let join = |items: Vec<String>, open: &str, close: &str, multiline: bool| {
+        if multiline {
+            let inner: Vec<String> = items
+                .iter()
+                .map(|i| format!("{}{i}", pad(indent + 1)))
+                .collect();
+            format!("{open}\n{}\n{}{close}", inner.join(",\n"), pad(indent))
+        } else {
+            format!("{open}{}{close}", items.join(", "))
+        }
+    };
+    match v {
+        Value::Record(r) => {
+            let mut fields: Vec<&(Arc<str>, Value)> = r.fields().iter().collect();
+            fields.sort_by(|x, y| x.0.cmp(&y.0));
+            let multi = fields.iter().any(|(_, v)| is_composite(v));
+            join(
+                fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", display(v, indent + 1)))
+                    .collect(),
+                "{",
+                "}",
+                multi,
+            )
+        }
+        Value::Array(items) => {
+            let multi = items.iter().any(is_composite);
+            join(
+                items.iter().map(|i| display(i, indent + 1)).collect(),
+                "[",
+                "]",
+                multi,
+            )
+        }
+        Value::Dict(d) => {
+            if d.entries().is_empty() {
+                return "[:]".into();
+            }
+            let multi = d.entries().iter().any(|(_, v)| is_composite(v));
+            join(
+                d.entries()
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", display(k, indent + 1), display(v, indent + 1)))
+                    .collect(),
+                "[",
+                "]",
+                multi,
+            )
+        }
+        Value::Float(f) => format_float(*f),
+        other => other.to_string(),
+    }
+}
