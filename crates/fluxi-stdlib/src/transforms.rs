@@ -249,14 +249,17 @@ fn join_pair(
             })
             .collect()
     };
+    // Rows are ordered by the `on` columns taken in label order.
+    let mut order: Vec<usize> = (0..on.len()).collect();
+    order.sort_by(|x, y| on[*x].cmp(&on[*y]));
     let sort_rows = |t: &Table, cols: &[(String, ColumnType)]| {
         let mut rows: Vec<(usize, Vec<Value>)> = (0..t.num_rows())
             .filter_map(|r| on_values(t, cols, r).map(|v| (r, v)))
             .collect();
         rows.sort_by(|x, y| {
-            x.1.iter()
-                .zip(&y.1)
-                .map(|(a, b)| a.compare(b).unwrap_or(Ordering::Equal))
+            order
+                .iter()
+                .map(|i| x.1[*i].compare(&y.1[*i]).unwrap_or(Ordering::Equal))
                 .find(|o| *o != Ordering::Equal)
                 .unwrap_or(Ordering::Equal)
         });
@@ -465,6 +468,10 @@ fn derivative(_: &mut Interpreter, a: &mut Args) -> R {
         let mut out_rows = Vec::new();
         for (n, r) in rows.iter().enumerate() {
             let Value::Time(time) = r[tc] else { continue };
+            // A row at the same time as the previous one is skipped altogether.
+            if prev.iter().flatten().any(|(pt, _)| *pt == time) {
+                continue;
+            }
             let mut row = r.clone();
             let mut same_time = false;
             for (j, c) in idx.iter().enumerate() {
@@ -473,11 +480,7 @@ fn derivative(_: &mut Interpreter, a: &mut Args) -> R {
                     (Some(v), Some((pt, pv))) if time > pt => {
                         let mut d = (v - pv) / ((time - pt) as f64 / unit_ns);
                         if non_negative && d < 0.0 {
-                            d = if initial_zero {
-                                v / ((time - pt) as f64 / unit_ns)
-                            } else {
-                                f64::NAN
-                            };
+                            d = if initial_zero { 0.0 } else { f64::NAN };
                         }
                         if d.is_nan() {
                             Value::Null
