@@ -18,6 +18,7 @@ pub fn register(r: &mut Registry) {
     r.register("universe", "columns", columns);
     r.register("universe", "keys", keys);
     r.register("universe", "distinct", distinct);
+    r.register("universe", "keyValues", key_values);
     r.register("universe", "unique", unique);
     r.register("universe", "quantile", quantile);
     r.register("universe", "median", median);
@@ -437,4 +438,45 @@ fn find_column(interp: &mut Interpreter, a: &mut Args) -> R {
         },
         None => Ok(Value::Array(Arc::new(Vec::new()))),
     }
+}
+
+/// `keyValues(keyColumns)`: per table, the key columns plus `_key` (a column label) and
+/// `_value` (each distinct value of that column, in row order).
+fn key_values(_: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let key_columns = a.opt_strings("keyColumns")?.ok_or_else(|| {
+        EvalError::not_implemented("keyValues(fn:)").with_hint("pass `keyColumns` instead")
+    })?;
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let mut b = TableBuilder::new(t.key());
+        for k in t.key().columns() {
+            b.add_column(&k.label, Some(k.ty)).map_err(ve)?;
+        }
+        b.add_column("_key", Some(ColumnType::String)).map_err(ve)?;
+        for label in &key_columns {
+            let Some(c) = t.column_index(label) else {
+                continue;
+            };
+            let mut seen: Vec<Value> = Vec::new();
+            for r in 0..t.num_rows() {
+                let v = t.value(r, c);
+                if v.is_null() || seen.iter().any(|s| s.equals(&v) == Some(true)) {
+                    continue;
+                }
+                seen.push(v.clone());
+                let mut row: Vec<(&str, Value)> = t
+                    .key()
+                    .columns()
+                    .iter()
+                    .map(|k| (k.label.as_str(), k.value.clone()))
+                    .collect();
+                row.push(("_key", Value::string(label.as_str())));
+                row.push(("_value", v));
+                b.push_row(row).map_err(ve)?;
+            }
+        }
+        out.push(b.finish().map_err(ve)?);
+    }
+    derived(&tables, out)
 }
