@@ -454,17 +454,19 @@ fn key_values(_: &mut Interpreter, a: &mut Args) -> R {
             b.add_column(&k.label, Some(k.ty)).map_err(ve)?;
         }
         b.add_column("_key", Some(ColumnType::String)).map_err(ve)?;
-        for label in &key_columns {
-            let Some(c) = t.column_index(label) else {
-                continue;
-            };
-            let mut seen: Vec<Value> = Vec::new();
-            for r in 0..t.num_rows() {
-                let v = t.value(r, c);
-                if v.is_null() || seen.iter().any(|s| s.equals(&v) == Some(true)) {
+        // Row by row, then column by column: each new (column, value) pair once.
+        let cols: Vec<(&String, usize)> = key_columns
+            .iter()
+            .filter_map(|l| t.column_index(l).map(|c| (l, c)))
+            .collect();
+        let mut seen: Vec<Vec<Value>> = vec![Vec::new(); cols.len()];
+        for r in 0..t.num_rows() {
+            for (j, (label, c)) in cols.iter().enumerate() {
+                let v = t.value(r, *c);
+                if v.is_null() || seen[j].iter().any(|s| s.equals(&v) == Some(true)) {
                     continue;
                 }
-                seen.push(v.clone());
+                seen[j].push(v.clone());
                 let mut row: Vec<(&str, Value)> = t
                     .key()
                     .columns()
