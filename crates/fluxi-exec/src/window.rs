@@ -82,6 +82,11 @@ impl WindowSpec {
         Some(k)
     }
 
+    /// The start of the last window starting at or before `t` (what `date.truncate` returns).
+    pub fn floor(&self, t: i64) -> Option<i64> {
+        self.start(self.last_starting_by(t)?)
+    }
+
     /// Windows overlapping `[lo, hi)`, as (start, stop) clipped to it.
     pub fn windows_between(&self, lo: i64, hi: i64) -> Vec<(i64, i64)> {
         if self.is_infinite() {

@@ -6,6 +6,7 @@
 
 mod constants;
 mod conv;
+mod date;
 mod meta;
 mod strings;
 mod table_fns;
@@ -21,6 +22,7 @@ pub fn registry() -> Registry {
     let mut r = Registry::new();
     constants::register(&mut r);
     conv::register(&mut r);
+    date::register(&mut r);
     meta::register(&mut r);
     strings::register(&mut r);
     table_fns::register(&mut r);
