@@ -21,6 +21,8 @@ pub struct WindowSpec {
     pub offset: Duration,
     /// Emit empty tables for windows without rows.
     pub create_empty: bool,
+    /// Where window boundaries are aligned: days and months start at local midnight.
+    pub location: fluxi_tz::Location,
 }
 
 impl WindowSpec {
@@ -84,11 +86,29 @@ impl WindowSpec {
 
     /// The start of the last window starting at or before `t` (what `date.truncate` returns).
     pub fn floor(&self, t: i64) -> Option<i64> {
-        self.start(self.last_starting_by(t)?)
+        let l = self.location;
+        let local = self.start(self.last_starting_by(l.to_local(t))?)?;
+        Some(l.to_utc(local))
     }
 
-    /// Windows overlapping `[lo, hi)`, as (start, stop) clipped to it.
+    /// Windows overlapping `[lo, hi)` (UTC), as (start, stop) clipped to it. In a location,
+    /// boundaries are computed on its wall clock and mapped back to UTC (DST-correct).
     pub fn windows_between(&self, lo: i64, hi: i64) -> Vec<(i64, i64)> {
+        if self.location.is_utc() || self.is_infinite() {
+            return self.local_windows_between(lo, hi);
+        }
+        let l = self.location;
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        for (s, e) in self.local_windows_between(l.to_local(lo), l.to_local(hi).saturating_add(1)) {
+            let (s, e) = (l.to_utc(s).max(lo), l.to_utc(e).min(hi));
+            if s < e && out.last() != Some(&(s, e)) {
+                out.push((s, e));
+            }
+        }
+        out
+    }
+
+    fn local_windows_between(&self, lo: i64, hi: i64) -> Vec<(i64, i64)> {
         if self.is_infinite() {
             return vec![(lo, hi)];
         }
@@ -115,8 +135,20 @@ impl WindowSpec {
         out
     }
 
-    /// Windows containing `t`, clipped to `[lo, hi)`.
+    /// Windows containing `t` (UTC), clipped to `[lo, hi)`.
     fn windows_of(&self, t: i64, lo: i64, hi: i64) -> Vec<(i64, i64)> {
+        if self.location.is_utc() || self.is_infinite() {
+            return self.local_windows_of(t, lo, hi);
+        }
+        let l = self.location;
+        self.local_windows_of(l.to_local(t), i64::MIN, i64::MAX)
+            .into_iter()
+            .map(|(s, e)| (l.to_utc(s).max(lo), l.to_utc(e).min(hi)))
+            .filter(|(s, e)| s < e && *s <= t && t < *e)
+            .collect()
+    }
+
+    fn local_windows_of(&self, t: i64, lo: i64, hi: i64) -> Vec<(i64, i64)> {
         if self.is_infinite() {
             return vec![(lo, hi)];
         }
@@ -280,6 +312,7 @@ mod tests {
             period: Duration::from_nanos(period * S),
             offset: Duration::from_nanos(offset * S),
             create_empty: false,
+            location: fluxi_tz::Location::UTC,
         }
     }
 
@@ -322,6 +355,7 @@ mod tests {
             },
             offset: Duration::default(),
             create_empty: true,
+            location: fluxi_tz::Location::UTC,
         };
         let w = m.windows_between(t("2021-01-15T00:00:00Z"), t("2021-03-02T00:00:00Z"));
         assert_eq!(

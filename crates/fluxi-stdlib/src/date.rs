@@ -1,8 +1,9 @@
-//! The `date` and `timezone` packages for UTC and fixed offsets. Named time zones need the
-//! tz database and fail with `not implemented` for now.
+//! The `date` and `timezone` packages: calendar parts and arithmetic on the wall clock of a
+//! location (a tz-database zone, DST included, plus an optional fixed offset).
 
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::window::WindowSpec;
+use fluxi_tz::Location;
 use fluxi_value::{Duration, Record, Value};
 use std::sync::Arc;
 
@@ -27,27 +28,29 @@ fn timeable(interp: &mut Interpreter, a: &mut Args, name: &str) -> Result<i64, E
     }
 }
 
-/// The UTC offset of the `location` argument (UTC when absent).
-fn offset(interp: &mut Interpreter, a: &mut Args) -> Result<i64, EvalError> {
-    let loc = match a.opt_record("location")? {
-        Some(l) => l,
-        None => match interp.option("internal/location", "location")? {
-            Value::Record(r) => r,
-            _ => return Ok(0),
-        },
-    };
+/// A `{zone, offset}` record as a location.
+pub fn location_of(loc: &Record) -> Result<Location, EvalError> {
     let zone = match loc.get("zone") {
         Some(Value::String(z)) => z.to_string(),
         _ => "UTC".into(),
     };
-    if zone != "UTC" && zone != "Etc/UTC" && !zone.is_empty() {
-        return Err(EvalError::not_implemented(&format!("time zone {zone:?}")));
-    }
-    match loc.get("offset") {
-        Some(Value::Duration(d)) => d
-            .as_nanos()
-            .ok_or_else(|| EvalError::msg("a location offset cannot have months")),
-        _ => Ok(0),
+    let (nanos, months) = match loc.get("offset") {
+        Some(Value::Duration(d)) => (d.signed_nanos(), d.signed_months()),
+        _ => (0, 0),
+    };
+    Location::new(&zone, nanos)
+        .map(|l| l.with_offset_months(months))
+        .map_err(EvalError::msg)
+}
+
+/// The `location` argument, else the `location` option.
+pub fn location(interp: &mut Interpreter, a: &mut Args) -> Result<Location, EvalError> {
+    match a.opt_record("location")? {
+        Some(l) => location_of(&l),
+        None => match interp.option("internal/location", "location")? {
+            Value::Record(r) => location_of(&r),
+            _ => Ok(Location::UTC),
+        },
     }
 }
 
@@ -60,8 +63,12 @@ fn civil(local: i64) -> (i64, i64, i64, i64) {
 
 fn part(interp: &mut Interpreter, a: &mut Args, located: bool, f: fn(i64) -> i64) -> R {
     let t = timeable(interp, a, "t")?;
-    let off = if located { offset(interp, a)? } else { 0 };
-    Ok(Value::Int(f(t + off)))
+    let local = if located {
+        location(interp, a)?.to_local(t)
+    } else {
+        t
+    };
+    Ok(Value::Int(f(local)))
 }
 
 fn iso_week(local: i64) -> i64 {
@@ -131,9 +138,9 @@ pub fn register(r: &mut Registry) {
         part(i, a, false, |t| t.rem_euclid(NS_PER_SEC))
     });
     r.register("date", "time", |i, a| {
+        // The wall-clock time in the location, as upstream returns it.
         let t = timeable(i, a, "t")?;
-        offset(i, a)?;
-        Ok(Value::Time(t))
+        Ok(Value::Time(location(i, a)?.to_local(t)))
     });
     r.register("date", "add", |i, a| shift(i, a, "to", false));
     r.register("date", "sub", |i, a| shift(i, a, "from", true));
@@ -142,12 +149,13 @@ pub fn register(r: &mut Registry) {
         let unit = a
             .opt_duration("unit")?
             .ok_or_else(|| EvalError::msg("missing required argument `unit`"))?;
-        let off = offset(i, a)?;
+        let location = location(i, a)?;
         let spec = WindowSpec {
             every: unit,
             period: unit,
-            offset: Duration::from_nanos(-off),
+            offset: Duration::default(),
             create_empty: false,
+            location,
         };
         spec.validate().map_err(crate::util::ex)?;
         spec.floor(t)
@@ -192,8 +200,8 @@ fn shift(interp: &mut Interpreter, a: &mut Args, name: &str, back: bool) -> R {
         .ok_or_else(|| EvalError::msg("missing required argument `d`"))?;
     let d = if back { d.negated() } else { d };
     let t = timeable(interp, a, name)?;
-    let off = offset(interp, a)?;
-    d.add_to(t + off)
-        .map(|l| Value::Time(l - off))
+    let loc = location(interp, a)?;
+    d.add_to(loc.to_local(t))
+        .map(|l| Value::Time(loc.to_utc(l)))
         .ok_or_else(|| EvalError::msg("the time is out of range"))
 }

@@ -6,7 +6,7 @@
 
 mod constants;
 mod conv;
-mod date;
+pub mod date;
 mod meta;
 mod strings;
 mod table_fns;

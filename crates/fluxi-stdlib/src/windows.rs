@@ -6,7 +6,7 @@ use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops::merge_by_key;
 use fluxi_exec::window::{bounds, window as window_op, WindowSpec};
 use fluxi_exec::TableBuilder;
-use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
+use fluxi_value::{ColumnType, GroupKey, KeyColumn, Stream, Table, Value};
 
 type R = Result<Value, EvalError>;
 
@@ -19,34 +19,15 @@ pub fn register(r: &mut Registry) {
 }
 
 /// The window spec from `every`, `period`, `offset` and `location`.
-fn spec(a: &mut Args, create_empty_default: bool) -> Result<WindowSpec, EvalError> {
+fn spec(
+    interp: &mut Interpreter,
+    a: &mut Args,
+    create_empty_default: bool,
+) -> Result<WindowSpec, EvalError> {
     let every = a.opt_duration("every")?;
     let period = a.opt_duration("period")?;
-    let mut offset = a.opt_duration("offset")?.unwrap_or_default();
-    if let Some(loc) = a.opt_record("location")? {
-        let zone = match loc.get("zone") {
-            Some(Value::String(z)) => z.to_string(),
-            _ => "UTC".into(),
-        };
-        let loc_offset = match loc.get("offset") {
-            Some(Value::Duration(d)) => *d,
-            _ => Duration::default(),
-        };
-        if zone != "UTC" && zone != "Etc/UTC" {
-            return Err(EvalError::not_implemented(&format!(
-                "windows in the time zone {zone:?}"
-            )));
-        }
-        // Windows align to local midnight: shift by the zone's offset.
-        let shifted = offset
-            .signed_nanos()
-            .checked_sub(loc_offset.signed_nanos())
-            .ok_or_else(|| EvalError::msg("offset overflows"))?;
-        offset = Duration {
-            months: offset.months,
-            ..Duration::from_nanos(shifted)
-        };
-    }
+    let offset = a.opt_duration("offset")?.unwrap_or_default();
+    let location = crate::date::location(interp, a)?;
     let (every, period) = match (every, period) {
         (Some(e), Some(p)) => (e, p),
         (Some(e), None) => (e, e),
@@ -59,14 +40,15 @@ fn spec(a: &mut Args, create_empty_default: bool) -> Result<WindowSpec, EvalErro
         period,
         offset,
         create_empty,
+        location,
     };
     spec.validate().map_err(ex)?;
     Ok(spec)
 }
 
-fn window(_: &mut Interpreter, a: &mut Args) -> R {
+fn window(interp: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
-    let spec = spec(a, false)?;
+    let spec = spec(interp, a, false)?;
     let time = a.string_or("timeColumn", "_time")?;
     let start = a.string_or("startColumn", "_start")?;
     let stop = a.string_or("stopColumn", "_stop")?;
@@ -99,7 +81,7 @@ fn without_bounds(key: &GroupKey) -> GroupKey {
 /// back into one table per series with the range bounds as `_start`/`_stop`.
 fn aggregate_window(interp: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
-    let spec = spec(a, true)?;
+    let spec = spec(interp, a, true)?;
     let f = a.function("fn")?;
     let column = a.string_or("column", "_value")?;
     let time_src = a.string_or("timeSrc", "_stop")?;
