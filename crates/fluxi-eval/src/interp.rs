@@ -20,6 +20,52 @@ pub struct Closure {
     env: Env,
 }
 
+impl Closure {
+    /// For a predicate written `(l, r) => l.a == r.b and l.c == r.d`, the pairs of
+    /// (left property, right property) it compares; `None` when the body has another shape.
+    pub fn equality_pairs(&self, left: &str, right: &str) -> Option<Vec<(String, String)>> {
+        let [Statement::Return(body)] = self.func.body.as_slice() else {
+            return None;
+        };
+        let mut pairs = Vec::new();
+        collect_equalities(body, left, right, &mut pairs).then_some(pairs)
+    }
+}
+
+fn collect_equalities(e: &Expr, left: &str, right: &str, out: &mut Vec<(String, String)>) -> bool {
+    use fluxi_semantic::nodes::{BinaryOp, LogicalOp};
+    let member = |x: &Expr| match &x.kind {
+        ExprKind::Member { object, property } => match &object.kind {
+            ExprKind::Ident(n) => Some((n.clone(), property.clone())),
+            _ => None,
+        },
+        _ => None,
+    };
+    match &e.kind {
+        ExprKind::Logical {
+            op: LogicalOp::And,
+            left: a,
+            right: b,
+        } => collect_equalities(a, left, right, out) && collect_equalities(b, left, right, out),
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            left: a,
+            right: b,
+        } => match (member(a), member(b)) {
+            (Some((na, pa)), Some((nb, pb))) if na == left && nb == right => {
+                out.push((pa, pb));
+                true
+            }
+            (Some((na, pa)), Some((nb, pb))) if na == right && nb == left => {
+                out.push((pb, pa));
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 impl std::fmt::Debug for Closure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("closure")

@@ -7,6 +7,7 @@
 mod constants;
 mod conv;
 pub mod date;
+mod join_pkg;
 mod meta;
 mod strings;
 mod table_fns;
@@ -23,6 +24,7 @@ pub fn registry() -> Registry {
     constants::register(&mut r);
     conv::register(&mut r);
     date::register(&mut r);
+    join_pkg::register(&mut r);
     meta::register(&mut r);
     strings::register(&mut r);
     table_fns::register(&mut r);
