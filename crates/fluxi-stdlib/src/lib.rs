@@ -9,6 +9,7 @@ mod conv;
 pub mod date;
 mod join_pkg;
 mod meta;
+mod series;
 mod strings;
 mod table_fns;
 mod testing;
@@ -26,6 +27,7 @@ pub fn registry() -> Registry {
     date::register(&mut r);
     join_pkg::register(&mut r);
     meta::register(&mut r);
+    series::register(&mut r);
     strings::register(&mut r);
     table_fns::register(&mut r);
     testing::register(&mut r);
