@@ -81,10 +81,13 @@ fn n_arg(a: &mut Args) -> Result<usize, EvalError> {
         .ok_or_else(|| EvalError::msg(format!("`n` must be positive, got {n}")))
 }
 
+/// A computed series: how many leading rows to drop, and one value per row.
+type Series = (usize, Vec<Option<f64>>);
+
 /// Replace `_value` with a float series computed from it; rows before `skip` are dropped.
 fn value_series(
     tables: &Stream,
-    f: &dyn Fn(&[Option<f64>]) -> (usize, Vec<Option<f64>>),
+    f: &dyn Fn(&[Option<f64>]) -> Series,
 ) -> Result<Vec<Table>, EvalError> {
     let mut out = Vec::new();
     for t in tables.tables() {
