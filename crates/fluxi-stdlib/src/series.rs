@@ -365,7 +365,7 @@ fn histogram_quantile(_: &mut Interpreter, a: &mut Args) -> R {
                 }
             }
         }
-        if let Some(total) = buckets.last().map(|b| b.1) {
+        if let Some(total) = buckets.last().map(|b| b.1).filter(|t| *t > 0.0) {
             let rank = q * total;
             let mut prev = (min_value, 0.0);
             for (le, c) in &buckets {
@@ -522,7 +522,7 @@ fn skew(_: &mut Interpreter, a: &mut Args) -> R {
     derived(&tables, out)
 }
 
-fn covariance(_: &mut Interpreter, a: &mut Args) -> R {
+pub(crate) fn covariance(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let columns = a
         .opt_strings("columns")?
@@ -538,8 +538,9 @@ fn covariance(_: &mut Interpreter, a: &mut Args) -> R {
     let mut out = Vec::new();
     for t in tables.tables() {
         let find = |l: &str| {
-            t.column_index(l)
-                .ok_or_else(|| EvalError::msg(format!("column \"{l}\" does not exist")))
+            t.column_index(l).ok_or_else(|| {
+                EvalError::msg(format!("specified column does not exist in table: {l}"))
+            })
         };
         let (cx, cy) = (find(&columns[0])?, find(&columns[1])?);
         let pairs: Vec<(f64, f64)> = (0..t.num_rows())
@@ -591,7 +592,12 @@ fn hour_selection(interp: &mut Interpreter, a: &mut Args) -> R {
             .filter(|r| match tc.map(|c| t.value(*r, c)) {
                 Some(Value::Time(x)) => {
                     let hour = loc.to_local(x).rem_euclid(86_400_000_000_000) / 3_600_000_000_000;
-                    hour >= start && hour <= stop
+                    if start <= stop {
+                        hour >= start && hour <= stop
+                    } else {
+                        // An overnight range such as 22 to 6.
+                        hour >= start || hour <= stop
+                    }
                 }
                 _ => false,
             })

@@ -15,6 +15,8 @@ pub fn register(r: &mut Registry) {
     r.register("universe", "pivot", pivot);
     r.register("universe", "join", join);
     r.register("universe", "reduce", reduce);
+    r.register("universe", "cov", |i, a| cov(i, a, None));
+    r.register("universe", "pearsonr", |i, a| cov(i, a, Some(true)));
     r.register("universe", "top", |i, a| top_bottom(i, a, true));
     r.register("universe", "bottom", |i, a| top_bottom(i, a, false));
     r.register("universe", "cumulativeSum", cumulative_sum);
@@ -646,4 +648,38 @@ fn display(v: &Value, indent: usize) -> String {
         Value::Float(f) => format_float(*f),
         other => other.to_string(),
     }
+}
+
+/// `cov(x, y, on)`: join the two streams on `on`, then the covariance of their values.
+fn cov(interp: &mut Interpreter, a: &mut Args, pearson: Option<bool>) -> R {
+    let x = a.required("x")?;
+    let y = a.required("y")?;
+    let on = a.required("on")?;
+    let pearson = match pearson {
+        Some(p) => p,
+        None => a.opt_bool("pearsonr")?.unwrap_or(false),
+    };
+    let tables = fluxi_value::Record::from_fields([(Arc::from("x"), x), (Arc::from("y"), y)]);
+    let mut join_args = Args::new(
+        vec![
+            ("tables".into(), Value::Record(Arc::new(tables))),
+            ("on".into(), on),
+        ],
+        None,
+        a.span,
+    );
+    let joined = join(interp, &mut join_args)?;
+    let columns = Value::Array(Arc::new(vec![
+        Value::string("_value_x"),
+        Value::string("_value_y"),
+    ]));
+    let mut cov_args = Args::new(
+        vec![
+            ("columns".into(), columns),
+            ("pearsonr".into(), Value::Bool(pearson)),
+        ],
+        Some(joined),
+        a.span,
+    );
+    crate::series::covariance(interp, &mut cov_args)
 }
