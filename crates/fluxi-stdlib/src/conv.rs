@@ -246,3 +246,58 @@ fn die(_: &mut Interpreter, a: &mut Args) -> R {
     let msg = a.string("msg")?;
     Err(EvalError::new(ErrorKind::Failed, msg))
 }
+
+fn dict_arg(a: &mut Args) -> Result<fluxi_value::Dict, EvalError> {
+    match a.required("dict")? {
+        Value::Dict(d) => Ok((*d).clone()),
+        v => Err(EvalError::msg(format!(
+            "`dict` must be a dictionary, not {}",
+            v.type_name()
+        ))),
+    }
+}
+
+/// The `dict` package.
+pub fn register_dict(r: &mut Registry) {
+    r.register("dict", "get", |_, a| {
+        let d = dict_arg(a)?;
+        let key = a.required("key")?;
+        let default = a.required("default")?;
+        Ok(d.get(&key).cloned().unwrap_or(default))
+    });
+    r.register("dict", "insert", |_, a| {
+        let mut d = dict_arg(a)?;
+        let key = a.required("key")?;
+        let value = a.required("value")?;
+        d.insert(key, value);
+        Ok(Value::Dict(Arc::new(d)))
+    });
+    r.register("dict", "remove", |_, a| {
+        let mut d = dict_arg(a)?;
+        let key = a.required("key")?;
+        d.remove(&key);
+        Ok(Value::Dict(Arc::new(d)))
+    });
+    r.register("dict", "fromList", |_, a| {
+        let pairs = match a.required("pairs")? {
+            Value::Array(items) => items,
+            v => {
+                return Err(EvalError::msg(format!(
+                    "`pairs` must be an array of records, not {}",
+                    v.type_name()
+                )))
+            }
+        };
+        let mut d = fluxi_value::Dict::default();
+        for p in pairs.iter() {
+            let Value::Record(rec) = p else {
+                return Err(EvalError::msg("`pairs` must hold {key, value} records"));
+            };
+            d.insert(
+                rec.get("key").cloned().unwrap_or(Value::Null),
+                rec.get("value").cloned().unwrap_or(Value::Null),
+            );
+        }
+        Ok(Value::Dict(Arc::new(d)))
+    });
+}

@@ -24,6 +24,7 @@ pub fn registry() -> Registry {
     let mut r = Registry::new();
     constants::register(&mut r);
     conv::register(&mut r);
+    conv::register_dict(&mut r);
     date::register(&mut r);
     join_pkg::register(&mut r);
     meta::register(&mut r);
