@@ -94,7 +94,23 @@ fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {
+    // Checking and evaluation recurse over the syntax tree (at most 500 levels deep); a large
+    // stack keeps deep but valid scripts far from overflowing it.
+    let worker = std::thread::Builder::new()
+        .name("fluxi".into())
+        .stack_size(256 << 20)
+        .spawn(move || dispatch(cli.command));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: internal error: the worker thread failed");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> ExitCode {
+    match command {
         Command::Check {
             syntax_only,
             types,

@@ -107,7 +107,7 @@ pub struct Interpreter {
     depth: usize,
 }
 
-const MAX_CALL_DEPTH: usize = 2_000;
+const MAX_CALL_DEPTH: usize = 1_000;
 
 fn internal(msg: impl Into<String>) -> EvalError {
     EvalError::new(ErrorKind::Internal, msg)
