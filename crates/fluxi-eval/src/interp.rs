@@ -21,6 +21,16 @@ pub struct Closure {
 }
 
 impl Closure {
+    /// The function literal.
+    pub fn function(&self) -> &nodes::Function {
+        &self.func
+    }
+
+    /// The environment the function closes over.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
     /// For a predicate written `(l, r) => l.a == r.b and l.c == r.d`, the pairs of
     /// (left property, right property) it compares; `None` when the body has another shape.
     pub fn equality_pairs(&self, left: &str, right: &str) -> Option<Vec<(String, String)>> {
@@ -105,6 +115,8 @@ pub struct Interpreter {
     regexes: HashMap<String, Arc<regex::Regex>>,
     missing: HashSet<(String, String)>,
     depth: usize,
+    vectorize: bool,
+    counters: HashMap<&'static str, u64>,
 }
 
 const MAX_CALL_DEPTH: usize = 1_000;
@@ -114,6 +126,28 @@ fn internal(msg: impl Into<String>) -> EvalError {
 }
 
 impl Interpreter {
+    /// Whether builtins may run row functions over whole columns (the default). Turning
+    /// it off forces the row-at-a-time path, which differential tests compare against.
+    pub fn set_vectorize(&mut self, on: bool) {
+        self.vectorize = on;
+    }
+
+    /// See [`Interpreter::set_vectorize`].
+    pub fn vectorize(&self) -> bool {
+        self.vectorize
+    }
+
+    /// Count an event of execution (for profiles, `explain`, and tests that check which
+    /// path ran), such as `"vectorized tables"`.
+    pub fn count(&mut self, counter: &'static str, n: u64) {
+        *self.counters.entry(counter).or_insert(0) += n;
+    }
+
+    /// How often an event of [`Interpreter::count`] happened.
+    pub fn counter(&self, counter: &str) -> u64 {
+        self.counters.get(counter).copied().unwrap_or(0)
+    }
+
     /// An interpreter using these builtin implementations.
     pub fn new(registry: Registry) -> Self {
         Interpreter {
@@ -126,6 +160,8 @@ impl Interpreter {
             regexes: HashMap::new(),
             missing: HashSet::new(),
             depth: 0,
+            vectorize: true,
+            counters: HashMap::new(),
         }
     }
 

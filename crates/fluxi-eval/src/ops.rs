@@ -109,6 +109,15 @@ mod tests {
         assert!(
             matches!(binary(BinaryOp::Div, &Value::Float(1.0), &Value::Float(0.0)), Ok(Value::Float(f)) if f.is_infinite())
         );
+        let nan = Value::Float(f64::NAN);
+        assert!(matches!(
+            binary(BinaryOp::NotEq, &nan, &Value::Float(0.0)),
+            Ok(Value::Bool(true))
+        ));
+        assert!(matches!(
+            binary(BinaryOp::Eq, &nan, &nan),
+            Ok(Value::Bool(false))
+        ));
         assert!(matches!(
             binary(BinaryOp::Lt, &Value::Int(1), &Value::Float(1.5)),
             Ok(Value::Bool(true))

@@ -1,12 +1,14 @@
 //! Table operators: the transformations of a Flux pipeline over whole tables.
 //!
-//! Operators work row by row through [`fluxi_value::Table`] for now; vectorised Arrow
-//! kernels replace them one by one where profiles show they matter.
+//! Row functions of `filter` and `map` run over whole Arrow columns when they compile to
+//! a [`vector::VExpr`], and row by row otherwise; other operators are being moved from
+//! row-at-a-time loops to Arrow kernels where profiles show they matter.
 
 pub mod builder;
 pub mod diff;
 pub mod error;
 pub mod ops;
+pub mod vector;
 pub mod window;
 
 pub use builder::TableBuilder;

@@ -6,6 +6,7 @@
 
 use crate::builder::TableBuilder;
 use crate::error::{ExecError, Result};
+use arrow_array::{BooleanArray, UInt64Array};
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, Record, Table, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -22,23 +23,17 @@ pub fn row_record(t: &Table, row: usize, columns: &[(String, ColumnType)]) -> Re
 
 /// A table with the same key and columns but only the chosen rows.
 pub fn take_rows(t: &Table, rows: &[usize]) -> Result<Table> {
-    let columns = t.columns();
-    let data: Vec<Vec<Value>> = rows
-        .iter()
-        .map(|r| (0..columns.len()).map(|c| t.value(*r, c)).collect())
-        .collect();
-    rebuild(t, &columns, data)
+    let indices = UInt64Array::from_iter_values(rows.iter().map(|r| *r as u64));
+    let batch = arrow_select::take::take_record_batch(t.batch(), &indices)
+        .map_err(|e| ExecError::msg(e.to_string()))?;
+    Ok(t.with_batch(batch)?)
 }
 
-fn rebuild(t: &Table, columns: &[(String, ColumnType)], rows: Vec<Vec<Value>>) -> Result<Table> {
-    let key_labels: Vec<String> = t.key().columns().iter().map(|c| c.label.clone()).collect();
-    let key_values: Vec<Value> = t.key().columns().iter().map(|c| c.value.clone()).collect();
-    Ok(Table::from_rows(
-        &key_labels,
-        columns,
-        &rows,
-        Some(&key_values),
-    )?)
+/// A table with the same key and columns but only the rows where `mask` is true.
+pub fn take_mask(t: &Table, mask: &BooleanArray) -> Result<Table> {
+    let batch = arrow_select::filter::filter_record_batch(t.batch(), mask)
+        .map_err(|e| ExecError::msg(e.to_string()))?;
+    Ok(t.with_batch(batch)?)
 }
 
 /// Merge tables with equal keys (rows in arrival order, columns united) and sort the result
@@ -160,30 +155,39 @@ pub fn filter(
 ) -> Result<Vec<Table>> {
     let mut out = Vec::new();
     for t in tables {
-        let cols = t.columns();
-        let mut keep = Vec::new();
-        for r in 0..t.num_rows() {
-            match pred(row_record(t, r, &cols))? {
-                Value::Bool(true) => keep.push(r),
-                Value::Bool(false) | Value::Null => {}
-                other => {
-                    return Err(ExecError::msg(format!(
-                        "the predicate must return a bool, not {}",
-                        other.type_name()
-                    )));
-                }
-            }
-        }
-        if keep.is_empty() && !keep_empty {
-            continue;
-        }
-        out.push(if keep.len() == t.num_rows() {
-            t.clone()
-        } else {
-            take_rows(t, &keep)?
-        });
+        out.extend(filter_table(t, keep_empty, pred)?);
     }
     Ok(out)
+}
+
+/// `filter` of one table, calling the predicate per row; `None` when the table is dropped.
+pub fn filter_table(
+    t: &Table,
+    keep_empty: bool,
+    pred: &mut dyn FnMut(Record) -> Result<Value>,
+) -> Result<Option<Table>> {
+    let cols = t.columns();
+    let mut keep = Vec::new();
+    for r in 0..t.num_rows() {
+        match pred(row_record(t, r, &cols))? {
+            Value::Bool(true) => keep.push(r),
+            Value::Bool(false) | Value::Null => {}
+            other => {
+                return Err(ExecError::msg(format!(
+                    "the predicate must return a bool, not {}",
+                    other.type_name()
+                )));
+            }
+        }
+    }
+    if keep.is_empty() && !keep_empty {
+        return Ok(None);
+    }
+    Ok(Some(if keep.len() == t.num_rows() {
+        t.clone()
+    } else {
+        take_rows(t, &keep)?
+    }))
 }
 
 /// `map(fn)`: replace each row by the record the function returns. Output columns are
@@ -192,95 +196,102 @@ pub fn filter(
 pub fn map(tables: &[Table], f: &mut dyn FnMut(Record) -> Result<Value>) -> Result<Vec<Table>> {
     let mut out = Vec::new();
     for t in tables {
-        let cols = t.columns();
-        let mut records = Vec::with_capacity(t.num_rows());
-        for r in 0..t.num_rows() {
-            match f(row_record(t, r, &cols))? {
-                Value::Record(rec) => records.push(rec),
-                other => {
-                    return Err(ExecError::msg(format!(
-                        "the function must return a record, not {}",
-                        other.type_name()
-                    )))
-                }
-            }
-        }
-        let key_labels: Vec<String> = t
-            .key()
-            .columns()
-            .iter()
-            .filter(|k| records.first().is_none_or(|r| r.get(&k.label).is_some()))
-            .map(|k| k.label.clone())
-            .collect();
-        if records.is_empty() {
-            let key = GroupKey::new(
-                t.key()
-                    .columns()
-                    .iter()
-                    .filter(|k| key_labels.contains(&k.label))
-                    .cloned()
-                    .collect(),
-            );
-            let mut b = TableBuilder::new(&key);
-            for (l, ty) in &cols {
-                b.add_column(l, Some(*ty))?;
-            }
-            out.push(b.finish()?);
-            continue;
-        }
-        // Partition rows by their key values (in order of first appearance).
-        let mut parts: Vec<(Vec<Value>, Vec<Arc<Record>>)> = Vec::new();
-        for rec in records {
-            let kv: Vec<Value> = key_labels
-                .iter()
-                .map(|l| rec.get(l).cloned().unwrap_or(Value::Null))
-                .collect();
-            match parts
-                .iter_mut()
-                .find(|(k, _)| k.iter().zip(&kv).all(|(a, b)| same_key_value(a, b)))
-            {
-                Some((_, rs)) => rs.push(rec),
-                None => parts.push((kv, vec![rec])),
-            }
-        }
-        let mut tables_out = Vec::new();
-        for (kv, recs) in parts {
-            let key = GroupKey::new(
-                key_labels
-                    .iter()
-                    .zip(&kv)
-                    .map(|(l, v)| KeyColumn {
-                        label: l.clone(),
-                        ty: crate::builder::column_type_of(v).unwrap_or(ColumnType::String),
-                        value: v.clone(),
-                    })
-                    .collect(),
-            );
-            let mut labels: Vec<&str> = Vec::new();
-            for r in &recs {
-                for (l, _) in r.fields() {
-                    if !labels.contains(&&**l) {
-                        labels.push(l);
-                    }
-                }
-            }
-            labels.sort();
-            let mut b = TableBuilder::new(&key);
-            for l in &labels {
-                b.add_column(l, None)?;
-            }
-            for r in &recs {
-                b.push_row(r.fields().iter().map(|(l, v)| (&**l, v.clone())))?;
-            }
-            tables_out.push(b.finish()?);
-        }
-        tables_out.sort_by(|a, b| a.key().cmp(b.key()));
-        out.extend(tables_out);
+        out.extend(map_table(t, f)?);
     }
     Ok(out)
 }
 
-fn same_key_value(a: &Value, b: &Value) -> bool {
+/// `map` of one table, calling the function per row.
+pub fn map_table(t: &Table, f: &mut dyn FnMut(Record) -> Result<Value>) -> Result<Vec<Table>> {
+    let mut out = Vec::new();
+    let cols = t.columns();
+    let mut records = Vec::with_capacity(t.num_rows());
+    for r in 0..t.num_rows() {
+        match f(row_record(t, r, &cols))? {
+            Value::Record(rec) => records.push(rec),
+            other => {
+                return Err(ExecError::msg(format!(
+                    "the function must return a record, not {}",
+                    other.type_name()
+                )))
+            }
+        }
+    }
+    let key_labels: Vec<String> = t
+        .key()
+        .columns()
+        .iter()
+        .filter(|k| records.first().is_none_or(|r| r.get(&k.label).is_some()))
+        .map(|k| k.label.clone())
+        .collect();
+    if records.is_empty() {
+        let key = GroupKey::new(
+            t.key()
+                .columns()
+                .iter()
+                .filter(|k| key_labels.contains(&k.label))
+                .cloned()
+                .collect(),
+        );
+        let mut b = TableBuilder::new(&key);
+        for (l, ty) in &cols {
+            b.add_column(l, Some(*ty))?;
+        }
+        out.push(b.finish()?);
+        return Ok(out);
+    }
+    // Partition rows by their key values (in order of first appearance).
+    let mut parts: Vec<(Vec<Value>, Vec<Arc<Record>>)> = Vec::new();
+    for rec in records {
+        let kv: Vec<Value> = key_labels
+            .iter()
+            .map(|l| rec.get(l).cloned().unwrap_or(Value::Null))
+            .collect();
+        match parts
+            .iter_mut()
+            .find(|(k, _)| k.iter().zip(&kv).all(|(a, b)| same_key_value(a, b)))
+        {
+            Some((_, rs)) => rs.push(rec),
+            None => parts.push((kv, vec![rec])),
+        }
+    }
+    let mut tables_out = Vec::new();
+    for (kv, recs) in parts {
+        let key = GroupKey::new(
+            key_labels
+                .iter()
+                .zip(&kv)
+                .map(|(l, v)| KeyColumn {
+                    label: l.clone(),
+                    ty: crate::builder::column_type_of(v).unwrap_or(ColumnType::String),
+                    value: v.clone(),
+                })
+                .collect(),
+        );
+        let mut labels: Vec<&str> = Vec::new();
+        for r in &recs {
+            for (l, _) in r.fields() {
+                if !labels.contains(&&**l) {
+                    labels.push(l);
+                }
+            }
+        }
+        labels.sort();
+        let mut b = TableBuilder::new(&key);
+        for l in &labels {
+            b.add_column(l, None)?;
+        }
+        for r in &recs {
+            b.push_row(r.fields().iter().map(|(l, v)| (&**l, v.clone())))?;
+        }
+        tables_out.push(b.finish()?);
+    }
+    tables_out.sort_by(|a, b| a.key().cmp(b.key()));
+    out.extend(tables_out);
+    Ok(out)
+}
+
+pub(crate) fn same_key_value(a: &Value, b: &Value) -> bool {
     match (a.is_null(), b.is_null()) {
         (true, true) => true,
         (false, false) => a.equals(b) == Some(true),

@@ -15,7 +15,10 @@ mod table_fns;
 mod testing;
 mod transforms;
 mod util;
+mod vectorize;
 mod windows;
+
+pub use vectorize::VECTORIZED;
 
 use fluxi_eval::Registry;
 

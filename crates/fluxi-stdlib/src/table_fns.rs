@@ -1,8 +1,10 @@
 //! Builtins that make or transform streams of tables.
 
 use crate::util::{derived, ex, ve, with_row_fn};
+use crate::vectorize;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops::{self, Aggregate, Selector};
+use fluxi_exec::vector;
 use fluxi_exec::TableBuilder;
 use fluxi_value::csv;
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, Stream, Table, Value};
@@ -181,24 +183,41 @@ fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
         }
     };
     let span = a.span;
-    derived(
-        &tables,
-        with_row_fn(interp, &f, "r", span, |call| {
-            ops::filter(tables.tables(), keep_empty, call)
-        })?,
-    )
+    let plan = vectorize::predicate(interp, &f);
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        if let Some(Ok(kept)) = plan
+            .as_ref()
+            .map(|p| vector::filter_table(t, p, keep_empty))
+        {
+            out.extend(kept);
+            interp.count(vectorize::VECTORIZED, 1);
+            continue;
+        }
+        out.extend(with_row_fn(interp, &f, "r", span, |call| {
+            ops::filter_table(t, keep_empty, call)
+        })?);
+    }
+    derived(&tables, out)
 }
 
 fn map(interp: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let f = a.function("fn")?;
     let span = a.span;
-    derived(
-        &tables,
-        with_row_fn(interp, &f, "r", span, |call| {
-            ops::map(tables.tables(), call)
-        })?,
-    )
+    let plan = vectorize::map_plan(interp, &f);
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        if let Some(Ok(mapped)) = plan.as_ref().map(|p| vector::map_table(t, p)) {
+            out.push(mapped);
+            interp.count(vectorize::VECTORIZED, 1);
+            continue;
+        }
+        out.extend(with_row_fn(interp, &f, "r", span, |call| {
+            ops::map_table(t, call)
+        })?);
+    }
+    derived(&tables, out)
 }
 
 /// The `columns` of `keep`/`drop`, or their `fn` predicate on labels.

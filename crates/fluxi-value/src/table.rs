@@ -174,6 +174,25 @@ impl Table {
         Table::new(GroupKey::new(key_cols), batch)
     }
 
+    /// A table from a key and typed Arrow columns of `rows` rows each.
+    pub fn from_arrays(
+        key: GroupKey,
+        columns: Vec<(String, ColumnType, ArrayRef)>,
+        rows: usize,
+    ) -> Result<Table, ValueError> {
+        let (labels, arrays): (Vec<(String, ColumnType)>, Vec<ArrayRef>) =
+            columns.into_iter().map(|(l, t, a)| ((l, t), a)).unzip();
+        // As in `from_rows`: a table without columns has no rows.
+        let rows = if labels.is_empty() { 0 } else { rows };
+        let batch = make_batch(&labels, arrays, rows)?;
+        Table::new(key, batch)
+    }
+
+    /// The same key with other columns (a filtered or reordered batch of the same schema).
+    pub fn with_batch(&self, batch: RecordBatch) -> Result<Table, ValueError> {
+        Table::new(self.key.clone(), batch)
+    }
+
     /// The group key.
     pub fn key(&self) -> &GroupKey {
         &self.key

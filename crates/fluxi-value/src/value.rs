@@ -257,6 +257,10 @@ impl Value {
                         .iter()
                         .all(|(k, v)| b.get(k).is_some_and(|w| v.equals(w) == Some(true)))
             }
+            // IEEE: NaN equals nothing (it is not null, so the answer is false).
+            (Float(_), Float(_) | Int(_) | UInt(_)) | (Int(_) | UInt(_), Float(_)) => {
+                self.compare(other) == Some(Ordering::Equal)
+            }
             _ => return self.compare(other).map(|o| o == Ordering::Equal),
         })
     }

@@ -1,0 +1,227 @@
+//! Compiling row functions (`fn: (r) => …`) into column expressions that
+//! [`fluxi_exec::vector`] evaluates over whole tables.
+//!
+//! Everything in the body that does not depend on the row is evaluated once, here, by the
+//! interpreter (literals, captured variables, `v.timeRangeStart`, calls such as
+//! `duration(v: "1h")`), so the compiled expression only has column references, constants
+//! and operators. A body with anything else (calls on row values, string interpolation,
+//! nested functions, …) does not compile and the caller keeps the row-by-row path.
+
+use fluxi_eval::env::Env;
+use fluxi_eval::{Closure, Interpreter};
+use fluxi_exec::vector::{MapPlan, VExpr, VOp};
+use fluxi_semantic::nodes::{BinaryOp, Expr, ExprKind, LogicalOp, Statement, StringPart, UnaryOp};
+use fluxi_value::Value;
+
+/// The interpreter counter of tables whose row function ran over whole columns.
+pub const VECTORIZED: &str = "vectorized tables";
+
+/// The name of the row parameter of `filter` and `map` functions.
+const ROW: &str = "r";
+
+/// Compile a `filter` predicate.
+pub fn predicate(interp: &mut Interpreter, f: &Value) -> Option<VExpr> {
+    if !interp.vectorize() {
+        return None;
+    }
+    let (mut c, body) = Compiler::new(interp, f)?;
+    c.compile(body)
+}
+
+/// Compile a `map` function whose body is a record literal, with or without `r with`.
+pub fn map_plan(interp: &mut Interpreter, f: &Value) -> Option<MapPlan> {
+    if !interp.vectorize() {
+        return None;
+    }
+    let (mut c, body) = Compiler::new(interp, f)?;
+    let ExprKind::Record { with, properties } = &body.kind else {
+        return None;
+    };
+    let with_row = match with.as_deref() {
+        None => false,
+        Some(Expr {
+            kind: ExprKind::Ident(n),
+            ..
+        }) if n == ROW && c.local(ROW).is_none() => true,
+        Some(_) => return None,
+    };
+    let mut compiled: Vec<(String, VExpr)> = Vec::with_capacity(properties.len());
+    for (label, e) in properties {
+        let v = c.compile(e)?;
+        match compiled.iter_mut().find(|(l, _)| l == label) {
+            Some(slot) => slot.1 = v,
+            None => compiled.push((label.clone(), v)),
+        }
+    }
+    Some(MapPlan {
+        with_row,
+        properties: compiled,
+    })
+}
+
+struct Compiler<'a> {
+    interp: &'a mut Interpreter,
+    env: Env,
+    locals: Vec<(String, VExpr)>,
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler for a one-parameter closure `(r) => …`, with the body's local
+    /// assignments compiled, and the returned expression.
+    fn new(interp: &'a mut Interpreter, f: &'a Value) -> Option<(Compiler<'a>, &'a Expr)> {
+        let Value::Function(callable) = f else {
+            return None;
+        };
+        let closure = callable.as_any().downcast_ref::<Closure>()?;
+        let func = closure.function();
+        if func.params.len() != 1 || func.params[0].name != ROW {
+            return None;
+        }
+        let mut c = Compiler {
+            interp,
+            env: closure.env().clone(),
+            locals: Vec::new(),
+        };
+        for s in &func.body {
+            match s {
+                Statement::Variable { name, init, .. } if name != ROW => {
+                    let v = c.compile(init)?;
+                    c.locals.push((name.clone(), v));
+                }
+                Statement::Return(e) => return Some((c, e)),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn local(&self, name: &str) -> Option<&VExpr> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether the expression depends on the row (mentions `r` or a local computed from
+    /// it). Nested functions count as dependent: they are not compiled.
+    fn depends(&self, e: &Expr) -> bool {
+        let dep = |x: &Expr| self.depends(x);
+        match &e.kind {
+            ExprKind::Ident(n) => n == ROW || self.local(n).is_some(),
+            ExprKind::Function(_) | ExprKind::PipeLit | ExprKind::Bad => true,
+            ExprKind::PackageMember { .. }
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::String(_)
+            | ExprKind::Regex(_)
+            | ExprKind::Duration(_)
+            | ExprKind::DateTime(_)
+            | ExprKind::Label(_) => false,
+            ExprKind::Interpolated(parts) => parts.iter().any(|p| match p {
+                StringPart::Text(_) => false,
+                StringPart::Expr(x) => dep(x),
+            }),
+            ExprKind::Array(items) => items.iter().any(dep),
+            ExprKind::Dict(items) => items.iter().any(|(k, v)| dep(k) || dep(v)),
+            ExprKind::Record { with, properties } => {
+                with.as_deref().is_some_and(dep) || properties.iter().any(|(_, v)| dep(v))
+            }
+            ExprKind::Call { callee, args, pipe } => {
+                dep(callee) || args.iter().any(|(_, v)| dep(v)) || pipe.as_deref().is_some_and(dep)
+            }
+            ExprKind::Member { object, .. } => dep(object),
+            ExprKind::Index { array, index } => dep(array) || dep(index),
+            ExprKind::Unary { operand, .. } => dep(operand),
+            ExprKind::Binary { left, right, .. } | ExprKind::Logical { left, right, .. } => {
+                dep(left) || dep(right)
+            }
+            ExprKind::Conditional {
+                test,
+                consequent,
+                alternate,
+            } => dep(test) || dep(consequent) || dep(alternate),
+        }
+    }
+
+    fn compile(&mut self, e: &Expr) -> Option<VExpr> {
+        if !self.depends(e) {
+            // Evaluated once. An error here is left for the row path to report (with its
+            // span), and only if a row reaches it.
+            let v = self.interp.eval(e, &self.env).ok()?;
+            return matches!(
+                v,
+                Value::Null
+                    | Value::Int(_)
+                    | Value::UInt(_)
+                    | Value::Float(_)
+                    | Value::String(_)
+                    | Value::Bool(_)
+                    | Value::Time(_)
+                    | Value::Regex(_)
+            )
+            .then_some(VExpr::Const(v));
+        }
+        Some(match &e.kind {
+            ExprKind::Ident(n) => self.local(n)?.clone(),
+            ExprKind::Member { object, property } => match &object.kind {
+                ExprKind::Ident(n) if n == ROW && self.local(ROW).is_none() => {
+                    VExpr::Column(property.clone())
+                }
+                _ => return None,
+            },
+            ExprKind::Binary { op, left, right } => {
+                let op = match op {
+                    BinaryOp::Add => VOp::Add,
+                    BinaryOp::Sub => VOp::Sub,
+                    BinaryOp::Mul => VOp::Mul,
+                    BinaryOp::Div => VOp::Div,
+                    BinaryOp::Mod => VOp::Mod,
+                    BinaryOp::Eq => VOp::Eq,
+                    BinaryOp::NotEq => VOp::NotEq,
+                    BinaryOp::Lt => VOp::Lt,
+                    BinaryOp::Le => VOp::Le,
+                    BinaryOp::Gt => VOp::Gt,
+                    BinaryOp::Ge => VOp::Ge,
+                    BinaryOp::RegexMatch => VOp::RegexMatch,
+                    BinaryOp::RegexNotMatch => VOp::RegexNotMatch,
+                    BinaryOp::Pow => return None,
+                };
+                VExpr::Binary(
+                    op,
+                    Box::new(self.compile(left)?),
+                    Box::new(self.compile(right)?),
+                )
+            }
+            ExprKind::Logical { op, left, right } => {
+                let (l, r) = (
+                    Box::new(self.compile(left)?),
+                    Box::new(self.compile(right)?),
+                );
+                match op {
+                    LogicalOp::And => VExpr::And(l, r),
+                    LogicalOp::Or => VExpr::Or(l, r),
+                }
+            }
+            ExprKind::Unary { op, operand } => {
+                let x = Box::new(self.compile(operand)?);
+                match op {
+                    UnaryOp::Not => VExpr::Not(x),
+                    UnaryOp::Neg => VExpr::Neg(x),
+                    UnaryOp::Exists => VExpr::Exists(x),
+                    UnaryOp::Pos => return None,
+                }
+            }
+            ExprKind::Conditional {
+                test,
+                consequent,
+                alternate,
+            } => VExpr::Cond(
+                Box::new(self.compile(test)?),
+                Box::new(self.compile(consequent)?),
+                Box::new(self.compile(alternate)?),
+            ),
+            _ => return None,
+        })
+    }
+}

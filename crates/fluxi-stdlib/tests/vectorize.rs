@@ -1,0 +1,230 @@
+//! The column-wise path of `filter` and `map` must give exactly what the row-by-row
+//! interpreter gives: the same tables, or the same error. Random tables and random typed
+//! row functions are run both ways and compared.
+
+use fluxi_eval::Interpreter;
+use fluxi_value::csv::{encode, LineEnding};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+/// Run a script; the results as annotated CSV or the error's message, and the number of
+/// tables that took the vectorised path.
+fn run(src: &str, vectorize: bool) -> Option<(Result<String, String>, u64)> {
+    let parsed = fluxi_syntax::parse(src);
+    if !parsed.diagnostics.is_empty() {
+        return None;
+    }
+    let mut interp = Interpreter::new(fluxi_stdlib::registry());
+    interp.set_vectorize(vectorize);
+    let checked = interp.checker().check(&parsed.file, src);
+    if !checked.diagnostics.is_empty() {
+        return None;
+    }
+    let out = interp.run(&checked.package).map(|results| {
+        let results: Vec<(String, Vec<fluxi_value::Table>)> = results
+            .into_iter()
+            .map(|(n, s)| (n, s.into_tables()))
+            .collect();
+        encode(&results, LineEnding::Lf)
+    });
+    Some((
+        out.map_err(|e| e.to_string()),
+        interp.counter(fluxi_stdlib::VECTORIZED),
+    ))
+}
+
+/// Both ways; panics (with the script) when they disagree. Returns the vectorised count.
+fn same_both_ways(src: &str) -> Option<u64> {
+    let (vec, count) = run(src, true)?;
+    let (row, row_count) = run(src, false)?;
+    assert_eq!(row_count, 0, "the row path must not vectorise");
+    assert_eq!(vec, row, "vectorised and row results differ for:\n{src}");
+    Some(count)
+}
+
+const DATA: &str = r#"import "csv"
+import "strings"
+thr = 1
+data = csv.from(csv: "
+#datatype,string,long,string,long,long,unsignedLong,double,string,boolean,dateTime:RFC3339
+#group,false,false,true,false,false,false,false,false,false,false
+#default,_result,,,,,,,,,
+,result,table,k,i,j,u,f,s,b,_time
+,,0,a,1,2,3,1.5,ab,true,2020-01-01T00:00:00Z
+,,0,a,,0,0,-0.0,b,false,2020-01-01T00:00:01Z
+,,0,a,-4,-4,7,,,,2020-01-01T00:00:02Z
+,,0,a,0,3,1,2.0,a,true,2020-01-01T00:00:03Z
+,,1,b,5,0,2,0.0,ab,,2020-01-01T00:00:00Z
+,,1,b,9223372036854775807,1,4,-1.5,b,false,2020-01-01T00:00:01Z
+,,2,c,,,,,,,2020-01-01T00:00:00Z
+")
+"#;
+
+#[test]
+fn common_row_functions_run_column_wise() {
+    let cases = [
+        "data |> filter(fn: (r) => r.i > 0 and r.s == \"ab\")",
+        "data |> filter(fn: (r) => r.f >= 0.0 or not exists r.b)",
+        "data |> filter(fn: (r) => r.s =~ /^a/ and r.i != thr)",
+        "data |> map(fn: (r) => ({r with x: r.i * 2 + thr, y: r.f / 2.0}))",
+        "data |> map(fn: (r) => ({k: r.k, v: if r.b then r.f else -r.f}))",
+        "data |> map(fn: (r) => { x = r.j + 1\n return {r with x: x, big: x > 2} })",
+    ];
+    for body in cases {
+        let src = format!("{DATA}{body}");
+        let count = same_both_ways(&src);
+        // Three input tables, all three vectorised.
+        assert_eq!(
+            count,
+            Some(3),
+            "expected every table to run column-wise: {body}"
+        );
+    }
+}
+
+#[test]
+fn fallbacks_give_the_row_path_result() {
+    // Integer division by zero is an error the row path reports (with its span); a key
+    // column rewritten per row splits tables; calls on row values are not compiled.
+    let cases = [
+        ("data |> map(fn: (r) => ({r with x: r.i / r.j}))", 0),
+        ("data |> filter(fn: (r) => r.j == 0 or r.i / r.j > 0)", 0),
+        // Splits table a (fallback); b and c keep one key value each.
+        (
+            "data |> map(fn: (r) => ({r with k: if r.i > 0 then \"p\" else r.k}))",
+            2,
+        ),
+        (
+            "data |> filter(fn: (r) => strings.hasPrefix(v: r.k, prefix: \"a\"))",
+            0,
+        ),
+        ("data |> map(fn: (r) => ({r with x: r.i + r.f}))", 0),
+    ];
+    for (body, vectorized_at_least) in cases {
+        let src = format!("{DATA}{body}");
+        let count = same_both_ways(&src).unwrap_or_else(|| panic!("did not check: {body}"));
+        assert!(count >= vectorized_at_least, "{body}: {count}");
+    }
+    let div = run(
+        &format!("{DATA}data |> map(fn: (r) => ({{r with x: r.i / r.j}}))"),
+        true,
+    );
+    assert!(
+        matches!(&div, Some((Err(e), _)) if e.contains("divide by zero")),
+        "{div:?}"
+    );
+}
+
+fn ops(list: &[&'static str]) -> impl Strategy<Value = &'static str> + Clone {
+    prop::sample::select(list.to_vec())
+}
+
+fn int_expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("r.i".to_string()),
+        Just("r.j".to_string()),
+        Just("thr".to_string()),
+        (-3i64..4).prop_map(|v| if v < 0 {
+            format!("({v})")
+        } else {
+            v.to_string()
+        }),
+    ];
+    leaf.prop_recursive(3, 12, 2, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                ops(&["+", "-", "*", "/", "%"]),
+                inner.clone()
+            )
+                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+            inner.clone().prop_map(|a| format!("(-{a})")),
+            (bool_leaf(), inner.clone(), inner)
+                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+        ]
+    })
+}
+
+fn float_expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("r.f".to_string()),
+        Just("0.0".to_string()),
+        Just("1.5".to_string()),
+        Just("float(v: \"NaN\")".to_string()),
+    ];
+    leaf.prop_recursive(2, 8, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), ops(&["+", "-", "*", "/"]), inner.clone())
+                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+            inner.clone().prop_map(|a| format!("(-{a})")),
+            (bool_leaf(), inner.clone(), inner)
+                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+        ]
+    })
+}
+
+fn string_expr() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("r.s".to_string()),
+        Just("r.k".to_string()),
+        Just("\"ab\"".to_string()),
+        Just("\"a\"".to_string()),
+    ]
+}
+
+fn bool_leaf() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("r.b".to_string()),
+        Just("true".to_string()),
+        Just("exists r.i".to_string()),
+        Just("(r.i > 0)".to_string()),
+        Just("(r.s =~ /b/)".to_string()),
+    ]
+}
+
+fn bool_expr() -> impl Strategy<Value = String> {
+    let cmp = ops(&["==", "!=", "<", "<=", ">", ">="]);
+    let leaf = prop_oneof![
+        bool_leaf(),
+        (int_expr(), cmp.clone(), int_expr()).prop_map(|(a, o, b)| format!("({a} {o} {b})")),
+        (float_expr(), cmp.clone(), float_expr()).prop_map(|(a, o, b)| format!("({a} {o} {b})")),
+        (string_expr(), cmp, string_expr()).prop_map(|(a, o, b)| format!("({a} {o} {b})")),
+        (string_expr(), ops(&["=~", "!~"])).prop_map(|(a, o)| format!("({a} {o} /^a/)")),
+        Just("(string(v: r.u) == \"3\")".to_string()),
+    ];
+    leaf.prop_recursive(3, 12, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), ops(&["and", "or"]), inner.clone())
+                .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+            inner.clone().prop_map(|a| format!("(not {a})")),
+            (inner.clone(), inner.clone(), inner)
+                .prop_map(|(c, a, b)| format!("(if {c} then {a} else {b})")),
+        ]
+    })
+}
+
+fn script() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (bool_expr(), any::<bool>()).prop_map(|(b, keep)| {
+            let on_empty = if keep { ", onEmpty: \"keep\"" } else { "" };
+            format!("data |> filter(fn: (r) => {b}{on_empty})")
+        }),
+        (int_expr(), float_expr(), bool_expr()).prop_map(|(i, f, b)| format!(
+            "data |> map(fn: (r) => ({{r with x: {i}, f: {f}, z: {b}}}))"
+        )),
+        (int_expr(), string_expr())
+            .prop_map(|(i, s)| format!("data |> map(fn: (r) => ({{k: r.k, x: {i}, s: {s}}}))")),
+        (string_expr(), int_expr())
+            .prop_map(|(s, i)| format!("data |> map(fn: (r) => ({{r with k: {s}, i: {i}}}))")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 300, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn vectorised_equals_row_by_row(body in script()) {
+        let src = format!("{DATA}{body}");
+        let _ = same_both_ways(&src);
+    }
+}
