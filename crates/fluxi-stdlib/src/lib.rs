@@ -7,8 +7,10 @@
 mod constants;
 mod conv;
 pub mod date;
+mod indicators;
 mod join_pkg;
 mod meta;
+mod schema;
 mod series;
 mod strings;
 mod table_fns;
@@ -29,8 +31,10 @@ pub fn registry() -> Registry {
     conv::register(&mut r);
     conv::register_dict(&mut r);
     date::register(&mut r);
+    indicators::register(&mut r);
     join_pkg::register(&mut r);
     meta::register(&mut r);
+    schema::register(&mut r);
     series::register(&mut r);
     strings::register(&mut r);
     table_fns::register(&mut r);

@@ -168,30 +168,37 @@ fn one_value(t: &Table, column: &str, v: Value, ty: ColumnType) -> Result<Table,
     per_table_values(t, column, ty, vec![v])
 }
 
-fn quantile_of(sorted: &[f64], q: f64, method: &str) -> Option<f64> {
+/// The `exact_mean` quantile of sorted values: linear interpolation at position q·(n−1).
+fn exact_quantile(sorted: &[f64], q: f64) -> Option<f64> {
     let n = sorted.len();
     if n == 0 {
         return None;
     }
-    let interpolate = |pos: f64| {
-        let pos = pos.clamp(0.0, (n - 1) as f64);
-        let lo = pos.floor() as usize;
-        let hi = pos.ceil() as usize;
-        sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-    };
-    Some(match method {
-        // Every point its own centroid (exact for inputs up to the digest's compression):
-        // interpolate at position q·n − 0.5.
-        "estimate_tdigest" => interpolate(q * n as f64 - 0.5),
-        _ => interpolate(q * (n - 1) as f64),
-    })
+    let pos = (q * (n - 1) as f64).clamp(0.0, (n - 1) as f64);
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
 }
 
 fn quantile_impl(a: &mut Args, q: f64) -> R {
     let tables = a.tables()?;
     let column = a.string_or("column", "_value")?;
     let method = a.string_or("method", "estimate_tdigest")?;
-    let _ = a.opt_float("compression")?;
+    let compression = match a.opt_float("compression")? {
+        Some(c) if c > 0.0 && method != "estimate_tdigest" => {
+            return Err(EvalError::msg(
+                "compression parameter is only valid for method estimate_tdigest",
+            ))
+        }
+        Some(c) if c < 0.0 || c.is_nan() => {
+            return Err(EvalError::msg(format!(
+                "compression must be a positive number, got {c}"
+            )))
+        }
+        // Zero (or nothing) picks the default.
+        Some(c) if c > 0.0 => c,
+        _ => 1000.0,
+    };
     if !(0.0..=1.0).contains(&q) {
         return Err(EvalError::msg(format!(
             "quantile must be between 0 and 1, got {q}"
@@ -212,10 +219,18 @@ fn quantile_impl(a: &mut Args, q: f64) -> R {
                 };
                 out.push(take_rows(t, &pick).map_err(ex)?);
             }
-            "estimate_tdigest" | "exact_mean" => {
+            "estimate_tdigest" => {
+                let mut digest = Digest::new(compression);
+                for x in numbers(t, c) {
+                    digest.add(x);
+                }
+                let v = digest.quantile(q).map_or(Value::Null, Value::Float);
+                out.push(one_value(t, &column, v, ColumnType::Float)?);
+            }
+            "exact_mean" => {
                 let mut nums = numbers(t, c);
                 nums.sort_by(|x, y| x.partial_cmp(y).unwrap_or(Ordering::Equal));
-                let v = quantile_of(&nums, q, &method).map_or(Value::Null, Value::Float);
+                let v = exact_quantile(&nums, q).map_or(Value::Null, Value::Float);
                 out.push(one_value(t, &column, v, ColumnType::Float)?);
             }
             other => return Err(EvalError::msg(format!("unknown quantile method {other:?}; use estimate_tdigest, exact_mean or exact_selector"))),
@@ -481,4 +496,222 @@ fn key_values(_: &mut Interpreter, a: &mut Args) -> R {
         out.push(b.finish().map_err(ve)?);
     }
     derived(&tables, out)
+}
+
+/// A merging t-digest with the arcsine scale function, as upstream's `estimate_tdigest`
+/// uses it: values collect in a buffer that is merged into the sorted centroids whenever
+/// it (or the centroid list) outgrows a size set by the compression, and once more before
+/// a quantile is read. Small inputs stay one centroid per value, so the quantile is then
+/// interpolation at position q·n − 0.5 between the sorted values.
+struct Digest {
+    compression: f64,
+    max_merged: usize,
+    max_buffered: usize,
+    /// (mean, weight), sorted by mean.
+    merged: Vec<(f64, f64)>,
+    buffered: Vec<(f64, f64)>,
+    merged_weight: f64,
+    buffered_weight: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Digest {
+    fn new(compression: f64) -> Digest {
+        Digest {
+            compression,
+            max_merged: (2.0 * compression.ceil()) as usize,
+            max_buffered: (8.0 * compression.ceil()) as usize,
+            merged: Vec::new(),
+            buffered: Vec::new(),
+            merged_weight: 0.0,
+            buffered_weight: 0.0,
+            min: f64::MAX,
+            max: -f64::MAX,
+        }
+    }
+
+    /// Add one value of weight 1 (NaN is ignored).
+    fn add(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        self.buffered.push((x, 1.0));
+        self.buffered_weight += 1.0;
+        if self.merged.len() > self.max_merged || self.buffered.len() > self.max_buffered {
+            self.merge();
+        }
+    }
+
+    /// The quantile position reached at scale value `k`.
+    fn q_at(&self, k: f64) -> f64 {
+        let c = self.compression;
+        ((k.min(c) * std::f64::consts::PI / c - std::f64::consts::FRAC_PI_2).sin() + 1.0) / 2.0
+    }
+
+    /// The scale value at quantile position `q`.
+    fn k_at(&self, q: f64) -> f64 {
+        self.compression * ((2.0 * q - 1.0).asin() + std::f64::consts::FRAC_PI_2)
+            / std::f64::consts::PI
+    }
+
+    /// Sort the buffer with the centroids and merge neighbours while the scale allows.
+    fn merge(&mut self) {
+        if self.buffered.is_empty() && self.merged.len() <= self.max_merged {
+            return;
+        }
+        let mut all = std::mem::take(&mut self.buffered);
+        all.append(&mut self.merged);
+        all.sort_by(|x, y| x.0.partial_cmp(&y.0).unwrap_or(Ordering::Equal));
+        self.merged_weight += self.buffered_weight;
+        self.buffered_weight = 0.0;
+        let total = self.merged_weight;
+        let mut out: Vec<(f64, f64)> = Vec::with_capacity(all.len());
+        let mut so_far = 0.0;
+        let mut limit = 0.0;
+        for (i, (mean, weight)) in all.into_iter().enumerate() {
+            if i == 0 {
+                out.push((mean, weight));
+                so_far = weight;
+                limit = total * self.q_at(1.0);
+                continue;
+            }
+            let projected = so_far + weight;
+            match out.last_mut() {
+                Some(last) if projected <= limit => {
+                    so_far = projected;
+                    // Fold into the last centroid: weighted running mean.
+                    last.1 += weight;
+                    last.0 += weight * (mean - last.0) / last.1;
+                }
+                _ => {
+                    let k = self.k_at(so_far / total);
+                    limit = total * self.q_at(k + 1.0);
+                    so_far += weight;
+                    out.push((mean, weight));
+                }
+            }
+        }
+        if let (Some(first), Some(last)) = (out.first(), out.last()) {
+            self.min = go_min(self.min, first.0);
+            self.max = go_max(self.max, last.0);
+        }
+        self.merged = out;
+    }
+
+    /// The estimated `q` quantile, or None without values.
+    fn quantile(&mut self, q: f64) -> Option<f64> {
+        self.merge();
+        let c = &self.merged;
+        if c.is_empty() || !(0.0..=1.0).contains(&q) {
+            return None;
+        }
+        if c.len() == 1 {
+            return Some(c[0].0);
+        }
+        // Cumulative weight at each centroid's middle, then the total.
+        let mut cumulative = Vec::with_capacity(c.len() + 1);
+        let mut before = 0.0;
+        for (_, w) in c {
+            cumulative.push(before + w / 2.0);
+            before += w;
+        }
+        cumulative.push(before);
+        let total = self.merged_weight;
+        let index = q * total;
+        if index <= c[0].1 / 2.0 {
+            return Some(self.min + 2.0 * index / c[0].1 * (c[0].0 - self.min));
+        }
+        let lower = cumulative.partition_point(|x| *x < index);
+        if lower + 1 != cumulative.len() {
+            let z1 = index - cumulative[lower - 1];
+            let z2 = cumulative[lower] - index;
+            return Some(weighted_average(c[lower - 1].0, z2, c[lower].0, z1));
+        }
+        // Past the last centroid's middle: toward the maximum.
+        let half = c[lower - 1].1 / 2.0;
+        let z1 = index - total - half;
+        let z2 = half - z1;
+        Some(weighted_average(c[c.len() - 1].0, z1, self.max, z2))
+    }
+}
+
+/// The weighted mean of two values, kept between them.
+fn weighted_average(x1: f64, w1: f64, x2: f64, w2: f64) -> f64 {
+    let (x1, w1, x2, w2) = if x1 <= x2 {
+        (x1, w1, x2, w2)
+    } else {
+        (x2, w2, x1, w1)
+    };
+    let x = (x1 * w1 + x2 * w2) / (w1 + w2);
+    go_max(x1, go_min(x, x2))
+}
+
+/// The smaller value, NaN if either is NaN (unlike `f64::min`).
+fn go_min(a: f64, b: f64) -> f64 {
+    if a == f64::NEG_INFINITY || b == f64::NEG_INFINITY {
+        f64::NEG_INFINITY
+    } else if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == 0.0 && b == 0.0 {
+        if a.is_sign_negative() {
+            a
+        } else {
+            b
+        }
+    } else if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The larger value, NaN if either is NaN (unlike `f64::max`).
+fn go_max(a: f64, b: f64) -> f64 {
+    if a == f64::INFINITY || b == f64::INFINITY {
+        f64::INFINITY
+    } else if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == 0.0 && b == 0.0 {
+        if a.is_sign_negative() {
+            b
+        } else {
+            a
+        }
+    } else if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+#[cfg(test)]
+mod digest_tests {
+    use super::Digest;
+
+    #[test]
+    fn small_inputs_interpolate_between_sorted_values() {
+        let mut d = Digest::new(1000.0);
+        for x in [4.0, 1.0, 3.0, 2.0] {
+            d.add(x);
+        }
+        // Position q·n − 0.5 = 1.5 between the sorted values 2 and 3.
+        assert_eq!(d.quantile(0.5), Some(2.5));
+        assert_eq!(d.quantile(0.0), Some(1.0));
+        assert_eq!(d.quantile(1.0), Some(4.0));
+    }
+
+    #[test]
+    fn a_tiny_compression_merges_everything() {
+        let mut d = Digest::new(1.0);
+        for x in [10.0, 20.0, 60.0] {
+            d.add(x);
+        }
+        assert_eq!(d.quantile(0.5), Some(30.0));
+    }
+
+    #[test]
+    fn no_values_no_quantile() {
+        assert_eq!(Digest::new(100.0).quantile(0.5), None);
+    }
 }

@@ -1,7 +1,8 @@
 //! Running and statistical transformations over a table's rows: moving averages, EMAs,
-//! `increase`, `integral`, `histogram`, `histogramQuantile`, state counters, `sample`,
-//! `skew`, `covariance`, the `highest*`/`lowest*` family, `hourSelection`,
-//! `truncateTimeColumn`, `today`, `timedMovingAverage`, `cov` and `pearsonr`.
+//! `increase`, `histogram`, `histogramQuantile`, `linearBins`, `logarithmicBins`, the
+//! state counters and `stateTracking`, `sample`, `skew`, `covariance`, the
+//! `highest*`/`lowest*` family, `hourSelection`, `truncateTimeColumn`, `today`, `cov` and
+//! `pearsonr`.
 
 use crate::util::{derived, ex, ve};
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
@@ -21,11 +22,17 @@ pub fn register(r: &mut Registry) {
     r.register("universe", "doubleEMA", |i, a| ema_family(i, a, 2));
     r.register("universe", "tripleEMA", |i, a| ema_family(i, a, 3));
     r.register("universe", "increase", increase);
-    r.register("universe", "integral", integral);
     r.register("universe", "histogram", histogram);
     r.register("universe", "histogramQuantile", histogram_quantile);
     r.register("universe", "stateCount", |i, a| state(i, a, false));
     r.register("universe", "stateDuration", |i, a| state(i, a, true));
+    r.register("universe", "stateTracking", state_tracking);
+    r.register("universe", "linearBins", |_, a| {
+        bins(a, "width", |b, w| b + w)
+    });
+    r.register("universe", "logarithmicBins", |_, a| {
+        bins(a, "factor", |b, f| b * f)
+    });
     r.register("universe", "sample", sample);
     r.register("universe", "skew", skew);
     r.register("universe", "covariance", covariance);
@@ -229,52 +236,6 @@ fn increase(_: &mut Interpreter, a: &mut Args) -> R {
     derived(&tables, out)
 }
 
-fn integral(_: &mut Interpreter, a: &mut Args) -> R {
-    let tables = a.tables()?;
-    let unit = a
-        .opt_duration("unit")?
-        .unwrap_or(Duration::from_nanos(1_000_000_000));
-    let time_col = a.string_or("timeColumn", "_time")?;
-    let column = a.string_or("column", "_value")?;
-    let _ = a.opt_string("interpolate")?;
-    let unit_ns = unit
-        .as_nanos()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| EvalError::msg("integral: `unit` must be a positive fixed duration"))?
-        as f64;
-    let mut out = Vec::new();
-    for t in tables.tables() {
-        let c = t
-            .column_index(&column)
-            .ok_or_else(|| EvalError::msg(format!("column \"{column}\" does not exist")))?;
-        let tc = t
-            .column_index(&time_col)
-            .ok_or_else(|| EvalError::msg(format!("column \"{time_col}\" does not exist")))?;
-        let mut total = 0.0;
-        let mut prev: Option<(i64, f64)> = None;
-        for r in 0..t.num_rows() {
-            let (Value::Time(time), Some(v)) = (t.value(r, tc), num(&t.value(r, c))) else {
-                continue;
-            };
-            if let Some((pt, pv)) = prev {
-                total += (v + pv) / 2.0 * ((time - pt) as f64 / unit_ns);
-            }
-            prev = Some((time, v));
-        }
-        let mut cols: Vec<(String, ColumnType)> = t
-            .key()
-            .columns()
-            .iter()
-            .map(|k| (k.label.clone(), k.ty))
-            .collect();
-        cols.push((column.clone(), ColumnType::Float));
-        let mut row: Vec<Value> = t.key().columns().iter().map(|k| k.value.clone()).collect();
-        row.push(Value::Float(total));
-        out.push(rebuild(t, &cols, &[row])?);
-    }
-    derived(&tables, out)
-}
-
 fn histogram(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let column = a.string_or("column", "_value")?;
@@ -336,6 +297,12 @@ fn histogram_quantile(_: &mut Interpreter, a: &mut Args) -> R {
     let value_col = a.string_or("valueColumn", "_value")?;
     let min_value = a.opt_float("minValue")?.unwrap_or(0.0);
     let on_non_monotonic = a.string_or("onNonmonotonic", "error")?;
+    if !matches!(on_non_monotonic.as_str(), "error" | "force" | "drop") {
+        return Err(EvalError::msg(format!(
+            "value provided to histogramQuantile parameter onNonmonotonic is invalid; \
+             must be one of \"error\", \"force\" or \"drop\", got \"{on_non_monotonic}\""
+        )));
+    }
     let mut out = Vec::new();
     for t in tables.tables() {
         let cc = t
@@ -465,6 +432,136 @@ fn state(interp: &mut Interpreter, a: &mut Args, duration: bool) -> R {
         out.push(rebuild(t, &cols, &rows)?);
     }
     derived(&tables, out)
+}
+
+/// `stateTracking`: per row, how many consecutive rows (`countColumn`) and how long
+/// (`durationColumn`, in `durationUnit` since the first of them) `fn` has held; -1 on rows
+/// where it does not. Either column is written only when named.
+fn state_tracking(interp: &mut Interpreter, a: &mut Args) -> R {
+    let tables = a.tables()?;
+    let f = a.function("fn")?;
+    let count_col = a.opt_string("countColumn")?;
+    let duration_col = a.opt_string("durationColumn")?;
+    let unit = a
+        .opt_duration("durationUnit")?
+        .unwrap_or(Duration::from_nanos(1_000_000_000));
+    let time_col = a.string_or("timeColumn", "_time")?;
+    let unit_ns = match unit.as_nanos() {
+        Some(n) if n > 0 => n,
+        _ if duration_col.is_some() => {
+            return Err(EvalError::msg(format!(
+                "the duration unit must be a positive duration without months, got {unit}"
+            )))
+        }
+        _ => 1,
+    };
+    let span = a.span;
+    let mut out = Vec::new();
+    for t in tables.tables() {
+        let tc = t
+            .column_index(&time_col)
+            .ok_or_else(|| EvalError::msg(format!("column \"{time_col}\" does not exist")))?;
+        let all = t.columns();
+        let mut cols = all.clone();
+        let mut slot = |label: &Option<String>| {
+            label
+                .as_ref()
+                .map(|l| match cols.iter().position(|(c, _)| c == l) {
+                    Some(i) => {
+                        cols[i].1 = ColumnType::Int;
+                        i
+                    }
+                    None => {
+                        cols.push((l.clone(), ColumnType::Int));
+                        cols.len() - 1
+                    }
+                })
+        };
+        let (count_at, duration_at) = (slot(&count_col), slot(&duration_col));
+        let mut rows = t.rows();
+        let (mut count, mut in_count) = (-1i64, false);
+        let (mut duration, mut in_duration, mut start) = (-1i64, false, 0i64);
+        let mut prev: Option<i64> = None;
+        for (r, row) in rows.iter_mut().enumerate() {
+            let rec = Value::Record(Arc::new(row_record(t, r, &all)));
+            let hit = matches!(
+                interp.call(&f, vec![("r".into(), rec)], None, span)?,
+                Value::Bool(true)
+            );
+            if duration_at.is_some() {
+                let now = match t.value(r, tc) {
+                    Value::Time(x) => x,
+                    _ => {
+                        return Err(EvalError::msg(format!(
+                        "column \"{time_col}\" has a null or non-time value; durations need times"
+                    )))
+                    }
+                };
+                if prev.is_some_and(|p| p > now) {
+                    return Err(EvalError::msg(format!(
+                        "the times in column \"{time_col}\" are out of order (sort by time first)"
+                    )));
+                }
+                prev = Some(now);
+                if !hit {
+                    in_duration = false;
+                    duration = -1;
+                } else if in_duration {
+                    duration = (now - start) / unit_ns;
+                } else {
+                    in_duration = true;
+                    start = now;
+                    duration = 0;
+                }
+            }
+            if !hit {
+                in_count = false;
+                count = -1;
+            } else if in_count {
+                count += 1;
+            } else {
+                in_count = true;
+                count = 1;
+            }
+            for (at, v) in [(count_at, count), (duration_at, duration)] {
+                if let Some(i) = at {
+                    if row.len() <= i {
+                        row.resize(i + 1, Value::Null);
+                    }
+                    row[i] = Value::Int(v);
+                }
+            }
+        }
+        out.push(rebuild(t, &cols, &rows)?);
+    }
+    derived(&tables, out)
+}
+
+/// `linearBins` / `logarithmicBins`: `count` bounds from `start`, each made from the last
+/// by `step` with the `width` or `factor` argument, then +Inf unless `infinity: false`.
+fn bins(a: &mut Args, by: &str, step: fn(f64, f64) -> f64) -> R {
+    let start = a
+        .opt_float("start")?
+        .ok_or_else(|| EvalError::msg("missing required argument `start`"))?;
+    let by_value = a
+        .opt_float(by)?
+        .ok_or_else(|| EvalError::msg(format!("missing required argument `{by}`")))?;
+    let count = a
+        .opt_int("count")?
+        .ok_or_else(|| EvalError::msg("missing required argument `count`"))?;
+    let count = usize::try_from(count)
+        .map_err(|_| EvalError::msg(format!("`count` must not be negative, got {count}")))?;
+    let infinity = a.opt_bool("infinity")?.unwrap_or(true);
+    let mut bounds = Vec::with_capacity(count + 1);
+    let mut bound = start;
+    for _ in 0..count {
+        bounds.push(Value::Float(bound));
+        bound = step(bound, by_value);
+    }
+    if infinity {
+        bounds.push(Value::Float(f64::INFINITY));
+    }
+    Ok(Value::Array(Arc::new(bounds)))
 }
 
 fn sample(_: &mut Interpreter, a: &mut Args) -> R {

@@ -24,15 +24,20 @@ fn spec(
     a: &mut Args,
     create_empty_default: bool,
 ) -> Result<WindowSpec, EvalError> {
-    let every = a.opt_duration("every")?;
-    let period = a.opt_duration("period")?;
+    // A zero `every` or `period` counts as not given: each defaults to the other.
+    let every = a.opt_duration("every")?.filter(|d| !d.is_zero());
+    let period = a.opt_duration("period")?.filter(|d| !d.is_zero());
     let offset = a.opt_duration("offset")?.unwrap_or_default();
     let location = crate::date::location(interp, a)?;
     let (every, period) = match (every, period) {
         (Some(e), Some(p)) => (e, p),
         (Some(e), None) => (e, e),
         (None, Some(p)) => (p, p),
-        (None, None) => return Err(EvalError::msg("give `every` or `period`")),
+        (None, None) => {
+            return Err(EvalError::msg(
+                "window needs `every` or `period`, set to a non-zero duration",
+            ))
+        }
     };
     let create_empty = a.opt_bool("createEmpty")?.unwrap_or(create_empty_default);
     let spec = WindowSpec {
