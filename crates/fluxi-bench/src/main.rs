@@ -142,7 +142,7 @@ join.inner(left: bench.left, right: bench.right, on: (l, r) => l._time == r._tim
     },
     Case {
         name: "aggregateWindow mean 1h",
-        script: r#"bench.cpu |> range(start: 2020-09-01T00:00:00Z) |> aggregateWindow(every: 1h, fn: mean)"#,
+        script: r#"bench.cpu |> range(start: 2020-09-13T00:00:00Z, stop: 2020-12-01T00:00:00Z) |> aggregateWindow(every: 1h, fn: mean)"#,
         vectorize: true,
     },
 ];

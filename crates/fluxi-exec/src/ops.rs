@@ -6,9 +6,12 @@
 
 use crate::builder::TableBuilder;
 use crate::error::{ExecError, Result};
-use arrow_array::{BooleanArray, UInt64Array};
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampNanosecondType;
+use arrow_array::{ArrayRef, BooleanArray, TimestampNanosecondArray, UInt64Array};
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, Record, Table, Value};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One row of a table as a record (every column, nulls included).
@@ -40,10 +43,14 @@ pub fn take_mask(t: &Table, mask: &BooleanArray) -> Result<Table> {
 /// by group key.
 pub fn merge_by_key(tables: Vec<Table>) -> Result<Vec<Table>> {
     let mut groups: Vec<(GroupKey, Vec<Table>)> = Vec::new();
+    let mut index: HashMap<GroupKey, usize> = HashMap::new();
     for t in tables {
-        match groups.iter_mut().find(|(k, _)| k == t.key()) {
-            Some((_, ts)) => ts.push(t),
-            None => groups.push((t.key().clone(), vec![t])),
+        match index.get(t.key()) {
+            Some(i) => groups[*i].1.push(t),
+            None => {
+                index.insert(t.key().clone(), groups.len());
+                groups.push((t.key().clone(), vec![t]));
+            }
         }
     }
     groups.sort_by(|a, b| a.0.cmp(&b.0));
@@ -51,6 +58,13 @@ pub fn merge_by_key(tables: Vec<Table>) -> Result<Vec<Table>> {
     for (key, ts) in groups {
         if ts.len() == 1 {
             out.extend(ts);
+            continue;
+        }
+        let schema = ts[0].batch().schema();
+        if ts.iter().all(|t| t.batch().schema() == schema) {
+            let batch = arrow_select::concat::concat_batches(&schema, ts.iter().map(|t| t.batch()))
+                .map_err(|e| ExecError::msg(e.to_string()))?;
+            out.push(ts[0].with_batch(batch)?);
             continue;
         }
         let mut b = TableBuilder::new(&key);
@@ -95,29 +109,34 @@ pub fn range(tables: &[Table], start: i64, stop: i64) -> Result<Vec<Table>> {
             s = start;
             e = stop;
         }
-        let mut new_cols = vec![
-            ("_start".to_string(), ColumnType::Time),
-            ("_stop".to_string(), ColumnType::Time),
+        let in_range: BooleanArray = match time_col {
+            Some(c) => t
+                .batch()
+                .column(c)
+                .as_primitive::<TimestampNanosecondType>()
+                .iter()
+                .map(|v| Some(v.is_some_and(|v| v >= start && v < stop)))
+                .collect(),
+            None => BooleanArray::from(vec![false; t.num_rows()]),
+        };
+        let kept = arrow_select::filter::filter_record_batch(t.batch(), &in_range)
+            .map_err(|err| ExecError::msg(err.to_string()))?;
+        let n = kept.num_rows();
+        let mut columns: Vec<(String, ColumnType, ArrayRef)> = vec![
+            (
+                "_start".to_string(),
+                ColumnType::Time,
+                Arc::new(TimestampNanosecondArray::from(vec![s; n])),
+            ),
+            (
+                "_stop".to_string(),
+                ColumnType::Time,
+                Arc::new(TimestampNanosecondArray::from(vec![e; n])),
+            ),
         ];
-        new_cols.extend(
-            cols.iter()
-                .filter(|(l, _)| l != "_start" && l != "_stop")
-                .cloned(),
-        );
-        let mut rows = Vec::new();
-        for r in 0..t.num_rows() {
-            let keep = match time_col {
-                Some(c) => matches!(t.value(r, c), Value::Time(v) if v >= start && v < stop),
-                None => false,
-            };
-            if keep {
-                let mut row = vec![Value::Time(s), Value::Time(e)];
-                for (c, (l, _)) in cols.iter().enumerate() {
-                    if l != "_start" && l != "_stop" {
-                        row.push(t.value(r, c));
-                    }
-                }
-                rows.push(row);
+        for (c, (l, ty)) in cols.iter().enumerate() {
+            if l != "_start" && l != "_stop" {
+                columns.push((l.clone(), *ty, Arc::clone(kept.column(c))));
             }
         }
         let mut key: Vec<KeyColumn> = vec![
@@ -139,9 +158,9 @@ pub fn range(tables: &[Table], start: i64, stop: i64) -> Result<Vec<Table>> {
                 .filter(|k| k.label != "_start" && k.label != "_stop")
                 .cloned(),
         );
-        let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
-        let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
-        out.push(Table::from_rows(&labels, &new_cols, &rows, Some(&values))?);
+        // The key in column order.
+        key.sort_by_key(|k| columns.iter().position(|(l, ..)| *l == k.label));
+        out.push(Table::from_arrays(GroupKey::new(key), columns, n)?);
     }
     merge_by_key(out)
 }

@@ -5,10 +5,14 @@
 //! table's range bounds (`_start`/`_stop` of its key, set by `range`). `every` of `inf` puts
 //! everything in one window, the range bounds.
 
-use crate::builder::TableBuilder;
 use crate::error::{ExecError, Result};
 use crate::ops::merge_by_key;
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampNanosecondType;
+use arrow_array::{Array, ArrayRef, TimestampNanosecondArray, UInt64Array};
 use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Table, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How to cut time into windows.
 #[derive(Debug, Clone, Copy)]
@@ -210,13 +214,57 @@ pub fn window(
     fallback: Option<(i64, i64)>,
 ) -> Result<Vec<Table>> {
     spec.validate()?;
-    let mut out: Vec<(GroupKey, TableBuilder)> = Vec::new();
+    // Windows tile time when every equals period: a row inside the previous row's window
+    // is in that window only, which spares the window arithmetic for sorted input.
+    let tiles = spec.every == spec.period;
+    let mut out: Vec<Table> = Vec::new();
     for t in tables {
         let (lo, hi) = bounds(t, start_col, stop_col, fallback)?;
-        let cols = t.columns();
         let tc = t
             .column_index(time_col)
             .ok_or_else(|| ExecError::msg(format!("missing time column \"{time_col}\"")))?;
+        let times = t
+            .batch()
+            .column(tc)
+            .as_primitive_opt::<TimestampNanosecondType>();
+        // Rows of each window, windows in order of first appearance.
+        let mut windows: Vec<((i64, i64), Vec<u64>)> = Vec::new();
+        let mut index: HashMap<(i64, i64), usize> = HashMap::new();
+        let mut slot = |w: (i64, i64), windows: &mut Vec<((i64, i64), Vec<u64>)>| {
+            *index.entry(w).or_insert_with(|| {
+                windows.push((w, Vec::new()));
+                windows.len() - 1
+            })
+        };
+        if spec.create_empty {
+            for w in spec.windows_between(lo, hi) {
+                slot(w, &mut windows);
+            }
+        }
+        if let Some(times) = times {
+            let mut last: Option<((i64, i64), usize)> = None;
+            for r in 0..t.num_rows() {
+                if times.is_null(r) {
+                    continue;
+                }
+                let time = times.value(r);
+                if let Some(((s, e), i)) = last {
+                    if tiles && s <= time && time < e {
+                        windows[i].1.push(r as u64);
+                        continue;
+                    }
+                }
+                let ws = spec.windows_of(time, lo, hi);
+                for &(s, e) in &ws {
+                    if s >= e {
+                        continue;
+                    }
+                    let i = slot((s, e), &mut windows);
+                    windows[i].1.push(r as u64);
+                    last = (ws.len() == 1).then_some(((s, e), i));
+                }
+            }
+        }
         let base_key: Vec<KeyColumn> = t
             .key()
             .columns()
@@ -224,80 +272,47 @@ pub fn window(
             .filter(|k| k.label != start_col && k.label != stop_col)
             .cloned()
             .collect();
-        let key_for = |s: i64, e: i64| {
-            let mut k = base_key.clone();
-            k.push(KeyColumn {
+        let mut labels: Vec<(String, ColumnType)> = t.columns();
+        for label in [start_col, stop_col] {
+            match labels.iter_mut().find(|(l, _)| l == label) {
+                Some(c) => c.1 = ColumnType::Time,
+                None => labels.push((label.to_string(), ColumnType::Time)),
+            }
+        }
+        for ((s, e), rows) in windows {
+            let indices = UInt64Array::from(rows);
+            let n = indices.len();
+            let mut columns = Vec::with_capacity(labels.len());
+            for (label, ty) in &labels {
+                let array: ArrayRef = if label == start_col || label == stop_col {
+                    let v = if label == start_col { s } else { e };
+                    Arc::new(TimestampNanosecondArray::from(vec![v; n]))
+                } else {
+                    let c = t
+                        .column_index(label)
+                        .ok_or_else(|| ExecError::msg(format!("missing column \"{label}\"")))?;
+                    arrow_select::take::take(t.batch().column(c), &indices, None)
+                        .map_err(|err| ExecError::msg(err.to_string()))?
+                };
+                columns.push((label.clone(), *ty, array));
+            }
+            let mut key = base_key.clone();
+            key.push(KeyColumn {
                 label: start_col.to_string(),
                 ty: ColumnType::Time,
                 value: Value::Time(s),
             });
-            k.push(KeyColumn {
+            key.push(KeyColumn {
                 label: stop_col.to_string(),
                 ty: ColumnType::Time,
                 value: Value::Time(e),
             });
             // Keep the table's column order for the key.
-            k.sort_by_key(|c| {
-                cols.iter()
-                    .position(|(l, _)| *l == c.label)
-                    .unwrap_or(usize::MAX)
-            });
-            GroupKey::new(k)
-        };
-        let mut out_cols = cols.clone();
-        for label in [start_col, stop_col] {
-            if !out_cols.iter().any(|(l, _)| l == label) {
-                out_cols.push((label.to_string(), ColumnType::Time));
-            }
-        }
-        let builder_for =
-            |out: &mut Vec<(GroupKey, TableBuilder)>, key: GroupKey| -> Result<usize> {
-                if let Some(i) = out.iter().position(|(k, _)| *k == key) {
-                    return Ok(i);
-                }
-                let mut b = TableBuilder::new(&key);
-                for (l, ty) in &out_cols {
-                    b.add_column(l, Some(*ty))?;
-                }
-                out.push((key, b));
-                Ok(out.len() - 1)
-            };
-        if spec.create_empty {
-            for (s, e) in spec.windows_between(lo, hi) {
-                builder_for(&mut out, key_for(s, e))?;
-            }
-        }
-        for r in 0..t.num_rows() {
-            let Value::Time(time) = t.value(r, tc) else {
-                continue;
-            };
-            for (s, e) in spec.windows_of(time, lo, hi) {
-                if s >= e {
-                    continue;
-                }
-                let i = builder_for(&mut out, key_for(s, e))?;
-                let row: Vec<(&str, Value)> = out_cols
-                    .iter()
-                    .map(|(l, _)| {
-                        let v = if l == start_col {
-                            Value::Time(s)
-                        } else if l == stop_col {
-                            Value::Time(e)
-                        } else {
-                            t.column_index(l).map_or(Value::Null, |c| t.value(r, c))
-                        };
-                        (l.as_str(), v)
-                    })
-                    .collect();
-                out[i].1.push_row(row)?;
-            }
+            key.sort_by_key(|c| labels.iter().position(|(l, _)| *l == c.label));
+            out.push(Table::from_arrays(GroupKey::new(key), columns, n)?);
         }
     }
-    let mut tables = Vec::with_capacity(out.len());
-    for (_, b) in out {
-        tables.push(b.finish()?);
-    }
-    merge_by_key(tables)
+    merge_by_key(out)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use fluxi_eval::{Args, Closure, EvalError, Interpreter, Registry};
 use fluxi_exec::ops::row_record;
 use fluxi_exec::TableBuilder;
 use fluxi_syntax::Span;
-use fluxi_value::{Record, Stream, Table, Value};
+use fluxi_value::{GroupKey, Record, Stream, Table, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -50,7 +50,7 @@ fn join_key(values: &[Value]) -> Option<String> {
 /// The record a missing row stands for: key columns from the key, everything else null.
 fn default_record(
     columns: &[(String, fluxi_value::ColumnType)],
-    key: &fluxi_value::GroupKey,
+    key: &GroupKey,
 ) -> Record {
     Record::from_fields(columns.iter().map(|(l, _)| {
         (
@@ -93,8 +93,12 @@ fn join(
     let span = a.span;
     let mut out = Vec::new();
     let mut right_used = vec![false; right.tables().len()];
+    let mut right_by_key: HashMap<&GroupKey, usize> = HashMap::new();
+    for (i, t) in right.tables().iter().enumerate() {
+        right_by_key.entry(t.key()).or_insert(i);
+    }
     for lt in left.tables() {
-        let rt_idx = right.tables().iter().position(|t| t.key() == lt.key());
+        let rt_idx = right_by_key.get(lt.key()).copied();
         if let Some(i) = rt_idx {
             right_used[i] = true;
         }
@@ -252,7 +256,7 @@ fn call_as(
 
 /// One output table: columns sorted by label; `as` must keep the group key.
 fn build(
-    key: &fluxi_value::GroupKey,
+    key: &GroupKey,
     records: Vec<Arc<Record>>,
 ) -> Result<Option<Table>, EvalError> {
     if records.is_empty() {

@@ -2,11 +2,15 @@
 //! `bottom`, `cumulativeSum`, `derivative`, `elapsed`, `timeShift`, and `display`.
 
 use crate::util::{derived, ex, ve};
+use arrow_array::{ArrayRef, UInt64Array};
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops::{self, merge_by_key, row_record};
 use fluxi_exec::TableBuilder;
-use fluxi_value::{format_float, ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
+use fluxi_value::{
+    format_float, ColumnType, Duration, GroupKey, KeyColumn, KeyValues, Stream, Table, Value,
+};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 type R = Result<Value, EvalError>;
@@ -60,9 +64,11 @@ fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
     struct Acc {
         key: GroupKey,
         columns: Vec<(String, ColumnType)>,
-        rows: Vec<(Vec<Value>, Vec<Value>)>,
+        rows: Vec<Vec<Value>>,
+        row_index: HashMap<KeyValues, usize>,
     }
     let mut groups: Vec<Acc> = Vec::new();
+    let mut group_index: HashMap<GroupKey, usize> = HashMap::new();
     for t in tables.tables() {
         let cols = t.columns();
         let find = |l: &str| {
@@ -84,9 +90,10 @@ fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
                 .cloned()
                 .collect(),
         );
-        let idx = match groups.iter().position(|g| g.key == key) {
-            Some(i) => i,
+        let idx = match group_index.get(&key) {
+            Some(i) => *i,
             None => {
+                group_index.insert(key.clone(), groups.len());
                 let mut columns: Vec<(String, ColumnType)> = Vec::new();
                 for (l, ty) in &cols {
                     if (key.contains(l) || row_key.contains(l))
@@ -99,6 +106,7 @@ fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
                     key: key.clone(),
                     columns,
                     rows: Vec::new(),
+                    row_index: HashMap::new(),
                 });
                 groups.len() - 1
             }
@@ -123,15 +131,9 @@ fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
                     g.columns.len() - 1
                 }
             };
-            let rkv: Vec<Value> = rk.iter().map(|c| t.value(r, *c)).collect();
-            let pos = g.rows.iter().position(|(k, _)| {
-                k.len() == rkv.len()
-                    && k.iter()
-                        .zip(&rkv)
-                        .all(|(x, y)| (x.is_null() && y.is_null()) || x.equals(y) == Some(true))
-            });
-            let row = match pos {
-                Some(p) => &mut g.rows[p].1,
+            let rkv = KeyValues(rk.iter().map(|c| t.value(r, *c)).collect());
+            let row = match g.row_index.get(&rkv) {
+                Some(p) => &mut g.rows[*p],
                 None => {
                     let base: Vec<Value> = base_labels
                         .iter()
@@ -141,9 +143,10 @@ fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
                                 .map_or(Value::Null, |c| t.value(r, c))
                         })
                         .collect();
-                    g.rows.push((rkv, base));
+                    g.row_index.insert(rkv, g.rows.len());
+                    g.rows.push(base);
                     let last = g.rows.len() - 1;
-                    &mut g.rows[last].1
+                    &mut g.rows[last]
                 }
             };
             if row.len() <= col {
@@ -158,7 +161,7 @@ fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
         let rows: Vec<Vec<Value>> = g
             .rows
             .into_iter()
-            .map(|(_, mut r)| {
+            .map(|mut r| {
                 r.resize(width, Value::Null);
                 r
             })
@@ -201,18 +204,52 @@ fn join(_: &mut Interpreter, a: &mut Args) -> R {
     named.sort_by(|x, y| x.0.cmp(&y.0));
     let (ln, ls) = (&named[0].0, &named[0].1);
     let (rn, rs) = (&named[1].0, &named[1].1);
+    // Pair tables whose keys agree on the `on` columns both keys have: right tables are
+    // indexed by which `on` columns their key has and the values there.
+    let key_on = |t: &Table| -> (Vec<String>, KeyValues) {
+        let labels: Vec<String> = on.iter().filter(|c| t.key().contains(c)).cloned().collect();
+        let values = labels
+            .iter()
+            .filter_map(|c| t.key().get(c).map(|k| k.value.clone()))
+            .collect();
+        (labels, KeyValues(values))
+    };
+    let mut right_index: HashMap<Vec<String>, HashMap<KeyValues, Vec<usize>>> = HashMap::new();
+    for (i, rt) in rs.tables().iter().enumerate() {
+        let (labels, values) = key_on(rt);
+        right_index
+            .entry(labels)
+            .or_default()
+            .entry(values)
+            .or_default()
+            .push(i);
+    }
     let mut out = Vec::new();
     for lt in ls.tables() {
-        for rt in rs.tables() {
-            // Pair tables whose keys agree on the `on` columns both keys have.
-            let agree = on.iter().all(|c| match (lt.key().get(c), rt.key().get(c)) {
-                (Some(x), Some(y)) => x.value.equals(&y.value) == Some(true),
-                _ => true,
-            });
-            if !agree {
+        let (l_labels, l_values) = key_on(lt);
+        let mut partners: Vec<usize> = Vec::new();
+        for (r_labels, by_values) in &right_index {
+            if r_labels == &l_labels {
+                partners.extend(by_values.get(&l_values).into_iter().flatten());
                 continue;
             }
-            if let Some(t) = join_pair(lt, ln, rt, rn, &on)? {
+            for (r_values, tables) in by_values {
+                let agree = r_labels.iter().zip(&r_values.0).all(|(c, rv)| {
+                    match l_labels.iter().position(|l| l == c) {
+                        Some(p) => {
+                            KeyValues(vec![l_values.0[p].clone()]) == KeyValues(vec![rv.clone()])
+                        }
+                        None => true,
+                    }
+                });
+                if agree {
+                    partners.extend(tables);
+                }
+            }
+        }
+        partners.sort_unstable();
+        for i in partners {
+            if let Some(t) = join_pair(lt, ln, &rs.tables()[i], rn, &on)? {
                 out.push(t);
             }
         }
@@ -220,6 +257,8 @@ fn join(_: &mut Interpreter, a: &mut Args) -> R {
     Ok(Value::Stream(Stream::new(merge_by_key(out).map_err(ex)?)))
 }
 
+/// Join two tables on the `on` columns: a sort-merge join (rows ordered by the `on`
+/// columns in label order; rows with a null `on` value never match).
 fn join_pair(
     lt: &Table,
     ln: &str,
@@ -241,45 +280,75 @@ fn join_pair(
             l.to_string()
         }
     };
-    let on_values = |t: &Table, cols: &[(String, ColumnType)], r: usize| -> Option<Vec<Value>> {
-        on.iter()
-            .map(|c| {
-                cols.iter()
-                    .position(|(m, _)| m == c)
-                    .map(|i| t.value(r, i))
-                    .filter(|v| !v.is_null())
-            })
-            .collect()
-    };
-    // Rows are ordered by the `on` columns taken in label order.
-    let mut order: Vec<usize> = (0..on.len()).collect();
-    order.sort_by(|x, y| on[*x].cmp(&on[*y]));
-    let sort_rows = |t: &Table, cols: &[(String, ColumnType)]| {
+    // The `on` columns in label order.
+    let mut on_sorted: Vec<&String> = on.iter().collect();
+    on_sorted.sort();
+    let sorted_rows = |t: &Table| -> Vec<(usize, Vec<Value>)> {
+        let idx: Vec<Option<usize>> = on_sorted.iter().map(|c| t.column_index(c)).collect();
         let mut rows: Vec<(usize, Vec<Value>)> = (0..t.num_rows())
-            .filter_map(|r| on_values(t, cols, r).map(|v| (r, v)))
+            .filter_map(|r| {
+                idx.iter()
+                    .map(|c| c.map(|c| t.value(r, c)).filter(|v| !v.is_null()))
+                    .collect::<Option<Vec<Value>>>()
+                    .map(|v| (r, v))
+            })
             .collect();
-        rows.sort_by(|x, y| {
-            order
-                .iter()
-                .map(|i| x.1[*i].compare(&y.1[*i]).unwrap_or(Ordering::Equal))
-                .find(|o| *o != Ordering::Equal)
-                .unwrap_or(Ordering::Equal)
-        });
+        rows.sort_by(|x, y| compare_values(&x.1, &y.1));
         rows
     };
-    let lrows = sort_rows(lt, &lcols);
-    let rrows = sort_rows(rt, &rcols);
-    let mut columns: Vec<(String, ColumnType)> = Vec::new();
-    for (l, ty) in &lcols {
-        columns.push((name(l, ln), *ty));
+    let lrows = sorted_rows(lt);
+    let rrows = sorted_rows(rt);
+    // Merge: each run of equal left values meets the run of equal right values.
+    let (mut li, mut ri): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+    let (mut a, mut b) = (0, 0);
+    while a < lrows.len() && b < rrows.len() {
+        match compare_values(&lrows[a].1, &rrows[b].1) {
+            Ordering::Less => a += 1,
+            Ordering::Greater => b += 1,
+            Ordering::Equal => {
+                let b_end = (b..rrows.len())
+                    .find(|j| compare_values(&lrows[a].1, &rrows[*j].1) != Ordering::Equal)
+                    .unwrap_or(rrows.len());
+                let a_end = (a..lrows.len())
+                    .find(|i| compare_values(&lrows[*i].1, &rrows[b].1) != Ordering::Equal)
+                    .unwrap_or(lrows.len());
+                for (l, lv) in &lrows[a..a_end] {
+                    for (r, rv) in &rrows[b..b_end] {
+                        if KeyValues(lv.clone()) == KeyValues(rv.clone()) {
+                            li.push(*l as u64);
+                            ri.push(*r as u64);
+                        }
+                    }
+                }
+                a = a_end;
+                b = b_end;
+            }
+        }
     }
-    for (l, ty) in &rcols {
+    if li.is_empty() {
+        return Ok(None);
+    }
+    // Output columns in label order: left columns, then right columns not already there
+    // (the `on` columns come from the left).
+    let mut columns: Vec<(String, ColumnType, bool, usize)> = Vec::new();
+    for (i, (l, ty)) in lcols.iter().enumerate() {
+        columns.push((name(l, ln), *ty, true, i));
+    }
+    for (i, (l, ty)) in rcols.iter().enumerate() {
         let n = name(l, rn);
-        if !columns.iter().any(|(m, _)| *m == n) {
-            columns.push((n, *ty));
+        if !columns.iter().any(|(m, ..)| *m == n) {
+            columns.push((n, *ty, false, i));
         }
     }
     columns.sort_by(|x, y| x.0.cmp(&y.0));
+    let (li, ri) = (UInt64Array::from(li), UInt64Array::from(ri));
+    let mut arrays: Vec<(String, ColumnType, ArrayRef)> = Vec::with_capacity(columns.len());
+    for (label, ty, left, i) in columns {
+        let (t, idx) = if left { (lt, &li) } else { (rt, &ri) };
+        let a = arrow_select::take::take(t.batch().column(i), idx, None)
+            .map_err(|e| EvalError::msg(e.to_string()))?;
+        arrays.push((label, ty, a));
+    }
     let mut key: Vec<KeyColumn> = Vec::new();
     for (k, side) in lt
         .key()
@@ -298,38 +367,18 @@ fn join_pair(
         }
     }
     key.sort_by(|x, y| x.label.cmp(&y.label));
-    let mut rows = Vec::new();
-    for (lr, lv) in &lrows {
-        for (rr, rv) in &rrows {
-            if lv.iter().zip(rv).all(|(a, b)| a.equals(b) == Some(true)) {
-                let mut row = vec![Value::Null; columns.len()];
-                for (i, (l, _)) in lcols.iter().enumerate() {
-                    let n = name(l, ln);
-                    if let Some(c) = columns.iter().position(|(m, _)| *m == n) {
-                        row[c] = lt.value(*lr, i);
-                    }
-                }
-                for (i, (l, _)) in rcols.iter().enumerate() {
-                    if on.contains(l) {
-                        continue;
-                    }
-                    let n = name(l, rn);
-                    if let Some(c) = columns.iter().position(|(m, _)| *m == n) {
-                        row[c] = rt.value(*rr, i);
-                    }
-                }
-                rows.push(row);
-            }
-        }
-    }
-    let labels: Vec<String> = key.iter().map(|k| k.label.clone()).collect();
-    let values: Vec<Value> = key.iter().map(|k| k.value.clone()).collect();
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    Table::from_rows(&labels, &columns, &rows, Some(&values))
+    let rows = li.len();
+    Table::from_arrays(GroupKey::new(key), arrays, rows)
         .map(Some)
         .map_err(ve)
+}
+
+fn compare_values(a: &[Value], b: &[Value]) -> Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.compare(y).unwrap_or(Ordering::Equal))
+        .find(|o| *o != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
 }
 
 fn reduce(interp: &mut Interpreter, a: &mut Args) -> R {

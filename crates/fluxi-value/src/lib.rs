@@ -16,5 +16,5 @@ pub mod value;
 pub use column::ColumnType;
 pub use duration::Duration;
 pub use error::ValueError;
-pub use table::{GroupKey, KeyColumn, Table};
+pub use table::{GroupKey, KeyColumn, KeyValues, Table};
 pub use value::{format_float, Callable, Dict, Record, Stream, Value};

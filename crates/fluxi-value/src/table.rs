@@ -94,6 +94,72 @@ impl Ord for GroupKey {
     }
 }
 
+impl std::hash::Hash for GroupKey {
+    /// Consistent with the key's equality: labels, types and values in label order
+    /// (float values are left out of the hash, as key equality is loose for NaN).
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let cols = self.sorted();
+        cols.len().hash(h);
+        for c in cols {
+            c.label.hash(h);
+            c.ty.hash(h);
+            match &c.value {
+                Value::Float(_) => 0u8.hash(h),
+                v => KeyValues::hash_value(v, h),
+            }
+        }
+    }
+}
+
+/// A tuple of column values usable as a hash-map key, with the equality of row and join
+/// keys: null equals null, otherwise values are equal as `==` says (numbers across types,
+/// NaN equal to nothing).
+#[derive(Debug, Clone)]
+pub struct KeyValues(pub Vec<Value>);
+
+impl KeyValues {
+    fn hash_value<H: std::hash::Hasher>(v: &Value, h: &mut H) {
+        use std::hash::Hash;
+        match v {
+            Value::Null => 0u8.hash(h),
+            // Numbers that compare equal across int, uint and float hash alike.
+            Value::Int(x) => (*x as f64 + 0.0).to_bits().hash(h),
+            Value::UInt(x) => (*x as f64 + 0.0).to_bits().hash(h),
+            Value::Float(x) => (*x + 0.0).to_bits().hash(h),
+            Value::String(x) => x.hash(h),
+            Value::Bool(x) => x.hash(h),
+            Value::Time(x) => x.hash(h),
+            other => other.type_name().hash(h),
+        }
+    }
+}
+
+impl PartialEq for KeyValues {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|(a, b)| match (a.is_null(), b.is_null()) {
+                    (true, true) => true,
+                    (false, false) => a.equals(b) == Some(true),
+                    _ => false,
+                })
+    }
+}
+
+impl Eq for KeyValues {}
+
+impl std::hash::Hash for KeyValues {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.len().hash(h);
+        for v in &self.0 {
+            KeyValues::hash_value(v, h);
+        }
+    }
+}
+
 impl PartialOrd for GroupKey {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -334,12 +400,19 @@ pub fn build_array<'v>(
             Arc::new(b.finish()) as ArrayRef
         }};
     }
+    // Builders sized to the values: the default capacity (1024 slots) would make every
+    // small table (one row per window, say) cost kilobytes per column.
+    let n = values.size_hint().0;
     Ok(match ty {
-        ColumnType::Int => build!(Int64Builder::new(), Value::Int(x) => *x),
-        ColumnType::UInt => build!(UInt64Builder::new(), Value::UInt(x) => *x),
-        ColumnType::Float => build!(Float64Builder::new(), Value::Float(x) => *x),
-        ColumnType::String => build!(StringBuilder::new(), Value::String(x) => &**x),
-        ColumnType::Bool => build!(BooleanBuilder::new(), Value::Bool(x) => *x),
-        ColumnType::Time => build!(TimestampNanosecondBuilder::new(), Value::Time(x) => *x),
+        ColumnType::Int => build!(Int64Builder::with_capacity(n), Value::Int(x) => *x),
+        ColumnType::UInt => build!(UInt64Builder::with_capacity(n), Value::UInt(x) => *x),
+        ColumnType::Float => build!(Float64Builder::with_capacity(n), Value::Float(x) => *x),
+        ColumnType::String => {
+            build!(StringBuilder::with_capacity(n, n * 8), Value::String(x) => &**x)
+        }
+        ColumnType::Bool => build!(BooleanBuilder::with_capacity(n), Value::Bool(x) => *x),
+        ColumnType::Time => {
+            build!(TimestampNanosecondBuilder::with_capacity(n), Value::Time(x) => *x)
+        }
     })
 }
