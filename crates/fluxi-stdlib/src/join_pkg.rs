@@ -48,10 +48,7 @@ fn join_key(values: &[Value]) -> Option<String> {
 }
 
 /// The record a missing row stands for: key columns from the key, everything else null.
-fn default_record(
-    columns: &[(String, fluxi_value::ColumnType)],
-    key: &GroupKey,
-) -> Record {
+fn default_record(columns: &[(String, fluxi_value::ColumnType)], key: &GroupKey) -> Record {
     Record::from_fields(columns.iter().map(|(l, _)| {
         (
             Arc::from(l.as_str()),
@@ -255,10 +252,7 @@ fn call_as(
 }
 
 /// One output table: columns sorted by label; `as` must keep the group key.
-fn build(
-    key: &GroupKey,
-    records: Vec<Arc<Record>>,
-) -> Result<Option<Table>, EvalError> {
+fn build(key: &GroupKey, records: Vec<Arc<Record>>) -> Result<Option<Table>, EvalError> {
     if records.is_empty() {
         return Ok(None);
     }
