@@ -141,6 +141,11 @@ join.inner(left: bench.left, right: bench.right, on: (l, r) => l._time == r._tim
         vectorize: true,
     },
     Case {
+        name: "group by _field",
+        script: r#"bench.fields |> group(columns: ["_field"])"#,
+        vectorize: true,
+    },
+    Case {
         name: "aggregateWindow mean 1h",
         script: r#"bench.cpu |> range(start: 2020-09-13T00:00:00Z, stop: 2020-12-01T00:00:00Z) |> aggregateWindow(every: 1h, fn: mean)"#,
         vectorize: true,

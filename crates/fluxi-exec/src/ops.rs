@@ -9,7 +9,7 @@ use crate::error::{ExecError, Result};
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampNanosecondType;
 use arrow_array::{ArrayRef, BooleanArray, TimestampNanosecondArray, UInt64Array};
-use fluxi_value::{ColumnType, GroupKey, KeyColumn, Record, Table, Value};
+use fluxi_value::{ColumnType, GroupKey, KeyColumn, KeyValues, Record, Table, Value};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -375,8 +375,16 @@ pub fn rename(
 /// `group(columns, mode)`: regroup every row; `by` keys on the listed columns that exist,
 /// `except` on every column not listed.
 pub fn group(tables: &[Table], columns: &[String], except: bool) -> Result<Vec<Table>> {
-    let mut builders: Vec<(GroupKey, TableBuilder)> = Vec::new();
-    for t in tables {
+    // Each output key with the rows that go to it.
+    let mut groups: Vec<(GroupKey, Vec<Segment>)> = Vec::new();
+    let mut index: HashMap<GroupKey, usize> = HashMap::new();
+    let mut group_of = |key: GroupKey, groups: &mut Vec<(GroupKey, Vec<Segment>)>| {
+        *index.entry(key.clone()).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        })
+    };
+    for (ti, t) in tables.iter().enumerate() {
         let cols = t.columns();
         let key_cols: Vec<usize> = if except {
             (0..cols.len())
@@ -395,51 +403,94 @@ pub fn group(tables: &[Table], columns: &[String], except: bool) -> Result<Vec<T
                     .filter_map(|c| t.key().get(&cols[*c].0).cloned())
                     .collect(),
             );
-            if key.columns().len() == key_cols.len() && !builders.iter().any(|(k, _)| *k == key) {
-                let mut b = TableBuilder::new(&key);
-                for (l, ty) in &cols {
-                    b.add_column(l, Some(*ty))?;
-                }
-                builders.push((key, b));
+            if key.columns().len() == key_cols.len() {
+                let g = group_of(key, &mut groups);
+                groups[g].1.push((ti, Vec::new()));
             }
             continue;
         }
+        // Rows by their key values within this table, then one global key per value.
+        let mut local: HashMap<KeyValues, usize> = HashMap::new();
+        let mut segments: Vec<(Vec<Value>, Vec<u64>)> = Vec::new();
         for r in 0..t.num_rows() {
+            let values = KeyValues(key_cols.iter().map(|c| t.value(r, *c)).collect());
+            let i = match local.get(&values) {
+                Some(i) => *i,
+                None => {
+                    segments.push((values.0.clone(), Vec::new()));
+                    local.insert(values, segments.len() - 1);
+                    segments.len() - 1
+                }
+            };
+            segments[i].1.push(r as u64);
+        }
+        for (values, rows) in segments {
             let key = GroupKey::new(
                 key_cols
                     .iter()
-                    .map(|c| KeyColumn {
+                    .zip(values)
+                    .map(|(c, value)| KeyColumn {
                         label: cols[*c].0.clone(),
                         ty: cols[*c].1,
-                        value: t.value(r, *c),
+                        value,
                     })
                     .collect(),
             );
-            let idx = match builders.iter().position(|(k, _)| *k == key) {
-                Some(i) => i,
-                None => {
-                    let b = TableBuilder::new(&key);
-                    builders.push((key, b));
-                    builders.len() - 1
-                }
-            };
-            let b = &mut builders[idx].1;
-            for (l, ty) in &cols {
-                b.add_column(l, Some(*ty))?;
-            }
-            b.push_row(
-                cols.iter()
-                    .enumerate()
-                    .map(|(c, (l, _))| (l.as_str(), t.value(r, c))),
-            )?;
+            let g = group_of(key, &mut groups);
+            groups[g].1.push((ti, rows));
         }
     }
-    let mut out = Vec::with_capacity(builders.len());
-    for (_, b) in builders {
-        out.push(b.finish()?);
+    let mut out = Vec::with_capacity(groups.len());
+    for (key, segments) in groups {
+        out.push(gather(tables, &key, &segments)?);
     }
     out.sort_by(|a, b| a.key().cmp(b.key()));
     Ok(out)
+}
+
+/// Rows of one input table: its index and the row indices.
+type Segment = (usize, Vec<u64>);
+
+/// One table of `key` made of row segments of the inputs: Arrow take and concat when the
+/// segments share a schema, else built row by row (columns united, types checked).
+fn gather(tables: &[Table], key: &GroupKey, segments: &[Segment]) -> Result<Table> {
+    let arrow_err = |e: arrow_schema::ArrowError| ExecError::msg(e.to_string());
+    let schema = segments.first().map(|(ti, _)| tables[*ti].batch().schema());
+    if let Some(schema) = schema.filter(|s| {
+        segments
+            .iter()
+            .all(|(ti, _)| tables[*ti].batch().schema() == *s)
+    }) {
+        let mut parts = Vec::with_capacity(segments.len());
+        for (ti, rows) in segments {
+            let indices = UInt64Array::from(rows.clone());
+            parts.push(
+                arrow_select::take::take_record_batch(tables[*ti].batch(), &indices)
+                    .map_err(arrow_err)?,
+            );
+        }
+        let batch = arrow_select::concat::concat_batches(&schema, &parts).map_err(arrow_err)?;
+        // The key in column order.
+        let mut key_cols = key.columns().to_vec();
+        key_cols.sort_by_key(|k| schema.index_of(&k.label).unwrap_or(usize::MAX));
+        return Ok(Table::new(GroupKey::new(key_cols), batch)?);
+    }
+    let mut b = TableBuilder::new(key);
+    for (ti, rows) in segments {
+        let t = &tables[*ti];
+        let cols = t.columns();
+        for (l, ty) in &cols {
+            b.add_column(l, Some(*ty))?;
+        }
+        for r in rows {
+            b.push_row(
+                cols.iter()
+                    .enumerate()
+                    .map(|(c, (l, _))| (l.as_str(), t.value(*r as usize, c))),
+            )?;
+        }
+    }
+    Ok(b.finish()?)
 }
 
 /// Compare two values for sorting: nulls first in both directions.
