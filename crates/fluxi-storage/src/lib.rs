@@ -1,0 +1,21 @@
+//! fluxi's storage layer.
+//!
+//! * [`storage`]: the [`Storage`] trait the engine reads and writes through, with
+//!   per-predicate pushdown answers;
+//! * [`memory`]: a store in memory (tests, embedding, the reference for other backends);
+//! * [`line_protocol`]: InfluxDB's write format, parsed exactly as InfluxDB 2.7 parses it.
+//!
+//! The embedded persistent store (see `../shared/design/architecture.md`, "Storage
+//! direction") will join them here.
+
+pub mod line_protocol;
+pub mod memory;
+pub mod storage;
+
+pub use memory::MemoryStorage;
+pub use storage::{Applied, BucketInfo, Predicate, ReadResult, ReadSpec, Storage, StorageError};
+
+pub use line_protocol::{
+    parse, parse_batch, to_line, Batch, FieldValue, FieldValueRef, LineError, LineErrorKind,
+    LineProtocolError, ParseOptions, Point, PointRef, Precision,
+};
