@@ -13,7 +13,10 @@ pub mod memory;
 pub mod storage;
 
 pub use memory::MemoryStorage;
-pub use storage::{Applied, BucketInfo, Predicate, ReadResult, ReadSpec, Storage, StorageError};
+pub use storage::{
+    Aggregate, Applied, BucketInfo, Predicate, ReadResult, ReadSpec, Storage, StorageError,
+    Windowing,
+};
 
 pub use line_protocol::{
     parse, parse_batch, to_line, Batch, FieldValue, FieldValueRef, LineError, LineErrorKind,

@@ -7,7 +7,7 @@
 //! exactly, inexactly (it may have returned extra rows) or not at all, so the engine keeps
 //! a `filter` for every predicate that was not applied exactly.
 
-use crate::line_protocol::Point;
+use crate::line_protocol::{LineProtocolError, ParseOptions, Point};
 use fluxi_value::Table;
 use std::sync::Arc;
 use thiserror::Error;
@@ -38,6 +38,9 @@ pub enum StorageError {
         /// The type written.
         found: &'static str,
     },
+    /// A batch of line protocol with bad lines (nothing of it was written).
+    #[error(transparent)]
+    LineProtocol(#[from] LineProtocolError),
     /// The backend failed (disk, corruption, ...), described in words.
     #[error("storage: {0}")]
     Backend(String),
@@ -56,7 +59,9 @@ pub struct BucketInfo {
 }
 
 /// A condition on one string column of the stored data (`_measurement`, `_field` or a
-/// tag). A missing tag reads as the empty string, as in InfluxDB.
+/// tag). A comparison with a tag the series does not have is false (whatever the
+/// operator): in Flux the column is null there, and `filter` drops rows whose predicate is
+/// null, so a backend answering this way applies `r.host != "a"` exactly.
 #[derive(Debug, Clone)]
 pub enum Predicate {
     /// `column == value`
@@ -76,12 +81,11 @@ pub enum Predicate {
 impl Predicate {
     /// Whether the predicate holds for a series, given its column values.
     pub fn holds(&self, value_of: &dyn Fn(&str) -> Option<String>) -> bool {
-        let get = |c: &str| value_of(c).unwrap_or_default();
         match self {
-            Predicate::Eq(c, v) => get(c) == *v,
-            Predicate::NotEq(c, v) => get(c) != *v,
-            Predicate::Matches(c, re) => re.is_match(&get(c)),
-            Predicate::NotMatches(c, re) => !re.is_match(&get(c)),
+            Predicate::Eq(c, v) => value_of(c).is_some_and(|x| x == *v),
+            Predicate::NotEq(c, v) => value_of(c).is_some_and(|x| x != *v),
+            Predicate::Matches(c, re) => value_of(c).is_some_and(|x| re.is_match(&x)),
+            Predicate::NotMatches(c, re) => value_of(c).is_some_and(|x| !re.is_match(&x)),
             Predicate::And(ps) => ps.iter().all(|p| p.holds(value_of)),
             Predicate::Or(ps) => ps.iter().any(|p| p.holds(value_of)),
         }
@@ -121,6 +125,67 @@ pub struct ReadResult {
     pub applied: Vec<Applied>,
 }
 
+/// An aggregate or selector a backend may compute itself (see [`Storage::read_aggregate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Aggregate {
+    /// How many points (an int).
+    Count,
+    /// The sum of the values (same type as the field; ints and uints wrap on overflow).
+    Sum,
+    /// The arithmetic mean (a float).
+    Mean,
+    /// The point with the smallest value (the earliest of equal ones).
+    Min,
+    /// The point with the largest value (the earliest of equal ones).
+    Max,
+    /// The earliest point.
+    First,
+    /// The latest point.
+    Last,
+}
+
+impl Aggregate {
+    /// Whether the result is one of the points (its time and value) rather than a
+    /// computed value.
+    pub fn is_selector(self) -> bool {
+        matches!(
+            self,
+            Aggregate::Min | Aggregate::Max | Aggregate::First | Aggregate::Last
+        )
+    }
+
+    /// The Flux function's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Aggregate::Count => "count",
+            Aggregate::Sum => "sum",
+            Aggregate::Mean => "mean",
+            Aggregate::Min => "min",
+            Aggregate::Max => "max",
+            Aggregate::First => "first",
+            Aggregate::Last => "last",
+        }
+    }
+}
+
+/// Windows of a fixed length: `[offset + k*every, offset + (k+1)*every)` for every
+/// integer `k` (nanoseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windowing {
+    /// Window length, nanoseconds, positive.
+    pub every: i64,
+    /// Where windows start, nanoseconds, `0 <= offset < every`.
+    pub offset: i64,
+}
+
+impl Windowing {
+    /// The start of the window holding time `t`.
+    pub fn start_of(&self, t: i64) -> i64 {
+        let rel = t.wrapping_sub(self.offset);
+        t - rel.rem_euclid(self.every)
+    }
+}
+
 /// A storage backend.
 pub trait Storage: Send + Sync {
     /// Every bucket, sorted by name.
@@ -132,8 +197,41 @@ pub trait Storage: Send + Sync {
     /// Write points (a batch is written whole or not at all); returns how many were
     /// written.
     fn write(&self, bucket: &str, points: &[Point]) -> Result<usize>;
+    /// Parse a batch of line protocol and write it whole, or nothing of it when a line is
+    /// bad (the error lists every bad line). Returns how many points were written. The
+    /// default parses into points and calls [`Storage::write`]; backends override it to
+    /// log the text as it came.
+    fn write_line_protocol(
+        &self,
+        bucket: &str,
+        text: &[u8],
+        options: &ParseOptions,
+    ) -> Result<usize> {
+        let points = crate::line_protocol::parse_batch(text, options)?.into_points();
+        self.write(bucket, &points)
+    }
     /// Read a range of a bucket.
     fn read(&self, spec: &ReadSpec) -> Result<ReadResult>;
+    /// Compute an aggregate per series (per window of each series when `window` is
+    /// given) instead of returning the points. `Ok(None)` means the backend does not do
+    /// this one (the default; also the answer when a predicate of `spec` could not be
+    /// applied exactly, or for `Sum`/`Mean`/`Min`/`Max` over strings or booleans), and
+    /// the engine computes it from [`Storage::read`].
+    ///
+    /// The answer has [`Storage::read`]'s tables (long shape, one per series, sorted by
+    /// group key) with one row per non-empty window (one row per series without
+    /// windows; a series with no point in the range has no table), rows sorted by time.
+    /// `_time` is the chosen point's time for selectors and the window's start (the
+    /// range's start without windows) for `Count`, `Sum` and `Mean`.
+    fn read_aggregate(
+        &self,
+        spec: &ReadSpec,
+        aggregate: Aggregate,
+        window: Option<Windowing>,
+    ) -> Result<Option<ReadResult>> {
+        let _ = (spec, aggregate, window);
+        Ok(None)
+    }
     /// The measurements of a bucket, sorted.
     fn measurements(&self, bucket: &str) -> Result<Vec<String>>;
     /// The tag keys of a bucket (of one measurement), sorted.

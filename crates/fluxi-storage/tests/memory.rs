@@ -86,9 +86,12 @@ fn predicates_select_series_exactly() {
     assert!(csv.contains(",2.5,usage,cpu,b\n"), "{csv}");
     assert!(csv.contains(",3,n,cpu,a\n"), "{csv}");
     assert!(!csv.contains("mem") && !csv.contains("0.5"), "{csv}");
-    // A missing tag reads as "", so `!=` keeps series without it.
+    // A comparison with a missing tag is false, as `filter` treats Flux's null: `!=`
+    // drops series without the tag, and keeps the others that differ.
     let (csv, _) = read(&s, vec![Predicate::NotEq("region".into(), "x".into())]);
-    assert!(csv.contains("mem"), "{csv}");
+    assert!(!csv.contains("cpu") && !csv.contains("mem"), "{csv}");
+    let (csv, _) = read(&s, vec![Predicate::NotEq("host".into(), "b".into())]);
+    assert!(csv.contains("mem") && !csv.contains(",b\n"), "{csv}");
 }
 
 #[test]
