@@ -4,12 +4,14 @@
 use crate::env::Env;
 use crate::error::{ErrorKind, EvalError, Result};
 use crate::ops;
-use crate::registry::{Args, Builtin, Registry};
+use crate::registry::{Args, Builtin, NativeFn, Registry};
+use fluxi_exec::plan::ReadPlan;
 use fluxi_semantic::nodes::{self, Expr, ExprKind, Statement, StringPart, UnaryOp};
 use fluxi_semantic::{Checker, PRELUDE};
+use fluxi_storage::Storage;
 use fluxi_syntax::ast::{DurationPart, DurationUnit};
 use fluxi_syntax::Span;
-use fluxi_value::{Callable, Dict, Duration, Record, Stream, Value};
+use fluxi_value::{Callable, Dict, Duration, PlanNode, Record, Stream, Value};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -117,6 +119,9 @@ pub struct Interpreter {
     depth: usize,
     vectorize: bool,
     counters: HashMap<&'static str, u64>,
+    storage: Option<Arc<dyn Storage>>,
+    explain_only: bool,
+    pushdown: bool,
 }
 
 const MAX_CALL_DEPTH: usize = 1_000;
@@ -148,6 +153,149 @@ impl Interpreter {
         self.counters.get(counter).copied().unwrap_or(0)
     }
 
+    /// Read and write buckets through this storage (`from`, `to`, `buckets`, schema).
+    pub fn set_storage(&mut self, storage: Arc<dyn Storage>) {
+        self.storage = Some(storage);
+    }
+
+    /// The storage `from(bucket:)` reads, or an error saying there is none.
+    pub fn storage(&self) -> Result<Arc<dyn Storage>> {
+        self.storage.clone().ok_or_else(|| {
+            EvalError::msg("no storage is attached: buckets cannot be read or written here")
+                .with_hint("run with `--data DIR` (or set $FLUXI_DATA) to use a store")
+        })
+    }
+
+    /// Whether `filter`, aggregates and `aggregateWindow` may push themselves into storage
+    /// reads (the default). `range` always does: a read needs its bounds. Turning it off
+    /// is for tests that compare both ways.
+    pub fn set_pushdown(&mut self, on: bool) {
+        self.pushdown = on;
+    }
+
+    /// See [`Interpreter::set_pushdown`].
+    pub fn pushdown(&self) -> bool {
+        self.pushdown
+    }
+
+    /// Plan without reading: storage reads answer no tables and writes are skipped, so
+    /// the results' plans show what would run (`fluxi explain`).
+    pub fn set_explain_only(&mut self, on: bool) {
+        self.explain_only = on;
+    }
+
+    /// See [`Interpreter::set_explain_only`].
+    pub fn explain_only(&self) -> bool {
+        self.explain_only
+    }
+
+    /// Compute a stream that is not read yet (a no-op for materialised streams).
+    pub fn materialize(&mut self, s: Stream) -> Result<Stream> {
+        let Some(p) = s.pending_part() else {
+            return Ok(s);
+        };
+        let read = p
+            .as_any()
+            .downcast_ref::<ReadPlan>()
+            .ok_or_else(|| internal("a pending stream of an unknown kind"))?;
+        let tables = if self.explain_only {
+            Vec::new()
+        } else {
+            self.count("storage reads", 1);
+            read.read().map_err(|e| EvalError::msg(e.to_string()))?
+        };
+        let mut out = Stream::new(tables).with_bounds(s.bounds());
+        if let Some(plan) = s.plan() {
+            out = out.with_plan(Arc::clone(plan));
+        }
+        Ok(out)
+    }
+
+    /// Materialise the streams in a value (also inside arrays and records).
+    fn materialize_value(&mut self, v: Value, plans: &mut Vec<Arc<PlanNode>>) -> Result<Value> {
+        Ok(match v {
+            Value::Stream(s) => {
+                if let Some(p) = s.plan() {
+                    plans.push(Arc::clone(p));
+                }
+                Value::Stream(self.materialize(s)?)
+            }
+            Value::Array(items) if items.iter().any(|i| matches!(i, Value::Stream(_))) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items.iter() {
+                    out.push(self.materialize_value(i.clone(), plans)?);
+                }
+                Value::Array(Arc::new(out))
+            }
+            Value::Record(r)
+                if r.fields()
+                    .iter()
+                    .any(|(_, v)| matches!(v, Value::Stream(_))) =>
+            {
+                let mut out = Vec::with_capacity(r.len());
+                for (k, v) in r.fields() {
+                    out.push((Arc::clone(k), self.materialize_value(v.clone(), plans)?));
+                }
+                Value::Record(Arc::new(Record::from_fields(out)))
+            }
+            v => v,
+        })
+    }
+
+    /// Call a builtin: materialise its stream arguments unless it takes pending streams,
+    /// and record the plan of the stream it returns.
+    fn call_builtin(
+        &mut self,
+        b: &Builtin,
+        f: NativeFn,
+        named: Vec<(String, Value)>,
+        pipe: Option<Value>,
+        span: Span,
+    ) -> Result<Value> {
+        let mut plans = Vec::new();
+        let (named, pipe) = if self.registry.takes_pending(&b.package, &b.name) {
+            for v in named.iter().map(|(_, v)| v).chain(pipe.iter()) {
+                if let Value::Stream(s) = v {
+                    if let Some(p) = s.plan() {
+                        plans.push(Arc::clone(p));
+                    }
+                }
+            }
+            (named, pipe)
+        } else {
+            let mut m = Vec::with_capacity(named.len());
+            for (k, v) in named {
+                m.push((k, self.materialize_value(v, &mut plans)?));
+            }
+            let pipe = match pipe {
+                Some(v) => Some(self.materialize_value(v, &mut plans)?),
+                None => None,
+            };
+            (m, pipe)
+        };
+        let mut args = Args::new(named, pipe, span);
+        let out = f(self, &mut args)?;
+        Ok(match out {
+            Value::Stream(s) => {
+                let fresh = s
+                    .plan()
+                    .is_some_and(|p| !plans.iter().any(|q| Arc::ptr_eq(p, q)));
+                if fresh {
+                    Value::Stream(s)
+                } else {
+                    let node = PlanNode {
+                        op: b.display.clone(),
+                        span: Some((span.start as usize, span.end as usize)),
+                        detail: Vec::new(),
+                        inputs: plans,
+                    };
+                    Value::Stream(s.with_plan(Arc::new(node)))
+                }
+            }
+            v => v,
+        })
+    }
+
     /// An interpreter using these builtin implementations.
     pub fn new(registry: Registry) -> Self {
         Interpreter {
@@ -162,6 +310,9 @@ impl Interpreter {
             depth: 0,
             vectorize: true,
             counters: HashMap::new(),
+            storage: None,
+            explain_only: false,
+            pushdown: true,
         }
     }
 
@@ -222,6 +373,7 @@ impl Interpreter {
 
     /// Record a named result (`yield`).
     pub fn yield_result(&mut self, name: &str, stream: Stream) -> Result<()> {
+        let stream = self.materialize(stream)?;
         if self.results.iter().any(|(n, _)| n == name) {
             return Err(EvalError::new(
                 ErrorKind::Results,
@@ -478,10 +630,9 @@ impl Interpreter {
             Ok(k.0.clone())
         } else if let Some(b) = c.as_any().downcast_ref::<Builtin>() {
             match b.f {
-                Some(f) => {
-                    let mut args = Args::new(named, pipe, span);
-                    f(self, &mut args).map_err(|e| e.at(span, Some(&b.display)))
-                }
+                Some(f) => self
+                    .call_builtin(b, f, named, pipe, span)
+                    .map_err(|e| e.at(span, Some(&b.display))),
                 None => Err(EvalError::not_implemented(&b.display).at(span, Some(&b.display))),
             }
         } else {

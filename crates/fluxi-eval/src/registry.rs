@@ -16,6 +16,7 @@ pub type NativeFn = fn(&mut Interpreter, &mut Args) -> Result<Value>;
 #[derive(Default, Clone)]
 pub struct Registry {
     fns: HashMap<(String, String), NativeFn>,
+    takes_pending: std::collections::HashSet<(String, String)>,
     constants: HashMap<(String, String), Value>,
 }
 
@@ -28,6 +29,20 @@ impl Registry {
     /// Bind `package.name` to an implementation.
     pub fn register(&mut self, package: &str, name: &str, f: NativeFn) {
         self.fns.insert((package.to_string(), name.to_string()), f);
+    }
+
+    /// Bind `package.name` to an implementation that takes streams not read yet (a
+    /// storage read it can push itself into); other builtins see them materialised.
+    pub fn register_pushdown(&mut self, package: &str, name: &str, f: NativeFn) {
+        self.register(package, name, f);
+        self.takes_pending
+            .insert((package.to_string(), name.to_string()));
+    }
+
+    /// Whether `package.name` takes pending streams (see [`Registry::register_pushdown`]).
+    pub fn takes_pending(&self, package: &str, name: &str) -> bool {
+        self.takes_pending
+            .contains(&(package.to_string(), name.to_string()))
     }
 
     /// Bind a non-function builtin (`true`, `math.pi`) to its value.

@@ -8,6 +8,7 @@ pub mod builder;
 pub mod diff;
 pub mod error;
 pub mod ops;
+pub mod plan;
 pub mod vector;
 pub mod window;
 

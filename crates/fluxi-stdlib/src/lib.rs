@@ -12,6 +12,7 @@ mod join_pkg;
 mod meta;
 mod schema;
 mod series;
+mod storage;
 mod strings;
 mod table_fns;
 mod testing;
@@ -36,6 +37,7 @@ pub fn registry() -> Registry {
     meta::register(&mut r);
     schema::register(&mut r);
     series::register(&mut r);
+    storage::register(&mut r);
     strings::register(&mut r);
     table_fns::register(&mut r);
     testing::register(&mut r);

@@ -5,9 +5,11 @@
 //! They are builtins rather than Flux definitions so that `_from` is looked up when they
 //! run: a replacement set with `option schema._from = ...` takes effect.
 
-use crate::util::{ex, with_row_fn};
+use crate::storage::{computed, pending, pending_read};
+use crate::util::ex;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops;
+use fluxi_storage::{Aggregate, Predicate};
 use fluxi_syntax::Span;
 use fluxi_value::{Duration, Stream, Value};
 
@@ -130,14 +132,33 @@ impl Rows {
             Which::Predicate => match a.take("predicate") {
                 None => ranged,
                 Some(f) => {
-                    let kept = with_row_fn(interp, &f, "r", span, |call| {
-                        ops::filter(ranged.tables(), false, call)
-                    })?;
-                    Stream::new(kept).with_bounds(ranged.bounds())
+                    match universe(
+                        interp,
+                        "filter",
+                        vec![("fn", f)],
+                        Value::Stream(ranged),
+                        span,
+                    )? {
+                        Value::Stream(s) => s,
+                        _ => return Err(EvalError::msg("filter did not return a stream")),
+                    }
                 }
             },
             Which::Measurement => {
                 let measurement = a.required("measurement")?;
+                if let (Some(read), Value::String(m)) = (pending_read(&ranged), &measurement) {
+                    if interp.pushdown() {
+                        let read = read.with_predicate(
+                            Predicate::Eq("_measurement".into(), m.to_string()),
+                            &format!("filter(fn: (r) => r._measurement == {m:?})"),
+                        );
+                        let Value::Stream(s) = pending(read) else {
+                            return Err(EvalError::msg("a read is a stream"));
+                        };
+                        return Ok(Rows { stream: s, span });
+                    }
+                }
+                let ranged = interp.materialize(ranged)?;
                 let kept = ops::filter(ranged.tables(), false, &mut |r| {
                     Ok(match r.get("_measurement") {
                         Some(v) => v.equals(&measurement).map_or(Value::Null, Value::Bool),
@@ -152,8 +173,28 @@ impl Rows {
     }
 }
 
+/// The rows as far as the helpers need them: one row per series is enough to know its
+/// measurement, field and tags, so a read asks storage for each series' last point, which
+/// it answers from its metadata, instead of reading every row.
+fn series_only(interp: &mut Interpreter, rows: Rows) -> Result<Rows, EvalError> {
+    if let Some(read) = pending_read(&rows.stream) {
+        if interp.pushdown() && read.range().is_some() && !interp.explain_only() {
+            if let Some(t) = read.read_aggregate(Aggregate::Last, None).map_err(ex)? {
+                interp.count("aggregates pushed down", 1);
+                let Value::Stream(s) = computed(read, t, "last()".into()) else {
+                    return Err(EvalError::msg("a read is a stream"));
+                };
+                return Ok(Rows { stream: s, ..rows });
+            }
+        }
+    }
+    let stream = interp.materialize(rows.stream)?;
+    Ok(Rows { stream, ..rows })
+}
+
 /// `keep(columns: [column]) |> group() |> distinct(column)`.
 fn distinct_values(interp: &mut Interpreter, rows: Rows, column: &str) -> R {
+    let rows = series_only(interp, rows)?;
     let kept = universe(
         interp,
         "keep",
@@ -176,6 +217,7 @@ fn distinct_values(interp: &mut Interpreter, rows: Rows, column: &str) -> R {
 
 /// `keys() |> keep(columns: ["_value"]) |> distinct()`.
 fn tag_keys(interp: &mut Interpreter, rows: Rows) -> R {
+    let rows = series_only(interp, rows)?;
     let keys = universe(
         interp,
         "keys",

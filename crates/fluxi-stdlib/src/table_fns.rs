@@ -1,5 +1,6 @@
 //! Builtins that make or transform streams of tables.
 
+use crate::storage::{computed, pending, pending_read};
 use crate::util::{derived, ex, ve, with_row_fn};
 use crate::vectorize;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
@@ -20,8 +21,8 @@ pub fn register(r: &mut Registry) {
     r.register("array", "from", array_from);
     r.register("experimental/array", "from", array_from);
     r.register("universe", "yield", yield_);
-    r.register("universe", "range", range);
-    r.register("universe", "filter", filter);
+    r.register_pushdown("universe", "range", range);
+    r.register_pushdown("universe", "filter", filter);
     r.register("universe", "map", map);
     r.register("universe", "keep", keep);
     r.register("universe", "drop", drop);
@@ -30,18 +31,18 @@ pub fn register(r: &mut Registry) {
     r.register("universe", "sort", sort);
     r.register("universe", "limit", |i, a| limit(i, a, false));
     r.register("universe", "tail", |i, a| limit(i, a, true));
-    r.register("universe", "count", |i, a| {
+    r.register_pushdown("universe", "count", |i, a| {
         aggregate(i, a, Aggregate::Count)
     });
-    r.register("universe", "sum", |i, a| aggregate(i, a, Aggregate::Sum));
-    r.register("universe", "mean", |i, a| aggregate(i, a, Aggregate::Mean));
+    r.register_pushdown("universe", "sum", |i, a| aggregate(i, a, Aggregate::Sum));
+    r.register_pushdown("universe", "mean", |i, a| aggregate(i, a, Aggregate::Mean));
     r.register("universe", "spread", |i, a| {
         aggregate(i, a, Aggregate::Spread)
     });
-    r.register("universe", "first", |i, a| selector(i, a, Selector::First));
-    r.register("universe", "last", |i, a| selector(i, a, Selector::Last));
-    r.register("universe", "min", |i, a| selector(i, a, Selector::Min));
-    r.register("universe", "max", |i, a| selector(i, a, Selector::Max));
+    r.register_pushdown("universe", "first", |i, a| selector(i, a, Selector::First));
+    r.register_pushdown("universe", "last", |i, a| selector(i, a, Selector::Last));
+    r.register_pushdown("universe", "min", |i, a| selector(i, a, Selector::Min));
+    r.register_pushdown("universe", "max", |i, a| selector(i, a, Selector::Max));
     r.register("universe", "duplicate", duplicate);
     r.register("universe", "set", set);
     for name in ["pass", "opaque", "slurp"] {
@@ -164,6 +165,17 @@ fn range(interp: &mut Interpreter, a: &mut Args) -> R {
         return Err(EvalError::msg("cannot query an empty range")
             .with_hint("`start` must be before `stop` (a negative duration such as `-1h` counts back from now)"));
     }
+    if let Some(read) = pending_read(&tables) {
+        if read.range().is_none() {
+            let call = format!(
+                "range(start: {}, stop: {})",
+                Value::Time(start),
+                Value::Time(stop)
+            );
+            return Ok(pending(read.with_range(start, stop, &call)));
+        }
+    }
+    let tables = interp.materialize(tables)?;
     Ok(Value::Stream(
         Stream::new(ops::range(tables.tables(), start, stop).map_err(ex)?)
             .with_bounds(Some((start, stop))),
@@ -184,6 +196,26 @@ fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
     };
     let span = a.span;
     let plan = vectorize::predicate(interp, &f);
+    let tables = match (pending_read(&tables), &plan) {
+        (Some(read), Some(p)) if interp.pushdown() && !keep_empty => {
+            let pushed = fluxi_exec::plan::pushable(p);
+            match pushed.predicate {
+                Some(predicate) => {
+                    let read = read.with_predicate(predicate, "filter(fn: ...)");
+                    if pushed.complete {
+                        return Ok(pending(read));
+                    }
+                    let s = match pending(read) {
+                        Value::Stream(s) => s,
+                        _ => return Err(EvalError::msg("a read is a stream")),
+                    };
+                    interp.materialize(s)?
+                }
+                None => interp.materialize(tables)?,
+            }
+        }
+        _ => interp.materialize(tables)?,
+    };
     let mut out = Vec::new();
     for t in tables.tables() {
         if let Some(Ok(kept)) = plan
@@ -359,18 +391,67 @@ fn limit(_: &mut Interpreter, a: &mut Args, from_end: bool) -> R {
     )
 }
 
-fn aggregate(_: &mut Interpreter, a: &mut Args, agg: Aggregate) -> R {
+/// Have storage compute an aggregate or selector of a read, when it can.
+fn push_aggregate(
+    interp: &mut Interpreter,
+    tables: &Stream,
+    column: &str,
+    agg: fluxi_storage::Aggregate,
+) -> Result<Option<Value>, EvalError> {
+    let Some(read) = pending_read(tables) else {
+        return Ok(None);
+    };
+    if !interp.pushdown() || column != "_value" || read.range().is_none() {
+        return Ok(None);
+    }
+    let call = format!("{}()", agg.name());
+    if interp.explain_only() {
+        return Ok(Some(computed(read, Vec::new(), call)));
+    }
+    match read.read_aggregate(agg, None).map_err(ex)? {
+        Some(t) => {
+            interp.count("aggregates pushed down", 1);
+            let t = fluxi_exec::plan::whole_aggregate(t, agg).map_err(ex)?;
+            Ok(Some(computed(read, t, call)))
+        }
+        None => Ok(None),
+    }
+}
+
+fn aggregate(interp: &mut Interpreter, a: &mut Args, agg: Aggregate) -> R {
     let tables = a.tables()?;
     let column = a.string_or("column", "_value")?;
+    let pushed = match agg {
+        Aggregate::Count => Some(fluxi_storage::Aggregate::Count),
+        Aggregate::Sum => Some(fluxi_storage::Aggregate::Sum),
+        Aggregate::Mean => Some(fluxi_storage::Aggregate::Mean),
+        _ => None,
+    };
+    if let Some(p) = pushed {
+        if let Some(v) = push_aggregate(interp, &tables, &column, p)? {
+            return Ok(v);
+        }
+    }
+    let tables = interp.materialize(tables)?;
     derived(
         &tables,
         ops::aggregate(tables.tables(), &column, agg).map_err(ex)?,
     )
 }
 
-fn selector(_: &mut Interpreter, a: &mut Args, sel: Selector) -> R {
+fn selector(interp: &mut Interpreter, a: &mut Args, sel: Selector) -> R {
     let tables = a.tables()?;
     let column = a.string_or("column", "_value")?;
+    let pushed = match sel {
+        Selector::First => fluxi_storage::Aggregate::First,
+        Selector::Last => fluxi_storage::Aggregate::Last,
+        Selector::Min => fluxi_storage::Aggregate::Min,
+        Selector::Max => fluxi_storage::Aggregate::Max,
+    };
+    if let Some(v) = push_aggregate(interp, &tables, &column, pushed)? {
+        return Ok(v);
+    }
+    let tables = interp.materialize(tables)?;
     if matches!(sel, Selector::Min | Selector::Max) {
         for t in tables.tables() {
             if let Some((_, ty @ (ColumnType::String | ColumnType::Bool))) =

@@ -12,7 +12,7 @@ type R = Result<Value, EvalError>;
 
 pub fn register(r: &mut Registry) {
     r.register("universe", "window", window);
-    r.register("universe", "aggregateWindow", aggregate_window);
+    r.register_pushdown("universe", "aggregateWindow", aggregate_window);
     r.register("universe", "union", union);
     r.register("universe", "fill", fill);
     r.register("universe", "difference", difference);
@@ -92,6 +92,12 @@ fn aggregate_window(interp: &mut Interpreter, a: &mut Args) -> R {
     let time_src = a.string_or("timeSrc", "_stop")?;
     let time_dst = a.string_or("timeDst", "_time")?;
     let span = a.span;
+    if column == "_value" && time_src == "_stop" && time_dst == "_time" {
+        if let Some(v) = push_window_aggregate(interp, &tables, &spec, &f)? {
+            return Ok(v);
+        }
+    }
+    let tables = interp.materialize(tables)?;
     let mut ranges: Vec<(GroupKey, (i64, i64))> = Vec::new();
     for t in tables.tables() {
         ranges.push((
@@ -194,6 +200,65 @@ fn aggregate_window(interp: &mut Interpreter, a: &mut Args) -> R {
         out.push(Table::from_rows(&labels, &cols, &rows, Some(&values)).map_err(ve)?);
     }
     derived(&tables, merge_by_key(out).map_err(ex)?)
+}
+
+/// The storage aggregate a universe aggregate or selector function value stands for.
+fn storage_aggregate(f: &Value) -> Option<fluxi_storage::Aggregate> {
+    use fluxi_storage::Aggregate as A;
+    let Value::Function(c) = f else {
+        return None;
+    };
+    let b = c.as_any().downcast_ref::<fluxi_eval::Builtin>()?;
+    if b.package != "universe" {
+        return None;
+    }
+    Some(match b.name.as_str() {
+        "count" => A::Count,
+        "sum" => A::Sum,
+        "mean" => A::Mean,
+        "min" => A::Min,
+        "max" => A::Max,
+        "first" => A::First,
+        "last" => A::Last,
+        _ => return None,
+    })
+}
+
+/// `aggregateWindow` computed by storage: fixed windows in UTC over a bounded read,
+/// with an aggregate or selector storage knows.
+fn push_window_aggregate(
+    interp: &mut Interpreter,
+    tables: &Stream,
+    spec: &WindowSpec,
+    f: &Value,
+) -> Result<Option<Value>, EvalError> {
+    let Some(read) = crate::storage::pending_read(tables) else {
+        return Ok(None);
+    };
+    let (Some(range), Some(windowing), Some(agg)) =
+        (read.range(), spec.fixed(), storage_aggregate(f))
+    else {
+        return Ok(None);
+    };
+    if !interp.pushdown() {
+        return Ok(None);
+    }
+    let call = format!(
+        "aggregateWindow(every: {}, offset: {}, fn: {}, createEmpty: {})",
+        spec.every,
+        spec.offset,
+        agg.name(),
+        spec.create_empty
+    );
+    if interp.explain_only() {
+        return Ok(Some(crate::storage::computed(read, Vec::new(), call)));
+    }
+    let Some(t) = read.read_aggregate(agg, Some(windowing)).map_err(ex)? else {
+        return Ok(None);
+    };
+    interp.count("aggregates pushed down", 1);
+    let t = fluxi_exec::plan::window_aggregate(&t, agg, spec, range).map_err(ex)?;
+    Ok(Some(crate::storage::computed(read, t, call)))
 }
 
 fn union(_: &mut Interpreter, a: &mut Args) -> R {

@@ -17,4 +17,4 @@ pub use column::ColumnType;
 pub use duration::Duration;
 pub use error::ValueError;
 pub use table::{GroupKey, KeyColumn, KeyValues, Table};
-pub use value::{format_float, Callable, Dict, Record, Stream, Value};
+pub use value::{format_float, Callable, Dict, Pending, PlanNode, Record, Stream, Value};

@@ -16,12 +16,35 @@ pub trait Callable: fmt::Debug + Send + Sync {
     fn as_any(&self) -> &dyn Any;
 }
 
-/// A stream of tables. Tables are materialised for now; the type is opaque so a lazy plan
-/// can replace the vector without touching callers.
+/// A stream whose tables are not computed yet, such as a storage read: it stays open so
+/// that the functions applied to it (`range`, `filter`, aggregates) can be pushed into it.
+/// The evaluator owns the concrete types and downcasts with [`Pending::as_any`].
+pub trait Pending: fmt::Debug + Send + Sync {
+    /// For the evaluator to recover its own type.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// One step of the plan that produced a stream: what `fluxi explain` prints.
+#[derive(Debug, Clone, Default)]
+pub struct PlanNode {
+    /// The operation (a function's name, or `ReadRange` and the like for storage reads).
+    pub op: String,
+    /// Where the call is written (byte offsets), if it is written somewhere.
+    pub span: Option<(usize, usize)>,
+    /// Lines of detail (what was pushed into storage, parameters, ...).
+    pub detail: Vec<String>,
+    /// The plans of the streams it consumed.
+    pub inputs: Vec<Arc<PlanNode>>,
+}
+
+/// A stream of tables: materialised tables, or a [`Pending`] computation the evaluator
+/// materialises before a function that cannot take it over sees it.
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
     tables: Arc<Vec<Table>>,
     bounds: Option<(i64, i64)>,
+    pending: Option<Arc<dyn Pending>>,
+    plan: Option<Arc<PlanNode>>,
 }
 
 impl Stream {
@@ -30,7 +53,35 @@ impl Stream {
         Stream {
             tables: Arc::new(tables),
             bounds: None,
+            pending: None,
+            plan: None,
         }
+    }
+
+    /// A stream computed later.
+    pub fn pending(pending: Arc<dyn Pending>, bounds: Option<(i64, i64)>) -> Stream {
+        Stream {
+            tables: Arc::new(Vec::new()),
+            bounds,
+            pending: Some(pending),
+            plan: None,
+        }
+    }
+
+    /// The computation behind a stream that is not materialised yet.
+    pub fn pending_part(&self) -> Option<&Arc<dyn Pending>> {
+        self.pending.as_ref()
+    }
+
+    /// The plan that produced this stream, if it was recorded.
+    pub fn plan(&self) -> Option<&Arc<PlanNode>> {
+        self.plan.as_ref()
+    }
+
+    /// The same stream with its plan recorded.
+    pub fn with_plan(mut self, plan: Arc<PlanNode>) -> Stream {
+        self.plan = Some(plan);
+        self
     }
 
     /// The time bounds of the `range` upstream of this stream, if any (what `window` uses
@@ -45,18 +96,28 @@ impl Stream {
         self
     }
 
-    /// The tables.
+    /// The tables. A pending stream has none until the evaluator materialises it, which it
+    /// does before any function that does not take pending streams over runs.
     pub fn tables(&self) -> &[Table] {
+        debug_assert!(
+            self.pending.is_none(),
+            "the tables of a pending stream were asked for"
+        );
         &self.tables
     }
 
     /// Whether two stream values are the same stream (not just equal tables).
     pub fn same(&self, other: &Stream) -> bool {
-        Arc::ptr_eq(&self.tables, &other.tables)
+        match (&self.pending, &other.pending) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => Arc::ptr_eq(&self.tables, &other.tables),
+            _ => false,
+        }
     }
 
     /// Take the tables out (cloning only if shared).
     pub fn into_tables(self) -> Vec<Table> {
+        debug_assert!(self.pending.is_none());
         Arc::try_unwrap(self.tables).unwrap_or_else(|shared| (*shared).clone())
     }
 }
@@ -370,6 +431,7 @@ impl fmt::Display for Value {
                 f.write_str("]")
             }
             Value::Function(c) => write!(f, "<function {}>", c.name()),
+            Value::Stream(s) if s.pending_part().is_some() => write!(f, "<stream (not read yet)>"),
             Value::Stream(s) => write!(f, "<stream of {} tables>", s.tables().len()),
         }
     }

@@ -1,0 +1,424 @@
+//! Reads from storage, kept open while the functions applied to them can be pushed in.
+//!
+//! `from(bucket:)` makes a [`ReadPlan`]: a pending stream. `range` narrows its time range,
+//! `filter` adds the predicates it can express over `_measurement`, `_field` and tags (see
+//! [`pushable`]), and an aggregate or `aggregateWindow` asks the storage to compute it
+//! ([`ReadPlan::read_aggregate`], shaped into Flux's tables by [`window_aggregate`]). Any
+//! other function makes the evaluator materialise the read first ([`ReadPlan::read`]).
+//!
+//! Pushing down never changes a result: a predicate the storage did not apply exactly is
+//! applied again here to each table's group key (the long shape groups by every string
+//! column, so a predicate on them holds for a whole table or for none of its rows), and an
+//! aggregate the storage cannot compute exactly is computed by the engine from the rows.
+
+use crate::error::{ExecError, Result};
+use crate::vector::{VExpr, VOp};
+use crate::window::WindowSpec;
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampNanosecondType;
+use arrow_array::{Array, ArrayRef, Int64Array, TimestampNanosecondArray, UInt32Array};
+use fluxi_storage::{Aggregate, Applied, Predicate, ReadSpec, Storage, Windowing};
+use fluxi_value::{ColumnType, Pending, PlanNode, Table, Value};
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+/// A read of one bucket with what has been pushed into it so far.
+#[derive(Clone)]
+pub struct ReadPlan {
+    storage: Arc<dyn Storage>,
+    bucket: String,
+    range: Option<(i64, i64)>,
+    predicates: Vec<Predicate>,
+    /// The functions pushed into the read, for `explain`.
+    absorbed: Vec<String>,
+}
+
+impl fmt::Debug for ReadPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ReadPlan({:?}, {:?})", self.bucket, self.range)
+    }
+}
+
+impl Pending for ReadPlan {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn arrow(e: arrow_schema::ArrowError) -> ExecError {
+    ExecError::msg(e.to_string())
+}
+
+fn storage_error(e: fluxi_storage::StorageError) -> ExecError {
+    ExecError::msg(e.to_string())
+}
+
+impl ReadPlan {
+    /// A read of a whole bucket (it must be bounded by `range` before it runs).
+    pub fn new(storage: Arc<dyn Storage>, bucket: &str) -> ReadPlan {
+        ReadPlan {
+            storage,
+            bucket: bucket.to_string(),
+            range: None,
+            predicates: Vec::new(),
+            absorbed: vec![format!("from(bucket: {bucket:?})")],
+        }
+    }
+
+    /// The time range, once `range` has set it.
+    pub fn range(&self) -> Option<(i64, i64)> {
+        self.range
+    }
+
+    /// The bucket read.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The read restricted to `[start, stop)`.
+    pub fn with_range(&self, start: i64, stop: i64, call: &str) -> ReadPlan {
+        let mut p = self.clone();
+        p.range = Some((start, stop));
+        p.absorbed.push(call.to_string());
+        p
+    }
+
+    /// The read with one more predicate.
+    pub fn with_predicate(&self, predicate: Predicate, call: &str) -> ReadPlan {
+        let mut p = self.clone();
+        p.predicates.push(predicate);
+        p.absorbed.push(call.to_string());
+        p
+    }
+
+    fn spec(&self) -> Result<ReadSpec> {
+        let (start, stop) = self.range.ok_or_else(|| {
+            ExecError::msg(format!(
+                "cannot submit unbounded read to {:?}; try bounding 'from' with a call to 'range'",
+                self.bucket
+            ))
+        })?;
+        Ok(ReadSpec {
+            bucket: self.bucket.clone(),
+            start,
+            stop,
+            predicates: self.predicates.clone(),
+        })
+    }
+
+    /// Read the rows.
+    pub fn read(&self) -> Result<Vec<Table>> {
+        let spec = self.spec()?;
+        let result = self.storage.read(&spec).map_err(storage_error)?;
+        let again: Vec<&Predicate> = spec
+            .predicates
+            .iter()
+            .zip(
+                result
+                    .applied
+                    .iter()
+                    .chain(std::iter::repeat(&Applied::Unsupported)),
+            )
+            .filter(|(_, a)| **a != Applied::Exact)
+            .map(|(p, _)| p)
+            .collect();
+        if again.is_empty() {
+            return Ok(result.tables);
+        }
+        Ok(result
+            .tables
+            .into_iter()
+            .filter(|t| {
+                let value_of = |c: &str| match t.key().get(c).map(|k| &k.value) {
+                    Some(Value::String(s)) => Some(s.to_string()),
+                    _ => None,
+                };
+                again.iter().all(|p| p.holds(&value_of))
+            })
+            .collect())
+    }
+
+    /// Ask the storage to compute an aggregate; `None` when it does not (the caller reads
+    /// the rows and computes it).
+    pub fn read_aggregate(
+        &self,
+        aggregate: Aggregate,
+        window: Option<Windowing>,
+    ) -> Result<Option<Vec<Table>>> {
+        let spec = self.spec()?;
+        Ok(self
+            .storage
+            .read_aggregate(&spec, aggregate, window)
+            .map_err(storage_error)?
+            .map(|r| r.tables))
+    }
+
+    /// The plan node `explain` prints for this read, with `extra` pushed on top of it.
+    pub fn node(&self, extra: Option<String>) -> PlanNode {
+        let mut detail = Vec::new();
+        match self.range {
+            Some((a, b)) => detail.push(format!("range: [{}, {})", Value::Time(a), Value::Time(b))),
+            None => detail.push("range: none (the read fails unless a range follows)".into()),
+        }
+        for p in &self.predicates {
+            detail.push(format!("predicate: {}", describe(p)));
+        }
+        let mut absorbed = self.absorbed.clone();
+        let op = match &extra {
+            Some(e) => {
+                absorbed.push(e.clone());
+                "ReadAggregate"
+            }
+            None => "ReadRange",
+        };
+        detail.push(format!("pushed into storage: {}", absorbed.join(" |> ")));
+        PlanNode {
+            op: format!("{op} bucket={:?}", self.bucket),
+            span: None,
+            detail,
+            inputs: Vec::new(),
+        }
+    }
+}
+
+fn describe(p: &Predicate) -> String {
+    match p {
+        Predicate::Eq(c, v) => format!("{c} == {v:?}"),
+        Predicate::NotEq(c, v) => format!("{c} != {v:?}"),
+        Predicate::Matches(c, r) => format!("{c} =~ /{}/", r.as_str()),
+        Predicate::NotMatches(c, r) => format!("{c} !~ /{}/", r.as_str()),
+        Predicate::And(ps) => ps.iter().map(describe).collect::<Vec<_>>().join(" and "),
+        Predicate::Or(ps) => format!(
+            "({})",
+            ps.iter().map(describe).collect::<Vec<_>>().join(" or ")
+        ),
+    }
+}
+
+/// What of a `filter` predicate storage can apply: `predicate` holds for every row the
+/// filter keeps, and when `complete` it holds for exactly those rows.
+#[derive(Debug, Clone)]
+pub struct Pushable {
+    /// The part storage can apply.
+    pub predicate: Option<Predicate>,
+    /// Whether it is the whole filter.
+    pub complete: bool,
+}
+
+/// Split a compiled `filter` predicate into what storage can apply. Only comparisons of
+/// string columns other than the time bounds with string constants (`==`, `!=`, `=~`,
+/// `!~`), joined by `and`/`or`, go to storage; a comparison with a column a series does
+/// not have is false there, as `filter` treats null.
+pub fn pushable(e: &VExpr) -> Pushable {
+    let none = Pushable {
+        predicate: None,
+        complete: false,
+    };
+    match e {
+        VExpr::And(a, b) => {
+            let (a, b) = (pushable(a), pushable(b));
+            let complete = a.complete && b.complete;
+            let predicate = match (a.predicate, b.predicate) {
+                (Some(x), Some(y)) => Some(Predicate::And(vec![x, y])),
+                (x, y) => x.or(y),
+            };
+            Pushable {
+                predicate,
+                complete,
+            }
+        }
+        VExpr::Or(a, b) => {
+            let (a, b) = (pushable(a), pushable(b));
+            match (a.predicate, b.predicate) {
+                (Some(x), Some(y)) if a.complete && b.complete => Pushable {
+                    predicate: Some(Predicate::Or(vec![x, y])),
+                    complete: true,
+                },
+                _ => none,
+            }
+        }
+        VExpr::Binary(op, l, r) => {
+            let (column, constant) = match (&**l, &**r) {
+                (VExpr::Column(c), VExpr::Const(v)) => (c, v),
+                (VExpr::Const(v), VExpr::Column(c)) if matches!(op, VOp::Eq | VOp::NotEq) => (c, v),
+                _ => return none,
+            };
+            if matches!(column.as_str(), "_time" | "_value" | "_start" | "_stop") {
+                return none;
+            }
+            let predicate = match (op, constant) {
+                (VOp::Eq, Value::String(s)) => Predicate::Eq(column.clone(), s.to_string()),
+                (VOp::NotEq, Value::String(s)) => Predicate::NotEq(column.clone(), s.to_string()),
+                (VOp::RegexMatch, Value::Regex(re)) => {
+                    Predicate::Matches(column.clone(), Arc::clone(re))
+                }
+                (VOp::RegexNotMatch, Value::Regex(re)) => {
+                    Predicate::NotMatches(column.clone(), Arc::clone(re))
+                }
+                _ => return none,
+            };
+            Pushable {
+                predicate: Some(predicate),
+                complete: true,
+            }
+        }
+        _ => none,
+    }
+}
+
+impl WindowSpec {
+    /// The spec as storage windows, when it is one: fixed `every` equal to `period`, no
+    /// months, in UTC.
+    pub fn fixed(&self) -> Option<Windowing> {
+        let every = self.every;
+        if every.months != 0 || every.negative || every.nanos <= 0 || every.nanos == i64::MAX {
+            return None;
+        }
+        if self.period != every || self.offset.months != 0 || !self.location.is_utc() {
+            return None;
+        }
+        Some(Windowing {
+            every: every.nanos,
+            offset: self.offset.signed_nanos().rem_euclid(every.nanos),
+        })
+    }
+}
+
+/// Shape per-window aggregates from storage ([`ReadPlan::read_aggregate`] with windows)
+/// into what `aggregateWindow` returns: per series, one row per window (every window of
+/// the range with `create_empty`, else the non-empty ones), `_time` the window's stop
+/// clipped to the range, `_value` null in empty windows (0 for `count`). Aggregates keep
+/// the group key columns then `_value` and `_time`; selectors keep their row's columns.
+pub fn window_aggregate(
+    tables: &[Table],
+    aggregate: Aggregate,
+    spec: &WindowSpec,
+    range: (i64, i64),
+) -> Result<Vec<Table>> {
+    let (lo, hi) = range;
+    let all = if spec.create_empty {
+        spec.windows_between(lo, hi)
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let batch = t.batch();
+        let time_index = t
+            .column_index("_time")
+            .ok_or_else(|| ExecError::msg("storage answered without a _time column"))?;
+        let times = batch
+            .column(time_index)
+            .as_primitive_opt::<TimestampNanosecondType>()
+            .ok_or_else(|| ExecError::msg("storage answered a _time column of another type"))?;
+        let windows = if spec.create_empty {
+            all.clone()
+        } else {
+            let mut w: Vec<(i64, i64)> = Vec::new();
+            for i in 0..times.len() {
+                if let Some(win) = window_of(spec, times.value(i), lo, hi) {
+                    if w.last() != Some(&win) {
+                        w.push(win);
+                    }
+                }
+            }
+            w
+        };
+        // The row of each window (rows are sorted by time, one per window at most).
+        let mut take: Vec<Option<u32>> = vec![None; windows.len()];
+        let mut wi = 0;
+        for i in 0..times.len() {
+            let t = times.value(i);
+            while wi < windows.len() && windows[wi].1 <= t {
+                wi += 1;
+            }
+            if wi < windows.len() && windows[wi].0 <= t {
+                take[wi] = Some(i as u32);
+            }
+        }
+        let idx = UInt32Array::from(take);
+        let n = windows.len();
+        let stamps: ArrayRef = Arc::new(TimestampNanosecondArray::from(
+            windows.iter().map(|w| w.1).collect::<Vec<_>>(),
+        ));
+        let constant = UInt32Array::from(vec![0u32; n]);
+        let mut columns: Vec<(String, ColumnType, ArrayRef)> = Vec::new();
+        let mut value: Option<(String, ColumnType, ArrayRef)> = None;
+        for (i, (label, ty)) in t.columns().into_iter().enumerate() {
+            let col = batch.column(i);
+            if label == "_time" {
+                if aggregate.is_selector() {
+                    columns.push((label, ty, Arc::clone(&stamps)));
+                }
+                continue;
+            }
+            if label == "_value" {
+                let v = arrow_select::take::take(col, &idx, None).map_err(arrow)?;
+                let v: ArrayRef = if aggregate == Aggregate::Count {
+                    let ints = v.as_primitive::<arrow_array::types::Int64Type>();
+                    Arc::new(Int64Array::from_iter_values((0..n).map(|i| {
+                        if ints.is_null(i) {
+                            0
+                        } else {
+                            ints.value(i)
+                        }
+                    })))
+                } else {
+                    v
+                };
+                if aggregate.is_selector() {
+                    columns.push((label, ty, v));
+                } else {
+                    value = Some((label, ty, v));
+                }
+                continue;
+            }
+            let repeated = if col.is_empty() {
+                arrow_array::new_null_array(col.data_type(), n)
+            } else {
+                arrow_select::take::take(col, &constant, None).map_err(arrow)?
+            };
+            columns.push((label, ty, repeated));
+        }
+        if let Some(v) = value {
+            columns.push(v);
+            columns.push(("_time".into(), ColumnType::Time, stamps));
+        }
+        out.push(Table::from_arrays(t.key().clone(), columns, n)?);
+    }
+    Ok(out)
+}
+
+fn window_of(spec: &WindowSpec, t: i64, lo: i64, hi: i64) -> Option<(i64, i64)> {
+    let w = spec.fixed()?;
+    let start = w.start_of(t);
+    let stop = start.checked_add(w.every)?;
+    Some((start.max(lo), stop.min(hi)))
+}
+
+/// Shape aggregates from storage without windows ([`ReadPlan::read_aggregate`] with
+/// `None`) as the aggregate functions return them: selectors keep their row; `count`,
+/// `sum` and `mean` keep the group key columns then `_value`.
+pub fn whole_aggregate(tables: Vec<Table>, aggregate: Aggregate) -> Result<Vec<Table>> {
+    if aggregate.is_selector() {
+        return Ok(tables);
+    }
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let mut columns: Vec<(String, ColumnType, ArrayRef)> = Vec::new();
+        let mut value = None;
+        for (i, (label, ty)) in t.columns().into_iter().enumerate() {
+            let col = Arc::clone(t.batch().column(i));
+            match label.as_str() {
+                "_time" => {}
+                "_value" => value = Some((label, ty, col)),
+                _ => columns.push((label, ty, col)),
+            }
+        }
+        columns.extend(value);
+        let n = t.num_rows();
+        out.push(Table::from_arrays(t.key().clone(), columns, n)?);
+    }
+    Ok(out)
+}
