@@ -17,6 +17,7 @@
 use fluxi_conformance::render_diagnostics;
 use fluxi_eval::Interpreter;
 use fluxi_semantic::Checker;
+use fluxi_storage::Storage as _;
 use fluxi_syntax::{parse, print_file, PrintOptions};
 use fluxi_value::csv::{encode, LineEnding};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -94,6 +95,7 @@ fn run_case(suite: &str, path: &Path) -> Result<(), Failed> {
         "eval" | "eval-errors" => {
             let checked_src = src.clone();
             let mut interp = Interpreter::new(fluxi_stdlib::registry());
+            interp.set_storage(example_store()?);
             if !parsed.diagnostics.is_empty() {
                 return Err(format!(
                     "expected a clean parse, got:\n{}",
@@ -172,6 +174,32 @@ fn run_case(suite: &str, path: &Path) -> Result<(), Failed> {
         }
     };
     compare(&path.with_extension(ext), &actual)
+}
+
+/// A memory store holding each `examples/data/<bucket>.lp` (seconds precision) in a
+/// bucket of that name, for the programs that read buckets.
+fn example_store() -> Result<std::sync::Arc<dyn fluxi_storage::Storage>, Failed> {
+    let store = fluxi_storage::MemoryStorage::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "lp"));
+    for path in files {
+        let bucket = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let points = fluxi_storage::parse(&text, fluxi_storage::Precision::Seconds, 0)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        store
+            .create_bucket(&bucket, None)
+            .map_err(|e| e.to_string())?;
+        store.write(&bucket, &points).map_err(|e| e.to_string())?;
+    }
+    Ok(std::sync::Arc::new(store))
 }
 
 fn compare(expected_path: &Path, actual: &str) -> Result<(), Failed> {

@@ -1,7 +1,9 @@
 //! `fluxi`: run, check and inspect Flux scripts.
 
 mod check;
+mod explain;
 mod run;
+mod store;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +49,46 @@ enum Command {
         /// Fix `now()` to this time (RFC 3339); a script's `option now` still wins.
         #[arg(long)]
         now: Option<String>,
+        /// The store `from(bucket:)` reads (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Print how long compiling, running and printing took, to standard error.
+        #[arg(long)]
+        timing: bool,
+    },
+    /// Print the plan of a script's results and what is pushed into storage, without
+    /// reading data.
+    Explain {
+        /// The script file (`-` for standard input).
+        file: PathBuf,
+        /// The store (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Fix `now()` to this time (RFC 3339).
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Write line protocol into a bucket of the store.
+    Write {
+        /// The bucket (it must exist: `fluxi bucket create NAME`).
+        #[arg(long, short)]
+        bucket: String,
+        /// The unit of the timestamps.
+        #[arg(long, short, default_value = "ns", value_parser = ["ns", "us", "ms", "s"])]
+        precision: String,
+        /// The store (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// The line-protocol file (`-` for standard input).
+        file: PathBuf,
+    },
+    /// Create, list or delete buckets of the store.
+    Bucket {
+        #[command(subcommand)]
+        action: BucketCommand,
+        /// The store (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR", global = true)]
+        data: Option<PathBuf>,
     },
     /// Run upstream-style `*_test.flux` testcases.
     Test {
@@ -79,6 +121,25 @@ enum Command {
         spans: bool,
         /// The file to parse (`-` for standard input).
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BucketCommand {
+    /// Create a bucket.
+    Create {
+        /// Its name.
+        name: String,
+        /// How long data is kept, e.g. 30d, 12h, 1w (default: forever).
+        #[arg(long)]
+        retention: Option<String>,
+    },
+    /// List the buckets and their retention.
+    List,
+    /// Delete a bucket and all its data.
+    Delete {
+        /// Its name.
+        name: String,
     },
 }
 
@@ -126,7 +187,50 @@ fn dispatch(command: Command) -> ExitCode {
             exec,
             format,
             now,
-        } => run::run(file, exec, format, now),
+            data,
+            timing,
+        } => run::run(run::RunOptions {
+            file,
+            exec,
+            format,
+            now,
+            data,
+            timing,
+        }),
+        Command::Explain { file, data, now } => {
+            let now = match now.map(|n| run::parse_now(&n)).transpose() {
+                Ok(n) => n,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            match store::data_dir(data) {
+                Ok(dir) => {
+                    explain::explain(&file, std::sync::Arc::new(store::LazyStore::new(dir)), now)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_USAGE)
+                }
+            }
+        }
+        Command::Write {
+            bucket,
+            precision,
+            data,
+            file,
+        } => store::write(data, &bucket, &precision, &file),
+        Command::Bucket { action, data } => store::bucket(
+            data,
+            match action {
+                BucketCommand::Create { name, retention } => {
+                    store::BucketAction::Create { name, retention }
+                }
+                BucketCommand::List => store::BucketAction::List,
+                BucketCommand::Delete { name } => store::BucketAction::Delete { name },
+            },
+        ),
         Command::Test {
             paths,
             tests,

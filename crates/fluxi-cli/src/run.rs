@@ -8,6 +8,8 @@ use fluxi_value::text::{results_json_lines, results_text};
 use fluxi_value::Table;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,14 +58,26 @@ pub fn print_results(results: &[(String, Vec<Table>)], format: Format) {
     print!("{text}");
 }
 
+/// What `fluxi run` was asked.
+pub struct RunOptions {
+    /// The script file (`-` for standard input).
+    pub file: Option<PathBuf>,
+    /// Script text given with `-e`.
+    pub exec: Option<String>,
+    /// How to print results.
+    pub format: Format,
+    /// `--now`.
+    pub now: Option<String>,
+    /// `--data`.
+    pub data: Option<PathBuf>,
+    /// `--timing`.
+    pub timing: bool,
+}
+
 /// `fluxi run FILE | -e SCRIPT | -`.
-pub fn run(
-    file: Option<PathBuf>,
-    exec: Option<String>,
-    format: Format,
-    now: Option<String>,
-) -> ExitCode {
-    let (name, src) = match (file, exec) {
+pub fn run(o: RunOptions) -> ExitCode {
+    let started = Instant::now();
+    let (name, src) = match (o.file, o.exec) {
         (_, Some(script)) => ("-e".to_string(), script),
         (Some(path), None) => match read_source(&path) {
             Ok(s) => (path.display().to_string(), s),
@@ -78,7 +92,7 @@ pub fn run(
         }
     };
     let mut interp = Interpreter::new(fluxi_stdlib::registry());
-    if let Some(now) = now {
+    if let Some(now) = o.now {
         match parse_now(&now) {
             Ok(t) => interp.set_now(t),
             Err(e) => {
@@ -87,16 +101,33 @@ pub fn run(
             }
         }
     }
+    // The store is opened when the script first uses it (a script that reads no bucket
+    // neither creates nor locks it); without any store directory, reads say so.
+    if let Ok(dir) = crate::store::data_dir(o.data) {
+        interp.set_storage(Arc::new(crate::store::LazyStore::new(dir)));
+    }
     let Some(program) = compile(&mut interp, &name, &src) else {
         return ExitCode::from(EXIT_ERROR);
     };
+    let compiled = Instant::now();
     match interp.run(&program) {
         Ok(results) => {
+            let ran = Instant::now();
             let results: Vec<(String, Vec<Table>)> = results
                 .into_iter()
                 .map(|(n, s)| (n, s.into_tables()))
                 .collect();
-            print_results(&results, format);
+            print_results(&results, o.format);
+            if o.timing {
+                let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+                let done = Instant::now();
+                eprintln!(
+                    "timing: compile {:.3} ms, execute {:.3} ms, print {:.3} ms",
+                    ms(started, compiled),
+                    ms(compiled, ran),
+                    ms(ran, done)
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -107,10 +107,29 @@ impl ReadPlan {
         })
     }
 
+    /// A storage error; a missing bucket comes with the names of those there are.
+    fn explain_error(&self, e: fluxi_storage::StorageError) -> ExecError {
+        if let fluxi_storage::StorageError::BucketNotFound(_) = e {
+            if let Ok(all) = self.storage.buckets() {
+                let names: Vec<String> = all.iter().map(|b| format!("{:?}", b.name)).collect();
+                let there = if names.is_empty() {
+                    "the store has no buckets".to_string()
+                } else {
+                    format!("the store has {}", names.join(", "))
+                };
+                return ExecError::msg(format!("{e} ({there})"));
+            }
+        }
+        storage_error(e)
+    }
+
     /// Read the rows.
     pub fn read(&self) -> Result<Vec<Table>> {
         let spec = self.spec()?;
-        let result = self.storage.read(&spec).map_err(storage_error)?;
+        let result = self
+            .storage
+            .read(&spec)
+            .map_err(|e| self.explain_error(e))?;
         let again: Vec<&Predicate> = spec
             .predicates
             .iter()
@@ -150,7 +169,7 @@ impl ReadPlan {
         Ok(self
             .storage
             .read_aggregate(&spec, aggregate, window)
-            .map_err(storage_error)?
+            .map_err(|e| self.explain_error(e))?
             .map(|r| r.tables))
     }
 

@@ -201,6 +201,7 @@ fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
             let pushed = fluxi_exec::plan::pushable(p);
             match pushed.predicate {
                 Some(predicate) => {
+                    interp.count("filters pushed down", 1);
                     let read = read.with_predicate(predicate, "filter(fn: ...)");
                     if pushed.complete {
                         return Ok(pending(read));

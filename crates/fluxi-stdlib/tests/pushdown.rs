@@ -14,6 +14,7 @@ use std::sync::Arc;
 struct Run {
     out: Result<String, String>,
     pushed: u64,
+    filters: u64,
     reads: u64,
 }
 
@@ -44,6 +45,7 @@ fn run_on(storage: Arc<dyn Storage>, src: &str, pushdown: bool) -> Run {
     Run {
         out: out.map_err(|e| e.to_string()),
         pushed: interp.counter("aggregates pushed down"),
+        filters: interp.counter("filters pushed down"),
         reads: interp.counter("storage reads"),
     }
 }
@@ -53,7 +55,7 @@ fn same_both_ways(storage: &Arc<dyn Storage>, src: &str) -> Run {
     let on = run_on(Arc::clone(storage), src, true);
     let off = run_on(Arc::clone(storage), src, false);
     assert_eq!(on.out, off.out, "pushdown changed the result of:\n{src}");
-    assert_eq!(off.pushed, 0);
+    assert_eq!(off.pushed + off.filters, 0);
     on
 }
 
@@ -93,7 +95,7 @@ fn sample() -> Arc<dyn Storage> {
 
 fn query(body: &str) -> String {
     format!(
-        "start = {}\nstop = {}\ndata = from(bucket: \"b\") |> range(start: time(v: start * 1000000000), stop: time(v: stop * 1000000000))\n{body}",
+        "import \"regexp\"\nstart = {}\nstop = {}\ndata = from(bucket: \"b\") |> range(start: time(v: start * 1000000000), stop: time(v: stop * 1000000000))\n{body}",
         T0 + 3,
         T0 + 250
     )
@@ -111,11 +113,15 @@ fn filters_on_series_columns_are_pushed_and_agree() {
 data |> filter(fn: (r) => r._measurement == m and r._field == "usage" and r._value > 2.0)"#,
         r#"data |> filter(fn: (r) => r._field == "usage") |> filter(fn: (r) => r.host == "b")"#,
         r#"data |> filter(fn: (r) => r.nosuchtag == "")"#,
+        r#"option v = {measurement: "cpu", fields: "^(usage|n)$"}
+data |> filter(fn: (r) => r._measurement == v.measurement and r._field =~ regexp.compile(v: v.fields))"#,
         r#"data |> filter(fn: (r) => r._field == "usage", onEmpty: "keep")"#,
     ] {
         let on = same_both_ways(&s, &query(body));
         assert!(on.out.is_ok(), "{body}: {:?}", on.out);
         assert_eq!(on.reads, 1, "{body}");
+        let expect_pushed = !body.contains("onEmpty");
+        assert_eq!(on.filters > 0, expect_pushed, "{body}");
     }
 }
 
@@ -134,9 +140,11 @@ fn aggregates_and_windows_agree_with_the_engine() {
             );
             let on = same_both_ways(&s, &query(&body));
             assert!(on.out.is_ok(), "{body}: {:?}", on.out);
+            assert_eq!(on.pushed, 1, "storage did not compute {body}");
         }
         let body = format!("data |> filter(fn: (r) => r._field == \"usage\") |> {f}()");
-        same_both_ways(&s, &query(&body));
+        let on = same_both_ways(&s, &query(&body));
+        assert_eq!(on.pushed, 1, "storage did not compute {body}");
     }
 }
 
@@ -145,13 +153,14 @@ fn aggregates_storage_cannot_compute_fall_back_to_the_engine() {
     let s = sample();
     // Strings have no mean; min over strings is an error either way.
     for body in [
-        r#"data |> filter(fn: (r) => r._field == "name") |> aggregateWindow(every: 1m, fn: count)"#,
+        r#"data |> filter(fn: (r) => r._field == "name") |> aggregateWindow(every: 1m, fn: sum)"#,
         r#"data |> filter(fn: (r) => r._field == "name") |> mean()"#,
         r#"data |> filter(fn: (r) => r._field == "name") |> min()"#,
         r#"data |> aggregateWindow(every: 1mo, fn: count)"#,
         r#"data |> aggregateWindow(every: 1m, fn: (column, tables=<-) => tables |> count(column))"#,
     ] {
-        same_both_ways(&s, &query(body));
+        let on = same_both_ways(&s, &query(body));
+        assert_eq!(on.pushed, 0, "{body}");
     }
 }
 

@@ -3,15 +3,19 @@
 //! * [`storage`]: the [`Storage`] trait the engine reads and writes through, with
 //!   per-predicate pushdown answers;
 //! * [`memory`]: a store in memory (tests, embedding, the reference for other backends);
+//! * [`disk`]: the embedded persistent store (write-ahead log, buffer, Parquet files,
+//!   manifest; see `../shared/design/architecture.md`, "Storage direction");
+//! * [`aggregate`]: aggregates computed from read results (the reference every backend's
+//!   `read_aggregate` agrees with);
 //! * [`line_protocol`]: InfluxDB's write format, parsed exactly as InfluxDB 2.7 parses it.
-//!
-//! The embedded persistent store (see `../shared/design/architecture.md`, "Storage
-//! direction") will join them here.
 
+pub mod aggregate;
+pub mod disk;
 pub mod line_protocol;
 pub mod memory;
 pub mod storage;
 
+pub use disk::{DiskOptions, DiskStorage, RecoveryReport};
 pub use memory::MemoryStorage;
 pub use storage::{
     Aggregate, Applied, BucketInfo, Predicate, ReadResult, ReadSpec, Storage, StorageError,

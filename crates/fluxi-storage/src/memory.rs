@@ -3,7 +3,8 @@
 
 use crate::line_protocol::{FieldValue, Point};
 use crate::storage::{
-    check_bucket_name, Applied, BucketInfo, ReadResult, ReadSpec, Result, Storage, StorageError,
+    check_bucket_name, Aggregate, Applied, BucketInfo, ReadResult, ReadSpec, Result, Storage,
+    StorageError, Windowing,
 };
 use arrow_array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
@@ -157,6 +158,17 @@ impl Storage for MemoryStorage {
             tables,
             applied: vec![Applied::Exact; spec.predicates.len()],
         })
+    }
+
+    fn read_aggregate(
+        &self,
+        spec: &ReadSpec,
+        aggregate: Aggregate,
+        window: Option<Windowing>,
+    ) -> Result<Option<ReadResult>> {
+        // The reference: aggregate the tables of a read.
+        let result = self.read(spec)?;
+        crate::aggregate::aggregate_read(result, spec.start, aggregate, window)
     }
 
     fn measurements(&self, bucket: &str) -> Result<Vec<String>> {

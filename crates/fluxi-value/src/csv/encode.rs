@@ -37,12 +37,31 @@ pub fn encode(results: &[(String, Vec<Table>)], eol: LineEnding) -> String {
                 }
                 block_header(&mut out, name, id, table, nl);
             }
-            for row in table.rows() {
+            // Cells column by column; a group key column is one value for the table.
+            let n = table.num_rows();
+            let cells: Vec<Cells> = table
+                .columns()
+                .iter()
+                .enumerate()
+                .map(|(c, (label, _))| match table.key().get(label) {
+                    Some(k) => Cells::Same(quote(&cell(&k.value), eol)),
+                    None => Cells::Each(
+                        (0..n)
+                            .map(|r| quote(&cell(&table.value(r, c)), eol))
+                            .collect(),
+                    ),
+                })
+                .collect();
+            let id_text = id.to_string();
+            for r in 0..n {
                 out.push_str(",,");
-                out.push_str(&id.to_string());
-                for v in &row {
+                out.push_str(&id_text);
+                for c in &cells {
                     out.push(',');
-                    out.push_str(&quote(&cell(v), eol));
+                    out.push_str(match c {
+                        Cells::Same(s) => s,
+                        Cells::Each(v) => &v[r],
+                    });
                 }
                 out.push_str(nl);
             }
@@ -51,6 +70,14 @@ pub fn encode(results: &[(String, Vec<Table>)], eol: LineEnding) -> String {
         out.push_str(nl);
     }
     out
+}
+
+/// The text of one column's cells.
+enum Cells {
+    /// The same for every row (a group key column).
+    Same(String),
+    /// One per row.
+    Each(Vec<String>),
 }
 
 fn key_labels(t: &Table) -> Vec<String> {

@@ -1,0 +1,286 @@
+//! The store through the `fluxi` binary: buckets, `write`, `run --data`, `explain`, and
+//! the example the README's main job runs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fluxi_env(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fluxi"));
+    c.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("FLUXI_DATA");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run fluxi")
+}
+
+fn fluxi(args: &[&str]) -> Output {
+    fluxi_env(args, &[])
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fluxi-store-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// The data rows of one result of annotated CSV (`#default,NAME` starts its tables).
+fn rows_of<'a>(csv: &'a str, result: &str) -> Vec<&'a str> {
+    let mut current = String::new();
+    let mut rows = Vec::new();
+    for line in csv.lines() {
+        if let Some(rest) = line.strip_prefix("#default,") {
+            current = rest.split(',').next().unwrap_or("").to_string();
+        } else if line.starts_with(",,") && current == result {
+            rows.push(line);
+        }
+    }
+    rows
+}
+
+fn repo(path: &str) -> String {
+    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+const LINES: &str = "cpu,host=a usage=1.5 1700000000
+cpu,host=a usage=2.5 1700000060
+cpu,host=b usage=10 1700000000
+mem,host=a used=7i 1700000000
+";
+
+#[test]
+fn buckets_are_created_listed_and_deleted() {
+    let dir = scratch("buckets");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    ok(&fluxi(&[
+        "bucket",
+        "create",
+        "--data",
+        s,
+        "metrics",
+        "--retention",
+        "30d",
+    ]));
+    ok(&fluxi(&["bucket", "create", "--data", s, "forever"]));
+    let again = fluxi(&["bucket", "create", "--data", s, "metrics"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again.stderr)
+    );
+    let list = ok(&fluxi(&["bucket", "list", "--data", s]));
+    assert!(list.contains("metrics") && list.contains("30d"), "{list}");
+    assert!(list.contains("forever"), "{list}");
+    ok(&fluxi(&["bucket", "delete", "--data", s, "forever"]));
+    let list = ok(&fluxi(&["bucket", "list", "--data", s]));
+    assert!(!list.contains("forever"), "{list}");
+    let bad = fluxi(&["bucket", "create", "--data", s, "x", "--retention", "soon"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn written_lines_are_queried_in_a_later_process() {
+    let dir = scratch("write");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    let lp = dir.join("data.lp");
+    std::fs::write(&lp, LINES).unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", s, "b"]));
+    let w = fluxi(&[
+        "write",
+        "--data",
+        s,
+        "--bucket",
+        "b",
+        "--precision",
+        "s",
+        lp.to_str().unwrap(),
+    ]);
+    ok(&w);
+    assert!(
+        text(&w.stderr).contains("wrote 4 points from 4 lines"),
+        "{}",
+        text(&w.stderr)
+    );
+    let out = ok(&fluxi(&[
+        "run",
+        "--data",
+        s,
+        "--format",
+        "csv",
+        "-e",
+        r#"from(bucket: "b") |> range(start: 0) |> filter(fn: (r) => r._measurement == "cpu") |> sum()"#,
+    ]));
+    assert!(out.contains(",usage,cpu,a,4\r\n"), "{out}");
+    assert!(out.contains(",usage,cpu,b,10\r\n"), "{out}");
+    // $FLUXI_DATA stands for --data.
+    let out = ok(&fluxi_env(
+        &[
+            "run",
+            "-e",
+            r#"from(bucket: "b") |> range(start: 0) |> count()"#,
+            "--format",
+            "csv",
+        ],
+        &[("FLUXI_DATA", &store)],
+    ));
+    assert!(out.contains(",used,mem,a,1\r\n"), "{out}");
+}
+
+#[test]
+fn a_file_with_bad_lines_is_rejected_with_their_numbers() {
+    let dir = scratch("bad");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    let lp = dir.join("bad.lp");
+    std::fs::write(&lp, "cpu v=1 1\ncpu v= 2\n# comment\ncpu\ncpu v=2 3\n").unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", s, "b"]));
+    let w = fluxi(&["write", "--data", s, "--bucket", "b", lp.to_str().unwrap()]);
+    assert_eq!(w.status.code(), Some(1));
+    let err = text(&w.stderr);
+    assert!(
+        err.contains("line 2: unable to parse 'cpu v= 2': missing field value"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 4: unable to parse 'cpu': missing fields"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    let out = ok(&fluxi(&[
+        "run",
+        "--data",
+        s,
+        "--format",
+        "csv",
+        "-e",
+        r#"from(bucket: "b") |> range(start: 0)"#,
+    ]));
+    assert!(!out.contains("cpu"), "{out}");
+    // A bucket that does not exist is named, with how to make it.
+    let w = fluxi(&[
+        "write",
+        "--data",
+        s,
+        "--bucket",
+        "nope",
+        lp.to_str().unwrap(),
+    ]);
+    assert_eq!(w.status.code(), Some(1));
+    assert!(
+        text(&w.stderr).contains("fluxi bucket create nope"),
+        "{}",
+        text(&w.stderr)
+    );
+}
+
+#[test]
+fn scripts_that_read_no_bucket_leave_the_store_alone() {
+    let dir = scratch("lazy");
+    let store = dir.join("never");
+    ok(&fluxi(&[
+        "run",
+        "--data",
+        store.to_str().unwrap(),
+        "-e",
+        "1 + 1",
+    ]));
+    assert!(!store.exists());
+}
+
+#[test]
+fn explain_shows_what_is_pushed_into_storage() {
+    let dir = scratch("explain");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", s, "b"]));
+    let q = dir.join("q.flux");
+    std::fs::write(
+        &q,
+        r#"from(bucket: "b")
+  |> range(start: 2024-01-01T00:00:00Z, stop: 2024-01-02T00:00:00Z)
+  |> filter(fn: (r) => r._measurement == "cpu" and r._field == "usage_user")
+  |> aggregateWindow(every: 1m, fn: mean)
+  |> map(fn: (r) => ({r with _value: r._value * 2.0}))
+"#,
+    )
+    .unwrap();
+    let out = ok(&fluxi(&["explain", "--data", s, q.to_str().unwrap()]));
+    assert!(out.contains("result \"_result\""), "{out}");
+    assert!(out.contains("map  (line 5:"), "{out}");
+    assert!(out.contains("ReadAggregate bucket=\"b\""), "{out}");
+    assert!(
+        out.contains("predicate: _measurement == \"cpu\" and _field == \"usage_user\""),
+        "{out}"
+    );
+    assert!(out.contains("aggregateWindow(every: 1m"), "{out}");
+    assert!(
+        out.contains("range: [2024-01-01T00:00:00.000000000Z, 2024-01-02T00:00:00.000000000Z)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_monitoring_example_runs_against_the_store() {
+    let dir = scratch("example");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", s, "metrics"]));
+    ok(&fluxi(&[
+        "write",
+        "--data",
+        s,
+        "--bucket",
+        "metrics",
+        "--precision",
+        "s",
+        &repo("examples/data/metrics.lp"),
+    ]));
+    let out = ok(&fluxi(&[
+        "run",
+        "--data",
+        s,
+        "--format",
+        "csv",
+        &repo("examples/monitoring.flux"),
+    ]));
+    // Four half-hour means for each of the three hosts.
+    assert_eq!(rows_of(&out, "cpu_30m_mean").len(), 12, "{out}");
+    // Memory in percent of the last reading of each host.
+    for host in ["db-1", "web-1", "web-2"] {
+        assert!(
+            rows_of(&out, "mem_used_percent")
+                .iter()
+                .any(|l| l.contains(host)),
+            "{out}"
+        );
+    }
+    // Only db-1's load spike crosses the threshold.
+    let alerts = rows_of(&out, "cpu_alerts");
+    assert_eq!(alerts.len(), 1, "{out}");
+    assert!(alerts[0].contains("db-1"), "{out}");
+}

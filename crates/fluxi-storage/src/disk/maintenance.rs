@@ -1,0 +1,430 @@
+//! Flushes (checkpoints), compaction and retention: everything that writes data files
+//! and swaps the manifest.
+//!
+//! Every manifest swap follows the same order: new data files are written and synced
+//! first, then the manifest that lists them replaces the old one, and only then are files
+//! the new manifest no longer lists deleted (and, for a checkpoint, the old log). All of
+//! it runs under the writer lock, so the manifest written always describes the state the
+//! readers see, less what is in the log.
+
+use super::buffer::MeasurementBuf;
+use super::manifest::{FileMeta, Manifest};
+use super::parquet_read::read_series;
+use super::parquet_write::{field_column, file_path, write_file, Layout, SeriesSlice};
+use super::rows::{Column, FieldType, SeriesRows};
+use super::wal::{self, Wal};
+use super::{partition_start, sync_dir, DiskStorage, Writer, DATA_DIR};
+use crate::storage::{Result, StorageError};
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampNanosecondType;
+use arrow_array::Array;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+impl DiskStorage {
+    /// Writes the buffer to Parquet files and swaps in a manifest listing them, then
+    /// starts a new, empty write-ahead log. Does nothing when nothing was logged since
+    /// the last flush.
+    pub fn flush(&self) -> Result<()> {
+        let mut w = self.lock_writer()?;
+        self.flush_locked(&mut w, false)
+    }
+
+    /// Merges the data files of each partition that has several into one (newer values
+    /// win where times meet), then deletes the merged files. Flushes first.
+    pub fn compact(&self) -> Result<()> {
+        let mut w = self.lock_writer()?;
+        self.checkpoint(&mut w, false)?;
+        self.compact_locked(&mut w, 2)
+    }
+
+    /// Drops, in every bucket with a retention, the partitions that ended before
+    /// `now - retention` (`now` in nanoseconds since the epoch): their data files and the
+    /// buffered rows that fall in them. Also done when the store is opened.
+    pub fn enforce_retention(&self, now: i64) -> Result<()> {
+        let mut w = self.lock_writer()?;
+        let mut expired: Vec<u64> = Vec::new();
+        let mut changed = false;
+        {
+            let mut state = self.write_state()?;
+            let duration = state.partition_duration;
+            for b in state.buckets.values_mut() {
+                let Some(retention) = b.retention else {
+                    continue;
+                };
+                let cutoff = now.saturating_sub(retention);
+                let before = b.files.len();
+                b.files.retain(|f| {
+                    let keep = f.partition.1 > cutoff;
+                    if !keep {
+                        expired.push(f.id);
+                    }
+                    keep
+                });
+                changed |= b.files.len() != before;
+                changed |= b.buffer.retain_from(partition_start(cutoff, duration));
+            }
+        }
+        if !changed {
+            return Ok(());
+        }
+        // The dropped buffer rows are still in the log: a checkpoint ends that log.
+        self.checkpoint(&mut w, true)?;
+        for id in expired {
+            self.remove_file(id);
+        }
+        Ok(())
+    }
+
+    fn layout(&self) -> Layout {
+        Layout {
+            row_group_rows: self.options.row_group_rows.max(1),
+            max_row_group_rows: 1 << 20,
+        }
+    }
+
+    /// A checkpoint, then compaction of partitions that have grown many files.
+    pub(crate) fn flush_locked(&self, w: &mut Writer, force: bool) -> Result<()> {
+        self.checkpoint(w, force)?;
+        if self.options.compact_after >= 2 {
+            // The flush is done; a failed compaction is tried again after the next one.
+            let _ = self.compact_locked(w, self.options.compact_after);
+        }
+        Ok(())
+    }
+
+    /// Writes the buffer to files, starts log generation + 1 and swaps in the manifest
+    /// naming both. With `force`, even when nothing was logged (to record a change of the
+    /// files).
+    pub(crate) fn checkpoint(&self, w: &mut Writer, force: bool) -> Result<()> {
+        if !w.wal_dirty && !force {
+            return Ok(());
+        }
+        let layout = self.layout();
+        let generation = w.wal.generation + 1;
+        let mut written: Vec<(String, FileMeta)> = Vec::new();
+        let manifest = {
+            let state = self.read_state()?;
+            let mut next_id = state.next_file_id;
+            let mut result = Ok(());
+            'buckets: for (name, b) in &state.buckets {
+                for (m, mb) in &b.buffer.measurements {
+                    let files = write_measurement(
+                        &self.dir,
+                        m,
+                        mb,
+                        b.field_types.get(m),
+                        state.partition_duration,
+                        &mut next_id,
+                        layout,
+                        &mut |f| written.push((name.clone(), f)),
+                    );
+                    if let Err(e) = files {
+                        result = Err(e);
+                        break 'buckets;
+                    }
+                }
+            }
+            let result = result.and_then(|_| sync_dir(&self.dir.join(DATA_DIR)));
+            if let Err(e) = result {
+                self.discard(written.iter().map(|(_, f)| f.id));
+                return Err(e);
+            }
+            let mut manifest = state.manifest(generation);
+            manifest.next_file_id = next_id;
+            for (name, f) in &written {
+                if let Some(b) = manifest.buckets.iter_mut().find(|b| &b.name == name) {
+                    b.files.push(f.clone());
+                }
+            }
+            manifest
+        };
+        // A log of this generation can only be left by an earlier failed attempt.
+        let stale = self.dir.join(wal::file_name(generation));
+        let _ = std::fs::remove_file(&stale);
+        let new_wal = match Wal::create(&self.dir, generation) {
+            Ok(wal) => wal,
+            Err(e) => {
+                self.discard(written.iter().map(|(_, f)| f.id));
+                return Err(e);
+            }
+        };
+        let late_error = match self.swap_manifest(&manifest) {
+            Ok(late) => late,
+            Err(e) => {
+                let _ = std::fs::remove_file(new_wal.path());
+                self.discard(written.iter().map(|(_, f)| f.id));
+                return Err(e);
+            }
+        };
+        {
+            let mut state = self.write_state()?;
+            for (name, f) in written {
+                if let Some(b) = state.buckets.get_mut(&name) {
+                    b.files.push(f);
+                }
+            }
+            for b in state.buckets.values_mut() {
+                b.buffer = Default::default();
+            }
+            state.next_file_id = manifest.next_file_id;
+        }
+        let old = std::mem::replace(&mut w.wal, new_wal);
+        w.wal_dirty = false;
+        let _ = std::fs::remove_file(old.path());
+        late_error.map_or(Ok(()), Err)
+    }
+
+    /// Replaces the manifest. `Err` when the old one is still in place; `Ok(Some(e))`
+    /// when the new one is (renamed) but syncing the directory failed.
+    fn swap_manifest(&self, manifest: &Manifest) -> Result<Option<StorageError>> {
+        manifest.store_temporary(&self.dir)?;
+        manifest.commit(&self.dir)
+    }
+
+    /// Removes files that no manifest lists (after a failed flush or compaction).
+    fn discard(&self, ids: impl Iterator<Item = u64>) {
+        for id in ids {
+            let _ = std::fs::remove_file(file_path(&self.dir, id));
+        }
+    }
+
+    /// Merges each (bucket, measurement, partition) that has `min_files` files or more
+    /// into one file. The log must be empty (after a checkpoint), so the manifest written
+    /// here is the state.
+    pub(crate) fn compact_locked(&self, w: &mut Writer, min_files: usize) -> Result<()> {
+        if w.wal_dirty {
+            self.checkpoint(w, false)?;
+        }
+        let layout = self.layout();
+        // Output file, bucket, ids of the files it replaces.
+        let mut outputs: Vec<(FileMeta, String, BTreeSet<u64>)> = Vec::new();
+        let manifest = {
+            let state = self.read_state()?;
+            let mut next_id = state.next_file_id;
+            let mut result = Ok(());
+            'all: for (name, b) in &state.buckets {
+                let mut groups: BTreeMap<(&str, (i64, i64)), Vec<&FileMeta>> = BTreeMap::new();
+                for f in &b.files {
+                    groups
+                        .entry((f.measurement.as_str(), f.partition))
+                        .or_default()
+                        .push(f);
+                }
+                for ((m, partition), mut files) in groups {
+                    if files.len() < min_files.max(2) {
+                        continue;
+                    }
+                    files.sort_by_key(|f| f.id);
+                    let id = next_id;
+                    next_id += 1;
+                    let merged =
+                        self.merge_files(&files, b.field_types.get(m), m, partition, id, layout);
+                    match merged {
+                        Ok(out) => {
+                            outputs.push((out, name.clone(), files.iter().map(|f| f.id).collect()))
+                        }
+                        Err(e) => {
+                            result = Err(e);
+                            break 'all;
+                        }
+                    }
+                }
+            }
+            let result = result.and_then(|_| {
+                if outputs.is_empty() {
+                    Ok(())
+                } else {
+                    sync_dir(&self.dir.join(DATA_DIR))
+                }
+            });
+            if let Err(e) = result {
+                self.discard(outputs.iter().map(|(f, _, _)| f.id));
+                return Err(e);
+            }
+            if outputs.is_empty() {
+                return Ok(());
+            }
+            let mut manifest = state.manifest(w.wal.generation);
+            manifest.next_file_id = next_id;
+            for (out, name, inputs) in &outputs {
+                if let Some(b) = manifest.buckets.iter_mut().find(|b| &b.name == name) {
+                    b.files.retain(|f| !inputs.contains(&f.id));
+                    b.files.push(out.clone());
+                }
+            }
+            manifest
+        };
+        let late_error = match self.swap_manifest(&manifest) {
+            Ok(late) => late,
+            Err(e) => {
+                self.discard(outputs.iter().map(|(f, _, _)| f.id));
+                return Err(e);
+            }
+        };
+        let mut removed = Vec::new();
+        {
+            let mut state = self.write_state()?;
+            for (out, name, inputs) in outputs {
+                if let Some(b) = state.buckets.get_mut(&name) {
+                    b.files.retain(|f| !inputs.contains(&f.id));
+                    b.files.push(out);
+                }
+                removed.extend(inputs);
+            }
+            state.next_file_id = manifest.next_file_id;
+        }
+        for id in removed {
+            self.remove_file(id);
+        }
+        late_error.map_or(Ok(()), Err)
+    }
+
+    /// Reads files of one partition (oldest first) and writes their merged rows as file
+    /// `id`.
+    fn merge_files(
+        &self,
+        files: &[&FileMeta],
+        types: Option<&BTreeMap<String, FieldType>>,
+        measurement: &str,
+        partition: (i64, i64),
+        id: u64,
+        layout: Layout,
+    ) -> Result<FileMeta> {
+        let mut series: BTreeMap<Vec<(String, String)>, SeriesRows> = BTreeMap::new();
+        for f in files {
+            let wanted: Vec<usize> = (0..f.series.len()).collect();
+            let fields: Vec<&str> = f.fields.iter().map(String::as_str).collect();
+            let read = read_series(&self.dir, &self.footers, f, &wanted, &fields)?;
+            let path = file_path(&self.dir, f.id);
+            let bad = |what: &str| {
+                StorageError::Backend(format!(
+                    "data file {} does not match the manifest: {what}",
+                    path.display()
+                ))
+            };
+            let batch = &read.concat()?;
+            let times = batch
+                .column_by_name(super::parquet_write::TIME_COLUMN)
+                .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>())
+                .ok_or_else(|| bad("no time column"))?;
+            for (k, s) in f.series.iter().enumerate() {
+                let offset = read.offsets.get(k).copied().unwrap_or(0);
+                let n = s.rows as usize;
+                let mut rows = SeriesRows::new();
+                rows.times = times
+                    .values()
+                    .get(offset..offset + n)
+                    .ok_or_else(|| bad("fewer rows"))?
+                    .to_vec();
+                rows.ordered = rows.times.windows(2).all(|w| w[0] < w[1]);
+                for (name, stats) in f.fields.iter().zip(&s.fields) {
+                    if stats.is_none() {
+                        continue;
+                    }
+                    let ty = types
+                        .and_then(|t| t.get(name))
+                        .copied()
+                        .ok_or_else(|| bad("a field without a type"))?;
+                    let array = batch
+                        .column_by_name(&field_column(name))
+                        .ok_or_else(|| bad("a field column is missing"))?
+                        .slice(offset, n);
+                    let col = Column::from_arrow(array.as_ref(), ty)
+                        .ok_or_else(|| bad("a field column of another type"))?;
+                    rows.fields.push((name.clone(), col));
+                }
+                let tags: Vec<(String, String)> = f
+                    .tag_keys
+                    .iter()
+                    .zip(&s.tags)
+                    .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
+                    .collect();
+                match series.get_mut(&tags) {
+                    Some(existing) => existing.append(&rows),
+                    None => {
+                        series.insert(tags, rows);
+                    }
+                }
+            }
+        }
+        let normalized: Vec<Normalized<'_>> =
+            series.iter().map(|(t, r)| (t, r.normalized())).collect();
+        let slices: Vec<SeriesSlice<'_>> = normalized
+            .iter()
+            .map(|(tags, rows)| SeriesSlice {
+                tags,
+                rows,
+                range: 0..rows.len(),
+            })
+            .collect();
+        write_file(
+            &self.dir,
+            id,
+            measurement,
+            partition,
+            types,
+            &slices,
+            layout,
+        )
+    }
+}
+
+/// A series' tags and its normalized rows.
+type Normalized<'a> = (&'a Vec<(String, String)>, Cow<'a, SeriesRows>);
+
+/// Writes the buffered series of a measurement, one file per partition.
+#[allow(clippy::too_many_arguments)]
+fn write_measurement(
+    dir: &Path,
+    measurement: &str,
+    mb: &MeasurementBuf,
+    types: Option<&BTreeMap<String, FieldType>>,
+    duration: i64,
+    next_id: &mut u64,
+    layout: Layout,
+    written: &mut dyn FnMut(FileMeta),
+) -> Result<()> {
+    let mut series: Vec<Normalized<'_>> = mb
+        .series
+        .iter()
+        .filter(|s| s.rows.len() > 0)
+        .map(|s| (&s.tags, s.rows.normalized()))
+        .collect();
+    series.sort_by(|a, b| a.0.cmp(b.0));
+    let mut partitions: BTreeMap<i64, Vec<SeriesSlice<'_>>> = BTreeMap::new();
+    for (tags, rows) in &series {
+        let times = &rows.times;
+        let mut i = 0;
+        while i < times.len() {
+            let p = partition_start(times[i], duration);
+            let end = p.saturating_add(duration);
+            let j = i + times
+                .get(i..)
+                .unwrap_or_default()
+                .partition_point(|&t| t < end);
+            partitions.entry(p).or_default().push(SeriesSlice {
+                tags,
+                rows,
+                range: i..j.max(i + 1),
+            });
+            i = j.max(i + 1);
+        }
+    }
+    for (p, slices) in partitions {
+        let id = *next_id;
+        *next_id += 1;
+        let meta = write_file(
+            dir,
+            id,
+            measurement,
+            (p, p.saturating_add(duration)),
+            types,
+            &slices,
+            layout,
+        )?;
+        written(meta);
+    }
+    Ok(())
+}

@@ -1,0 +1,621 @@
+//! Reads and aggregates: which series and fields a spec selects (from the manifest and
+//! the buffer), which rows of which files to decode, and the merge of files and buffer
+//! (per time, the newer value wins).
+
+use super::buffer::SeriesBuf;
+use super::manifest::FieldStats;
+use super::parquet_read::{read_series, SeriesRead};
+use super::parquet_write::{field_column, TIME_COLUMN};
+use super::rows::{FieldType, SeriesRows};
+use super::{BucketState, DiskStorage};
+use crate::storage::{Applied, Predicate, ReadResult, ReadSpec, Result, StorageError};
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampNanosecondType;
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampNanosecondArray,
+};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// A series' field in a file.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FileSource<'s> {
+    /// Index in the bucket's files.
+    pub(super) file: usize,
+    /// Index in the file's series.
+    pub(super) series: usize,
+    /// The file's id: a newer file wins at equal times.
+    pub(super) priority: u64,
+    pub(super) stats: &'s FieldStats,
+}
+
+/// A series and field the read returns, and where its values are.
+#[derive(Debug)]
+pub(super) struct Wanted<'s> {
+    pub(super) measurement: &'s str,
+    pub(super) tags: Vec<(&'s str, &'s str)>,
+    pub(super) field: &'s str,
+    pub(super) ty: FieldType,
+    pub(super) files: Vec<FileSource<'s>>,
+    /// (measurement, index of the series in the buffer).
+    pub(super) buffer: Option<(&'s str, usize)>,
+}
+
+/// Values of one series and field from one source: times sorted and unique, no nulls,
+/// all in the range.
+#[derive(Debug, Clone)]
+pub(super) struct Piece {
+    /// Which source wins at equal times: the larger.
+    pub(super) priority: u64,
+    pub(super) times: ScalarBuffer<i64>,
+    pub(super) values: ArrayRef,
+}
+
+type Key<'s> = (&'s str, Vec<(&'s str, &'s str)>, &'s str);
+
+/// The series and fields of a bucket that `spec` selects.
+pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
+    let (start, stop) = (spec.start, spec.stop);
+    let mut wanted: BTreeMap<Key<'s>, Wanted<'s>> = BTreeMap::new();
+    if start >= stop {
+        return Vec::new();
+    }
+    let holds = |m: &str, f: &str, tags: &[(&str, &str)]| {
+        let value_of = |c: &str| -> Option<String> {
+            match c {
+                "_measurement" => Some(m.to_string()),
+                "_field" => Some(f.to_string()),
+                tag => tags
+                    .iter()
+                    .find(|(k, _)| *k == tag)
+                    .map(|(_, v)| v.to_string()),
+            }
+        };
+        spec.predicates.iter().all(|p| p.holds(&value_of))
+    };
+    let type_of = |m: &str, f: &str| {
+        b.field_types
+            .get(m)
+            .and_then(|t| t.get(f))
+            .copied()
+            .unwrap_or(FieldType::Float)
+    };
+    for (fi, f) in b.files.iter().enumerate() {
+        if f.max_time < start || f.min_time >= stop {
+            continue;
+        }
+        if !measurement_may_match(&spec.predicates, &f.measurement) {
+            continue;
+        }
+        for (si, s) in f.series.iter().enumerate() {
+            if s.max_time < start || s.min_time >= stop {
+                continue;
+            }
+            let tags: Vec<(&str, &str)> = f
+                .tag_keys
+                .iter()
+                .zip(&s.tags)
+                .filter_map(|(k, v)| v.as_deref().map(|v| (k.as_str(), v)))
+                .collect();
+            for (field, stats) in f.fields.iter().zip(&s.fields) {
+                let Some(stats) = stats else {
+                    continue;
+                };
+                if stats.last_time() < start || stats.first_time() >= stop {
+                    continue;
+                }
+                if !holds(&f.measurement, field, &tags) {
+                    continue;
+                }
+                let key = (f.measurement.as_str(), tags.clone(), field.as_str());
+                wanted
+                    .entry(key)
+                    .or_insert_with(|| Wanted {
+                        measurement: &f.measurement,
+                        tags: tags.clone(),
+                        field,
+                        ty: type_of(&f.measurement, field),
+                        files: Vec::new(),
+                        buffer: None,
+                    })
+                    .files
+                    .push(FileSource {
+                        file: fi,
+                        series: si,
+                        priority: f.id,
+                        stats,
+                    });
+            }
+        }
+    }
+    for (m, mb) in &b.buffer.measurements {
+        if !measurement_may_match(&spec.predicates, m) {
+            continue;
+        }
+        for (bi, s) in mb.series.iter().enumerate() {
+            let tags: Vec<(&str, &str)> = s
+                .tags
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            for (field, _) in &s.rows.fields {
+                if !holds(m, field, &tags) {
+                    continue;
+                }
+                let key = (m.as_str(), tags.clone(), field.as_str());
+                wanted
+                    .entry(key)
+                    .or_insert_with(|| Wanted {
+                        measurement: m,
+                        tags: tags.clone(),
+                        field,
+                        ty: type_of(m, field),
+                        files: Vec::new(),
+                        buffer: None,
+                    })
+                    .buffer = Some((m, bi));
+            }
+        }
+    }
+    wanted.into_values().collect()
+}
+
+/// Whether a predicate can hold for some series of measurement `m` (a quick test to skip
+/// whole files: `_measurement == x` conjuncts).
+fn measurement_may_match(predicates: &[Predicate], m: &str) -> bool {
+    predicates.iter().all(|p| match p {
+        Predicate::Eq(c, v) if c == "_measurement" => v == m,
+        Predicate::And(ps) => measurement_may_match(ps, m),
+        _ => true,
+    })
+}
+
+/// The decoded rows of the files a read needs: per file, what was read and where each
+/// series starts in it.
+pub(super) struct Decoded {
+    pub(super) files: HashMap<usize, (SeriesRead, HashMap<usize, usize>)>,
+}
+
+/// Decodes, for each file, the series and fields the wanted entries need from it, on
+/// several threads when there is much to read.
+pub(super) fn decode(
+    store: &DiskStorage,
+    b: &BucketState,
+    wanted: &[&Wanted<'_>],
+) -> Result<Decoded> {
+    // file -> (series, fields)
+    let mut requests: BTreeMap<usize, (Vec<usize>, Vec<&str>)> = BTreeMap::new();
+    for w in wanted {
+        for src in &w.files {
+            let r = requests.entry(src.file).or_default();
+            if !r.0.contains(&src.series) {
+                r.0.push(src.series);
+            }
+            if !r.1.contains(&w.field) {
+                r.1.push(w.field);
+            }
+        }
+    }
+    let requests: Vec<(usize, Vec<usize>, Vec<&str>)> =
+        requests.into_iter().map(|(f, (s, x))| (f, s, x)).collect();
+    let rows = |r: &(usize, Vec<usize>, Vec<&str>)| -> u64 {
+        b.files.get(r.0).map_or(0, |f| {
+            r.1.iter()
+                .filter_map(|&s| f.series.get(s))
+                .map(|s| s.rows * (r.2.len() as u64 + 1))
+                .sum()
+        })
+    };
+    let one = |r: &(usize, Vec<usize>, Vec<&str>)| -> Result<(usize, SeriesRead, Vec<usize>)> {
+        let f = b
+            .files
+            .get(r.0)
+            .ok_or_else(|| StorageError::Backend("read: a file vanished".into()))?;
+        let read = read_series(&store.dir, &store.footers, f, &r.1, &r.2)?;
+        Ok((r.0, read, r.1.clone()))
+    };
+    let total: u64 = requests.iter().map(rows).sum();
+    let threads = store.options.read_threads.clamp(1, 16).min(requests.len());
+    let results: Vec<Result<(usize, SeriesRead, Vec<usize>)>> = if threads <= 1 || total < 200_000 {
+        requests.iter().map(one).collect()
+    } else {
+        // Largest first, dealt round-robin.
+        let mut order: Vec<usize> = (0..requests.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(requests.get(i).map_or(0, rows)));
+        let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); threads];
+        for (k, i) in order.into_iter().enumerate() {
+            if let Some(lane) = lanes.get_mut(k % threads) {
+                lane.push(i);
+            }
+        }
+        let requests = &requests;
+        let one = &one;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = lanes
+                .into_iter()
+                .map(|lane| {
+                    scope.spawn(move || {
+                        lane.into_iter()
+                            .filter_map(|i| requests.get(i))
+                            .map(one)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(StorageError::Backend(
+                            "read: a decoding thread panicked".into(),
+                        ))]
+                    })
+                })
+                .collect()
+        })
+    };
+    let mut files = HashMap::new();
+    for r in results {
+        let (fi, read, series) = r?;
+        let positions = series
+            .into_iter()
+            .enumerate()
+            .map(|(k, s)| (s, k))
+            .collect();
+        files.insert(fi, (read, positions));
+    }
+    Ok(Decoded { files })
+}
+
+/// Keeps the rows with a value.
+pub(super) fn drop_nulls(times: ScalarBuffer<i64>, values: ArrayRef) -> Result<Piece> {
+    let piece = |times, values| Piece {
+        priority: 0,
+        times,
+        values,
+    };
+    let Some(nulls) = values.logical_nulls().filter(|n| n.null_count() > 0) else {
+        return Ok(piece(times, values));
+    };
+    let mask = BooleanArray::new(nulls.inner().clone(), None);
+    let err = |e: arrow_schema::ArrowError| StorageError::Backend(format!("read: {e}"));
+    let t = arrow_select::filter::filter(&TimestampNanosecondArray::new(times, None), &mask)
+        .map_err(err)?;
+    let v = arrow_select::filter::filter(values.as_ref(), &mask).map_err(err)?;
+    let t = t
+        .as_primitive_opt::<TimestampNanosecondType>()
+        .map(|a| a.values().clone())
+        .ok_or_else(|| StorageError::Backend("read: filtered times".into()))?;
+    Ok(piece(t, v))
+}
+
+/// The rows `[lo, hi)` of sorted times that fall in `[start, stop)`.
+pub(super) fn in_range(times: &[i64], start: i64, stop: i64) -> (usize, usize) {
+    (
+        times.partition_point(|&t| t < start),
+        times.partition_point(|&t| t < stop),
+    )
+}
+
+/// The values of a wanted series and field from its sources, merged: sorted by time, one
+/// per time, in pieces that do not overlap.
+pub(super) fn pieces<'b>(
+    w: &Wanted<'_>,
+    b: &'b BucketState,
+    decoded: &Decoded,
+    normalized: &mut Normalized<'b>,
+    spec: &ReadSpec,
+) -> Result<Vec<Piece>> {
+    let mut out = Vec::with_capacity(w.files.len() + 1);
+    let column = field_column(w.field);
+    for src in &w.files {
+        let file = b
+            .files
+            .get(src.file)
+            .ok_or_else(|| StorageError::Backend("read: a file vanished".into()))?;
+        let series = file
+            .series
+            .get(src.series)
+            .ok_or_else(|| StorageError::Backend("read: a series vanished".into()))?;
+        let (read, positions) = decoded
+            .files
+            .get(&src.file)
+            .ok_or_else(|| StorageError::Backend("read: a file was not decoded".into()))?;
+        let offset = positions
+            .get(&src.series)
+            .and_then(|&k| read.offsets.get(k))
+            .copied()
+            .ok_or_else(|| StorageError::Backend("read: a series was not decoded".into()))?;
+        let n = series.rows as usize;
+        let segments = read.segments(offset, n);
+        if segments.iter().map(|s| s.2).sum::<usize>() != n {
+            return Err(mismatch(file.id));
+        }
+        for (k, local, len) in segments {
+            let batch = read.batches.get(k).ok_or_else(|| mismatch(file.id))?;
+            let piece = batch_piece(batch, local, len, &column, spec, file.id)?;
+            out.extend(piece);
+        }
+    }
+    out.extend(buffer_piece(w, b, normalized, spec)?);
+    merge(out)
+}
+
+/// The buffered series already normalized in a read, by measurement and index.
+pub(super) type Normalized<'b> = HashMap<(String, usize), Cow<'b, SeriesRows>>;
+
+fn mismatch(id: u64) -> StorageError {
+    StorageError::Backend(format!("read: data file {id} does not match the manifest"))
+}
+
+/// The values of a field in rows `[local, local + len)` of a decoded batch of file `id`,
+/// in the range (none if no row is).
+pub(super) fn batch_piece(
+    batch: &RecordBatch,
+    local: usize,
+    len: usize,
+    column: &str,
+    spec: &ReadSpec,
+    id: u64,
+) -> Result<Option<Piece>> {
+    let times = batch
+        .column_by_name(TIME_COLUMN)
+        .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>())
+        .ok_or_else(|| mismatch(id))?;
+    if local + len > times.len() {
+        return Err(mismatch(id));
+    }
+    let times = times.values().slice(local, len);
+    let (lo, hi) = in_range(&times, spec.start, spec.stop);
+    if lo >= hi {
+        return Ok(None);
+    }
+    let values = batch.column_by_name(column).ok_or_else(|| mismatch(id))?;
+    let mut p = drop_nulls(times.slice(lo, hi - lo), values.slice(local + lo, hi - lo))?;
+    p.priority = id;
+    Ok((!p.times.is_empty()).then_some(p))
+}
+
+/// The values of a wanted series and field in the buffer, in the range.
+pub(super) fn buffer_piece<'b>(
+    w: &Wanted<'_>,
+    b: &'b BucketState,
+    normalized: &mut Normalized<'b>,
+    spec: &ReadSpec,
+) -> Result<Option<Piece>> {
+    let Some((m, bi)) = w.buffer else {
+        return Ok(None);
+    };
+    let key = (m.to_string(), bi);
+    if !normalized.contains_key(&key) {
+        let series: Option<&SeriesBuf> = b
+            .buffer
+            .measurements
+            .get(m)
+            .and_then(|mb| mb.series.get(bi));
+        let rows = series
+            .map(|s| s.rows.normalized())
+            .ok_or_else(|| StorageError::Backend("read: a buffered series vanished".into()))?;
+        normalized.insert(key.clone(), rows);
+    }
+    let Some(rows) = normalized.get(&key) else {
+        return Ok(None);
+    };
+    let Some(col) = rows.column(w.field) else {
+        return Ok(None);
+    };
+    let (lo, hi) = in_range(&rows.times, spec.start, spec.stop);
+    if lo >= hi {
+        return Ok(None);
+    }
+    let times = ScalarBuffer::from(rows.times.get(lo..hi).unwrap_or_default().to_vec());
+    let mut p = drop_nulls(times, col.to_arrow(lo..hi))?;
+    p.priority = u64::MAX;
+    Ok((!p.times.is_empty()).then_some(p))
+}
+
+/// Whether spans `[first, last]` of time are disjoint (sorts them).
+pub(super) fn merge_sorted_check(spans: &mut [(i64, i64)]) -> bool {
+    spans.sort_unstable();
+    spans.windows(2).all(|w| w[0].1 < w[1].0)
+}
+
+/// Orders pieces by time; where they overlap, merges them (the higher priority wins at
+/// equal times).
+pub(super) fn merge(mut pieces: Vec<Piece>) -> Result<Vec<Piece>> {
+    pieces.sort_by_key(|p| p.times.first().copied().unwrap_or(i64::MAX));
+    let disjoint = pieces
+        .windows(2)
+        .all(|w| match (w[0].times.last(), w[1].times.first()) {
+            (Some(a), Some(b)) => a < b,
+            _ => true,
+        });
+    if disjoint {
+        return Ok(pieces);
+    }
+    let mut entries: Vec<(i64, u64, usize, usize)> = Vec::new();
+    for (k, p) in pieces.iter().enumerate() {
+        entries.extend(
+            p.times
+                .iter()
+                .enumerate()
+                .map(|(r, &t)| (t, p.priority, k, r)),
+        );
+    }
+    entries.sort_unstable();
+    let mut chosen: Vec<(usize, usize)> = Vec::with_capacity(entries.len());
+    let mut times: Vec<i64> = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let last_of_time = entries.get(i + 1).is_none_or(|next| next.0 != e.0);
+        if last_of_time {
+            chosen.push((e.2, e.3));
+            times.push(e.0);
+        }
+    }
+    let arrays: Vec<&dyn Array> = pieces.iter().map(|p| p.values.as_ref()).collect();
+    let values = arrow_select::interleave::interleave(&arrays, &chosen)
+        .map_err(|e| StorageError::Backend(format!("read: merging: {e}")))?;
+    Ok(vec![Piece {
+        priority: u64::MAX,
+        times: ScalarBuffer::from(times),
+        values,
+    }])
+}
+
+/// Columns of one repeated value, shared by the tables of a read that have as many
+/// rows (Arrow arrays are immutable and reference counted).
+#[derive(Default)]
+pub(super) struct Repeats {
+    strings: HashMap<(String, usize), ArrayRef>,
+    times: HashMap<(i64, usize), ArrayRef>,
+}
+
+impl Repeats {
+    fn string(&mut self, s: &str, n: usize) -> Result<ArrayRef> {
+        if let Some(a) = self.strings.get(&(s.to_string(), n)) {
+            return Ok(Arc::clone(a));
+        }
+        let a = repeated(s, n)?;
+        self.strings.insert((s.to_string(), n), Arc::clone(&a));
+        Ok(a)
+    }
+
+    fn time(&mut self, t: i64, n: usize) -> ArrayRef {
+        let a = self.times.entry((t, n)).or_insert_with(|| {
+            Arc::new(TimestampNanosecondArray::new(
+                ScalarBuffer::from(vec![t; n]),
+                None,
+            ))
+        });
+        Arc::clone(a)
+    }
+}
+
+/// A series' values as one table in Flux's long shape.
+pub(super) fn long_table(
+    spec: &ReadSpec,
+    w: &Wanted<'_>,
+    times: ScalarBuffer<i64>,
+    ty: ColumnType,
+    values: ArrayRef,
+    repeats: &mut Repeats,
+) -> Result<Table> {
+    let n = times.len();
+    let start = repeats.time(spec.start, n);
+    let stop = repeats.time(spec.stop, n);
+    let mut strings = |s: &str| repeats.string(s, n);
+    let mut columns: Vec<(String, ColumnType, ArrayRef)> = vec![
+        ("_start".into(), ColumnType::Time, start),
+        ("_stop".into(), ColumnType::Time, stop),
+        (
+            "_time".into(),
+            ColumnType::Time,
+            Arc::new(TimestampNanosecondArray::new(times, None)),
+        ),
+        ("_value".into(), ty, values),
+        ("_field".into(), ColumnType::String, strings(w.field)?),
+        (
+            "_measurement".into(),
+            ColumnType::String,
+            strings(w.measurement)?,
+        ),
+    ];
+    let string_key = |label: &str, v: &str| KeyColumn {
+        label: label.to_string(),
+        ty: ColumnType::String,
+        value: Value::string(v),
+    };
+    let mut key = vec![
+        KeyColumn {
+            label: "_start".into(),
+            ty: ColumnType::Time,
+            value: Value::Time(spec.start),
+        },
+        KeyColumn {
+            label: "_stop".into(),
+            ty: ColumnType::Time,
+            value: Value::Time(spec.stop),
+        },
+        string_key("_field", w.field),
+        string_key("_measurement", w.measurement),
+    ];
+    for (k, v) in &w.tags {
+        columns.push((k.to_string(), ColumnType::String, strings(v)?));
+        key.push(string_key(k, v));
+    }
+    Table::from_arrays(GroupKey::new(key), columns, n)
+        .map_err(|e| StorageError::Backend(e.to_string()))
+}
+
+/// A string column of `n` times the same value.
+fn repeated(s: &str, n: usize) -> Result<ArrayRef> {
+    let too_long = || StorageError::Backend(format!("read: a column of {n} strings is too long"));
+    let total = s.len().checked_mul(n).filter(|&t| t <= i32::MAX as usize);
+    let total = total.ok_or_else(too_long)?;
+    let bytes = s.as_bytes().repeat(n);
+    if bytes.len() != total {
+        return Err(too_long());
+    }
+    let len = s.len() as i32;
+    let offsets: Vec<i32> = (0..=n as i32).map(|i| i * len).collect();
+    let array = StringArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        Buffer::from_vec(bytes),
+        None,
+    )
+    .map_err(|e| StorageError::Backend(format!("read: {e}")))?;
+    Ok(Arc::new(array))
+}
+
+/// Concatenates pieces (in time order).
+fn concat(pieces: Vec<Piece>) -> Result<Option<(ScalarBuffer<i64>, ArrayRef)>> {
+    let mut pieces = pieces;
+    if pieces.len() <= 1 {
+        return Ok(pieces.pop().map(|p| (p.times, p.values)));
+    }
+    let mut times = Vec::with_capacity(pieces.iter().map(|p| p.times.len()).sum());
+    for p in &pieces {
+        times.extend_from_slice(&p.times);
+    }
+    let arrays: Vec<&dyn Array> = pieces.iter().map(|p| p.values.as_ref()).collect();
+    let values = arrow_select::concat::concat(&arrays)
+        .map_err(|e| StorageError::Backend(format!("read: {e}")))?;
+    Ok(Some((ScalarBuffer::from(times), values)))
+}
+
+pub(super) fn sorted(mut tables: Vec<Table>) -> Vec<Table> {
+    tables.sort_by(|a, b| a.key().cmp(b.key()));
+    tables
+}
+
+/// [`crate::Storage::read`].
+pub(crate) fn read(store: &DiskStorage, spec: &ReadSpec) -> Result<ReadResult> {
+    let state = store.read_state()?;
+    let b = state.bucket(&spec.bucket)?;
+    let wanted = plan(b, spec);
+    let refs: Vec<&Wanted<'_>> = wanted.iter().collect();
+    let decoded = decode(store, b, &refs)?;
+    let mut normalized = HashMap::new();
+    let mut repeats = Repeats::default();
+    let mut tables = Vec::with_capacity(wanted.len());
+    for w in &wanted {
+        let merged = pieces(w, b, &decoded, &mut normalized, spec)?;
+        if let Some((times, values)) = concat(merged)? {
+            tables.push(long_table(
+                spec,
+                w,
+                times,
+                w.ty.column_type(),
+                values,
+                &mut repeats,
+            )?);
+        }
+    }
+    Ok(ReadResult {
+        tables: sorted(tables),
+        applied: vec![Applied::Exact; spec.predicates.len()],
+    })
+}

@@ -1,0 +1,511 @@
+//! The disk store: reads equal the memory store's for the same writes (before and after a
+//! flush, after reopening, after compaction), batches are all or nothing, retention drops
+//! partitions, the log survives torn tails, the lock keeps a second opener out, and files
+//! a crash left behind are ignored.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod disk_util;
+
+use disk_util::{aggregate_csv, all_aggregates, read_csv, schema, Scratch};
+use fluxi_storage::line_protocol::{parse, ParseOptions, Precision};
+use fluxi_storage::{
+    Aggregate, DiskOptions, DiskStorage, MemoryStorage, Predicate, Storage, StorageError,
+};
+use std::io::Write;
+use std::sync::Arc;
+
+const S: i64 = 1_000_000_000;
+const H: i64 = 3600 * S;
+
+fn small_options() -> DiskOptions {
+    DiskOptions {
+        buffer_rows: 1_000_000,
+        partition_duration: H,
+        row_group_rows: 4,
+        compact_after: 0,
+        read_threads: 2,
+    }
+}
+
+const DATA: &str = "cpu,host=a usage=1.5,n=3i 10
+cpu,host=b usage=2.5 10
+cpu,host=a usage=0.5 20
+mem,host=a used=7i,ok=true,note=\"x\" 10
+cpu,host=a usage=9.5 200
+cpu,host=a,dc=x usage=1,n=4i 4000
+cpu,host=b usage=3.5 7300
+cpu,host=b usage=4.5 7310
+mem,host=a used=8i,ok=false,note=\"y\",u=5u 7300
+";
+
+fn write_both(d: &DiskStorage, m: &MemoryStorage, lines: &str) {
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    let a = d.write_line_protocol("b", lines.as_bytes(), &opts);
+    let b = m.write_line_protocol("b", lines.as_bytes(), &opts);
+    assert_eq!(a.is_ok(), b.is_ok(), "{a:?} vs {b:?}");
+}
+
+fn predicates() -> Vec<Vec<Predicate>> {
+    vec![
+        vec![],
+        vec![Predicate::Eq("_measurement".into(), "cpu".into())],
+        vec![
+            Predicate::Eq("_measurement".into(), "cpu".into()),
+            Predicate::Eq("_field".into(), "usage".into()),
+            Predicate::Eq("host".into(), "b".into()),
+        ],
+        vec![Predicate::NotEq("dc".into(), "y".into())],
+        vec![Predicate::Or(vec![
+            Predicate::Matches("host".into(), Arc::new(regex::Regex::new("^b").unwrap())),
+            Predicate::NotMatches("_field".into(), Arc::new(regex::Regex::new("u").unwrap())),
+        ])],
+    ]
+}
+
+/// Reads, aggregates and schema answers of both stores agree.
+fn assert_same(d: &DiskStorage, m: &MemoryStorage, what: &str) {
+    for (start, stop) in [
+        (0, 100 * H),
+        (0, 15 * S),
+        (15 * S, 7305 * S),
+        (-H, 0),
+        (5, 5),
+    ] {
+        for p in predicates() {
+            let a = read_csv(d, "b", start, stop, p.clone());
+            let b = read_csv(m, "b", start, stop, p.clone());
+            assert_eq!(a, b, "{what}: read [{start}, {stop}) {p:?}");
+            let a = all_aggregates(d, "b", start, stop, &p, 7 * S);
+            let b = all_aggregates(m, "b", start, stop, &p, 7 * S);
+            assert_eq!(a, b, "{what}: aggregates [{start}, {stop}) {p:?}");
+        }
+    }
+    assert_eq!(schema(d, "b"), schema(m, "b"), "{what}: schema");
+}
+
+#[test]
+fn reads_equal_the_memory_store_through_flush_reopen_and_compaction() {
+    let dir = Scratch::new("roundtrip");
+    let m = MemoryStorage::new();
+    m.create_bucket("b", None).unwrap();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    write_both(&d, &m, DATA);
+    assert_same(&d, &m, "buffer only");
+    d.flush().unwrap();
+    assert_same(&d, &m, "flushed");
+    // Overwrites (newer values win field by field), into the buffer and a second file.
+    write_both(
+        &d,
+        &m,
+        "cpu,host=a usage=100 20\ncpu,host=b usage=7 7310\nmem,host=a ok=true 7300\n",
+    );
+    assert_same(&d, &m, "flushed + buffer");
+    d.flush().unwrap();
+    write_both(&d, &m, "cpu,host=a usage=200 20\ncpu,host=c usage=1 30\n");
+    assert_same(&d, &m, "two files + buffer");
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_same(&d, &m, "reopened");
+    write_both(&d, &m, "cpu,host=a usage=300 20\n");
+    d.compact().unwrap();
+    assert_same(&d, &m, "compacted");
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_same(&d, &m, "compacted and reopened");
+    let files = std::fs::read_dir(dir.path().join("data")).unwrap().count();
+    // One file per measurement and partition touched: cpu and mem in hours 0, 1 and 2.
+    assert!(files <= 6, "{files} files after compaction");
+}
+
+#[test]
+fn type_conflicts_reject_the_whole_batch_and_survive_reopening() {
+    let dir = Scratch::new("conflict");
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    d.write_line_protocol("b", b"cpu,host=a v=1 10\n", &opts)
+        .unwrap();
+    let before = read_csv(&d, "b", 0, H, vec![]);
+    // Against the stored type.
+    let err = d
+        .write_line_protocol("b", b"cpu,host=z w=1 10\ncpu,host=a v=1i 20\n", &opts)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "field type conflict: input field \"v\" on measurement \"cpu\" is type integer, already exists as type float"
+    );
+    // Two types within one batch, even where the second line would overwrite the first.
+    let err = d
+        .write_line_protocol("b", b"cpu,host=q x=1 30\ncpu,host=q x=\"s\" 30\n", &opts)
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::FieldTypeConflict { .. }),
+        "{err}"
+    );
+    // The same through `write`.
+    let points = parse(
+        b"cpu,host=z w=1 10\ncpu,host=a v=true 20",
+        Precision::Seconds,
+        0,
+    )
+    .unwrap();
+    assert!(matches!(
+        d.write("b", &points),
+        Err(StorageError::FieldTypeConflict { .. })
+    ));
+    // A bad line rejects the batch too.
+    assert!(matches!(
+        d.write_line_protocol("b", b"cpu,host=z w=1 10\ncpu,host=a\n", &opts),
+        Err(StorageError::LineProtocol(_))
+    ));
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]), before);
+    assert_eq!(d.tag_values("b", "host", None).unwrap(), vec!["a"]);
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]), before);
+    // The type is remembered after a flush and a reopen.
+    d.flush().unwrap();
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert!(matches!(
+        d.write_line_protocol("b", b"cpu,host=a v=1i 30\n", &opts),
+        Err(StorageError::FieldTypeConflict { .. })
+    ));
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]), before);
+    assert!(matches!(
+        d.write_line_protocol("nope", b"cpu v=1 1\n", &opts),
+        Err(StorageError::BucketNotFound(_))
+    ));
+}
+
+#[test]
+fn retention_drops_whole_partitions() {
+    let dir = Scratch::new("retention");
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", Some(2 * H)).unwrap();
+    d.create_bucket("keep", None).unwrap();
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    let lines = "m v=0 0\nm v=1 3600\nm v=2 7200\nm v=3 10800\nm v=4 14399\n";
+    d.write_line_protocol("b", lines.as_bytes(), &opts).unwrap();
+    d.write_line_protocol("keep", lines.as_bytes(), &opts)
+        .unwrap();
+    d.flush().unwrap();
+    // Buffered rows in an expired partition go too.
+    d.write_line_protocol("b", b"m v=10 100\n", &opts).unwrap();
+    // now = 4.5 h: the cutoff is 2.5 h; partitions [0, 1h) and [1h, 2h) end before it.
+    d.enforce_retention(4 * H + H / 2).unwrap();
+    let csv = read_csv(&d, "b", 0, 10 * H, vec![]);
+    let values: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with(",,"))
+        .filter_map(|l| l.split(',').nth(6))
+        .collect();
+    assert_eq!(values, vec!["2", "3", "4"], "{csv}");
+    assert_eq!(
+        read_csv(&d, "keep", 0, 10 * H, vec![])
+            .matches(",m\n")
+            .count(),
+        5
+    );
+    drop(d);
+    // Reopening (now is long after) drops everything of "b".
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert!(d.measurements("b").unwrap().is_empty());
+    assert_eq!(d.measurements("keep").unwrap(), vec!["m"]);
+}
+
+#[test]
+fn a_torn_log_tail_is_cut_and_every_complete_record_kept() {
+    let dir = Scratch::new("torn");
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    {
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        d.create_bucket("b", None).unwrap();
+        for i in 0..5 {
+            d.write_line_protocol("b", format!("m v={i} {i}\n").as_bytes(), &opts)
+                .unwrap();
+        }
+        // Leak the store: no flush on drop, as after a crash.
+        std::mem::forget(d);
+    }
+    let log = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "log"))
+        .unwrap();
+    let full = std::fs::read(&log).unwrap();
+    // Garbage appended.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b"\x10\x00\x00\x00garbage")
+        .unwrap();
+    let lock_free = || {
+        // The leaked store still holds the lock in this process: remove the lock file so
+        // a new open takes a fresh one (as a new process would after a crash).
+        let _ = std::fs::remove_file(dir.path().join("LOCK"));
+    };
+    lock_free();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(d.recovery().records, 6);
+    assert_eq!(d.recovery().truncated_bytes, 11);
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 5);
+    std::mem::forget(d);
+    // The last record cut in the middle: the four before it stay.
+    std::fs::write(&log, &full[..full.len() - 3]).unwrap();
+    lock_free();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(d.recovery().records, 5);
+    assert!(d.recovery().truncated_bytes > 0);
+    let csv = read_csv(&d, "b", 0, H, vec![]);
+    assert_eq!(csv.matches(",v,m\n").count(), 4, "{csv}");
+    // A flipped byte in the last record fails its checksum.
+    std::mem::forget(d);
+    let mut flipped = full.clone();
+    let last = flipped.len() - 2;
+    flipped[last] ^= 0x40;
+    std::fs::write(&log, &flipped).unwrap();
+    lock_free();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(d.recovery().records, 5);
+    // Writing goes on after the cut.
+    d.write_line_protocol("b", b"m v=9 9\n", &opts).unwrap();
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 5);
+}
+
+#[test]
+fn the_store_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<DiskStorage>();
+    let dir = Scratch::new("threads-share");
+    let d = Arc::new(DiskStorage::open_with(dir.path(), small_options()).unwrap());
+    d.create_bucket("b", None).unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let d = Arc::clone(&d);
+            std::thread::spawn(move || {
+                let opts = ParseOptions::new(Precision::Seconds, 0);
+                for k in 0..20 {
+                    let line = format!("m,w=w{i} v={k} {k}\n");
+                    d.write_line_protocol("b", line.as_bytes(), &opts).unwrap();
+                    if k % 7 == 0 {
+                        d.flush().unwrap();
+                    }
+                    let _ = read_csv(d.as_ref(), "b", 0, H, vec![]);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let csv = read_csv(d.as_ref(), "b", 0, H, vec![]);
+    assert_eq!(csv.matches(",v,m,w").count(), 80, "{csv}");
+}
+
+#[test]
+fn a_second_opener_gets_the_lock_error() {
+    let dir = Scratch::new("lock");
+    let d = DiskStorage::open(dir.path()).unwrap();
+    let err = DiskStorage::open(dir.path()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("is in use by another process")
+            && text.contains(&dir.path().display().to_string()),
+        "{text}"
+    );
+    drop(d);
+    DiskStorage::open(dir.path()).unwrap();
+}
+
+#[test]
+fn orphan_files_are_ignored_and_removed() {
+    let dir = Scratch::new("orphan");
+    {
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        d.create_bucket("b", None).unwrap();
+        d.write_line_protocol("b", b"m v=1 1\n", &ParseOptions::new(Precision::Seconds, 0))
+            .unwrap();
+        d.flush().unwrap();
+    }
+    let data = dir.path().join("data");
+    let orphan = data.join("00000000000000000999.parquet");
+    std::fs::write(&orphan, b"not a parquet file").unwrap();
+    let other = data.join("README");
+    std::fs::write(&other, b"left alone").unwrap();
+    std::fs::write(dir.path().join("MANIFEST.tmp"), b"half").unwrap();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(d.recovery().orphans_removed, 1);
+    assert!(!orphan.exists() && other.exists());
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 1);
+}
+
+#[test]
+fn a_corrupt_manifest_is_a_clear_error() {
+    let dir = Scratch::new("corrupt");
+    drop(DiskStorage::open(dir.path()).unwrap());
+    let path = dir.path().join("MANIFEST");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes[n - 2] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = DiskStorage::open(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("MANIFEST") && err.contains("corrupt"), "{err}");
+    std::fs::write(&path, b"").unwrap();
+    let err = DiskStorage::open(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("corrupt"), "{err}");
+}
+
+#[test]
+fn buckets_are_durable_and_deleting_one_removes_its_files() {
+    let dir = Scratch::new("buckets");
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    {
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        d.create_bucket("a", Some(5 * H)).unwrap();
+        d.create_bucket("b", None).unwrap();
+        d.write_line_protocol("a", b"m v=1 1\n", &opts).unwrap();
+        d.flush().unwrap();
+        d.write_line_protocol("b", b"m v=2 1\n", &opts).unwrap();
+        assert!(matches!(
+            d.create_bucket("a", None),
+            Err(StorageError::BucketExists(_))
+        ));
+        std::mem::forget(d);
+    }
+    let _ = std::fs::remove_file(dir.path().join("LOCK"));
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    let names: Vec<(String, Option<i64>)> = d
+        .buckets()
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.name, b.retention))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("a".to_string(), Some(5 * H)), ("b".to_string(), None)]
+    );
+    d.delete_bucket("a").unwrap();
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("data")).unwrap().count(),
+        1
+    );
+    // Recreated empty.
+    d.create_bucket("a", None).unwrap();
+    assert_eq!(
+        read_csv(&d, "a", 0, H, vec![]),
+        read_csv(&MemoryStorageWith::a(), "a", 0, H, vec![])
+    );
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert!(d.measurements("a").unwrap().is_empty());
+    assert_eq!(d.measurements("b").unwrap(), vec!["m"]);
+}
+
+struct MemoryStorageWith;
+impl MemoryStorageWith {
+    fn a() -> MemoryStorage {
+        let m = MemoryStorage::new();
+        m.create_bucket("a", None).unwrap();
+        m
+    }
+}
+
+#[test]
+fn last_uses_the_manifest_and_agrees_with_reading() {
+    let dir = Scratch::new("last");
+    let m = MemoryStorage::new();
+    m.create_bucket("b", None).unwrap();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    let mut lines = String::new();
+    for t in 0..200 {
+        for h in 0..3 {
+            lines.push_str(&format!(
+                "cpu,host=h{h} v={}.5,s=\"x{t}\" {}\n",
+                t * 7 % 13,
+                t * 60
+            ));
+        }
+    }
+    write_both(&d, &m, &lines);
+    d.flush().unwrap();
+    // A newer file overwrites the last point of h1 at the same time.
+    write_both(&d, &m, "cpu,host=h1 v=-1 11940\n");
+    d.flush().unwrap();
+    write_both(&d, &m, "cpu,host=h2 v=-2 11940\n");
+    for a in [Aggregate::Last, Aggregate::First, Aggregate::Count] {
+        for (start, stop) in [(0, 100 * H), (60 * S, 11940 * S), (0, 11941 * S)] {
+            assert_eq!(
+                aggregate_csv(&d, "b", start, stop, vec![], a, None),
+                aggregate_csv(&m, "b", start, stop, vec![], a, None),
+                "{a:?} [{start}, {stop})"
+            );
+        }
+    }
+}
+
+#[test]
+fn large_reads_on_several_threads_agree_with_memory() {
+    let dir = Scratch::new("threads");
+    let m = MemoryStorage::new();
+    m.create_bucket("b", None).unwrap();
+    let options = DiskOptions {
+        buffer_rows: 100_000,
+        partition_duration: 2000 * S,
+        row_group_rows: 1000,
+        compact_after: 0,
+        read_threads: 3,
+    };
+    let d = DiskStorage::open_with(dir.path(), options.clone()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    // 60 series, 4,200 points each (above the threshold for threads), in time order.
+    let mut text = String::new();
+    for t in 0..4200i64 {
+        for h in 0..60 {
+            text.push_str(&format!(
+                "cpu,host=h{h:02} v={}.25,n={}i {}\n",
+                (t * 31 + h) % 97,
+                t % 7,
+                t
+            ));
+        }
+        if text.len() > 1 << 20 {
+            write_both(&d, &m, &text);
+            text.clear();
+        }
+    }
+    write_both(&d, &m, &text);
+    d.flush().unwrap();
+    // Overwrites: in a newer file for some series, in the buffer for others.
+    write_both(&d, &m, "cpu,host=h03 v=1000 100\ncpu,host=h04 v=-5 4199\n");
+    d.flush().unwrap();
+    write_both(&d, &m, "cpu,host=h05 v=7 2000\ncpu,host=h06 v=8 5000\n");
+    for (a, every) in [
+        (Aggregate::Mean, 60 * S),
+        (Aggregate::Min, 600 * S),
+        (Aggregate::Last, 100 * S),
+        (Aggregate::Count, 1000 * S),
+        (Aggregate::Sum, 7 * S),
+    ] {
+        let w = Some(fluxi_storage::Windowing { every, offset: 0 });
+        for (start, stop) in [(0, 10_000 * S), (30 * S, 4100 * S)] {
+            let p = vec![Predicate::Eq("_field".into(), "v".into())];
+            assert_eq!(
+                aggregate_csv(&d, "b", start, stop, p.clone(), a, w),
+                aggregate_csv(&m, "b", start, stop, p, a, w),
+                "{a:?} every {every} [{start}, {stop})"
+            );
+        }
+    }
+    let p = vec![Predicate::Eq("host".into(), "h03".into())];
+    assert_eq!(
+        read_csv(&d, "b", 0, 10_000 * S, p.clone()),
+        read_csv(&m, "b", 0, 10_000 * S, p)
+    );
+}
