@@ -47,8 +47,10 @@ fn scalar(values: &dyn Array, row: usize) -> Option<Scalar> {
 }
 
 /// The window being accumulated.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Window {
+    /// Whether a window is open.
+    open: bool,
     /// `_time` of an aggregate: the window's start, clipped to the range's start.
     time: i64,
     /// The window's end (exclusive); none when it is past the largest time.
@@ -58,8 +60,6 @@ struct Window {
     fsum: f64,
     isum: i64,
     usum: u64,
-    /// A selector's pick: value, time, row.
-    best: Option<(Scalar, i64, usize)>,
 }
 
 /// Computes an aggregate per window of one series, fed its points in time order (times
@@ -72,7 +72,9 @@ pub(crate) struct Accumulator {
     ty: DataType,
     /// Rows fed so far.
     seen: usize,
-    current: Option<Window>,
+    current: Window,
+    /// A selector's pick in the current window: value, time, row.
+    best: Option<(Scalar, i64, usize)>,
     times: Vec<i64>,
     rows: Vec<usize>,
     counts: Vec<i64>,
@@ -119,7 +121,8 @@ impl Accumulator {
             range_start,
             ty,
             seen: 0,
-            current: None,
+            current: Window::default(),
+            best: None,
             times: Vec::new(),
             rows: Vec::new(),
             counts: Vec::new(),
@@ -130,7 +133,7 @@ impl Accumulator {
         })
     }
 
-    fn open(&self, t: i64, row: usize) -> Window {
+    fn open(&mut self, t: i64, row: usize) {
         let (start, stop) = match self.window {
             Some(w) => {
                 let s = w.start_of(t);
@@ -138,7 +141,8 @@ impl Accumulator {
             }
             None => (self.range_start, None),
         };
-        Window {
+        self.current = Window {
+            open: true,
             time: start.max(self.range_start),
             stop,
             first_row: row,
@@ -146,24 +150,28 @@ impl Accumulator {
             fsum: 0.0,
             isum: 0,
             usum: 0,
-            best: None,
-        }
+        };
     }
 
     fn close(&mut self) {
-        let Some(w) = self.current.take() else {
+        let w = self.current;
+        if !w.open {
             return;
-        };
+        }
+        self.current.open = false;
         match self.aggregate {
             Aggregate::Count => {
                 self.counts.push(w.count as i64);
                 self.times.push(w.time);
                 self.rows.push(w.first_row);
             }
-            Aggregate::Sum | Aggregate::Mean => {
-                let mean = self.aggregate == Aggregate::Mean;
+            Aggregate::Mean => {
+                self.floats.push(w.fsum / w.count as f64);
+                self.times.push(w.time);
+                self.rows.push(w.first_row);
+            }
+            Aggregate::Sum => {
                 match self.ty {
-                    _ if mean => self.floats.push(w.fsum / w.count as f64),
                     DataType::Int64 => self.ints.push(w.isum),
                     DataType::UInt64 => self.uints.push(w.usum),
                     _ => self.floats.push(w.fsum),
@@ -172,7 +180,7 @@ impl Accumulator {
                 self.rows.push(w.first_row);
             }
             _ => {
-                if let Some((v, t, row)) = w.best {
+                if let Some((v, t, row)) = self.best.take() {
                     self.picks.push(v);
                     self.times.push(t);
                     self.rows.push(row);
@@ -197,15 +205,12 @@ impl Accumulator {
         let mut i = 0;
         while i < n {
             let t = times[i];
-            let inside = self
-                .current
-                .as_ref()
-                .is_some_and(|w| w.stop.is_none_or(|s| t < s));
+            let inside = self.current.open && self.current.stop.is_none_or(|s| t < s);
             if !inside {
                 self.close();
-                self.current = Some(self.open(t, self.seen + i));
+                self.open(t, self.seen + i);
             }
-            let stop = self.current.as_ref().and_then(|w| w.stop);
+            let stop = self.current.stop;
             let rest = times.get(i..).unwrap_or_default();
             let j = match stop {
                 None => n,
@@ -227,9 +232,8 @@ impl Accumulator {
     fn add(&mut self, times: &[i64], values: &dyn Array, i: usize, j: usize) -> Result<()> {
         let seen = self.seen;
         let aggregate = self.aggregate;
-        let Some(w) = self.current.as_mut() else {
-            return Ok(());
-        };
+        let w = &mut self.current;
+        let best = &mut self.best;
         w.count += (j - i) as u64;
         let bad = || type_error(values.data_type());
         match aggregate {
@@ -258,14 +262,14 @@ impl Accumulator {
                 other => return Err(type_error(other)),
             },
             Aggregate::First => {
-                if w.best.is_none() {
+                if best.is_none() {
                     let v = scalar(values, i).ok_or_else(bad)?;
-                    w.best = Some((v, times[i], seen + i));
+                    *best = Some((v, times[i], seen + i));
                 }
             }
             Aggregate::Last => {
                 let v = scalar(values, j - 1).ok_or_else(bad)?;
-                w.best = Some((v, times[j - 1], seen + j - 1));
+                *best = Some((v, times[j - 1], seen + j - 1));
             }
             Aggregate::Min | Aggregate::Max => {
                 let max = aggregate == Aggregate::Max;
@@ -278,7 +282,7 @@ impl Accumulator {
                 }
                 .ok_or_else(bad)?;
                 let v = scalar(values, k).ok_or_else(bad)?;
-                let better = match &w.best {
+                let better = match &*best {
                     None => true,
                     Some((b, _, _)) => {
                         if max {
@@ -289,7 +293,7 @@ impl Accumulator {
                     }
                 };
                 if better {
-                    w.best = Some((v, times[k], seen + k));
+                    *best = Some((v, times[k], seen + k));
                 }
             }
         }

@@ -509,3 +509,47 @@ fn large_reads_on_several_threads_agree_with_memory() {
         read_csv(&m, "b", 0, 10_000 * S, p)
     );
 }
+
+#[test]
+fn series_whose_files_come_out_of_order_aggregate_in_time_order() {
+    let dir = Scratch::new("order");
+    let m = MemoryStorage::new();
+    m.create_bucket("b", None).unwrap();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    // File 1 holds s at 10..20; file 2 (of the same partition, with an earlier first
+    // time because of t) holds s at 30..40: decoded first, its part of s must wait.
+    let first: String = (10..20).map(|t| format!("m,k=s v={t}.5 {t}\n")).collect();
+    write_both(&d, &m, &first);
+    d.flush().unwrap();
+    let second: String = (0..5)
+        .map(|t| format!("m,k=t v={t} {t}\n"))
+        .chain((30..40).map(|t| format!("m,k=s v={} {t}\n", 100 - t)))
+        .collect();
+    write_both(&d, &m, &second);
+    d.flush().unwrap();
+    write_both(&d, &m, "m,k=s v=-1 50\n");
+    for a in [
+        Aggregate::Mean,
+        Aggregate::Sum,
+        Aggregate::First,
+        Aggregate::Last,
+        Aggregate::Min,
+        Aggregate::Max,
+        Aggregate::Count,
+    ] {
+        for w in [
+            None,
+            Some(fluxi_storage::Windowing {
+                every: 7 * S,
+                offset: 0,
+            }),
+        ] {
+            assert_eq!(
+                aggregate_csv(&d, "b", 0, H, vec![], a, w),
+                aggregate_csv(&m, "b", 0, H, vec![], a, w),
+                "{a:?} {w:?}"
+            );
+        }
+    }
+}

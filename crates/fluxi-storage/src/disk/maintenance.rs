@@ -172,8 +172,15 @@ impl DiskStorage {
         }
         let old = std::mem::replace(&mut w.wal, new_wal);
         w.wal_dirty = false;
-        let _ = std::fs::remove_file(old.path());
-        late_error.map_or(Ok(()), Err)
+        match late_error {
+            None => {
+                let _ = std::fs::remove_file(old.path());
+                Ok(())
+            }
+            // The rename may not be durable: keep the old log (the next open removes
+            // whichever log the manifest it finds does not name).
+            Some(e) => Err(e),
+        }
     }
 
     /// Replaces the manifest. `Err` when the old one is still in place; `Ok(Some(e))`

@@ -562,11 +562,13 @@ impl Storage for DiskStorage {
         self.read_state()?.bucket(name)?;
         self.log(&mut w, &Record::DeleteBucket { name })?;
         let removed = self.write_state()?.buckets.remove(name);
-        // Free the disk space now: a checkpoint writes a manifest without the bucket's
-        // files, which can then go. (If it fails, the log keeps the deletion.)
-        self.flush_locked(&mut w, true)?;
-        for f in removed.iter().flat_map(|b| &b.files) {
-            self.remove_file(f.id);
+        // The deletion is durable (logged). Free the disk space now: a checkpoint writes a
+        // manifest without the bucket's files, which can then go. If it fails, the files
+        // stay until a later open finds them listed nowhere.
+        if self.flush_locked(&mut w, true).is_ok() {
+            for f in removed.iter().flat_map(|b| &b.files) {
+                self.remove_file(f.id);
+            }
         }
         Ok(())
     }

@@ -175,7 +175,7 @@ fn parquet_error(path: &Path, what: &str, e: impl std::fmt::Display) -> StorageE
 }
 
 /// The writer settings: LZ4, delta-encoded times, no dictionaries for numbers.
-fn properties(schema: &Schema, fields: &[(String, FieldType)], layout: Layout) -> WriterProperties {
+fn properties(fields: &[(String, FieldType)], layout: Layout) -> WriterProperties {
     let mut p = WriterProperties::builder()
         .set_compression(Compression::LZ4_RAW)
         .set_max_row_group_row_count(Some(layout.max_row_group_rows.max(1)))
@@ -191,7 +191,6 @@ fn properties(schema: &Schema, fields: &[(String, FieldType)], layout: Layout) -
             p = p.set_column_dictionary_enabled(ColumnPath::from(field_column(name)), false);
         }
     }
-    let _ = schema;
     p.build()
 }
 
@@ -242,7 +241,7 @@ pub(crate) fn write_file(
         columns.push(Field::new(field_column(name), ty.arrow(), true));
     }
     let schema: SchemaRef = Arc::new(Schema::new(columns));
-    let props = properties(&schema, &fields, layout);
+    let props = properties(&fields, layout);
     let file = File::create(&path).map_err(|e| io_error("create data file", &path, e))?;
     let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props))
         .map_err(|e| parquet_error(&path, "start data file", e))?;
