@@ -254,10 +254,10 @@ fn failed(msg: &str) -> ExitCode {
 }
 
 /// Bytes per batch `fluxi write` hands to the store (cut at a line end).
-const BATCH_BYTES: usize = 32 << 20;
+const BATCH_BYTES: usize = 8 << 20;
 
 /// `fluxi write --bucket NAME [--precision P] FILE|-`: line protocol in batches of about
-/// 32 MiB; each batch is written whole or not at all, and the first bad batch stops the
+/// 8 MiB; each batch is written whole or not at all, and the first bad batch stops the
 /// write with every bad line of it reported by its line number in the input.
 pub fn write(data: Option<PathBuf>, bucket: &str, precision: &str, file: &Path) -> ExitCode {
     let precision = match precision {
