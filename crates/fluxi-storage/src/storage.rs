@@ -198,17 +198,42 @@ pub trait Storage: Send + Sync {
     /// written.
     fn write(&self, bucket: &str, points: &[Point]) -> Result<usize>;
     /// Parse a batch of line protocol and write it whole, or nothing of it when a line is
-    /// bad (the error lists every bad line). Returns how many points were written. The
-    /// default parses into points and calls [`Storage::write`]; backends override it to
-    /// log the text as it came.
+    /// bad (the error lists every bad line) or two points of the batch give a field two
+    /// types (checked before duplicates are merged, as InfluxDB does). Returns how many
+    /// points the batch has (before merging duplicates). The default parses into points
+    /// and calls [`Storage::write`]; backends override it to log the text as it came.
     fn write_line_protocol(
         &self,
         bucket: &str,
         text: &[u8],
         options: &ParseOptions,
     ) -> Result<usize> {
-        let points = crate::line_protocol::parse_batch(text, options)?.into_points();
-        self.write(bucket, &points)
+        let batch = crate::line_protocol::parse_batch(text, options)?;
+        let mut types: std::collections::HashMap<(String, String), &'static str> =
+            std::collections::HashMap::new();
+        for p in batch.iter() {
+            for (field, v) in p.fields {
+                let found = v.to_owned_value().type_name();
+                let key = (p.measurement.to_string(), field.to_string());
+                match types.get(&key) {
+                    Some(existing) if *existing != found => {
+                        return Err(StorageError::FieldTypeConflict {
+                            measurement: key.0,
+                            field: key.1,
+                            existing,
+                            found,
+                        })
+                    }
+                    Some(_) => {}
+                    None => {
+                        types.insert(key, found);
+                    }
+                }
+            }
+        }
+        let n = batch.len();
+        self.write(bucket, &batch.into_points())?;
+        Ok(n)
     }
     /// Read a range of a bucket.
     fn read(&self, spec: &ReadSpec) -> Result<ReadResult>;

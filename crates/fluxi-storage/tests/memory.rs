@@ -153,3 +153,32 @@ fn schema_questions_and_buckets() {
         Err(StorageError::BucketNotFound(_))
     ));
 }
+
+#[test]
+fn a_field_with_two_types_in_one_batch_is_rejected_before_merging_in_both_stores() {
+    let dir = std::env::temp_dir().join(format!("fluxi-memtest-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let disk = fluxi_storage::DiskStorage::open(&dir).unwrap();
+    let memory = MemoryStorage::new();
+    let stores: [&dyn Storage; 2] = [&memory, &disk];
+    let options = fluxi_storage::ParseOptions::new(Precision::Seconds, 0);
+    for s in stores {
+        s.create_bucket("b", None).unwrap();
+        // The same series and time: merged, the string would win; InfluxDB rejects it.
+        let err = s
+            .write_line_protocol("b", b"cpu v=1 10\ncpu v=\"x\" 10\n", &options)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("input field \"v\" on measurement \"cpu\" is type string, already exists as type float"),
+            "{err}"
+        );
+        assert!(s.measurements("b").unwrap().is_empty());
+        // Duplicates of one type merge; the count is of points as written.
+        let n = s
+            .write_line_protocol("b", b"cpu v=1 10\ncpu v=2 10\n", &options)
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+    drop(disk);
+    let _ = std::fs::remove_dir_all(&dir);
+}
