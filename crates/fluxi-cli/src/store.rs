@@ -8,7 +8,7 @@ use fluxi_storage::{
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// The store directory: `--data DIR`, else `$FLUXI_DATA`, else `$XDG_DATA_HOME/fluxi`,
 /// else `~/.local/share/fluxi`.
@@ -41,7 +41,6 @@ pub fn open(dir: &Path) -> Result<Arc<DiskStorage>, String> {
 pub struct LazyStore {
     dir: PathBuf,
     store: OnceLock<Result<Arc<DiskStorage>, String>>,
-    init: Mutex<()>,
 }
 
 impl LazyStore {
@@ -50,12 +49,10 @@ impl LazyStore {
         LazyStore {
             dir,
             store: OnceLock::new(),
-            init: Mutex::new(()),
         }
     }
 
     fn get(&self) -> fluxi_storage::storage::Result<&DiskStorage> {
-        let _guard = self.init.lock();
         match self.store.get_or_init(|| open(&self.dir)) {
             Ok(s) => Ok(s),
             Err(e) => Err(StorageError::Backend(e.clone())),
@@ -215,9 +212,10 @@ pub fn bucket(data: Option<PathBuf>, action: BucketAction) -> ExitCode {
         BucketAction::List => store.buckets().map(|all| {
             println!("{:<32} retention", "name");
             for b in all {
-                let r = b
-                    .retention
-                    .map_or_else(|| "forever".to_string(), format_retention);
+                let r = b.retention.map_or_else(
+                    || "forever".to_string(),
+                    |ns| fluxi_value::Duration::from_nanos(ns).to_string(),
+                );
                 println!("{:<32} {r}", b.name);
             }
         }),
@@ -226,21 +224,6 @@ pub fn bucket(data: Option<PathBuf>, action: BucketAction) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => failed(&e.to_string()),
     }
-}
-
-fn format_retention(ns: i64) -> String {
-    for (unit, size) in [
-        ("w", 7 * 86_400_000_000_000_i64),
-        ("d", 86_400_000_000_000),
-        ("h", 3_600_000_000_000),
-        ("m", 60_000_000_000),
-        ("s", 1_000_000_000),
-    ] {
-        if ns % size == 0 {
-            return format!("{}{unit}", ns / size);
-        }
-    }
-    format!("{ns}ns")
 }
 
 fn usage(msg: &str) -> ExitCode {

@@ -93,7 +93,8 @@ fn buckets_are_created_listed_and_deleted() {
         text(&again.stderr)
     );
     let list = ok(&fluxi(&["bucket", "list", "--data", s]));
-    assert!(list.contains("metrics") && list.contains("30d"), "{list}");
+    // Retention is printed as a Flux duration: 30d is 4w2d.
+    assert!(list.contains("metrics") && list.contains("4w2d"), "{list}");
     assert!(list.contains("forever"), "{list}");
     ok(&fluxi(&["bucket", "delete", "--data", s, "forever"]));
     let list = ok(&fluxi(&["bucket", "list", "--data", s]));

@@ -334,9 +334,12 @@ pub fn window_aggregate(
         let windows = if spec.create_empty {
             all.clone()
         } else {
+            let fixed = spec
+                .fixed()
+                .ok_or_else(|| ExecError::msg("storage windows need a fixed `every` in UTC"))?;
             let mut w: Vec<(i64, i64)> = Vec::new();
             for i in 0..times.len() {
-                if let Some(win) = window_of(spec, times.value(i), lo, hi) {
+                if let Some(win) = window_of(&fixed, times.value(i), lo, hi) {
                     if w.last() != Some(&win) {
                         w.push(win);
                     }
@@ -409,8 +412,7 @@ pub fn window_aggregate(
     Ok(out)
 }
 
-fn window_of(spec: &WindowSpec, t: i64, lo: i64, hi: i64) -> Option<(i64, i64)> {
-    let w = spec.fixed()?;
+fn window_of(w: &Windowing, t: i64, lo: i64, hi: i64) -> Option<(i64, i64)> {
     let start = w.start_of(t);
     let stop = start.checked_add(w.every)?;
     Some((start.max(lo), stop.min(hi)))

@@ -223,3 +223,71 @@ pub struct Param {
     /// Whether it receives piped input (`tables=<-`).
     pub pipe: bool,
 }
+
+/// Call `f` on an expression and every expression inside it, function bodies and default
+/// values included.
+pub fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Interpolated(parts) => {
+            for p in parts {
+                if let StringPart::Expr(x) = p {
+                    visit(x, f);
+                }
+            }
+        }
+        ExprKind::Array(items) => items.iter().for_each(|i| visit(i, f)),
+        ExprKind::Dict(items) => items.iter().for_each(|(k, v)| {
+            visit(k, f);
+            visit(v, f);
+        }),
+        ExprKind::Record { with, properties } => {
+            if let Some(w) = with {
+                visit(w, f);
+            }
+            properties.iter().for_each(|(_, v)| visit(v, f));
+        }
+        ExprKind::Function(func) => {
+            for p in &func.params {
+                if let Some(d) = &p.default {
+                    visit(d, f);
+                }
+            }
+            for s in &func.body {
+                match s {
+                    Statement::Return(x)
+                    | Statement::Expr(x)
+                    | Statement::Variable { init: x, .. } => visit(x, f),
+                    _ => {}
+                }
+            }
+        }
+        ExprKind::Call { callee, args, pipe } => {
+            visit(callee, f);
+            args.iter().for_each(|(_, v)| visit(v, f));
+            if let Some(p) = pipe {
+                visit(p, f);
+            }
+        }
+        ExprKind::Member { object, .. } => visit(object, f),
+        ExprKind::Index { array, index } => {
+            visit(array, f);
+            visit(index, f);
+        }
+        ExprKind::Unary { operand, .. } => visit(operand, f),
+        ExprKind::Binary { left, right, .. } | ExprKind::Logical { left, right, .. } => {
+            visit(left, f);
+            visit(right, f);
+        }
+        ExprKind::Conditional {
+            test,
+            consequent,
+            alternate,
+        } => {
+            visit(test, f);
+            visit(consequent, f);
+            visit(alternate, f);
+        }
+        _ => {}
+    }
+}

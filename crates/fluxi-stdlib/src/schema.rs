@@ -5,7 +5,7 @@
 //! They are builtins rather than Flux definitions so that `_from` is looked up when they
 //! run: a replacement set with `option schema._from = ...` takes effect.
 
-use crate::storage::{computed, pending, pending_read};
+use crate::storage::{computed_stream, pending_read, pending_stream};
 use crate::util::ex;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops;
@@ -152,10 +152,10 @@ impl Rows {
                             Predicate::Eq("_measurement".into(), m.to_string()),
                             &format!("filter(fn: (r) => r._measurement == {m:?})"),
                         );
-                        let Value::Stream(s) = pending(read) else {
-                            return Err(EvalError::msg("a read is a stream"));
-                        };
-                        return Ok(Rows { stream: s, span });
+                        return Ok(Rows {
+                            stream: pending_stream(read),
+                            span,
+                        });
                     }
                 }
                 let ranged = interp.materialize(ranged)?;
@@ -181,10 +181,8 @@ fn series_only(interp: &mut Interpreter, rows: Rows) -> Result<Rows, EvalError> 
         if interp.pushdown() && read.range().is_some() && !interp.explain_only() {
             if let Some(t) = read.read_aggregate(Aggregate::Last, None).map_err(ex)? {
                 interp.count("aggregates pushed down", 1);
-                let Value::Stream(s) = computed(read, t, "last()".into()) else {
-                    return Err(EvalError::msg("a read is a stream"));
-                };
-                return Ok(Rows { stream: s, ..rows });
+                let stream = computed_stream(read, t, "last()".into());
+                return Ok(Rows { stream, ..rows });
             }
         }
     }

@@ -10,7 +10,7 @@ use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::plan::ReadPlan;
 use fluxi_storage::{FieldValue, Point};
 use fluxi_value::{ColumnType, Record, Stream, Table, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 type R = Result<Value, EvalError>;
@@ -29,19 +29,27 @@ pub fn pending_read(s: &Stream) -> Option<&ReadPlan> {
 }
 
 /// A stream for a read that stays open, with the plan node `explain` shows.
-pub fn pending(read: ReadPlan) -> Value {
+pub fn pending_stream(read: ReadPlan) -> Stream {
     let node = Arc::new(read.node(None));
     let bounds = read.range();
-    Value::Stream(Stream::pending(Arc::new(read), bounds).with_plan(node))
+    Stream::pending(Arc::new(read), bounds).with_plan(node)
+}
+
+/// [`pending_stream`] as a value.
+pub fn pending(read: ReadPlan) -> Value {
+    Value::Stream(pending_stream(read))
 }
 
 /// A stream computed by storage from a read (an aggregate pushed into it).
+pub fn computed_stream(read: &ReadPlan, tables: Vec<Table>, pushed: String) -> Stream {
+    Stream::new(tables)
+        .with_bounds(read.range())
+        .with_plan(Arc::new(read.node(Some(pushed))))
+}
+
+/// [`computed_stream`] as a value.
 pub fn computed(read: &ReadPlan, tables: Vec<Table>, pushed: String) -> Value {
-    Value::Stream(
-        Stream::new(tables)
-            .with_bounds(read.range())
-            .with_plan(Arc::new(read.node(Some(pushed)))),
-    )
+    Value::Stream(computed_stream(read, tables, pushed))
 }
 
 /// A stable id for a bucket, derived from its name (fluxi's buckets have no other id).
@@ -162,6 +170,7 @@ fn to(interp: &mut Interpreter, a: &mut Args) -> R {
     let measurement_column = a.string_or("measurementColumn", "_measurement")?;
     let tag_columns = a.opt_strings("tagColumns")?;
     let field_fn = a.take("fieldFn");
+    let read_by_field_fn = field_fn.as_ref().map(columns_read_by).unwrap_or_default();
     let span = a.span;
     let storage = interp.storage()?;
     let mut points = Vec::new();
@@ -204,7 +213,7 @@ fn to(interp: &mut Interpreter, a: &mut Args) -> R {
                     *ty == ColumnType::String
                         && !matches!(l.as_str(), "_value" | "_field")
                         && *l != measurement_column
-                        && !(field_fn.is_some() && referenced_by_field_fn(&field_fn, l))
+                        && !read_by_field_fn.contains(l)
                 })
                 .map(|(i, _)| i)
                 .collect(),
@@ -291,18 +300,33 @@ fn to(interp: &mut Interpreter, a: &mut Args) -> R {
     Ok(Value::Stream(Stream::new(out).with_bounds(tables.bounds())))
 }
 
-/// Whether a `fieldFn` reads `<record>.<label>` (such columns are not tags by default,
-/// as upstream excludes the columns the function references). Member accesses are found
-/// in the function's semantic graph through its debug form, which names each one
-/// `property: "<label>"`.
-fn referenced_by_field_fn(f: &Option<Value>, label: &str) -> bool {
-    let Some(Value::Function(c)) = f else {
-        return false;
+/// The columns a `fieldFn` reads (`r.<label>` of its record parameter); upstream does not
+/// make them tags by default.
+fn columns_read_by(f: &Value) -> HashSet<String> {
+    use fluxi_semantic::nodes::{visit, ExprKind, Statement};
+    let mut read = HashSet::new();
+    let Value::Function(c) = f else {
+        return read;
     };
-    let needle = format!("property: {label:?}");
-    c.as_any()
-        .downcast_ref::<fluxi_eval::Closure>()
-        .is_some_and(|closure| format!("{:?}", closure.function().body).contains(&needle))
+    let Some(closure) = c.as_any().downcast_ref::<fluxi_eval::Closure>() else {
+        return read;
+    };
+    let func = closure.function();
+    let Some(param) = func.params.first().map(|p| p.name.as_str()) else {
+        return read;
+    };
+    for s in &func.body {
+        if let Statement::Return(e) | Statement::Expr(e) | Statement::Variable { init: e, .. } = s {
+            visit(e, &mut |x| {
+                if let ExprKind::Member { object, property } = &x.kind {
+                    if matches!(&object.kind, ExprKind::Ident(n) if n == param) {
+                        read.insert(property.clone());
+                    }
+                }
+            });
+        }
+    }
+    read
 }
 
 fn drop_null_times(t: &Table, time_column: &str) -> Result<Table, EvalError> {

@@ -1,6 +1,6 @@
 //! Builtins that make or transform streams of tables.
 
-use crate::storage::{computed, pending, pending_read};
+use crate::storage::{computed, pending, pending_read, pending_stream};
 use crate::util::{derived, ex, ve, with_row_fn};
 use crate::vectorize;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
@@ -206,11 +206,7 @@ fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
                     if pushed.complete {
                         return Ok(pending(read));
                     }
-                    let s = match pending(read) {
-                        Value::Stream(s) => s,
-                        _ => return Err(EvalError::msg("a read is a stream")),
-                    };
-                    interp.materialize(s)?
+                    interp.materialize(pending_stream(read))?
                 }
                 None => interp.materialize(tables)?,
             }

@@ -309,3 +309,20 @@ proptest! {
         same_both_ways(&s, &q);
     }
 }
+
+#[test]
+fn to_with_field_fn_keeps_the_columns_it_reads_out_of_the_tags() {
+    let s = sample();
+    let src = r#"import "array"
+array.from(rows: [{_time: 2020-01-01T00:00:00Z, _measurement: "w", host: "a", unit: "C", temp: 21.5}])
+  |> to(bucket: "b", fieldFn: (r) => ({temp: r.temp, unit: r.unit}))"#;
+    run_on(Arc::clone(&s), src, true).out.unwrap();
+    assert_eq!(
+        s.tag_keys("b", Some("w")).unwrap(),
+        vec!["host".to_string()]
+    );
+    assert_eq!(
+        s.field_keys("b", Some("w")).unwrap(),
+        vec!["temp".to_string(), "unit".into()]
+    );
+}
