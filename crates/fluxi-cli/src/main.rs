@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod repl;
 mod run;
 mod store;
 mod test;
@@ -19,11 +20,23 @@ const EXIT_USAGE: u8 = 2;
 #[command(name = "fluxi", version, about = "A Flux interpreter and query engine")]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start the interactive REPL (also what `fluxi` with no command does).
+    Repl {
+        /// The store `from(bucket:)` reads (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Fix `now()` to this time (RFC 3339).
+        #[arg(long)]
+        now: Option<String>,
+        /// How results print (`:format` changes it).
+        #[arg(long, value_enum, default_value = "table")]
+        format: run::Format,
+    },
     /// Check Flux files for syntax and type errors without running them.
     Check {
         /// Only parse; do not type-check.
@@ -160,7 +173,13 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .name("fluxi".into())
         .stack_size(256 << 20)
-        .spawn(move || dispatch(cli.command));
+        .spawn(move || {
+            dispatch(cli.command.unwrap_or(Command::Repl {
+                data: None,
+                now: None,
+                format: run::Format::Table,
+            }))
+        });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => {
@@ -172,6 +191,16 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> ExitCode {
     match command {
+        Command::Repl { data, now, format } => {
+            let now = match now.map(|n| run::parse_now(&n)).transpose() {
+                Ok(n) => n,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            repl::repl(repl::ReplOptions { data, now, format })
+        }
         Command::Check {
             syntax_only,
             types,
@@ -197,24 +226,13 @@ fn dispatch(command: Command) -> ExitCode {
             data,
             timing,
         }),
-        Command::Explain { file, data, now } => {
-            let now = match now.map(|n| run::parse_now(&n)).transpose() {
-                Ok(n) => n,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(EXIT_USAGE);
-                }
-            };
-            match store::data_dir(data) {
-                Ok(dir) => {
-                    explain::explain(&file, std::sync::Arc::new(store::LazyStore::new(dir)), now)
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(EXIT_USAGE)
-                }
+        Command::Explain { file, data, now } => match now.map(|n| run::parse_now(&n)).transpose() {
+            Ok(now) => explain::explain(&file, data, now),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_USAGE)
             }
-        }
+        },
         Command::Write {
             bucket,
             precision,

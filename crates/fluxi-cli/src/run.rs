@@ -1,11 +1,8 @@
 //! `fluxi run`: compile a script, run it, print its results.
 
-use crate::check::{read_source, render};
+use crate::check::read_source;
 use crate::{EXIT_ERROR, EXIT_USAGE};
-use fluxi_eval::Interpreter;
-use fluxi_value::csv::{encode, LineEnding};
-use fluxi_value::text::{results_json_lines, results_text};
-use fluxi_value::Table;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,20 +19,37 @@ pub enum Format {
     Json,
 }
 
-/// Parse and type-check a source; render diagnostics; the semantic graph if it is clean.
-pub fn compile(
-    interp: &mut Interpreter,
-    name: &str,
-    src: &str,
-) -> Option<fluxi_semantic::nodes::Package> {
-    let parsed = fluxi_syntax::parse(src);
-    render(name, src, &parsed.diagnostics);
-    if parsed.has_errors() {
-        return None;
+/// The engine the commands run scripts with: the store (opened on first use, so a script
+/// that reads no bucket neither creates nor locks it) and a fixed `now()`.
+pub fn engine(data: Option<PathBuf>, now: Option<i64>) -> Result<fluxi::Engine, String> {
+    let mut b = fluxi::Engine::builder();
+    // Without any store directory, reads say there is no store.
+    if let Ok(dir) = crate::store::data_dir(data) {
+        b = b.storage(Arc::new(crate::store::LazyStore::new(dir)));
     }
-    let checked = interp.checker().check(&parsed.file, src);
-    render(name, src, &checked.diagnostics);
-    checked.is_ok().then_some(checked.package)
+    if let Some(t) = now {
+        b = b.now(t);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+/// Whether diagnostics on standard error get colours.
+pub fn color() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Compile a script with an engine, printing warnings and errors.
+pub fn compile(engine: &fluxi::Engine, name: &str, src: &str) -> Option<fluxi::Program> {
+    match engine.compile_named(name, src) {
+        Ok(p) => {
+            eprint!("{}", p.warnings().render(color()));
+            Some(p)
+        }
+        Err(e) => {
+            eprint!("{}", e.render(color()));
+            None
+        }
+    }
 }
 
 /// Parse `--now`.
@@ -49,11 +63,11 @@ pub fn parse_now(text: &str) -> Result<i64, String> {
 }
 
 /// Print results in a format.
-pub fn print_results(results: &[(String, Vec<Table>)], format: Format) {
+pub fn print_results(results: &fluxi::Results, format: Format) {
     let text = match format {
-        Format::Table => results_text(results),
-        Format::Csv => encode(results, LineEnding::Crlf),
-        Format::Json => results_json_lines(results),
+        Format::Table => results.to_text(),
+        Format::Csv => results.to_csv(),
+        Format::Json => results.to_json_lines(),
     };
     print!("{text}");
 }
@@ -91,32 +105,27 @@ pub fn run(o: RunOptions) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let mut interp = Interpreter::new(fluxi_stdlib::registry());
-    if let Some(now) = o.now {
-        match parse_now(&now) {
-            Ok(t) => interp.set_now(t),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_USAGE);
-            }
+    let now = match o.now.map(|n| parse_now(&n)).transpose() {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
         }
-    }
-    // The store is opened when the script first uses it (a script that reads no bucket
-    // neither creates nor locks it); without any store directory, reads say so.
-    if let Ok(dir) = crate::store::data_dir(o.data) {
-        interp.set_storage(Arc::new(crate::store::LazyStore::new(dir)));
-    }
-    let Some(program) = compile(&mut interp, &name, &src) else {
+    };
+    let engine = match engine(o.data, now) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let Some(program) = compile(&engine, &name, &src) else {
         return ExitCode::from(EXIT_ERROR);
     };
     let compiled = Instant::now();
-    match interp.run(&program) {
+    match engine.execute(&program) {
         Ok(results) => {
             let ran = Instant::now();
-            let results: Vec<(String, Vec<Table>)> = results
-                .into_iter()
-                .map(|(n, s)| (n, s.into_tables()))
-                .collect();
             print_results(&results, o.format);
             if o.timing {
                 let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
@@ -131,7 +140,7 @@ pub fn run(o: RunOptions) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            render(&name, &src, [&e]);
+            eprint!("{}", e.render(color()));
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Results,
     /// An error raised inside fluxi's own code (a bug).
     Internal,
+    /// The query was cancelled (Ctrl-C in the REPL, or an embedder's cancel flag).
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -39,6 +41,7 @@ impl ErrorKind {
             ErrorKind::Failed => "fluxi::eval::failed",
             ErrorKind::Results => "fluxi::eval::results",
             ErrorKind::Internal => "fluxi::eval::internal",
+            ErrorKind::Cancelled => "fluxi::eval::cancelled",
         }
     }
 }

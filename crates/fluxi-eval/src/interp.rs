@@ -14,6 +14,7 @@ use fluxi_syntax::Span;
 use fluxi_value::{Callable, Dict, Duration, PlanNode, Record, Stream, Value};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// A function literal with the environment it was defined in.
@@ -122,6 +123,18 @@ pub struct Interpreter {
     storage: Option<Arc<dyn Storage>>,
     explain_only: bool,
     pushdown: bool,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+/// What a session entry left behind (see [`Interpreter::run_entry`]).
+#[derive(Debug, Default)]
+pub struct Entry {
+    /// Its results (`yield`s and streams written as statements), in order.
+    pub results: Vec<(String, Stream)>,
+    /// The names it defined at top level, with their values, in order.
+    pub bindings: Vec<(String, Value)>,
+    /// The value of its last expression statement, when that is not a stream.
+    pub value: Option<Value>,
 }
 
 const MAX_CALL_DEPTH: usize = 1_000;
@@ -275,6 +288,7 @@ impl Interpreter {
         };
         let mut args = Args::new(named, pipe, span);
         let out = f(self, &mut args)?;
+        self.check_cancelled()?;
         Ok(match out {
             Value::Stream(s) => {
                 let fresh = s
@@ -298,9 +312,14 @@ impl Interpreter {
 
     /// An interpreter using these builtin implementations.
     pub fn new(registry: Registry) -> Self {
+        Interpreter::with_registry(Arc::new(registry))
+    }
+
+    /// An interpreter using a shared registry of builtin implementations.
+    pub fn with_registry(registry: Arc<Registry>) -> Self {
         Interpreter {
             checker: Checker::new(),
-            registry: Arc::new(registry),
+            registry,
             packages: HashMap::new(),
             loading: HashSet::new(),
             options: HashMap::new(),
@@ -313,6 +332,24 @@ impl Interpreter {
             storage: None,
             explain_only: false,
             pushdown: true,
+            cancel: None,
+        }
+    }
+
+    /// Stop running when this flag is set: the next function call fails with a
+    /// `cancelled` error. The flag is not reset by the interpreter.
+    pub fn set_cancel(&mut self, flag: Arc<AtomicBool>) {
+        self.cancel = Some(flag);
+    }
+
+    /// Fail if the query was cancelled (builtins with long loops call this now and then).
+    pub fn check_cancelled(&self) -> Result<()> {
+        match &self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(EvalError::new(
+                ErrorKind::Cancelled,
+                "the query was cancelled",
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -502,6 +539,17 @@ impl Interpreter {
 
     /// Run a checked main program; returns its results (name and stream) in order.
     pub fn run(&mut self, program: &nodes::Package) -> Result<Vec<(String, Stream)>> {
+        Ok(self.run_entry(program, &[])?.results)
+    }
+
+    /// Run one entry of a session, checked with [`fluxi_semantic::Checker::check_in`]:
+    /// `prior` are the values earlier entries defined (in order; later ones shadow
+    /// earlier ones). Options an entry sets stay set for the entries after it.
+    pub fn run_entry(
+        &mut self,
+        program: &nodes::Package,
+        prior: &[(String, Value)],
+    ) -> Result<Entry> {
         self.results.clear();
         for import in &program.imports {
             self.package_values(&import.path)?;
@@ -513,6 +561,9 @@ impl Interpreter {
                 globals.insert(name.clone(), v.clone());
             }
         }
+        for (name, v) in prior {
+            globals.insert(name.clone(), v.clone());
+        }
         let mut env = Env::new(Arc::new(globals));
         // Options are set before anything else runs, as upstream evaluates them first; an
         // option that uses the program's own variables is set where it is written.
@@ -523,6 +574,7 @@ impl Interpreter {
                 Statement::Variable { name, .. } => Some(name.as_str()),
                 _ => None,
             })
+            .chain(prior.iter().map(|(n, _)| n.as_str()))
             .collect();
         let mut hoisted = HashSet::new();
         for (i, s) in program.body.iter().enumerate() {
@@ -533,12 +585,45 @@ impl Interpreter {
                 }
             }
         }
+        let mut entry = Entry::default();
         for (i, s) in program.body.iter().enumerate() {
+            if let Statement::Expr(e) = s {
+                self.check_cancelled()?;
+                let v = self.eval(e, &env)?;
+                entry.value = None;
+                match v {
+                    Value::Stream(st) => {
+                        if !self.yielded(&st) {
+                            self.yield_result("_result", st)
+                                .map_err(|err| err.at(e.span, None))?;
+                        }
+                    }
+                    v => entry.value = Some(v),
+                }
+                continue;
+            }
             if !hoisted.contains(&i) {
                 env = self.statement(s, env)?;
             }
+            // A prelude option (`now`, `location`) is kept by the option table instead, so
+            // that setting it again from outside (`:now`) wins.
+            let name = match s {
+                Statement::Variable { name, .. } => Some(name),
+                Statement::Option {
+                    package: None,
+                    name,
+                    ..
+                } if self.option_owner(name).is_none() => Some(name),
+                _ => None,
+            };
+            if let Some(name) = name {
+                if let Some(v) = env.get(name) {
+                    entry.bindings.push((name.clone(), v.clone()));
+                }
+            }
         }
-        Ok(std::mem::take(&mut self.results))
+        entry.results = std::mem::take(&mut self.results);
+        Ok(entry)
     }
 
     fn statement(&mut self, s: &Statement, env: Env) -> Result<Env> {
@@ -619,6 +704,7 @@ impl Interpreter {
             )
             .at(span, None));
         };
+        self.check_cancelled().map_err(|e| e.at(span, None))?;
         self.depth += 1;
         if self.depth > MAX_CALL_DEPTH {
             self.depth -= 1;
@@ -629,9 +715,9 @@ impl Interpreter {
         } else if let Some(k) = c.as_any().downcast_ref::<Constant>() {
             Ok(k.0.clone())
         } else if let Some(b) = c.as_any().downcast_ref::<Builtin>() {
-            match b.f {
+            match &b.f {
                 Some(f) => self
-                    .call_builtin(b, f, named, pipe, span)
+                    .call_builtin(b, Arc::clone(f), named, pipe, span)
                     .map_err(|e| e.at(span, Some(&b.display))),
                 None => Err(EvalError::not_implemented(&b.display).at(span, Some(&b.display))),
             }

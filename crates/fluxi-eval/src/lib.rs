@@ -11,5 +11,5 @@ pub mod ops;
 pub mod registry;
 
 pub use error::{ErrorKind, EvalError};
-pub use interp::{Closure, Interpreter};
-pub use registry::{Args, Builtin, NativeFn, Registry};
+pub use interp::{Closure, Entry, Interpreter};
+pub use registry::{Args, Builtin, BuiltinFn, NativeFn, Registry};

@@ -9,8 +9,12 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A builtin's implementation.
-pub type NativeFn = fn(&mut Interpreter, &mut Args) -> Result<Value>;
+/// A builtin's implementation: the standard library's are plain functions; an embedder's
+/// may capture state.
+pub type NativeFn = Arc<dyn Fn(&mut Interpreter, &mut Args) -> Result<Value> + Send + Sync>;
+
+/// A builtin written as a plain function.
+pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Result<Value>;
 
 /// Implementations by package path and name.
 #[derive(Default, Clone)]
@@ -27,13 +31,24 @@ impl Registry {
     }
 
     /// Bind `package.name` to an implementation.
-    pub fn register(&mut self, package: &str, name: &str, f: NativeFn) {
-        self.fns.insert((package.to_string(), name.to_string()), f);
+    pub fn register(
+        &mut self,
+        package: &str,
+        name: &str,
+        f: impl Fn(&mut Interpreter, &mut Args) -> Result<Value> + Send + Sync + 'static,
+    ) {
+        self.fns
+            .insert((package.to_string(), name.to_string()), Arc::new(f));
     }
 
     /// Bind `package.name` to an implementation that takes streams not read yet (a
     /// storage read it can push itself into); other builtins see them materialised.
-    pub fn register_pushdown(&mut self, package: &str, name: &str, f: NativeFn) {
+    pub fn register_pushdown(
+        &mut self,
+        package: &str,
+        name: &str,
+        f: impl Fn(&mut Interpreter, &mut Args) -> Result<Value> + Send + Sync + 'static,
+    ) {
         self.register(package, name, f);
         self.takes_pending
             .insert((package.to_string(), name.to_string()));
@@ -62,7 +77,7 @@ impl Registry {
     pub fn get(&self, package: &str, name: &str) -> Option<NativeFn> {
         self.fns
             .get(&(package.to_string(), name.to_string()))
-            .copied()
+            .cloned()
     }
 
     /// Whether `package.name` is implemented.
@@ -72,6 +87,7 @@ impl Registry {
 }
 
 /// A builtin function value.
+#[derive(Clone)]
 pub struct Builtin {
     /// Package path.
     pub package: String,

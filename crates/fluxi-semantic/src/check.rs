@@ -2,14 +2,14 @@
 //! embedder), sets up the prelude, and type-checks files into the semantic graph.
 
 use crate::error::{sp, TypeError};
-use crate::infer::{Binding, Infer, Scope};
+use crate::infer::{Binding, BindingKind, Infer, Scope};
 use crate::nodes;
 use crate::subst::Subst;
 use crate::types::{PolyType, TypePrinter};
 use fluxi_syntax::ast;
 use fluxi_syntax::Span;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+
 use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
@@ -58,15 +58,73 @@ impl Checked {
     }
 }
 
+/// The names carried from one entry of a session (a REPL) to the next: what earlier
+/// entries defined and imported.
+#[derive(Debug, Clone, Default)]
+pub struct SessionScope {
+    scope: Scope,
+}
+
+/// What a name means (see [`Checker::lookup_in`]).
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// A value of this type.
+    Value(PolyType),
+    /// An imported package.
+    Package(Arc<PackageExports>),
+}
+
+impl SessionScope {
+    /// Add what a checked entry defined: its imports and top-level bindings (options
+    /// included). Call it only for an entry that checked without errors.
+    pub fn commit(&mut self, checker: &mut Checker, entry: &ast::File, checked: &Checked) {
+        for import in &entry.imports {
+            if let Ok(exports) = checker.load(&import.path.value, None) {
+                self.scope.names.insert(
+                    import.name().to_string(),
+                    Binding {
+                        kind: BindingKind::Package(exports),
+                        span: None,
+                        option: false,
+                    },
+                );
+            }
+        }
+        for (name, ty) in &checked.bindings {
+            let option = self.scope.names.get(name).is_some_and(|b| b.option)
+                || checker
+                    .prelude
+                    .iter()
+                    .any(|p| p.members.get(name).is_some_and(|e| e.option));
+            // No span: a later entry may define the name again.
+            self.scope
+                .names
+                .insert(name.clone(), Binding::value(ty.clone(), None, option));
+        }
+    }
+
+    /// The import paths of the session's packages.
+    pub fn imports(&self) -> Vec<String> {
+        self.scope
+            .names
+            .values()
+            .filter_map(|b| match &b.kind {
+                BindingKind::Package(p) => Some(p.path.clone()),
+                BindingKind::Value(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// Type-checks Flux files against the standard library. One checker can check many files;
 /// packages are loaded once.
 pub struct Checker {
     pub(crate) subst: Subst,
-    packages: HashMap<String, Rc<PackageExports>>,
+    packages: HashMap<String, Arc<PackageExports>>,
     graphs: HashMap<String, Arc<nodes::Package>>,
     loading: Vec<String>,
     extra: HashMap<String, String>,
-    prelude: Vec<Rc<PackageExports>>,
+    prelude: Vec<Arc<PackageExports>>,
     prelude_ready: bool,
 }
 
@@ -129,7 +187,7 @@ impl Checker {
     }
 
     /// The exports of a package, loading and checking it on first use.
-    pub fn package(&mut self, path: &str) -> Result<Rc<PackageExports>, Box<TypeError>> {
+    pub fn package(&mut self, path: &str) -> Result<Arc<PackageExports>, Box<TypeError>> {
         self.ensure_prelude()?;
         self.load(path, None)
     }
@@ -138,9 +196,9 @@ impl Checker {
         &mut self,
         path: &str,
         span: Option<Span>,
-    ) -> Result<Rc<PackageExports>, Box<TypeError>> {
+    ) -> Result<Arc<PackageExports>, Box<TypeError>> {
         if let Some(p) = self.packages.get(path) {
-            return Ok(Rc::clone(p));
+            return Ok(Arc::clone(p));
         }
         let at = span.map(sp).unwrap_or_else(|| sp(Span::default()));
         if self.loading.iter().any(|p| p == path) {
@@ -174,7 +232,7 @@ impl Checker {
         }
         self.loading.push(path.to_string());
         let prelude = self.prelude.clone();
-        let checked = self.check_with(&parsed.file, &src, &prelude);
+        let checked = self.check_with(&parsed.file, &src, &prelude, &Scope::default());
         self.loading.pop();
         if let Some(e) = checked.diagnostics.first() {
             let at = e
@@ -188,11 +246,11 @@ impl Checker {
         }
         let mut members = BTreeMap::new();
         collect_exports(&checked.package.body, &checked.bindings, &mut members);
-        let exports = Rc::new(PackageExports {
+        let exports = Arc::new(PackageExports {
             path: path.to_string(),
             members,
         });
-        self.packages.insert(path.to_string(), Rc::clone(&exports));
+        self.packages.insert(path.to_string(), Arc::clone(&exports));
         self.graphs
             .insert(path.to_string(), Arc::new(checked.package));
         Ok(exports)
@@ -200,6 +258,13 @@ impl Checker {
 
     /// Check a main program (with the prelude in scope).
     pub fn check(&mut self, file: &ast::File, src: &str) -> Checked {
+        self.check_in(file, src, &SessionScope::default())
+    }
+
+    /// Check one entry of a session: the names earlier entries defined (and the packages
+    /// they imported) are in scope, and an entry may define a name again (it shadows the
+    /// earlier one). [`SessionScope::commit`] adds a checked entry's names.
+    pub fn check_in(&mut self, file: &ast::File, src: &str, session: &SessionScope) -> Checked {
         if let Err(e) = self.ensure_prelude() {
             return Checked {
                 package: nodes::Package {
@@ -212,14 +277,46 @@ impl Checker {
             };
         }
         let prelude = self.prelude.clone();
-        self.check_with(file, src, &prelude)
+        self.check_with(file, src, &prelude, &session.scope)
+    }
+
+    /// The names a session entry can use: the prelude's members and the session's own
+    /// names and imported packages, sorted.
+    pub fn names_in(&mut self, session: &SessionScope) -> Vec<String> {
+        let _ = self.ensure_prelude();
+        let mut names: Vec<String> = self
+            .prelude
+            .iter()
+            .flat_map(|p| p.members.keys().cloned())
+            .chain(session.scope.names.keys().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// What a name means in a session: a value with its type, or an imported package.
+    pub fn lookup_in(&mut self, session: &SessionScope, name: &str) -> Option<Lookup> {
+        let _ = self.ensure_prelude();
+        if let Some(b) = session.scope.names.get(name) {
+            return Some(match &b.kind {
+                BindingKind::Value(t) => Lookup::Value(t.clone()),
+                BindingKind::Package(p) => Lookup::Package(Arc::clone(p)),
+            });
+        }
+        self.prelude
+            .iter()
+            .rev()
+            .find_map(|p| p.members.get(name))
+            .map(|e| Lookup::Value(e.ty.clone()))
     }
 
     fn check_with(
         &mut self,
         file: &ast::File,
         src: &str,
-        prelude: &[Rc<PackageExports>],
+        prelude: &[Arc<PackageExports>],
+        session: &Scope,
     ) -> Checked {
         let mut errors = Vec::new();
         let mut root = Scope::default();
@@ -269,7 +366,11 @@ impl Checker {
                 }
             }
         }
-        let mut infer = Infer::new(&mut self.subst, src, vec![root, file_scope]);
+        let mut infer = Infer::new(
+            &mut self.subst,
+            src,
+            vec![root, session.clone(), file_scope],
+        );
         let body = infer.file_statements(&file.body);
         let bindings = infer.take_bindings();
         errors.extend(infer.into_errors());

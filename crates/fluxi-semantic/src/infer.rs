@@ -12,13 +12,13 @@ use crate::types::{BasicType, Function, Kind, MonoType, PolyType, Row, Tvar};
 use fluxi_syntax::ast;
 use fluxi_syntax::Span;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// What a name is bound to.
 #[derive(Debug, Clone)]
 pub(crate) enum BindingKind {
     Value(PolyType),
-    Package(Rc<PackageExports>),
+    Package(Arc<PackageExports>),
 }
 
 /// A name in scope.
@@ -39,7 +39,7 @@ impl Binding {
         }
     }
 
-    pub fn package(p: Rc<PackageExports>, span: Span) -> Self {
+    pub fn package(p: Arc<PackageExports>, span: Span) -> Self {
         Binding {
             kind: BindingKind::Package(p),
             span: Some(span),
@@ -733,7 +733,7 @@ impl<'a> Infer<'a> {
         self.mk(
             span,
             fun_ty,
-            ExprKind::Function(std::sync::Arc::new(nodes::Function {
+            ExprKind::Function(Arc::new(nodes::Function {
                 params: sem_params,
                 body: body_stmts,
             })),

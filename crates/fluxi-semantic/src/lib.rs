@@ -24,6 +24,6 @@ mod infer;
 mod report;
 mod suggest;
 
-pub use check::{Checked, Checker, Export, PackageExports, PRELUDE};
+pub use check::{Checked, Checker, Export, Lookup, PackageExports, SessionScope, PRELUDE};
 pub use error::TypeError;
 pub use types::{BasicType, Function, Kind, MonoType, PolyType, Row, TypePrinter};

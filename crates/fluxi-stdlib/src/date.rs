@@ -184,7 +184,7 @@ pub fn register(r: &mut Registry) {
         ("experimental", "addDuration"),
         ("experimental", "subDuration"),
     ] {
-        let f: fluxi_eval::NativeFn = if name == "addDuration" {
+        let f: fluxi_eval::BuiltinFn = if name == "addDuration" {
             |i, a| shift(i, a, "to", false)
         } else {
             |i, a| shift(i, a, "from", true)

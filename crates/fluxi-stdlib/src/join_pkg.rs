@@ -18,7 +18,7 @@ pub fn register(r: &mut Registry) {
         join(i, a, &method, None)
     });
     for method in ["inner", "left", "right", "full"] {
-        let f: fluxi_eval::NativeFn = match method {
+        let f: fluxi_eval::BuiltinFn = match method {
             "inner" => |i, a| join(i, a, "inner", None),
             "left" => |i, a| join(i, a, "left", None),
             "right" => |i, a| join(i, a, "right", None),

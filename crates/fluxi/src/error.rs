@@ -1,0 +1,219 @@
+//! What can go wrong: problems found compiling a script (with their places in it), errors
+//! while running it, and storage errors. Every one renders with miette.
+
+use fluxi_eval::EvalError;
+use fluxi_semantic::TypeError;
+use fluxi_storage::StorageError;
+use fluxi_syntax::SyntaxError;
+use miette::{Diagnostic, NamedSource};
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// One diagnostic of any layer.
+#[derive(Debug, Clone)]
+enum Item {
+    Syntax(SyntaxError),
+    Type(TypeError),
+    Eval(EvalError),
+}
+
+impl Item {
+    fn diagnostic(&self) -> &(dyn Diagnostic + Send + Sync + 'static) {
+        match self {
+            Item::Syntax(e) => e,
+            Item::Type(e) => e,
+            Item::Eval(e) => e,
+        }
+    }
+
+    fn span(&self) -> Option<Range<usize>> {
+        let s = match self {
+            Item::Syntax(e) => e.span(),
+            Item::Type(e) => e.span(),
+            Item::Eval(e) => e.span,
+        }?;
+        Some(s.start as usize..s.end as usize)
+    }
+
+    fn warning(&self) -> bool {
+        matches!(self, Item::Syntax(e) if e.is_warning())
+    }
+}
+
+/// One problem, in plain data (for embedders that show problems their own way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The stable code, such as `fluxi::types::mismatch` (listed in docs/errors.md).
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+    /// Advice, if any.
+    pub help: Option<String>,
+    /// Whether it is only a warning (the script still runs).
+    pub warning: bool,
+    /// The byte range of the source it points at.
+    pub span: Option<Range<usize>>,
+    /// The 1-based line and column of the start of `span` (1:1 when there is none).
+    pub line: usize,
+    /// See `line`.
+    pub column: usize,
+}
+
+/// The problems found in one source, with the source itself so they can be shown in place.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    name: String,
+    source: Arc<str>,
+    items: Vec<Item>,
+}
+
+impl Diagnostics {
+    pub(crate) fn new(name: &str, source: &Arc<str>) -> Self {
+        Diagnostics {
+            name: name.to_string(),
+            source: Arc::clone(source),
+            items: Vec::new(),
+        }
+    }
+
+    pub(crate) fn syntax(&mut self, e: SyntaxError) {
+        self.items.push(Item::Syntax(e));
+    }
+
+    pub(crate) fn types(&mut self, e: TypeError) {
+        self.items.push(Item::Type(e));
+    }
+
+    pub(crate) fn eval(&mut self, e: EvalError) {
+        self.items.push(Item::Eval(e));
+    }
+
+    /// Whether any problem is an error (not only warnings).
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|i| !i.warning())
+    }
+
+    /// Whether there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The problems, in the order they were found (source order within a layer).
+    pub fn problems(&self) -> Vec<Problem> {
+        self.items
+            .iter()
+            .map(|i| {
+                let d = i.diagnostic();
+                let span = i.span();
+                let (line, column) = span.as_ref().map_or((1, 1), |s| {
+                    fluxi_syntax::span::line_col(&self.source, s.start)
+                });
+                Problem {
+                    code: d.code().map(|c| c.to_string()).unwrap_or_default(),
+                    message: d.to_string(),
+                    help: d.help().map(|h| h.to_string()),
+                    warning: i.warning(),
+                    span,
+                    line,
+                    column,
+                }
+            })
+            .collect()
+    }
+
+    /// Each problem as a miette report carrying the source, for rendering with any miette
+    /// handler.
+    pub fn reports(&self) -> Vec<miette::Report> {
+        self.items
+            .iter()
+            .map(|item| {
+                match item.clone() {
+                    Item::Syntax(e) => miette::Report::new(e),
+                    Item::Type(e) => miette::Report::new(e),
+                    Item::Eval(e) => miette::Report::new(e),
+                }
+                .with_source_code(NamedSource::new(&self.name, self.source.to_string()))
+            })
+            .collect()
+    }
+
+    /// Every problem drawn under the lines it points at (miette's graphical report);
+    /// `color` adds terminal colours. Needs the `fancy` feature.
+    #[cfg(feature = "fancy")]
+    pub fn render(&self, color: bool) -> String {
+        use miette::{GraphicalReportHandler, GraphicalTheme};
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme);
+        let mut out = String::new();
+        for report in self.reports() {
+            if handler.render_report(&mut out, report.as_ref()).is_err() {
+                out.push_str(&format!("{}: {report}\n", self.name));
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    /// One line per problem: `name:line:column: message`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems().iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: {}", self.name, p.line, p.column, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// An error of the embedding API.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The script has syntax or type errors; nothing ran.
+    #[error("{0}")]
+    Compile(Diagnostics),
+    /// The script failed while running (the diagnostic points at the failing call).
+    #[error("{0}")]
+    Runtime(Diagnostics),
+    /// The store failed.
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    /// A setting or argument of the API is not usable (the message says which and why).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// The compile or runtime diagnostics, if this is one of those.
+    pub fn diagnostics(&self) -> Option<&Diagnostics> {
+        match self {
+            Error::Compile(d) | Error::Runtime(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Whether the query stopped because it was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Runtime(d)
+            if d.items.iter().any(|i| matches!(i, Item::Eval(e) if e.kind == fluxi_eval::ErrorKind::Cancelled)))
+    }
+
+    /// The error for a person: diagnostics drawn under their source lines, anything else
+    /// as one line. Needs the `fancy` feature.
+    #[cfg(feature = "fancy")]
+    pub fn render(&self, color: bool) -> String {
+        match self.diagnostics() {
+            Some(d) => d.render(color),
+            None => format!("error: {self}\n"),
+        }
+    }
+}
+
+/// The result type of the embedding API.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,446 @@
+//! Embed Flux in a Rust program: compile and run Flux queries over an embedded store (or
+//! any [`Storage`]), get results as Arrow record batches, keep a REPL-like [`Session`],
+//! add packages of your own Rust functions, and record metrics with a [`BufferedWriter`].
+//!
+//! ```
+//! use fluxi::Engine;
+//!
+//! let engine = Engine::in_memory();
+//! engine.storage().unwrap().create_bucket("app", None)?;
+//! engine.write_line_protocol("app", "temp,room=kitchen c=21.5 1700000000000000000\n")?;
+//! let results = engine.query(r#"
+//!     from(bucket: "app")
+//!         |> range(start: 2023-01-01T00:00:00Z)
+//!         |> filter(fn: (r) => r._field == "c")
+//! "#)?;
+//! let table = &results.get("_result").unwrap().tables[0];
+//! assert_eq!(table.batch().num_rows(), 1);
+//! # Ok::<(), fluxi::Error>(())
+//! ```
+//!
+//! The layers underneath (parser, type checker, interpreter, storage) are their own crates;
+//! this one puts them together behind a small API.
+
+mod error;
+pub mod explain;
+mod package;
+mod session;
+pub mod writer;
+
+pub use arrow_array;
+pub use arrow_array::RecordBatch;
+pub use error::{Diagnostics, Error, Problem, Result};
+pub use fluxi_eval::{Args, EvalError};
+pub use fluxi_storage::{BucketInfo, DiskStorage, MemoryStorage, Precision, Storage, StorageError};
+pub use fluxi_value::{ColumnType, GroupKey, Table, Value};
+pub use package::Package;
+pub use session::{needs_more_input, Outcome, Session};
+pub use writer::{
+    BufferedWriter, FieldValue, Overflow, Point, WriteError, WriterOptions, WriterStats,
+};
+
+use fluxi_eval::{Interpreter, Registry};
+use fluxi_semantic::nodes;
+use fluxi_value::Stream;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// Runs Flux. Cheap to clone and safe to share between threads; every query runs on its
+/// own interpreter, so queries do not see each other's variables (a [`Session`] does).
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    storage: Option<Arc<dyn Storage>>,
+    now: Option<i64>,
+    pushdown: bool,
+    registry: Arc<Registry>,
+    packages: Vec<(String, String)>,
+}
+
+/// Sets up an [`Engine`]: its store, a fixed `now()`, packages of your own.
+#[derive(Default)]
+pub struct EngineBuilder {
+    storage: Option<Arc<dyn Storage>>,
+    now: Option<i64>,
+    no_pushdown: bool,
+    packages: Vec<Package>,
+}
+
+impl EngineBuilder {
+    /// Read and write buckets in this store.
+    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Fix the time `now()` returns (Unix nanoseconds); a script's own `option now` wins.
+    pub fn now(mut self, unix_nanos: i64) -> Self {
+        self.now = Some(unix_nanos);
+        self
+    }
+
+    /// Fix `now()` to an RFC 3339 time such as `2030-01-01T00:00:00Z`.
+    pub fn now_rfc3339(self, time: &str) -> Result<Self> {
+        Ok(self.now(parse_time(time)?))
+    }
+
+    /// Compute everything in the engine instead of pushing filters and aggregates into
+    /// the store (for comparing results; slower).
+    pub fn without_pushdown(mut self) -> Self {
+        self.no_pushdown = true;
+        self
+    }
+
+    /// Make a package of your own functions importable.
+    pub fn package(mut self, package: Package) -> Self {
+        self.packages.push(package);
+        self
+    }
+
+    /// The engine. Each package's declarations are checked now, so a mistake in a
+    /// signature is reported here rather than by the first query that imports it.
+    pub fn build(self) -> Result<Engine> {
+        let mut registry = fluxi_stdlib::registry();
+        let mut sources = Vec::new();
+        for p in self.packages {
+            let (path, source) = p.install(&mut registry)?;
+            sources.push((path, source));
+        }
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                storage: self.storage,
+                now: self.now,
+                pushdown: !self.no_pushdown,
+                registry: Arc::new(registry),
+                packages: sources,
+            }),
+        };
+        let mut interp = engine.interpreter();
+        for (path, _) in &engine.inner.packages {
+            if let Err(e) = interp.checker().package(path) {
+                return Err(Error::Invalid(format!("package \"{path}\": {e}")));
+            }
+        }
+        Ok(engine)
+    }
+}
+
+/// A checked script, ready to run (see [`Engine::compile`]).
+#[derive(Debug, Clone)]
+pub struct Program {
+    name: String,
+    source: Arc<str>,
+    graph: Arc<nodes::Package>,
+    types: Vec<(String, String)>,
+    warnings: Diagnostics,
+}
+
+impl Program {
+    /// The source text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The type of every top-level binding, in Flux syntax, in source order.
+    pub fn types(&self) -> &[(String, String)] {
+        &self.types
+    }
+
+    /// Warnings found while compiling (the program runs anyway).
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+}
+
+/// One named result of a query (`yield(name:)`, or `_result`).
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    /// The result's name.
+    pub name: String,
+    /// Its tables, each with its group key and an Arrow record batch.
+    pub tables: Vec<Table>,
+}
+
+/// The results of a query, in the order they were produced.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    results: Vec<QueryResult>,
+}
+
+impl Results {
+    pub(crate) fn from_streams(streams: Vec<(String, Stream)>) -> Self {
+        Results {
+            results: streams
+                .into_iter()
+                .map(|(name, s)| QueryResult {
+                    name,
+                    tables: s.into_tables(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Results made of these (to print a selection of another query's results).
+    pub fn from_results(results: Vec<QueryResult>) -> Self {
+        Results { results }
+    }
+
+    /// The result with this name.
+    pub fn get(&self, name: &str) -> Option<&QueryResult> {
+        self.results.iter().find(|r| r.name == name)
+    }
+
+    /// Every result.
+    pub fn iter(&self) -> std::slice::Iter<'_, QueryResult> {
+        self.results.iter()
+    }
+
+    /// How many results there are.
+    pub fn len(&self) -> usize {
+        self.results.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
+
+    fn pairs(&self) -> Vec<(String, Vec<Table>)> {
+        self.results
+            .iter()
+            .map(|r| (r.name.clone(), r.tables.clone()))
+            .collect()
+    }
+
+    /// Annotated CSV, as InfluxDB's HTTP API returns it (CRLF line endings).
+    pub fn to_csv(&self) -> String {
+        fluxi_value::csv::encode(&self.pairs(), fluxi_value::csv::LineEnding::Crlf)
+    }
+
+    /// The tables as text, as the `fluxi` command prints them.
+    pub fn to_text(&self) -> String {
+        fluxi_value::text::results_text(&self.pairs())
+    }
+
+    /// One JSON object per row.
+    pub fn to_json_lines(&self) -> String {
+        fluxi_value::text::results_json_lines(&self.pairs())
+    }
+}
+
+impl<'a> IntoIterator for &'a Results {
+    type Item = &'a QueryResult;
+    type IntoIter = std::slice::Iter<'a, QueryResult>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.results.iter()
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An engine without a store: scripts that read buckets fail, everything else runs.
+    pub fn new() -> Engine {
+        Engine::from_parts(None)
+    }
+
+    /// Set up an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// An engine over an empty in-memory store.
+    pub fn in_memory() -> Engine {
+        Engine::from_parts(Some(Arc::new(MemoryStorage::new())))
+    }
+
+    /// An engine over the embedded persistent store in `dir` (created if missing; one
+    /// process at a time may open it).
+    pub fn open(dir: impl AsRef<Path>) -> Result<Engine> {
+        let store = DiskStorage::open(dir.as_ref())?;
+        Ok(Engine::from_parts(Some(Arc::new(store))))
+    }
+
+    /// An engine over any store.
+    pub fn with_storage(storage: Arc<dyn Storage>) -> Engine {
+        Engine::from_parts(Some(storage))
+    }
+
+    fn from_parts(storage: Option<Arc<dyn Storage>>) -> Engine {
+        Engine {
+            inner: Arc::new(Inner {
+                storage,
+                now: None,
+                pushdown: true,
+                registry: Arc::new(fluxi_stdlib::registry()),
+                packages: Vec::new(),
+            }),
+        }
+    }
+
+    /// The store, if there is one.
+    pub fn storage(&self) -> Option<Arc<dyn Storage>> {
+        self.inner.storage.clone()
+    }
+
+    fn store(&self) -> Result<Arc<dyn Storage>> {
+        self.storage()
+            .ok_or_else(|| Error::Invalid("this engine has no store".into()))
+    }
+
+    /// A fresh interpreter set up as this engine says.
+    pub(crate) fn interpreter(&self) -> Interpreter {
+        let mut interp = Interpreter::with_registry(Arc::clone(&self.inner.registry));
+        for (path, source) in &self.inner.packages {
+            interp.checker().register_package(path, source);
+        }
+        if let Some(s) = &self.inner.storage {
+            interp.set_storage(Arc::clone(s));
+        }
+        if let Some(t) = self.inner.now {
+            interp.set_now(t);
+        }
+        interp.set_pushdown(self.inner.pushdown);
+        interp
+    }
+
+    /// Parse and type-check a script. Errors come back as [`Error::Compile`] with every
+    /// problem found and its place.
+    pub fn compile(&self, source: &str) -> Result<Program> {
+        self.compile_named("query.flux", source)
+    }
+
+    /// [`Engine::compile`], naming the source (a file name) in diagnostics.
+    pub fn compile_named(&self, name: &str, source: &str) -> Result<Program> {
+        let mut interp = self.interpreter();
+        compile_in(&mut interp, name, source)
+    }
+
+    /// Run a compiled program.
+    pub fn execute(&self, program: &Program) -> Result<Results> {
+        self.run(program, None, false).map(Results::from_streams)
+    }
+
+    /// Run a compiled program until `cancel` is set (from another thread); it then stops
+    /// at its next function call with an error for which [`Error::is_cancelled`] holds.
+    pub fn execute_cancellable(
+        &self,
+        program: &Program,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<Results> {
+        self.run(program, Some(cancel), false)
+            .map(Results::from_streams)
+    }
+
+    /// Each result's plan, and what is pushed into storage, without reading data.
+    pub fn explain(&self, program: &Program) -> Result<String> {
+        let streams = self.run(program, None, true)?;
+        Ok(explain::plans(&program.source, &streams))
+    }
+
+    fn run(
+        &self,
+        program: &Program,
+        cancel: Option<Arc<AtomicBool>>,
+        explain_only: bool,
+    ) -> Result<Vec<(String, Stream)>> {
+        let mut interp = self.interpreter();
+        if let Some(c) = cancel {
+            interp.set_cancel(c);
+        }
+        interp.set_explain_only(explain_only);
+        interp
+            .run(&program.graph)
+            .map_err(|e| runtime(&program.name, &program.source, e))
+    }
+
+    /// Compile and run a script.
+    pub fn query(&self, source: &str) -> Result<Results> {
+        let program = self.compile(source)?;
+        self.execute(&program)
+    }
+
+    /// A session: entries run one after another and see what earlier ones defined.
+    pub fn session(&self) -> Session {
+        Session::new(self.clone())
+    }
+
+    /// Write line protocol (InfluxDB 2.7's rules, nanosecond timestamps; points without
+    /// one get the current time) into a bucket: all of it, or nothing when a line is bad.
+    /// Returns how many points were written.
+    pub fn write_line_protocol(&self, bucket: &str, text: &str) -> Result<usize> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let options = fluxi_storage::ParseOptions::new(Precision::Nanoseconds, now);
+        Ok(self
+            .store()?
+            .write_line_protocol(bucket, text.as_bytes(), &options)?)
+    }
+
+    /// A buffered writer of points into a bucket of this engine's store.
+    pub fn writer(&self, bucket: &str, options: WriterOptions) -> Result<BufferedWriter> {
+        Ok(BufferedWriter::new(self.store()?, bucket, options))
+    }
+}
+
+/// Parse and check `source` with an interpreter's checker.
+fn compile_in(interp: &mut Interpreter, name: &str, source: &str) -> Result<Program> {
+    let source: Arc<str> = Arc::from(source);
+    let mut diags = Diagnostics::new(name, &source);
+    let parsed = fluxi_syntax::parse(&source);
+    let failed = parsed.has_errors();
+    for d in parsed.diagnostics {
+        diags.syntax(d);
+    }
+    if failed {
+        return Err(Error::Compile(diags));
+    }
+    let checked = interp.checker().check(&parsed.file, &source);
+    let printer = |t: &fluxi_semantic::PolyType| fluxi_semantic::TypePrinter::new().poly(t);
+    let types = checked
+        .bindings
+        .iter()
+        .map(|(n, t)| (n.clone(), printer(t)))
+        .collect();
+    if !checked.is_ok() {
+        for d in checked.diagnostics {
+            diags.types(d);
+        }
+        return Err(Error::Compile(diags));
+    }
+    Ok(Program {
+        name: name.to_string(),
+        source,
+        graph: Arc::new(checked.package),
+        types,
+        warnings: diags,
+    })
+}
+
+/// A runtime error with its source.
+pub(crate) fn runtime(name: &str, source: &Arc<str>, e: EvalError) -> Error {
+    let mut d = Diagnostics::new(name, source);
+    d.eval(e);
+    Error::Runtime(d)
+}
+
+/// Parse an RFC 3339 time to Unix nanoseconds.
+pub fn parse_time(text: &str) -> Result<i64> {
+    fluxi_time::parse_rfc3339(text)
+        .ok()
+        .and_then(|t| t.unix_nanos())
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{text:?} is not an RFC 3339 time such as 2030-01-01T00:00:00Z"
+            ))
+        })
+}

@@ -1,0 +1,292 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The embedding API: compile, execute, results as Arrow, packages of Rust functions.
+
+use fluxi::arrow_array::{Array, Float64Array, StringArray};
+use fluxi::{Engine, Error, Package, Value};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const DATA: &str = "\
+cpu,host=a usage=10 1000000000
+cpu,host=a usage=30 2000000000
+cpu,host=b usage=7.5 1000000000
+mem,host=a used=512i 1000000000
+";
+
+fn engine() -> Engine {
+    let e = Engine::in_memory();
+    e.storage().unwrap().create_bucket("m", None).unwrap();
+    assert_eq!(e.write_line_protocol("m", DATA).unwrap(), 4);
+    e
+}
+
+#[test]
+fn engines_are_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+    fn sendable<T: Send>() {}
+    sendable::<fluxi::Session>();
+    let e = engine();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                let r = e
+                    .query("from(bucket: \"m\") |> range(start: 0) |> filter(fn: (r) => r._field == \"usage\") |> count()")
+                    .unwrap();
+                r.get("_result").unwrap().tables.len()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 2);
+    }
+}
+
+#[test]
+fn results_are_named_tables_with_group_keys_and_record_batches() {
+    let e = engine();
+    let r = e
+        .query(
+            r#"
+            data = from(bucket: "m") |> range(start: 0) |> filter(fn: (r) => r._field == "usage")
+            data |> mean() |> yield(name: "mean")
+            data |> max() |> yield(name: "max")
+            "#,
+        )
+        .unwrap();
+    let names: Vec<&str> = r.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["mean", "max"]);
+    let mean = &r.get("mean").unwrap().tables;
+    assert_eq!(mean.len(), 2);
+    let t = mean
+        .iter()
+        .find(|t| {
+            t.key()
+                .get("host")
+                .is_some_and(|k| format!("{:?}", k.value).contains("\"a\""))
+        })
+        .expect("a table for host a");
+    let batch = t.batch();
+    let i = batch.schema().index_of("_value").unwrap();
+    let v = batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap();
+    assert_eq!(v.value(0), 20.0);
+    let i = batch.schema().index_of("host").unwrap();
+    let h = batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap();
+    assert_eq!(h.value(0), "a");
+    // The same results as text formats.
+    assert!(r.to_csv().contains(",max,"));
+    assert!(r.to_json_lines().contains("\"_value\":30"));
+}
+
+#[test]
+fn compile_reports_every_problem_with_its_place() {
+    let e = Engine::new();
+    let err = e
+        .compile("a = 1 + \"x\"\nb = undefinedThing\nc = range(begin: 1)")
+        .unwrap_err();
+    let Error::Compile(d) = &err else {
+        panic!("{err}")
+    };
+    let problems = d.problems();
+    let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "fluxi::types::mismatch",
+            "fluxi::types::undefined",
+            "fluxi::types::unknown_argument"
+        ],
+        "{problems:#?}"
+    );
+    assert_eq!(problems[1].line, 2);
+    assert_eq!(problems[1].column, 5);
+    #[cfg(feature = "fancy")]
+    {
+        let rendered = err.render(false);
+        assert!(rendered.contains("b = undefinedThing"), "{rendered}");
+    }
+    assert!(err.to_string().contains("query.flux:2:5:"), "{err}");
+    // Syntax errors stop before type checking.
+    let err = e.compile("x = (1 +").unwrap_err();
+    assert_eq!(
+        err.diagnostics().unwrap().problems()[0].code,
+        "fluxi::syntax::unexpected_end"
+    );
+    // A program that compiles carries its binding types.
+    let p = e.compile("f = (x) => x * x\ny = f(x: 1.5)").unwrap();
+    assert_eq!(
+        p.types(),
+        [
+            (
+                "f".to_string(),
+                "(x: A) => A where A: Divisible".to_string()
+            ),
+            ("y".to_string(), "float".to_string())
+        ]
+    );
+}
+
+#[test]
+fn runtime_errors_point_at_the_call() {
+    let e = Engine::new();
+    let p = e.compile("x = 1\ny = die(msg: \"disk full\")").unwrap();
+    let err = e.execute(&p).unwrap_err();
+    let Error::Runtime(d) = &err else {
+        panic!("{err}")
+    };
+    let problem = &d.problems()[0];
+    assert!(problem.message.contains("disk full"), "{problem:?}");
+    assert_eq!(problem.line, 2);
+    // Reading without a store says so.
+    let err = e
+        .query("from(bucket: \"x\") |> range(start: 0)")
+        .unwrap_err();
+    assert!(err.to_string().contains("no storage"), "{err}");
+}
+
+#[test]
+fn now_can_be_fixed() {
+    let e = Engine::builder()
+        .now_rfc3339("2030-01-01T00:00:00Z")
+        .unwrap()
+        .build()
+        .unwrap();
+    let r = e
+        .query("import \"array\"\narray.from(rows: [{t: now()}])")
+        .unwrap();
+    let t = &r.get("_result").unwrap().tables[0];
+    assert_eq!(
+        format!("{:?}", t.value(0, 0)),
+        format!(
+            "{:?}",
+            Value::Time(fluxi::parse_time("2030-01-01T00:00:00Z").unwrap())
+        )
+    );
+    assert!(Engine::builder().now_rfc3339("yesterday").is_err());
+}
+
+#[test]
+fn an_embedders_package_of_rust_functions() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let pkg = Package::new("acme/units")
+        .function("toCelsius", "(f: float) => float", move |args| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            let f = args.opt_float("f")?.unwrap_or(f64::NAN);
+            Ok(Value::Float((f - 32.0) * 5.0 / 9.0))
+        })
+        .function("site", "() => string", |_| Ok(Value::string("plant-7")))
+        .constant("absoluteZero", "float", Value::Float(-273.15))
+        .flux("aboveFreezing = (f) => toCelsius(f: f) > 0.0");
+    let e = Engine::builder().package(pkg).build().unwrap();
+    let r = e
+        .query(
+            r#"
+            import "array"
+            import "acme/units"
+            array.from(rows: [{f: 212.0}, {f: 14.0}])
+                |> map(fn: (r) => ({c: units.toCelsius(f: r.f), warm: units.aboveFreezing(f: r.f), site: units.site(), zero: units.absoluteZero}))
+            "#,
+        )
+        .unwrap();
+    let text = r.to_csv();
+    assert!(text.contains(",c,site,warm,zero"), "{text}");
+    assert!(text.contains(",100,plant-7,true,-273.15"), "{text}");
+    assert!(text.contains(",-10,plant-7,false,-273.15"), "{text}");
+    assert!(calls.load(Ordering::Relaxed) >= 4, "the closure ran");
+    // Its signature is checked like any builtin's.
+    let err = e
+        .compile("import \"acme/units\"\nx = units.toCelsius(f: \"hot\")")
+        .unwrap_err();
+    assert_eq!(
+        err.diagnostics().unwrap().problems()[0].code,
+        "fluxi::types::mismatch"
+    );
+    // A bad signature is reported when the engine is built.
+    let bad = Package::new("acme/bad").function("f", "(x: flot) => float", |_| Ok(Value::Null));
+    let err = Engine::builder()
+        .package(bad)
+        .build()
+        .err()
+        .expect("rejected");
+    assert!(err.to_string().contains("acme/bad"), "{err}");
+    let err = Engine::builder()
+        .package(Package::new("Acme Units"))
+        .build()
+        .err()
+        .expect("rejected");
+    assert!(err.to_string().contains("not a package path"), "{err}");
+    // An error from the function stops the script at its call.
+    let failing = Package::new("acme/fail").function("f", "() => int", |_| {
+        Err(fluxi::EvalError::msg("sensor offline"))
+    });
+    let e = Engine::builder().package(failing).build().unwrap();
+    let err = e.query("import \"acme/fail\"\nx = fail.f()").unwrap_err();
+    let p = &err.diagnostics().unwrap().problems()[0];
+    assert!(p.message.contains("sensor offline"), "{p:?}");
+    assert_eq!((p.line, p.column), (2, 5), "{p:?}");
+}
+
+#[test]
+fn a_query_can_be_cancelled_from_another_thread() {
+    let e = Engine::new();
+    let p = e
+        .compile(
+            r#"
+            import "strings"
+            import "array"
+            big = strings.split(v: strings.repeat(v: "a,", i: 100000), t: ",")
+            n = array.map(arr: big, fn: (x) => length(arr: array.map(arr: big, fn: (x) => x + "b")))
+            "#,
+        )
+        .unwrap();
+    let flag = Arc::new(AtomicBool::new(false));
+    let setter = Arc::clone(&flag);
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        setter.store(true, Ordering::Relaxed);
+    });
+    let err = e.execute_cancellable(&p, flag).unwrap_err();
+    t.join().unwrap();
+    assert!(err.is_cancelled(), "{err}");
+}
+
+#[test]
+fn explain_shows_what_is_pushed_down() {
+    let e = engine();
+    let p = e
+        .compile("from(bucket: \"m\") |> range(start: 0) |> filter(fn: (r) => r.host == \"a\") |> count()")
+        .unwrap();
+    let plan = e.explain(&p).unwrap();
+    assert!(plan.contains("pushed into storage"), "{plan}");
+    assert!(plan.contains("host"), "{plan}");
+}
+
+#[test]
+fn the_persistent_store_keeps_what_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let e = Engine::open(dir.path()).unwrap();
+        e.storage().unwrap().create_bucket("m", None).unwrap();
+        e.write_line_protocol("m", DATA).unwrap();
+    }
+    let e = Engine::open(dir.path()).unwrap();
+    let r = e
+        .query("from(bucket: \"m\") |> range(start: 0) |> filter(fn: (r) => r._field == \"used\")")
+        .unwrap();
+    assert!(r.to_csv().contains(",512,"), "{}", r.to_csv());
+    // Bad line protocol is rejected whole.
+    let err = e
+        .write_line_protocol("m", "cpu usage=1 1\ncpu usage= 2\n")
+        .unwrap_err();
+    assert!(err.to_string().contains("missing field value"), "{err}");
+}
