@@ -127,6 +127,13 @@ fn a_multi_line_pipeline_runs_when_it_is_complete() {
     r.line("[1,");
     let out = r.entry("2, 3]");
     assert!(out.contains("[1, 2, 3]"), "{out}");
+    // A line starting with `|>` continues the previous entry (Flux's usual layout).
+    r.entry("data = from(bucket: \"b\")");
+    r.entry("    |> range(start: 0)");
+    r.entry("    |> filter(fn: (r) => r.host == \"b\")");
+    let out = r.entry("data |> map(fn: (r) => ({r with _value: r._value * 4.0}))");
+    assert!(out.contains("30"), "{out}");
+    assert!(!out.contains("120"), "host a was filtered out: {out}");
     // An empty line ends an unfinished entry, which then says what is missing.
     r.line("x = (1 +");
     let out = r.entry("");

@@ -21,6 +21,11 @@
 //! The layers underneath (parser, type checker, interpreter, storage) are their own crates;
 //! this one puts them together behind a small API.
 
+/// The README's Rust example, compiled by `cargo test --doc` so that it cannot drift.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExample;
+
 mod error;
 pub mod explain;
 mod package;

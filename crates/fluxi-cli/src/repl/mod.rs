@@ -22,8 +22,9 @@ use std::sync::Arc;
 
 const HELP: &str = "\
 Enter Flux; an entry continues over several lines while a bracket or string is open or a
-line ends in `|>` or an operator (an empty line ends it anyway). Imports, options and
-variables carry over to later entries. Streams print as tables; other values plainly.
+line ends in `|>` or an operator (an empty line ends it anyway). An entry starting with `|>`
+continues the previous one (both run again as one). Imports, options and variables carry
+over to later entries. Streams print as tables; other values plainly.
 
   :help              this text
   :quit              leave (also Ctrl-D)
@@ -90,6 +91,7 @@ pub fn repl(o: ReplOptions) -> ExitCode {
         session,
         format: o.format,
         color: std::io::stderr().is_terminal(),
+        last: None,
     };
     println!(
         "fluxi {} — Flux REPL. :help for help, :quit or Ctrl-D to leave.",
@@ -143,6 +145,8 @@ struct Repl {
     session: Rc<RefCell<Session>>,
     format: Format,
     color: bool,
+    /// The last Flux entry (what a line starting with `|>` continues).
+    last: Option<String>,
 }
 
 impl Repl {
@@ -153,7 +157,14 @@ impl Repl {
             return true;
         }
         let Some(command) = entry.strip_prefix(':') else {
-            self.eval("input", entry);
+            // Flux is often written with `|>` starting each line: such a line continues
+            // the previous entry, and the two run again as one.
+            let entry = match (&self.last, entry.starts_with("|>")) {
+                (Some(last), true) => format!("{last}\n{entry}"),
+                _ => entry.to_string(),
+            };
+            self.eval("input", &entry);
+            self.last = Some(entry);
             return true;
         };
         let (name, arg) = command
