@@ -273,3 +273,53 @@ fn test_reports_failures_with_the_diff_and_exits_1() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn run_exit_statuses_are_as_documented() {
+    let status = |args: &[&str], stdin: Option<&str>| fluxi(args, stdin).status.code();
+    let ok = temp_file(
+        "status_ok.flux",
+        "import \"array\"\narray.from(rows: [{a: 1}])\n",
+    );
+    let ok = ok.to_str().unwrap();
+    // 0: the script ran, from a file, from -e, and from standard input.
+    assert_eq!(status(&["run", ok], None), Some(0));
+    assert_eq!(status(&["run", "-e", "x = 1"], None), Some(0));
+    assert_eq!(status(&["run", "-"], Some("x = 1\n")), Some(0));
+    assert_eq!(status(&["run", "--format", "json", ok], None), Some(0));
+    // 1: an error in the script, at compile time or at run time.
+    assert_eq!(status(&["run", "-e", "x = 1 +"], None), Some(1));
+    assert_eq!(status(&["run", "-e", "x = 1 + \"a\""], None), Some(1));
+    assert_eq!(
+        status(&["run", "-e", "x = die(msg: \"no\")"], None),
+        Some(1)
+    );
+    // 2: bad usage.
+    assert_eq!(status(&["run", "/no/such/file.flux"], None), Some(2));
+    assert_eq!(status(&["run"], None), Some(2));
+    assert_eq!(status(&["run", "--now", "soon", ok], None), Some(2));
+    assert_eq!(status(&["run", "--format", "xml", ok], None), Some(2));
+    assert_eq!(status(&["run", "--no-such-flag", ok], None), Some(2));
+    assert_eq!(status(&["run", ok, "-e", "x = 1"], None), Some(2));
+    assert_eq!(status(&["frobnicate"], None), Some(2));
+}
+
+#[test]
+fn the_repl_reads_entries_from_a_pipe_too() {
+    // Without a terminal the REPL reads lines plainly (no editing), entry by entry.
+    let out = fluxi(
+        &["repl"],
+        Some("x = 20\nx * 2 + 2\n:type x\nx = \n\nx\n:quit\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("\n42\n"), "{stdout}");
+    assert!(stdout.contains("\nint\n"), "{stdout}");
+    // The unfinished `x = `, ended by an empty line, was reported and changed nothing.
+    assert!(
+        text(&out.stderr).contains("fluxi::syntax::"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.trim_end().ends_with("20"), "{stdout}");
+}
