@@ -177,6 +177,13 @@ fn tab_completes_a_package_member() {
     r.expect("toUpper");
     let out = r.entry("(v: \"quiet\")");
     assert!(out.contains("\"QUIET\""), "{out}");
+    // Bucket names come from the store, columns from the bucket's tags.
+    r.keys("from(bucket: \"\t");
+    r.expect("\"b\"");
+    r.keys(") |> range(start: 0) |> filter(fn: (r) => r.ho\t");
+    r.expect("r.host");
+    let out = r.entry(" == \"b\") |> count()");
+    assert!(out.contains("_value"), "{out}");
     r.quit();
 }
 
@@ -226,6 +233,12 @@ fn commands_and_history() {
     r.entry(&format!(":load {}", script.display()));
     let out = r.entry("loaded + 2");
     assert!(out.contains("42"), "{out}");
+    std::fs::write(&script, "loaded = 1\nloaded + \"x\"\n").unwrap();
+    let out = r.entry(&format!("@{}", script.display()));
+    // Errors in a loaded file name the file.
+    assert!(out.contains("script.flux:2:"), "{out}");
+    let out = r.entry("loaded");
+    assert!(out.contains("40"), "the failed file changed nothing: {out}");
     let out = r.entry(":nonsense");
     assert!(out.contains("unknown command"), "{out}");
     let out = r.entry(":help");
