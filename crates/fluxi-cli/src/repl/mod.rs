@@ -61,9 +61,12 @@ pub fn repl(o: ReplOptions) -> ExitCode {
     }
     // Ctrl-C while a query runs (the terminal is not in raw mode then) cancels it; at the
     // prompt rustyline reads it as a key instead.
-    let cancel = session.cancel_flag();
-    if let Err(e) = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed)) {
-        eprintln!("warning: Ctrl-C will not cancel queries: {e}");
+    // Reading from a pipe, Ctrl-C keeps its usual meaning (stop the process).
+    if std::io::stdin().is_terminal() {
+        let cancel = session.cancel_flag();
+        if let Err(e) = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed)) {
+            eprintln!("warning: Ctrl-C will not cancel queries: {e}");
+        }
     }
     let session = Rc::new(RefCell::new(session));
     let config = Config::builder()
