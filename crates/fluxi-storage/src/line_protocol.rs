@@ -153,6 +153,32 @@ impl FieldValue {
     }
 }
 
+/// Field values from Rust values (for building points in code): floats, signed and
+/// unsigned integers, booleans and strings. An integer literal without a suffix is an
+/// `i32`, so it becomes an [`FieldValue::Int`].
+macro_rules! field_value_from {
+    ($($t:ty => $variant:ident($conv:expr)),* $(,)?) => {
+        $(impl From<$t> for FieldValue {
+            fn from(v: $t) -> Self {
+                FieldValue::$variant($conv(v))
+            }
+        })*
+    };
+}
+
+field_value_from! {
+    f64 => Float(|v| v),
+    f32 => Float(f64::from),
+    i64 => Int(|v| v),
+    i32 => Int(i64::from),
+    u64 => UInt(|v| v),
+    u32 => UInt(u64::from),
+    bool => Bool(|v| v),
+    String => String(|v| v),
+    &str => String(str::to_string),
+    &String => String(String::clone),
+}
+
 /// A field value that borrows its string from the input when it can.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValueRef<'a> {

@@ -28,6 +28,7 @@
 //! for good (a field written with another type than it has) is dropped, so that it
 //! cannot hold up the points behind it, and reported as [`WriteError::Rejected`].
 
+pub use fluxi_storage::FieldValue;
 use fluxi_storage::{Storage, StorageError};
 use std::collections::VecDeque;
 use std::fmt;
@@ -35,130 +36,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// The value of a field: what [`Point::field`] accepts, through `From` for `f64`, `f32`,
-/// `i64`, `i32`, `u64`, `u32`, `usize`, `bool`, `&str`, `&String` and `String`.
-///
-/// An integer literal without a suffix (`.field("n", 3)`) is an `i32`, so it becomes an
-/// [`FieldValue::Int`]; a float literal becomes a [`FieldValue::Float`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue {
-    /// A float (line protocol's bare number). NaN and infinities cannot be written.
-    Float(f64),
-    /// A signed integer (line protocol's `1i`).
-    Int(i64),
-    /// An unsigned integer (line protocol's `1u`).
-    UInt(u64),
-    /// A string.
-    String(String),
-    /// A boolean.
-    Bool(bool),
-}
-
-impl FieldValue {
-    /// The type's name as the store's type-conflict errors spell it (`float`, `integer`,
-    /// `unsigned`, `string`, `boolean`).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            FieldValue::Float(_) => "float",
-            FieldValue::Int(_) => "integer",
-            FieldValue::UInt(_) => "unsigned",
-            FieldValue::String(_) => "string",
-            FieldValue::Bool(_) => "boolean",
-        }
-    }
-}
-
-impl From<f64> for FieldValue {
-    fn from(v: f64) -> Self {
-        FieldValue::Float(v)
-    }
-}
-
-impl From<f32> for FieldValue {
-    fn from(v: f32) -> Self {
-        FieldValue::Float(f64::from(v))
-    }
-}
-
-impl From<i64> for FieldValue {
-    fn from(v: i64) -> Self {
-        FieldValue::Int(v)
-    }
-}
-
-impl From<i32> for FieldValue {
-    fn from(v: i32) -> Self {
-        FieldValue::Int(i64::from(v))
-    }
-}
-
-impl From<u64> for FieldValue {
-    fn from(v: u64) -> Self {
-        FieldValue::UInt(v)
-    }
-}
-
-impl From<u32> for FieldValue {
-    fn from(v: u32) -> Self {
-        FieldValue::UInt(u64::from(v))
-    }
-}
-
-impl From<usize> for FieldValue {
-    fn from(v: usize) -> Self {
-        // usize is at most 64 bits wide on every platform Rust supports.
-        FieldValue::UInt(u64::try_from(v).unwrap_or(u64::MAX))
-    }
-}
-
-impl From<bool> for FieldValue {
-    fn from(v: bool) -> Self {
-        FieldValue::Bool(v)
-    }
-}
-
-impl From<&str> for FieldValue {
-    fn from(v: &str) -> Self {
-        FieldValue::String(v.to_string())
-    }
-}
-
-impl From<&String> for FieldValue {
-    fn from(v: &String) -> Self {
-        FieldValue::String(v.clone())
-    }
-}
-
-impl From<String> for FieldValue {
-    fn from(v: String) -> Self {
-        FieldValue::String(v)
-    }
-}
-
-impl From<fluxi_storage::FieldValue> for FieldValue {
-    fn from(v: fluxi_storage::FieldValue) -> Self {
-        match v {
-            fluxi_storage::FieldValue::Float(x) => FieldValue::Float(x),
-            fluxi_storage::FieldValue::Int(x) => FieldValue::Int(x),
-            fluxi_storage::FieldValue::UInt(x) => FieldValue::UInt(x),
-            fluxi_storage::FieldValue::String(x) => FieldValue::String(x),
-            fluxi_storage::FieldValue::Bool(x) => FieldValue::Bool(x),
-        }
-    }
-}
-
-impl From<FieldValue> for fluxi_storage::FieldValue {
-    fn from(v: FieldValue) -> Self {
-        match v {
-            FieldValue::Float(x) => fluxi_storage::FieldValue::Float(x),
-            FieldValue::Int(x) => fluxi_storage::FieldValue::Int(x),
-            FieldValue::UInt(x) => fluxi_storage::FieldValue::UInt(x),
-            FieldValue::String(x) => fluxi_storage::FieldValue::String(x),
-            FieldValue::Bool(x) => fluxi_storage::FieldValue::Bool(x),
-        }
-    }
-}
 
 /// When a point happened, as the builder was told.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -341,11 +218,7 @@ impl Point {
         Ok(fluxi_storage::Point {
             measurement: self.measurement,
             tags: self.tags,
-            fields: self
-                .fields
-                .into_iter()
-                .map(|(k, v)| (k, v.into()))
-                .collect(),
+            fields: self.fields,
             time,
         })
     }

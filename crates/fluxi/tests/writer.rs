@@ -505,10 +505,7 @@ fn the_builder_sorts_keys_and_the_last_value_wins() {
             .collect::<Vec<_>>(),
         ["w", "x", "y", "z"]
     );
-    assert_eq!(
-        stored.field("z"),
-        Some(&fluxi_storage::FieldValue::String("text".into()))
-    );
+    assert_eq!(stored.field("z"), Some(&FieldValue::String("text".into())));
     assert_eq!(stored.time, T0);
 }
 
