@@ -24,7 +24,8 @@ pub struct Outcome {
 
 /// A REPL-like session over an [`Engine`]: each entry is checked and run with everything
 /// earlier entries defined in scope; an entry may define a name again. An entry that fails
-/// (to compile or to run) leaves the session's names as they were.
+/// (to compile or to run) leaves the session's names as they were (an `option` it set
+/// before failing at run time stays set, as options are set before the rest runs).
 pub struct Session {
     interp: Interpreter,
     scope: SessionScope,

@@ -262,11 +262,37 @@ fn format_name(f: Format) -> &'static str {
     }
 }
 
-/// A value as the REPL prints it: strings quoted, everything else as Flux shows it.
+/// A value as the REPL prints it: strings as Flux string literals, everything else as
+/// Flux shows it.
 fn show(v: &fluxi::Value) -> String {
-    match v {
-        fluxi::Value::String(s) => format!("{:?}", s.as_ref() as &str),
-        v => v.to_string(),
+    let fluxi::Value::String(s) = v else {
+        return v.to_string();
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strings_print_as_flux_literals() {
+        let v = fluxi::Value::string("a \"b\" \\ ${x}\n");
+        assert_eq!(super::show(&v), r#""a \"b\" \\ \${x}\n""#);
+        assert_eq!(super::show(&fluxi::Value::Int(3)), "3");
     }
 }
 
