@@ -20,6 +20,8 @@ pub struct Outcome {
     pub value: Option<Value>,
     /// The names it defined, with their types in Flux syntax.
     pub defined: Vec<(String, String)>,
+    /// Warnings about the entry (it ran anyway), if any.
+    pub warnings: Option<Diagnostics>,
 }
 
 /// A REPL-like session over an [`Engine`]: each entry is checked and run with everything
@@ -144,6 +146,7 @@ impl Session {
                 results: Results::from_streams(entry.results),
                 value: entry.value,
                 defined,
+                warnings: (!diags.is_empty()).then_some(diags),
             },
             String::new(),
         ))

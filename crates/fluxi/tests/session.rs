@@ -174,3 +174,18 @@ fn unfinished_entries_are_recognised() {
         assert!(!needs_more_input(src), "{src:?} should not continue");
     }
 }
+
+#[test]
+fn warnings_come_with_the_outcome() {
+    let mut s = Engine::new().session();
+    let o = s.eval("x = 1").unwrap();
+    assert!(o.warnings.is_none());
+    // An indented call after a pipeline: probably a forgotten `|>`. It still runs.
+    let o = s
+        .eval("import \"array\"\ny = array.from(rows: [{a: 1}]) |> limit(n: 1)\n    now()")
+        .unwrap();
+    let w = o.warnings.expect("a warning").problems();
+    assert_eq!(w[0].code, "fluxi::syntax::missing_pipe", "{w:?}");
+    assert!(w[0].warning);
+    assert_eq!((w[0].line, w[0].column), (3, 5));
+}

@@ -236,6 +236,9 @@ impl Repl {
         let outcome = self.session.borrow_mut().eval_named(name, src);
         match outcome {
             Ok(o) => {
+                if let Some(w) = &o.warnings {
+                    eprint!("{}", w.render(self.color));
+                }
                 if !o.results.is_empty() {
                     let text = match self.format {
                         Format::Table => o.results.to_text(),
