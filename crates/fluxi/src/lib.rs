@@ -110,9 +110,16 @@ impl EngineBuilder {
     /// signature is reported here rather than by the first query that imports it.
     pub fn build(self) -> Result<Engine> {
         let mut registry = fluxi_stdlib::registry();
-        let mut sources = Vec::new();
+        let standard = fluxi_semantic::Checker::new().package_paths();
+        let mut sources: Vec<(String, String)> = Vec::new();
         for p in self.packages {
             let (path, source) = p.install(&mut registry)?;
+            if standard.contains(&path) || sources.iter().any(|(q, _)| *q == path) {
+                return Err(Error::Invalid(format!(
+                    "package \"{path}\" is already defined (a standard package or one given \
+                     twice); give yours its own path, such as \"acme/{path}\""
+                )));
+            }
             sources.push((path, source));
         }
         let engine = Engine {

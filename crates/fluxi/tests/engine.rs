@@ -225,6 +225,13 @@ fn an_embedders_package_of_rust_functions() {
         .err()
         .expect("rejected");
     assert!(err.to_string().contains("not a package path"), "{err}");
+    // A standard package cannot be replaced.
+    let err = Engine::builder()
+        .package(Package::new("strings").function("f", "() => int", |_| Ok(Value::Int(1))))
+        .build()
+        .err()
+        .expect("rejected");
+    assert!(err.to_string().contains("already defined"), "{err}");
     // An error from the function stops the script at its call.
     let failing = Package::new("acme/fail").function("f", "() => int", |_| {
         Err(fluxi::EvalError::msg("sensor offline"))
