@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod fmt;
 mod repl;
 mod run;
 mod store;
@@ -124,6 +125,15 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Format Flux files in canonical style (in place; `-` for standard input to output).
+    Fmt {
+        /// Write nothing; list the files that would change and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+        /// The files to format (`-` for standard input).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Parse a Flux file and print its syntax tree.
     Parse {
         /// Print the compact syntax tree (the default).
@@ -206,6 +216,7 @@ fn dispatch(command: Command) -> ExitCode {
             types,
             files,
         } => check::check(&files, syntax_only, types),
+        Command::Fmt { check, files } => fmt::fmt(&files, check),
         Command::Parse {
             ast: _,
             spans,

@@ -323,3 +323,55 @@ fn the_repl_reads_entries_from_a_pipe_too() {
     );
     assert!(stdout.trim_end().ends_with("20"), "{stdout}");
 }
+
+#[test]
+fn fmt_rewrites_files_checks_and_reads_standard_input() {
+    let messy = temp_file("fmt_messy.flux", "x=1+2\ny = a |> b() |> c()\n");
+    let clean = temp_file("fmt_clean.flux", "x = 1\n");
+    let bad = temp_file("fmt_bad.flux", "x = 1 +\n");
+    let (messy_s, clean_s, bad_s) = (
+        messy.to_str().unwrap(),
+        clean.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    );
+    // --check lists the files that would change, writes nothing, exits 1.
+    let out = fluxi(&["fmt", "--check", messy_s, clean_s], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), messy_s);
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "x=1+2\ny = a |> b() |> c()\n"
+    );
+    // Without --check files are rewritten in place.
+    let out = fluxi(&["fmt", messy_s, clean_s], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "x = 1 + 2\ny =\n    a\n        |> b()\n        |> c()\n"
+    );
+    assert_eq!(
+        fluxi(&["fmt", "--check", messy_s, clean_s], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    // `-`: standard input to standard output.
+    let out = fluxi(&["fmt", "-"], Some("f = (r)=>({r with a:1})\n"));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "f = (r) => ({r with a: 1})\n");
+    // Syntax errors are rendered like `fluxi check` and give 1; the file is left alone.
+    let out = fluxi(&["fmt", bad_s], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("fluxi::syntax::"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&bad).unwrap(), "x = 1 +\n");
+    // Unreadable files and bad usage give 2.
+    assert_eq!(
+        fluxi(&["fmt", "/no/such/file.flux"], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(fluxi(&["fmt"], None).status.code(), Some(2));
+}

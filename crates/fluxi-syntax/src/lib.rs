@@ -14,6 +14,7 @@
 
 pub mod ast;
 pub mod error;
+pub mod format;
 pub mod lexer;
 mod lint;
 pub mod literals;
@@ -23,6 +24,7 @@ pub mod span;
 pub mod token;
 
 pub use error::SyntaxError;
+pub use format::format;
 pub use parser::{parse, parse_expression, Parsed};
 pub use printer::{print_expr, print_file, print_type, PrintOptions};
 pub use span::Span;

@@ -289,16 +289,6 @@ fn show(v: &fluxi::Value) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn strings_print_as_flux_literals() {
-        let v = fluxi::Value::string("a \"b\" \\ ${x}\n");
-        assert_eq!(super::show(&v), r#""a \"b\" \\ \${x}\n""#);
-        assert_eq!(super::show(&fluxi::Value::Int(3)), "3");
-    }
-}
-
 /// Completion, and when an entry is complete.
 struct FluxHelper {
     session: Rc<RefCell<Session>>,
@@ -427,3 +417,13 @@ impl Validator for FluxHelper {
 }
 
 impl Helper for FluxHelper {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strings_print_as_flux_literals() {
+        let v = fluxi::Value::string("a \"b\" \\ ${x}\n");
+        assert_eq!(super::show(&v), r#""a \"b\" \\ \${x}\n""#);
+        assert_eq!(super::show(&fluxi::Value::Int(3)), "3");
+    }
+}
