@@ -7,15 +7,15 @@ use crate::ops;
 use crate::registry::{Args, Builtin, NativeFn, Registry};
 use fluxi_exec::plan::ReadPlan;
 use fluxi_semantic::nodes::{self, Expr, ExprKind, Statement, StringPart, UnaryOp};
-use fluxi_semantic::{Checker, PRELUDE};
+use fluxi_semantic::{Checker, Library, PRELUDE};
 use fluxi_storage::Storage;
 use fluxi_syntax::ast::{DurationPart, DurationUnit};
 use fluxi_syntax::Span;
 use fluxi_value::{Callable, Dict, Duration, PlanNode, Record, Stream, Value};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A function literal with the environment it was defined in.
 pub struct Closure {
@@ -107,9 +107,73 @@ impl Callable for Constant {
     }
 }
 
+/// What every interpreter of an engine shares, built once and immutable but for caches:
+/// the builtin implementations, the library of checked packages, and the packages'
+/// evaluated members (a package's top level is pure, so its members are the same for
+/// every query). `Send + Sync`; share it in an `Arc`.
+pub struct Runtime {
+    registry: Arc<Registry>,
+    library: Arc<Library>,
+    values: Mutex<HashMap<String, Arc<Members>>>,
+    evaluated: AtomicUsize,
+}
+
+/// The evaluated members of a package.
+#[derive(Debug, Default)]
+struct Members {
+    values: Arc<HashMap<String, Value>>,
+    /// Constants declared with `builtin` that fluxi has no value for.
+    missing: HashSet<String>,
+}
+
+impl Runtime {
+    /// A runtime over these builtins and packages.
+    pub fn new(registry: Arc<Registry>, library: Arc<Library>) -> Runtime {
+        Runtime {
+            registry,
+            library,
+            values: Mutex::new(HashMap::new()),
+            evaluated: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many times a package's top level has been evaluated (once per package, but
+    /// for two interpreters racing to evaluate the same one).
+    pub fn packages_evaluated(&self) -> usize {
+        self.evaluated.load(Ordering::Relaxed)
+    }
+
+    /// The builtin implementations.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The checked packages.
+    pub fn library(&self) -> &Arc<Library> {
+        &self.library
+    }
+
+    fn cached(&self, path: &str) -> Option<Arc<Members>> {
+        let values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+        values.get(path).cloned()
+    }
+
+    fn publish(&self, path: &str, members: Arc<Members>) {
+        let mut values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+        values.entry(path.to_string()).or_insert(members);
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Runtime")
+    }
+}
+
 /// The interpreter. One instance runs programs against one set of loaded packages.
 pub struct Interpreter {
     checker: Checker,
+    runtime: Arc<Runtime>,
     registry: Arc<Registry>,
     packages: HashMap<String, Arc<HashMap<String, Value>>>,
     loading: HashSet<String>,
@@ -315,11 +379,19 @@ impl Interpreter {
         Interpreter::with_registry(Arc::new(registry))
     }
 
-    /// An interpreter using a shared registry of builtin implementations.
+    /// An interpreter using a shared registry of builtin implementations (and a library
+    /// of packages of its own).
     pub fn with_registry(registry: Arc<Registry>) -> Self {
+        Interpreter::with_runtime(Arc::new(Runtime::new(registry, Arc::new(Library::new()))))
+    }
+
+    /// An interpreter over a shared runtime: packages checked and evaluated by any
+    /// interpreter of the runtime are not checked or evaluated again.
+    pub fn with_runtime(runtime: Arc<Runtime>) -> Self {
         Interpreter {
-            checker: Checker::new(),
-            registry,
+            checker: Checker::with_library(Arc::clone(&runtime.library)),
+            registry: Arc::clone(&runtime.registry),
+            runtime,
             packages: HashMap::new(),
             loading: HashSet::new(),
             options: HashMap::new(),
@@ -446,6 +518,9 @@ impl Interpreter {
         if let Some(p) = self.packages.get(path) {
             return Ok(Arc::clone(p));
         }
+        if let Some(shared) = self.runtime.cached(path) {
+            return Ok(self.adopt(path, &shared));
+        }
         if self.loading.contains(path) {
             return Err(internal(format!("package {path} depends on itself")));
         }
@@ -458,11 +533,24 @@ impl Interpreter {
             .ok_or_else(|| internal(format!("package {path} has no semantic graph")))?;
         self.loading.insert(path.to_string());
         let globals = self.prelude_globals(Some(path));
+        self.runtime.evaluated.fetch_add(1, Ordering::Relaxed);
         let result = self.eval_package(path, &graph, globals);
         self.loading.remove(path);
         let members = Arc::new(result?);
-        self.packages.insert(path.to_string(), Arc::clone(&members));
-        Ok(members)
+        self.runtime.publish(path, Arc::clone(&members));
+        // Another interpreter may have published first: use what the runtime holds.
+        let shared = self.runtime.cached(path).unwrap_or(members);
+        Ok(self.adopt(path, &shared))
+    }
+
+    /// Use a package's evaluated members in this interpreter.
+    fn adopt(&mut self, path: &str, members: &Members) -> Arc<HashMap<String, Value>> {
+        for name in &members.missing {
+            self.missing.insert((path.to_string(), name.clone()));
+        }
+        self.packages
+            .insert(path.to_string(), Arc::clone(&members.values));
+        Arc::clone(&members.values)
     }
 
     /// The prelude's members, for a package at `path` (a prelude package sees only the
@@ -490,9 +578,10 @@ impl Interpreter {
         path: &str,
         graph: &nodes::Package,
         globals: HashMap<String, Value>,
-    ) -> Result<HashMap<String, Value>> {
+    ) -> Result<Members> {
         let mut env = Env::new(Arc::new(globals));
         let mut members = HashMap::new();
+        let mut missing = HashSet::new();
         for s in &graph.body {
             match s {
                 Statement::Builtin { name, ty, .. } => {
@@ -505,7 +594,7 @@ impl Interpreter {
                         Some(c) => c,
                         None if !matches!(ty.ty, fluxi_semantic::MonoType::Fun(_)) => {
                             // A constant fluxi has no value for: using it fails clearly.
-                            self.missing.insert((path.to_string(), name.clone()));
+                            missing.insert(name.clone());
                             continue;
                         }
                         None => Value::Function(Arc::new(Builtin {
@@ -532,7 +621,10 @@ impl Interpreter {
                 _ => {}
             }
         }
-        Ok(members)
+        Ok(Members {
+            values: Arc::new(members),
+            missing,
+        })
     }
 
     // ------------------------------------------------------------------ programs

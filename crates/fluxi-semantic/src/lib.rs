@@ -15,6 +15,7 @@
 
 pub mod check;
 pub mod error;
+pub mod library;
 pub mod nodes;
 pub mod subst;
 pub mod types;
@@ -26,4 +27,5 @@ mod suggest;
 
 pub use check::{Checked, Checker, Export, Lookup, PackageExports, SessionScope, PRELUDE};
 pub use error::TypeError;
+pub use library::Library;
 pub use types::{BasicType, Function, Kind, MonoType, PolyType, Row, TypePrinter};

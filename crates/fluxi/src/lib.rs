@@ -44,8 +44,8 @@ pub use writer::{
     BufferedWriter, FieldValue, Overflow, Point, WriteError, WriterOptions, WriterStats,
 };
 
-use fluxi_eval::{Interpreter, Registry};
-use fluxi_semantic::nodes;
+use fluxi_eval::{Interpreter, Runtime};
+use fluxi_semantic::{nodes, Checker, Library};
 use fluxi_value::Stream;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -62,8 +62,9 @@ struct Inner {
     storage: Option<Arc<dyn Storage>>,
     now: Option<i64>,
     pushdown: bool,
-    registry: Arc<Registry>,
-    packages: Vec<(String, String)>,
+    /// Builtins, checked packages and their evaluated members: built once, shared by
+    /// every query and session of the engine.
+    runtime: Arc<Runtime>,
 }
 
 /// Sets up an [`Engine`]: its store, a fixed `now()`, packages of your own.
@@ -110,7 +111,7 @@ impl EngineBuilder {
     /// signature is reported here rather than by the first query that imports it.
     pub fn build(self) -> Result<Engine> {
         let mut registry = fluxi_stdlib::registry();
-        let standard = fluxi_semantic::Checker::new().package_paths();
+        let standard = Library::standard_paths();
         let mut sources: Vec<(String, String)> = Vec::new();
         for p in self.packages {
             let (path, source) = p.install(&mut registry)?;
@@ -122,22 +123,23 @@ impl EngineBuilder {
             }
             sources.push((path, source));
         }
-        let engine = Engine {
+        let library = Library::new();
+        for (path, source) in &sources {
+            library.register_package(path, source);
+        }
+        for (path, _) in &sources {
+            if let Err(e) = library.package(path) {
+                return Err(Error::Invalid(format!("package \"{path}\": {e}")));
+            }
+        }
+        Ok(Engine {
             inner: Arc::new(Inner {
                 storage: self.storage,
                 now: self.now,
                 pushdown: !self.no_pushdown,
-                registry: Arc::new(registry),
-                packages: sources,
+                runtime: Arc::new(Runtime::new(Arc::new(registry), Arc::new(library))),
             }),
-        };
-        let mut interp = engine.interpreter();
-        for (path, _) in &engine.inner.packages {
-            if let Err(e) = interp.checker().package(path) {
-                return Err(Error::Invalid(format!("package \"{path}\": {e}")));
-            }
-        }
-        Ok(engine)
+        })
     }
 }
 
@@ -292,10 +294,21 @@ impl Engine {
                 storage,
                 now: None,
                 pushdown: true,
-                registry: Arc::new(fluxi_stdlib::registry()),
-                packages: Vec::new(),
+                runtime: Arc::new(Runtime::new(
+                    Arc::new(fluxi_stdlib::registry()),
+                    Arc::new(Library::new()),
+                )),
             }),
         }
+    }
+
+    /// How many package sources (the prelude, imported and embedder packages) this engine
+    /// has type-checked, and how many it has evaluated. Each is done once per engine and
+    /// shared by every query and session, so these stop growing once every package used
+    /// has been loaded.
+    pub fn packages_loaded(&self) -> (usize, usize) {
+        let rt = &self.inner.runtime;
+        (rt.library().packages_checked(), rt.packages_evaluated())
     }
 
     /// The store, if there is one.
@@ -310,10 +323,7 @@ impl Engine {
 
     /// A fresh interpreter set up as this engine says.
     pub(crate) fn interpreter(&self) -> Interpreter {
-        let mut interp = Interpreter::with_registry(Arc::clone(&self.inner.registry));
-        for (path, source) in &self.inner.packages {
-            interp.checker().register_package(path, source);
-        }
+        let mut interp = Interpreter::with_runtime(Arc::clone(&self.inner.runtime));
         if let Some(s) = &self.inner.storage {
             interp.set_storage(Arc::clone(s));
         }
@@ -332,8 +342,8 @@ impl Engine {
 
     /// [`Engine::compile`], naming the source (a file name) in diagnostics.
     pub fn compile_named(&self, name: &str, source: &str) -> Result<Program> {
-        let mut interp = self.interpreter();
-        compile_in(&mut interp, name, source)
+        let mut checker = Checker::with_library(Arc::clone(self.inner.runtime.library()));
+        compile_in(&mut checker, name, source)
     }
 
     /// Run a compiled program.
@@ -404,8 +414,8 @@ impl Engine {
     }
 }
 
-/// Parse and check `source` with an interpreter's checker.
-fn compile_in(interp: &mut Interpreter, name: &str, source: &str) -> Result<Program> {
+/// Parse and check `source`.
+fn compile_in(checker: &mut Checker, name: &str, source: &str) -> Result<Program> {
     let source: Arc<str> = Arc::from(source);
     let mut diags = Diagnostics::new(name, &source);
     let parsed = fluxi_syntax::parse(&source);
@@ -416,7 +426,7 @@ fn compile_in(interp: &mut Interpreter, name: &str, source: &str) -> Result<Prog
     if failed {
         return Err(Error::Compile(diags));
     }
-    let checked = interp.checker().check(&parsed.file, &source);
+    let checked = checker.check(&parsed.file, &source);
     let printer = |t: &fluxi_semantic::PolyType| fluxi_semantic::TypePrinter::new().poly(t);
     let types = checked
         .bindings

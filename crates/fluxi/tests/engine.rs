@@ -297,3 +297,35 @@ fn the_persistent_store_keeps_what_was_written() {
         .unwrap_err();
     assert!(err.to_string().contains("missing field value"), "{err}");
 }
+
+#[test]
+fn the_prelude_and_packages_are_checked_and_evaluated_once_per_engine() {
+    let e = engine();
+    let q = r#"import "strings"
+        from(bucket: "m") |> range(start: 0) |> map(fn: (r) => ({r with s: strings.toUpper(v: r.host)}))"#;
+    e.query(q).unwrap();
+    let after_first = e.packages_loaded();
+    // The prelude (four packages) and "strings" at least were checked and evaluated.
+    assert!(after_first.0 >= 5 && after_first.1 >= 5, "{after_first:?}");
+    // More queries (from other threads and clones too) and a session load nothing again.
+    for _ in 0..3 {
+        e.query(q).unwrap();
+    }
+    let clone = e.clone();
+    std::thread::spawn(move || clone.query(q).unwrap())
+        .join()
+        .unwrap();
+    let mut session = e.session();
+    session.eval("import \"strings\"").unwrap();
+    session.eval("x = strings.toLower(v: \"A\")").unwrap();
+    assert_eq!(e.packages_loaded(), after_first);
+    // A package not used before is loaded once, then shared too.
+    e.query("import \"math\"\nmath.pi").unwrap();
+    let with_math = e.packages_loaded();
+    assert_eq!(with_math.0, after_first.0 + 1);
+    e.query("import \"math\"\nmath.e").unwrap();
+    assert_eq!(e.packages_loaded(), with_math);
+    // Another engine has its own.
+    let other = Engine::in_memory();
+    assert_eq!(other.packages_loaded(), (0, 0));
+}
