@@ -100,6 +100,16 @@ impl Storage for LazyStore {
     ) -> fluxi_storage::storage::Result<Option<ReadResult>> {
         self.get()?.read_aggregate(spec, aggregate, window)
     }
+    fn aggregate_pushdown(
+        &self,
+        aggregate: fluxi_storage::Aggregate,
+        window: Option<fluxi_storage::Windowing>,
+    ) -> fluxi_storage::Applied {
+        // A store that does not open computes nothing; the read reports why.
+        self.get().map_or(fluxi_storage::Applied::Unsupported, |s| {
+            s.aggregate_pushdown(aggregate, window)
+        })
+    }
     fn measurements(&self, bucket: &str) -> fluxi_storage::storage::Result<Vec<String>> {
         self.get()?.measurements(bucket)
     }

@@ -4,8 +4,10 @@
 use crate::env::Env;
 use crate::error::{ErrorKind, EvalError, Result};
 use crate::ops;
+use crate::registry::DeferredCall;
 use crate::registry::{Args, Builtin, NativeFn, Registry};
-use fluxi_exec::plan::ReadPlan;
+use fluxi_exec::logical::{LogicalPlan, StorageRequest};
+use fluxi_exec::rules::{self, RuleContext};
 use fluxi_semantic::nodes::{self, Expr, ExprKind, Statement, StringPart, UnaryOp};
 use fluxi_semantic::{Checker, Library, PRELUDE};
 use fluxi_storage::Storage;
@@ -188,6 +190,21 @@ pub struct Interpreter {
     explain_only: bool,
     pushdown: bool,
     cancel: Option<Arc<AtomicBool>>,
+    explained: Vec<Explained>,
+}
+
+/// A plan as it was materialised: before and after the rewrite rules, and what it asked
+/// of storage.
+#[derive(Debug, Clone)]
+pub struct Explained {
+    /// The logical plan the pipeline built, as an indented tree.
+    pub before: String,
+    /// The plan after the rules.
+    pub after: String,
+    /// The rules that fired, in order.
+    pub rules: Vec<&'static str>,
+    /// The storage request of the rewritten plan.
+    pub request: StorageRequest,
 }
 
 /// What a session entry left behind (see [`Interpreter::run_entry`]).
@@ -266,36 +283,109 @@ impl Interpreter {
         self.explain_only
     }
 
-    /// Compute a stream that is not read yet (a no-op for materialised streams).
+    /// Compute a stream that is not read yet (a no-op for materialised streams): apply
+    /// the rewrite rules to its plan, then run what is left. With `explain_only`, nothing
+    /// is read (the stream has no tables) and the plan before and after the rules is
+    /// recorded instead (see [`Interpreter::take_explained`]).
     pub fn materialize(&mut self, s: Stream) -> Result<Stream> {
         let Some(p) = s.pending_part() else {
             return Ok(s);
         };
-        let read = p
+        let plan = p
             .as_any()
-            .downcast_ref::<ReadPlan>()
+            .downcast_ref::<LogicalPlan>()
             .ok_or_else(|| internal("a pending stream of an unknown kind"))?;
-        let tables = if self.explain_only {
-            Vec::new()
+        let plan = Arc::new(plan.clone());
+        let optimized = rules::optimize(
+            &plan,
+            &RuleContext {
+                pushdown: self.pushdown,
+            },
+        );
+        let out = if self.explain_only {
+            self.explained.push(Explained {
+                before: plan.tree(),
+                after: optimized.plan.tree(),
+                rules: optimized.applied.clone(),
+                request: optimized.plan.request(),
+            });
+            Stream::new(Vec::new()).with_bounds(plan.bounds())
         } else {
-            self.count("storage reads", 1);
-            read.read().map_err(|e| EvalError::msg(e.to_string()))?
+            self.run_plan(&optimized.plan)?
         };
-        let mut out = Stream::new(tables).with_bounds(s.bounds());
-        if let Some(plan) = s.plan() {
-            out = out.with_plan(Arc::clone(plan));
+        Ok(out.with_plan(Arc::new(trace(&optimized.plan))))
+    }
+
+    /// The plans materialised so far with `explain_only`, before and after the rules, in
+    /// order.
+    pub fn take_explained(&mut self) -> Vec<Explained> {
+        std::mem::take(&mut self.explained)
+    }
+
+    /// Run a (rewritten) plan: the read, then each node left above it as its call.
+    fn run_plan(&mut self, plan: &LogicalPlan) -> Result<Stream> {
+        let LogicalPlan::Read(read) = plan else {
+            let call = plan
+                .call()
+                .and_then(|c| c.as_any().downcast_ref::<DeferredCall>())
+                .ok_or_else(|| internal("a plan node without its call"))?;
+            let input = match plan.input() {
+                // A failed read is reported at the call that consumes it.
+                Some(i) => self
+                    .run_plan(i)
+                    .map_err(|e| e.at(call.span(), Some(call.name())))?,
+                None => return Err(internal("a plan node without input")),
+            };
+            return match call.run(self, Value::Stream(input))? {
+                Value::Stream(s) => Ok(s),
+                v => Err(internal(format!(
+                    "a plan node's call returned {}, not a stream",
+                    v.type_name()
+                ))),
+            };
+        };
+        let bounds = read.read.range();
+        let Some(pushed) = &read.aggregate else {
+            self.count("storage reads", 1);
+            let filters = read.read.predicates().len() as u64;
+            self.count("filters pushed down", filters);
+            let tables = read.read.read().map_err(exec_error)?;
+            return Ok(Stream::new(tables).with_bounds(bounds));
+        };
+        let range = bounds.ok_or_else(|| internal("an aggregate pushed into an unbounded read"))?;
+        let windowing = pushed.window.as_ref().and_then(|w| w.fixed());
+        match read
+            .read
+            .read_aggregate(pushed.aggregate, windowing)
+            .map_err(exec_error)?
+        {
+            Some(tables) => {
+                self.count("aggregates pushed down", 1);
+                let filters = read.read.predicates().len() as u64;
+                self.count("filters pushed down", filters);
+                let tables = match &pushed.window {
+                    Some(w) => {
+                        fluxi_exec::plan::window_aggregate(&tables, pushed.aggregate, w, range)
+                    }
+                    None => fluxi_exec::plan::whole_aggregate(tables, pushed.aggregate),
+                }
+                .map_err(exec_error)?;
+                Ok(Stream::new(tables).with_bounds(bounds))
+            }
+            // Storage declined (a field type it does not aggregate): the engine computes it.
+            None => self.run_plan(&pushed.fallback),
         }
-        Ok(out)
     }
 
     /// Materialise the streams in a value (also inside arrays and records).
     fn materialize_value(&mut self, v: Value, plans: &mut Vec<Arc<PlanNode>>) -> Result<Value> {
         Ok(match v {
             Value::Stream(s) => {
+                let s = self.materialize(s)?;
                 if let Some(p) = s.plan() {
                     plans.push(Arc::clone(p));
                 }
-                Value::Stream(self.materialize(s)?)
+                Value::Stream(s)
             }
             Value::Array(items) if items.iter().any(|i| matches!(i, Value::Stream(_))) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -330,7 +420,8 @@ impl Interpreter {
         span: Span,
     ) -> Result<Value> {
         let mut plans = Vec::new();
-        let (named, pipe) = if self.registry.takes_pending(&b.package, &b.name) {
+        let takes_plans = self.registry.takes_pending(&b.package, &b.name);
+        let (named, pipe) = if takes_plans {
             for v in named.iter().map(|(_, v)| v).chain(pipe.iter()) {
                 if let Value::Stream(s) = v {
                     if let Some(p) = s.plan() {
@@ -351,6 +442,9 @@ impl Interpreter {
             (m, pipe)
         };
         let mut args = Args::new(named, pipe, span);
+        if takes_plans {
+            args.set_callee(Arc::clone(&f), &b.display);
+        }
         let out = f(self, &mut args)?;
         self.check_cancelled()?;
         Ok(match out {
@@ -405,6 +499,7 @@ impl Interpreter {
             explain_only: false,
             pushdown: true,
             cancel: None,
+            explained: Vec::new(),
         }
     }
 
@@ -1108,4 +1203,39 @@ pub fn duration_of(parts: &[DurationPart]) -> Result<Duration> {
         nanos,
         negative: false,
     })
+}
+
+fn exec_error(e: fluxi_exec::ExecError) -> EvalError {
+    EvalError::msg(e.to_string())
+}
+
+/// The trace node `explain` shows for a materialised plan: the calls left in the engine
+/// above the read, and the read with what was pushed into it.
+fn trace(plan: &LogicalPlan) -> PlanNode {
+    match plan {
+        LogicalPlan::Read(r) => {
+            let extra = r.aggregate.as_ref().map(|a| match &a.window {
+                Some(w) => format!(
+                    "aggregateWindow(every: {}, offset: {}, fn: {}, createEmpty: {})",
+                    w.every,
+                    w.offset,
+                    a.aggregate.name(),
+                    w.create_empty
+                ),
+                None => format!("{}()", a.aggregate.name()),
+            });
+            r.read.node(extra)
+        }
+        other => PlanNode {
+            op: other
+                .call()
+                .map_or_else(|| other.name().to_string(), |c| c.display()),
+            span: other.call().and_then(|c| c.span()),
+            detail: Vec::new(),
+            inputs: other
+                .input()
+                .map(|i| vec![Arc::new(trace(i))])
+                .unwrap_or_default(),
+        },
+    }
 }

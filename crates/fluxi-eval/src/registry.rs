@@ -121,6 +121,55 @@ pub struct Args {
     pipe: Option<Value>,
     /// Where the call is written.
     pub span: Span,
+    /// For a builtin that takes plans (see [`Registry::register_pushdown`]): itself and
+    /// its arguments but the input, to run again later as a plan node.
+    callee: Option<DeferredCall>,
+}
+
+/// A builtin call kept by a plan node: run over its input's rows when the node is not
+/// pushed into storage (see [`fluxi_exec::logical`]).
+pub struct DeferredCall {
+    f: NativeFn,
+    name: String,
+    named: Vec<(String, Value)>,
+    span: Span,
+    text: String,
+}
+
+impl DeferredCall {
+    /// The function's name (`filter`, `strings.toUpper`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where the call is written.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// Run the call with `input` piped in.
+    pub fn run(&self, interp: &mut Interpreter, input: Value) -> Result<Value> {
+        let mut args = Args::new(self.named.clone(), Some(input), self.span);
+        (self.f)(interp, &mut args)
+    }
+}
+
+impl std::fmt::Debug for DeferredCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fluxi_exec::logical::Deferred for DeferredCall {
+    fn display(&self) -> String {
+        self.text.clone()
+    }
+    fn span(&self) -> Option<(usize, usize)> {
+        Some((self.span.start as usize, self.span.end as usize))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 fn wrong(name: &str, want: &str, v: &Value) -> EvalError {
@@ -133,7 +182,42 @@ fn wrong(name: &str, want: &str, v: &Value) -> EvalError {
 impl Args {
     /// Arguments of a call.
     pub fn new(named: Vec<(String, Value)>, pipe: Option<Value>, span: Span) -> Args {
-        Args { named, pipe, span }
+        Args {
+            named,
+            pipe,
+            span,
+            callee: None,
+        }
+    }
+
+    /// Remember the builtin being called, so that it can make itself a plan node.
+    pub(crate) fn set_callee(&mut self, f: NativeFn, name: &str) {
+        let named = self
+            .named
+            .iter()
+            .filter(|(n, _)| n != "tables")
+            .cloned()
+            .collect();
+        self.callee = Some(DeferredCall {
+            f,
+            name: name.to_string(),
+            named,
+            span: self.span,
+            text: String::new(),
+        });
+    }
+
+    /// This call, kept to run later over its input (as `text` in plans); `None` unless
+    /// the builtin was registered to take plans.
+    pub fn defer(&self, text: impl Into<String>) -> Option<Arc<dyn fluxi_exec::logical::Deferred>> {
+        let c = self.callee.as_ref()?;
+        Some(Arc::new(DeferredCall {
+            f: Arc::clone(&c.f),
+            name: c.name.clone(),
+            named: c.named.clone(),
+            span: c.span,
+            text: text.into(),
+        }))
     }
 
     /// Take a named argument (None if absent).

@@ -7,8 +7,10 @@
 pub mod builder;
 pub mod diff;
 pub mod error;
+pub mod logical;
 pub mod ops;
 pub mod plan;
+pub mod rules;
 pub mod vector;
 pub mod window;
 

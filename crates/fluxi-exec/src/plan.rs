@@ -1,10 +1,8 @@
-//! Reads from storage, kept open while the functions applied to them can be pushed in.
-//!
-//! `from(bucket:)` makes a [`ReadPlan`]: a pending stream. `range` narrows its time range,
-//! `filter` adds the predicates it can express over `_measurement`, `_field` and tags (see
-//! [`pushable`]), and an aggregate or `aggregateWindow` asks the storage to compute it
-//! ([`ReadPlan::read_aggregate`], shaped into Flux's tables by [`window_aggregate`]). Any
-//! other function makes the evaluator materialise the read first ([`ReadPlan::read`]).
+//! Storage reads: a [`ReadPlan`] is the request a plan's read makes (bucket, range,
+//! predicates over `_measurement`, `_field` and tags). The [rules](crate::rules) narrow
+//! it: `range` sets its time range, `filter` adds what it can express (see [`pushable`]),
+//! and an aggregate or `aggregateWindow` asks the storage to compute it
+//! ([`ReadPlan::read_aggregate`], shaped into Flux's tables by [`window_aggregate`]).
 //!
 //! Pushing down never changes a result: a predicate the storage did not apply exactly is
 //! applied again here to each table's group key (the long shape groups by every string
@@ -18,8 +16,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampNanosecondType;
 use arrow_array::{Array, ArrayRef, Int64Array, TimestampNanosecondArray, UInt32Array};
 use fluxi_storage::{Aggregate, Applied, Predicate, ReadSpec, Storage, Windowing};
-use fluxi_value::{ColumnType, Pending, PlanNode, Table, Value};
-use std::any::Any;
+use fluxi_value::{ColumnType, PlanNode, Table, Value};
 use std::fmt;
 use std::sync::Arc;
 
@@ -37,12 +34,6 @@ pub struct ReadPlan {
 impl fmt::Debug for ReadPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ReadPlan({:?}, {:?})", self.bucket, self.range)
-    }
-}
-
-impl Pending for ReadPlan {
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -74,6 +65,33 @@ impl ReadPlan {
     /// The bucket read.
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// The predicates pushed into the read.
+    pub fn predicates(&self) -> &[Predicate] {
+        &self.predicates
+    }
+
+    /// The storage read from.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// The lines `explain` shows for the read: range, predicates, the calls pushed in
+    /// (and `extra`, an aggregate computed by storage).
+    pub fn detail(&self, extra: Option<&str>) -> Vec<String> {
+        let mut detail = Vec::new();
+        match self.range {
+            Some((a, b)) => detail.push(format!("range: [{}, {})", Value::Time(a), Value::Time(b))),
+            None => detail.push("range: none (the read fails unless a range follows)".into()),
+        }
+        for p in &self.predicates {
+            detail.push(format!("predicate: {}", describe(p)));
+        }
+        let mut absorbed = self.absorbed.clone();
+        absorbed.extend(extra.map(str::to_string));
+        detail.push(format!("pushed into storage: {}", absorbed.join(" |> ")));
+        detail
     }
 
     /// The read restricted to `[start, stop)`.
@@ -175,33 +193,22 @@ impl ReadPlan {
 
     /// The plan node `explain` prints for this read, with `extra` pushed on top of it.
     pub fn node(&self, extra: Option<String>) -> PlanNode {
-        let mut detail = Vec::new();
-        match self.range {
-            Some((a, b)) => detail.push(format!("range: [{}, {})", Value::Time(a), Value::Time(b))),
-            None => detail.push("range: none (the read fails unless a range follows)".into()),
-        }
-        for p in &self.predicates {
-            detail.push(format!("predicate: {}", describe(p)));
-        }
-        let mut absorbed = self.absorbed.clone();
-        let op = match &extra {
-            Some(e) => {
-                absorbed.push(e.clone());
-                "ReadAggregate"
-            }
-            None => "ReadRange",
+        let op = if extra.is_some() {
+            "ReadAggregate"
+        } else {
+            "ReadRange"
         };
-        detail.push(format!("pushed into storage: {}", absorbed.join(" |> ")));
         PlanNode {
             op: format!("{op} bucket={:?}", self.bucket),
             span: None,
-            detail,
+            detail: self.detail(extra.as_deref()),
             inputs: Vec::new(),
         }
     }
 }
 
-fn describe(p: &Predicate) -> String {
+/// A predicate as Flux-like text (`_measurement == "cpu" and host != "a"`).
+pub fn describe(p: &Predicate) -> String {
     match p {
         Predicate::Eq(c, v) => format!("{c} == {v:?}"),
         Predicate::NotEq(c, v) => format!("{c} != {v:?}"),

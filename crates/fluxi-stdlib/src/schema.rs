@@ -146,7 +146,9 @@ impl Rows {
             },
             Which::Measurement => {
                 let measurement = a.required("measurement")?;
-                if let (Some(read), Value::String(m)) = (pending_read(&ranged), &measurement) {
+                if let (Some(read), Value::String(m)) =
+                    (pending_read(interp, &ranged), &measurement)
+                {
                     if interp.pushdown() {
                         let read = read.with_predicate(
                             Predicate::Eq("_measurement".into(), m.to_string()),
@@ -177,11 +179,11 @@ impl Rows {
 /// measurement, field and tags, so a read asks storage for each series' last point, which
 /// it answers from its metadata, instead of reading every row.
 fn series_only(interp: &mut Interpreter, rows: Rows) -> Result<Rows, EvalError> {
-    if let Some(read) = pending_read(&rows.stream) {
+    if let Some(read) = pending_read(interp, &rows.stream) {
         if interp.pushdown() && read.range().is_some() && !interp.explain_only() {
             if let Some(t) = read.read_aggregate(Aggregate::Last, None).map_err(ex)? {
                 interp.count("aggregates pushed down", 1);
-                let stream = computed_stream(read, t, "last()".into());
+                let stream = computed_stream(&read, t, "last()".into());
                 return Ok(Rows { stream, ..rows });
             }
         }

@@ -1,12 +1,14 @@
 //! `influxdata/influxdb`: `from`, `to` and `buckets` over the interpreter's storage, and
 //! the helpers the pushdown-aware builtins share.
 //!
-//! `from(bucket:)` returns a pending stream (a [`ReadPlan`]); `range`, `filter`,
-//! `aggregateWindow` and the aggregates and selectors push themselves into it when they
-//! can (see [`fluxi_exec::plan`]), and anything else materialises it first.
+//! `from(bucket:)` returns a stream not read yet: a [`LogicalPlan`] read. `range`,
+//! `filter`, `aggregateWindow` and the aggregates and selectors add their node to such a
+//! plan ([`extend_plan`]); the rules of [`fluxi_exec::rules`] then decide what storage
+//! does, when a function that needs the rows (or the end of the program) reads it.
 
 use crate::util::ve;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
+use fluxi_exec::logical::{Deferred, LogicalPlan};
 use fluxi_exec::plan::ReadPlan;
 use fluxi_storage::{FieldValue, Point};
 use fluxi_value::{ColumnType, Record, Stream, Table, Value};
@@ -23,21 +25,56 @@ pub fn register(r: &mut Registry) {
     r.register(PACKAGE, "buckets", buckets);
 }
 
-/// The read behind a stream, if it is one not read yet.
-pub fn pending_read(s: &Stream) -> Option<&ReadPlan> {
-    s.pending_part()?.as_any().downcast_ref::<ReadPlan>()
+/// The plan behind a stream not read yet.
+pub fn pending_plan(s: &Stream) -> Option<Arc<LogicalPlan>> {
+    let plan = s.pending_part()?.as_any().downcast_ref::<LogicalPlan>()?;
+    Some(Arc::new(plan.clone()))
 }
 
-/// A stream for a read that stays open, with the plan node `explain` shows.
+/// A stream not read yet, computed by this plan when something needs its rows.
+pub fn plan_stream(plan: LogicalPlan) -> Stream {
+    let bounds = plan.bounds();
+    Stream::pending(Arc::new(plan), bounds)
+}
+
+/// [`plan_stream`] as a value.
+pub fn plan_value(plan: LogicalPlan) -> Value {
+    Value::Stream(plan_stream(plan))
+}
+
+/// For a builtin that takes plans: when its input is a plan not read yet, the node
+/// `make` builds from that plan and this call (shown as `text`), as a stream not read
+/// yet; `None` when the input has been read (the builtin then computes its result).
+pub fn extend_plan(
+    tables: &Stream,
+    a: &Args,
+    text: impl Into<String>,
+    make: impl FnOnce(Arc<LogicalPlan>, Arc<dyn Deferred>) -> LogicalPlan,
+) -> Option<Value> {
+    let input = pending_plan(tables)?;
+    let call = a.defer(text)?;
+    Some(plan_value(make(input, call)))
+}
+
+/// The storage read a plan comes down to once the rules have run, when it is a plain
+/// read (nothing left to compute above it): for functions that ask storage themselves.
+pub fn pending_read(interp: &Interpreter, s: &Stream) -> Option<ReadPlan> {
+    let plan = pending_plan(s)?;
+    let optimized = fluxi_exec::rules::optimize(
+        &plan,
+        &fluxi_exec::rules::RuleContext {
+            pushdown: interp.pushdown(),
+        },
+    );
+    match &*optimized.plan {
+        LogicalPlan::Read(r) if r.aggregate.is_none() => Some(r.read.clone()),
+        _ => None,
+    }
+}
+
+/// A stream for a read not made yet.
 pub fn pending_stream(read: ReadPlan) -> Stream {
-    let node = Arc::new(read.node(None));
-    let bounds = read.range();
-    Stream::pending(Arc::new(read), bounds).with_plan(node)
-}
-
-/// [`pending_stream`] as a value.
-pub fn pending(read: ReadPlan) -> Value {
-    Value::Stream(pending_stream(read))
+    plan_stream(LogicalPlan::read(read))
 }
 
 /// A stream computed by storage from a read (an aggregate pushed into it).
@@ -45,11 +82,6 @@ pub fn computed_stream(read: &ReadPlan, tables: Vec<Table>, pushed: String) -> S
     Stream::new(tables)
         .with_bounds(read.range())
         .with_plan(Arc::new(read.node(Some(pushed))))
-}
-
-/// [`computed_stream`] as a value.
-pub fn computed(read: &ReadPlan, tables: Vec<Table>, pushed: String) -> Value {
-    Value::Stream(computed_stream(read, tables, pushed))
 }
 
 /// A stable id for a bucket, derived from its name (fluxi's buckets have no other id).
@@ -105,7 +137,9 @@ fn bucket_arg(interp: &mut Interpreter, a: &mut Args, what: &str) -> Result<Stri
 fn from(interp: &mut Interpreter, a: &mut Args) -> R {
     let bucket = bucket_arg(interp, a, "from")?;
     let storage = interp.storage()?;
-    Ok(pending(ReadPlan::new(storage, &bucket)))
+    Ok(Value::Stream(pending_stream(ReadPlan::new(
+        storage, &bucket,
+    ))))
 }
 
 fn buckets(interp: &mut Interpreter, a: &mut Args) -> R {

@@ -1,9 +1,10 @@
 //! Builtins that make or transform streams of tables.
 
-use crate::storage::{computed, pending, pending_read, pending_stream};
+use crate::storage::extend_plan;
 use crate::util::{derived, ex, ve, with_row_fn};
 use crate::vectorize;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
+use fluxi_exec::logical::{self, LogicalPlan};
 use fluxi_exec::ops::{self, Aggregate, Selector};
 use fluxi_exec::vector;
 use fluxi_exec::TableBuilder;
@@ -165,15 +166,20 @@ fn range(interp: &mut Interpreter, a: &mut Args) -> R {
         return Err(EvalError::msg("cannot query an empty range")
             .with_hint("`start` must be before `stop` (a negative duration such as `-1h` counts back from now)"));
     }
-    if let Some(read) = pending_read(&tables) {
-        if read.range().is_none() {
-            let call = format!(
-                "range(start: {}, stop: {})",
-                Value::Time(start),
-                Value::Time(stop)
-            );
-            return Ok(pending(read.with_range(start, stop, &call)));
-        }
+    let text = format!(
+        "range(start: {}, stop: {})",
+        Value::Time(start),
+        Value::Time(stop)
+    );
+    if let Some(v) = extend_plan(&tables, a, text, |input, call| {
+        LogicalPlan::Range(logical::Range {
+            input,
+            start,
+            stop,
+            call,
+        })
+    }) {
+        return Ok(v);
     }
     let tables = interp.materialize(tables)?;
     Ok(Value::Stream(
@@ -196,23 +202,18 @@ fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
     };
     let span = a.span;
     let plan = vectorize::predicate(interp, &f);
-    let tables = match (pending_read(&tables), &plan) {
-        (Some(read), Some(p)) if interp.pushdown() && !keep_empty => {
-            let pushed = fluxi_exec::plan::pushable(p);
-            match pushed.predicate {
-                Some(predicate) => {
-                    interp.count("filters pushed down", 1);
-                    let read = read.with_predicate(predicate, "filter(fn: ...)");
-                    if pushed.complete {
-                        return Ok(pending(read));
-                    }
-                    interp.materialize(pending_stream(read))?
-                }
-                None => interp.materialize(tables)?,
-            }
-        }
-        _ => interp.materialize(tables)?,
-    };
+    if let Some(v) = extend_plan(&tables, a, "filter(fn: ...)", |input, call| {
+        LogicalPlan::Filter(logical::Filter {
+            input,
+            predicate: plan.clone(),
+            keep_empty,
+            pushed: false,
+            call,
+        })
+    }) {
+        return Ok(v);
+    }
+    let tables = interp.materialize(tables)?;
     let mut out = Vec::new();
     for t in tables.tables() {
         if let Some(Ok(kept)) = plan
@@ -388,31 +389,26 @@ fn limit(_: &mut Interpreter, a: &mut Args, from_end: bool) -> R {
     )
 }
 
-/// Have storage compute an aggregate or selector of a read, when it can.
-fn push_aggregate(
-    interp: &mut Interpreter,
+/// An aggregate or selector of a plan not read yet becomes a node of the plan.
+fn plan_aggregate(
     tables: &Stream,
+    a: &Args,
     column: &str,
-    agg: fluxi_storage::Aggregate,
-) -> Result<Option<Value>, EvalError> {
-    let Some(read) = pending_read(tables) else {
-        return Ok(None);
+    aggregate: fluxi_storage::Aggregate,
+) -> Option<Value> {
+    let text = if column == "_value" {
+        format!("{}()", aggregate.name())
+    } else {
+        format!("{}(column: {column:?})", aggregate.name())
     };
-    if !interp.pushdown() || column != "_value" || read.range().is_none() {
-        return Ok(None);
-    }
-    let call = format!("{}()", agg.name());
-    if interp.explain_only() {
-        return Ok(Some(computed(read, Vec::new(), call)));
-    }
-    match read.read_aggregate(agg, None).map_err(ex)? {
-        Some(t) => {
-            interp.count("aggregates pushed down", 1);
-            let t = fluxi_exec::plan::whole_aggregate(t, agg).map_err(ex)?;
-            Ok(Some(computed(read, t, call)))
-        }
-        None => Ok(None),
-    }
+    extend_plan(tables, a, text, |input, call| {
+        LogicalPlan::Aggregate(logical::AggregateNode {
+            input,
+            aggregate,
+            column: column.to_string(),
+            call,
+        })
+    })
 }
 
 fn aggregate(interp: &mut Interpreter, a: &mut Args, agg: Aggregate) -> R {
@@ -425,7 +421,7 @@ fn aggregate(interp: &mut Interpreter, a: &mut Args, agg: Aggregate) -> R {
         _ => None,
     };
     if let Some(p) = pushed {
-        if let Some(v) = push_aggregate(interp, &tables, &column, p)? {
+        if let Some(v) = plan_aggregate(&tables, a, &column, p) {
             return Ok(v);
         }
     }
@@ -445,7 +441,7 @@ fn selector(interp: &mut Interpreter, a: &mut Args, sel: Selector) -> R {
         Selector::Min => fluxi_storage::Aggregate::Min,
         Selector::Max => fluxi_storage::Aggregate::Max,
     };
-    if let Some(v) = push_aggregate(interp, &tables, &column, pushed)? {
+    if let Some(v) = plan_aggregate(&tables, a, &column, pushed) {
         return Ok(v);
     }
     let tables = interp.materialize(tables)?;

@@ -3,6 +3,7 @@
 
 use crate::util::{derived, ex, ve};
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
+use fluxi_exec::logical::{LogicalPlan, WindowAggregate};
 use fluxi_exec::ops::merge_by_key;
 use fluxi_exec::window::{bounds, window as window_op, WindowSpec};
 use fluxi_exec::TableBuilder;
@@ -92,8 +93,24 @@ fn aggregate_window(interp: &mut Interpreter, a: &mut Args) -> R {
     let time_src = a.string_or("timeSrc", "_stop")?;
     let time_dst = a.string_or("timeDst", "_time")?;
     let span = a.span;
-    if column == "_value" && time_src == "_stop" && time_dst == "_time" {
-        if let Some(v) = push_window_aggregate(interp, &tables, &spec, &f)? {
+    if let Some(aggregate) = storage_aggregate(&f) {
+        let text = format!(
+            "aggregateWindow(every: {}, offset: {}, fn: {}, createEmpty: {})",
+            spec.every,
+            spec.offset,
+            aggregate.name(),
+            spec.create_empty
+        );
+        let default_columns = column == "_value" && time_src == "_stop" && time_dst == "_time";
+        if let Some(v) = crate::storage::extend_plan(&tables, a, text, |input, call| {
+            LogicalPlan::WindowAggregate(WindowAggregate {
+                input,
+                window: spec,
+                aggregate,
+                default_columns,
+                call,
+            })
+        }) {
             return Ok(v);
         }
     }
@@ -222,43 +239,6 @@ fn storage_aggregate(f: &Value) -> Option<fluxi_storage::Aggregate> {
         "last" => A::Last,
         _ => return None,
     })
-}
-
-/// `aggregateWindow` computed by storage: fixed windows in UTC over a bounded read,
-/// with an aggregate or selector storage knows.
-fn push_window_aggregate(
-    interp: &mut Interpreter,
-    tables: &Stream,
-    spec: &WindowSpec,
-    f: &Value,
-) -> Result<Option<Value>, EvalError> {
-    let Some(read) = crate::storage::pending_read(tables) else {
-        return Ok(None);
-    };
-    let (Some(range), Some(windowing), Some(agg)) =
-        (read.range(), spec.fixed(), storage_aggregate(f))
-    else {
-        return Ok(None);
-    };
-    if !interp.pushdown() {
-        return Ok(None);
-    }
-    let call = format!(
-        "aggregateWindow(every: {}, offset: {}, fn: {}, createEmpty: {})",
-        spec.every,
-        spec.offset,
-        agg.name(),
-        spec.create_empty
-    );
-    if interp.explain_only() {
-        return Ok(Some(crate::storage::computed(read, Vec::new(), call)));
-    }
-    let Some(t) = read.read_aggregate(agg, Some(windowing)).map_err(ex)? else {
-        return Ok(None);
-    };
-    interp.count("aggregates pushed down", 1);
-    let t = fluxi_exec::plan::window_aggregate(&t, agg, spec, range).map_err(ex)?;
-    Ok(Some(crate::storage::computed(read, t, call)))
 }
 
 fn union(_: &mut Interpreter, a: &mut Args) -> R {

@@ -160,6 +160,11 @@ impl Storage for MemoryStorage {
         })
     }
 
+    fn aggregate_pushdown(&self, _: Aggregate, _: Option<Windowing>) -> Applied {
+        // Every aggregate, with or without windows (see `read_aggregate`).
+        Applied::Exact
+    }
+
     fn read_aggregate(
         &self,
         spec: &ReadSpec,

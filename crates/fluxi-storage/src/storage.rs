@@ -257,6 +257,16 @@ pub trait Storage: Send + Sync {
         let _ = (spec, aggregate, window);
         Ok(None)
     }
+    /// Whether [`Storage::read_aggregate`] computes this aggregate (per window when
+    /// `window` is given), asked when a query is planned, before anything is read:
+    /// `Exact` when it does (it may still decline at read time for a field type the
+    /// aggregate does not apply to, and the engine then computes it), `Unsupported`
+    /// when it never does (the default). The planner pushes an aggregate into a read
+    /// only when this is not `Unsupported`.
+    fn aggregate_pushdown(&self, aggregate: Aggregate, window: Option<Windowing>) -> Applied {
+        let _ = (aggregate, window);
+        Applied::Unsupported
+    }
     /// The measurements of a bucket, sorted.
     fn measurements(&self, bucket: &str) -> Result<Vec<String>>;
     /// The tag keys of a bucket (of one measurement), sorted.

@@ -1,7 +1,79 @@
-//! Plans as text: each result's tree of calls, with what was pushed into storage.
+//! What a query would do, without reading data: each storage read's logical plan before
+//! and after the rewrite rules with the exact request it sends to storage, and each
+//! result's tree of calls.
 
+use fluxi_eval::Explained;
 use fluxi_value::{PlanNode, Stream};
-use std::fmt::Write;
+use std::fmt::{self, Write};
+
+pub use fluxi_exec::logical::StorageRequest;
+
+/// The plans of a query (see [`crate::Engine::explain`]); `Display` prints them as
+/// `fluxi explain` does.
+#[derive(Debug, Clone)]
+pub struct Explain {
+    /// Each pipeline over a storage read, in the order the program reaches them.
+    pub reads: Vec<ReadExplain>,
+    /// Each result's tree of calls (what runs in the engine, with the reads at the
+    /// leaves), as text.
+    pub results: String,
+}
+
+/// One pipeline over a storage read.
+#[derive(Debug, Clone)]
+pub struct ReadExplain {
+    /// The logical plan the pipeline built, as an indented tree (input below).
+    pub logical: String,
+    /// The plan after the rewrite rules.
+    pub optimized: String,
+    /// The rules that fired, in order.
+    pub rules: Vec<String>,
+    /// What the rewritten plan asks of storage.
+    pub request: StorageRequest,
+}
+
+impl Explain {
+    pub(crate) fn new(src: &str, explained: Vec<Explained>, results: &[(String, Stream)]) -> Self {
+        Explain {
+            reads: explained
+                .into_iter()
+                .map(|e| ReadExplain {
+                    logical: e.before,
+                    optimized: e.after,
+                    rules: e.rules.iter().map(|r| r.to_string()).collect(),
+                    request: e.request,
+                })
+                .collect(),
+            results: plans(src, results),
+        }
+    }
+}
+
+fn indent(out: &mut fmt::Formatter<'_>, text: &str, pad: &str) -> fmt::Result {
+    for line in text.lines() {
+        writeln!(out, "{pad}{line}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Explain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.reads.iter().enumerate() {
+            writeln!(f, "read {}", i + 1)?;
+            writeln!(f, "  logical plan:")?;
+            indent(f, &r.logical, "    ")?;
+            if r.rules.is_empty() {
+                writeln!(f, "  after rules (none applied):")?;
+            } else {
+                writeln!(f, "  after rules ({}):", r.rules.join(", "))?;
+            }
+            indent(f, &r.optimized, "    ")?;
+            writeln!(f, "  storage request:")?;
+            indent(f, &r.request.to_string(), "    ")?;
+        }
+        f.write_str(&self.results)
+    }
+}
 
 /// The plan of each result, as `fluxi explain` prints it.
 pub fn plans(src: &str, results: &[(String, Stream)]) -> String {

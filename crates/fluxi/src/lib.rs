@@ -28,6 +28,7 @@ pub struct ReadmeExample;
 
 mod error;
 pub mod explain;
+pub use explain::{Explain, ReadExplain, StorageRequest};
 mod package;
 mod session;
 pub mod writer;
@@ -348,7 +349,7 @@ impl Engine {
 
     /// Run a compiled program.
     pub fn execute(&self, program: &Program) -> Result<Results> {
-        self.run(program, None, false).map(Results::from_streams)
+        self.run(program, None).map(Results::from_streams)
     }
 
     /// Run a compiled program until `cancel` is set (from another thread); it then stops
@@ -358,27 +359,34 @@ impl Engine {
         program: &Program,
         cancel: Arc<AtomicBool>,
     ) -> Result<Results> {
-        self.run(program, Some(cancel), false)
-            .map(Results::from_streams)
+        self.run(program, Some(cancel)).map(Results::from_streams)
     }
 
-    /// Each result's plan, and what is pushed into storage, without reading data.
-    pub fn explain(&self, program: &Program) -> Result<String> {
-        let streams = self.run(program, None, true)?;
-        Ok(explain::plans(&program.source, &streams))
+    /// What the program would do, without reading data: each storage read's logical plan
+    /// before and after the rewrite rules, the request it sends to storage, and each
+    /// result's tree of calls. (Functions that need rows to go on see empty tables.)
+    pub fn explain(&self, program: &Program) -> Result<Explain> {
+        let mut interp = self.interpreter();
+        interp.set_explain_only(true);
+        let streams = interp
+            .run(&program.graph)
+            .map_err(|e| runtime(&program.name, &program.source, e))?;
+        Ok(Explain::new(
+            &program.source,
+            interp.take_explained(),
+            &streams,
+        ))
     }
 
     fn run(
         &self,
         program: &Program,
         cancel: Option<Arc<AtomicBool>>,
-        explain_only: bool,
     ) -> Result<Vec<(String, Stream)>> {
         let mut interp = self.interpreter();
         if let Some(c) = cancel {
             interp.set_cancel(c);
         }
-        interp.set_explain_only(explain_only);
         interp
             .run(&program.graph)
             .map_err(|e| runtime(&program.name, &program.source, e))

@@ -123,11 +123,13 @@ impl Session {
             return Err(Error::Compile(diags));
         }
         self.interp.set_explain_only(explain_only);
+        self.interp.take_explained();
         let entry = self.interp.run_entry(&checked.package, &self.values);
         self.interp.set_explain_only(false);
         let entry = entry.map_err(|e| runtime(name, &src, e))?;
         if explain_only {
-            let plans = explain::plans(source, &entry.results);
+            let explained = self.interp.take_explained();
+            let plans = explain::Explain::new(source, explained, &entry.results).to_string();
             return Ok((Outcome::default(), plans));
         }
         let defined = checked

@@ -273,7 +273,7 @@ fn explain_shows_what_is_pushed_down() {
     let p = e
         .compile("from(bucket: \"m\") |> range(start: 0) |> filter(fn: (r) => r.host == \"a\") |> count()")
         .unwrap();
-    let plan = e.explain(&p).unwrap();
+    let plan = e.explain(&p).unwrap().to_string();
     assert!(plan.contains("pushed into storage"), "{plan}");
     assert!(plan.contains("host"), "{plan}");
 }

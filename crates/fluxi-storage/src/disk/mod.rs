@@ -48,8 +48,8 @@ mod wal;
 
 use crate::line_protocol::{parse_batch, ParseOptions, Point};
 use crate::storage::{
-    check_bucket_name, Aggregate, BucketInfo, ReadResult, ReadSpec, Result, Storage, StorageError,
-    Windowing,
+    check_bucket_name, Aggregate, Applied, BucketInfo, ReadResult, ReadSpec, Result, Storage,
+    StorageError, Windowing,
 };
 use buffer::{check_types, Buffer};
 use manifest::{FileMeta, Manifest};
@@ -606,6 +606,11 @@ impl Storage for DiskStorage {
 
     fn read(&self, spec: &ReadSpec) -> Result<ReadResult> {
         read::read(self, spec)
+    }
+
+    fn aggregate_pushdown(&self, _: Aggregate, _: Option<Windowing>) -> Applied {
+        // Every aggregate, with or without windows (see `read_aggregate`).
+        Applied::Exact
     }
 
     fn read_aggregate(
