@@ -160,6 +160,11 @@ impl Storage for MemoryStorage {
         })
     }
 
+    fn predicate_pushdown(&self, _: &crate::storage::Predicate) -> Applied {
+        // `read` applies every predicate exactly.
+        Applied::Exact
+    }
+
     fn aggregate_pushdown(&self, _: Aggregate, _: Option<Windowing>) -> Applied {
         // Every aggregate, with or without windows (see `read_aggregate`).
         Applied::Exact

@@ -257,6 +257,27 @@ pub trait Storage: Send + Sync {
         let _ = (spec, aggregate, window);
         Ok(None)
     }
+    /// How [`Storage::read`] applies this predicate, asked when a query is planned:
+    /// `Exact` (only matching rows come back; the engine drops its `filter` when the
+    /// whole predicate is this), `Inexact` (matching rows and maybe others: the engine
+    /// filters again) or `Unsupported` (the default: the engine does not push it). A
+    /// backend's [`ReadResult::applied`] must not be weaker than this answer.
+    fn predicate_pushdown(&self, predicate: &Predicate) -> Applied {
+        let _ = predicate;
+        Applied::Unsupported
+    }
+    /// [`Storage::read`], handing each table to `sink` as it is ready (tables in the
+    /// same order), so a reader need not hold the whole answer; stops when `sink`
+    /// returns `false`. Predicates are applied at least as [`Storage::predicate_pushdown`]
+    /// says. The default reads everything first; backends that can, stream.
+    fn read_each(&self, spec: &ReadSpec, sink: &mut dyn FnMut(Table) -> bool) -> Result<()> {
+        for table in self.read(spec)?.tables {
+            if !sink(table) {
+                break;
+            }
+        }
+        Ok(())
+    }
     /// Whether [`Storage::read_aggregate`] computes this aggregate (per window when
     /// `window` is given), asked when a query is planned, before anything is read:
     /// `Exact` when it does (it may still decline at read time for a field type the

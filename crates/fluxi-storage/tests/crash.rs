@@ -31,6 +31,7 @@ fn options() -> DiskOptions {
         row_group_rows: 8,
         compact_after: 3,
         read_threads: 1,
+        read_chunk_values: 1 << 20,
     }
 }
 

@@ -25,6 +25,7 @@ fn small_options() -> DiskOptions {
         row_group_rows: 4,
         compact_after: 0,
         read_threads: 2,
+        read_chunk_values: 1 << 20,
     }
 }
 
@@ -461,6 +462,7 @@ fn large_reads_on_several_threads_agree_with_memory() {
         row_group_rows: 1000,
         compact_after: 0,
         read_threads: 3,
+        read_chunk_values: 1 << 20,
     };
     let d = DiskStorage::open_with(dir.path(), options.clone()).unwrap();
     d.create_bucket("b", None).unwrap();

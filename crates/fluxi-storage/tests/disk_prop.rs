@@ -8,7 +8,7 @@
 
 mod disk_util;
 
-use disk_util::{all_aggregates, read_csv, schema, Scratch};
+use disk_util::{all_aggregates, read_csv, read_each_csv, schema, Scratch};
 use fluxi_storage::line_protocol::{to_line, FieldValue, ParseOptions, Point, Precision};
 use fluxi_storage::{DiskOptions, DiskStorage, MemoryStorage, Predicate, Storage};
 use proptest::prelude::*;
@@ -139,6 +139,12 @@ fn assert_same(d: &DiskStorage, m: &MemoryStorage, what: &str) {
                     read_csv(m, bucket, start, stop, p.clone()),
                     "{what}: read {bucket} [{start}, {stop}) {p:?}"
                 );
+                // Streamed in chunks of two values: the same tables in the same order.
+                assert_eq!(
+                    read_each_csv(d, bucket, start, stop, p.clone()),
+                    read_csv(m, bucket, start, stop, p.clone()),
+                    "{what}: streamed read {bucket} [{start}, {stop}) {p:?}"
+                );
                 assert_eq!(
                     all_aggregates(d, bucket, start, stop, &p, 7),
                     all_aggregates(m, bucket, start, stop, &p, 7),
@@ -158,6 +164,7 @@ fn options() -> DiskOptions {
         row_group_rows: 3,
         compact_after: 0,
         read_threads: 2,
+        read_chunk_values: 2,
     }
 }
 

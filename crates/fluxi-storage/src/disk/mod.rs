@@ -84,6 +84,9 @@ pub struct DiskOptions {
     pub compact_after: usize,
     /// Threads used to decode data files in a read (1: none besides the caller).
     pub read_threads: usize,
+    /// A streamed read ([`Storage::read_each`]) decodes series a chunk of about this many
+    /// values at a time (a series is never split), which bounds the memory it holds.
+    pub read_chunk_values: u64,
 }
 
 impl Default for DiskOptions {
@@ -93,6 +96,7 @@ impl Default for DiskOptions {
             partition_duration: DAY,
             row_group_rows: 4096,
             compact_after: 8,
+            read_chunk_values: 1 << 20,
             read_threads: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1)
@@ -606,6 +610,19 @@ impl Storage for DiskStorage {
 
     fn read(&self, spec: &ReadSpec) -> Result<ReadResult> {
         read::read(self, spec)
+    }
+
+    fn predicate_pushdown(&self, _: &crate::storage::Predicate) -> Applied {
+        // `read` applies every predicate exactly.
+        Applied::Exact
+    }
+
+    fn read_each(
+        &self,
+        spec: &ReadSpec,
+        sink: &mut dyn FnMut(fluxi_value::Table) -> bool,
+    ) -> Result<()> {
+        read::read_each(self, spec, sink)
     }
 
     fn aggregate_pushdown(&self, _: Aggregate, _: Option<Windowing>) -> Applied {

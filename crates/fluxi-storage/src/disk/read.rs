@@ -523,6 +523,15 @@ pub(super) fn long_table(
             strings(w.measurement)?,
         ),
     ];
+    for (k, v) in &w.tags {
+        columns.push((k.to_string(), ColumnType::String, strings(v)?));
+    }
+    Table::from_arrays(key_of(spec, w), columns, n)
+        .map_err(|e| StorageError::Backend(e.to_string()))
+}
+
+/// The group key of the table a wanted series and field makes.
+pub(super) fn key_of(spec: &ReadSpec, w: &Wanted<'_>) -> GroupKey {
     let string_key = |label: &str, v: &str| KeyColumn {
         label: label.to_string(),
         ty: ColumnType::String,
@@ -543,11 +552,9 @@ pub(super) fn long_table(
         string_key("_measurement", w.measurement),
     ];
     for (k, v) in &w.tags {
-        columns.push((k.to_string(), ColumnType::String, strings(v)?));
         key.push(string_key(k, v));
     }
-    Table::from_arrays(GroupKey::new(key), columns, n)
-        .map_err(|e| StorageError::Backend(e.to_string()))
+    GroupKey::new(key)
 }
 
 /// A string column of `n` times the same value.
@@ -589,6 +596,60 @@ fn concat(pieces: Vec<Piece>) -> Result<Option<(ScalarBuffer<i64>, ArrayRef)>> {
 pub(super) fn sorted(mut tables: Vec<Table>) -> Vec<Table> {
     tables.sort_by(|a, b| a.key().cmp(b.key()));
     tables
+}
+
+/// [`crate::Storage::read_each`]: the series in group-key order, decoded a chunk of
+/// about `read_chunk_values` values at a time, each table handed to `sink` as soon as its
+/// chunk is decoded. Stops early when `sink` says so.
+pub(crate) fn read_each(
+    store: &DiskStorage,
+    spec: &ReadSpec,
+    sink: &mut dyn FnMut(Table) -> bool,
+) -> Result<()> {
+    let state = store.read_state()?;
+    let b = state.bucket(&spec.bucket)?;
+    let mut wanted: Vec<(GroupKey, Wanted<'_>)> = plan(b, spec)
+        .into_iter()
+        .map(|w| (key_of(spec, &w), w))
+        .collect();
+    wanted.sort_by(|a, b| a.0.cmp(&b.0));
+    let size = |w: &Wanted<'_>| -> u64 {
+        let buffered = w.buffer.map_or(0, |_| 1);
+        w.files.iter().map(|f| f.stats.count()).sum::<u64>() + buffered
+    };
+    let mut normalized = HashMap::new();
+    let mut repeats = Repeats::default();
+    let chunk_values = store.options.read_chunk_values.max(1);
+    let mut start = 0;
+    while start < wanted.len() {
+        let mut end = start;
+        let mut values = 0u64;
+        while end < wanted.len() && (end == start || values < chunk_values) {
+            values += wanted.get(end).map_or(0, |(_, w)| size(w));
+            end += 1;
+        }
+        let chunk: Vec<&Wanted<'_>> = wanted
+            .get(start..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, w)| w)
+            .collect();
+        let decoded = decode(store, b, &chunk)?;
+        for w in chunk {
+            let merged = pieces(w, b, &decoded, &mut normalized, spec)?;
+            if let Some((times, values)) = concat(merged)? {
+                let table = long_table(spec, w, times, w.ty.column_type(), values, &mut repeats)?;
+                if !sink(table) {
+                    return Ok(());
+                }
+            }
+        }
+        // Columns of repeated values are shared within a chunk only.
+        normalized.clear();
+        repeats = Repeats::default();
+        start = end;
+    }
+    Ok(())
 }
 
 /// [`crate::Storage::read`].

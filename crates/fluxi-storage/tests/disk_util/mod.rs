@@ -49,6 +49,30 @@ pub fn read_csv(s: &dyn Storage, bucket: &str, start: i64, stop: i64, p: Vec<Pre
     }
 }
 
+/// A streamed read ([`Storage::read_each`]) as annotated CSV, or the error.
+pub fn read_each_csv(
+    s: &dyn Storage,
+    bucket: &str,
+    start: i64,
+    stop: i64,
+    p: Vec<Predicate>,
+) -> String {
+    let spec = ReadSpec {
+        bucket: bucket.into(),
+        start,
+        stop,
+        predicates: p,
+    };
+    let mut tables = Vec::new();
+    match s.read_each(&spec, &mut |t| {
+        tables.push(t);
+        true
+    }) {
+        Ok(()) => encode(&[("_result".to_string(), tables)], LineEnding::Lf),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
 /// An aggregate of a bucket as annotated CSV ("none" when the store does not do it).
 pub fn aggregate_csv(
     s: &dyn Storage,
