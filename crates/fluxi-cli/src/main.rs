@@ -37,6 +37,10 @@ enum Command {
         /// How results print (`:format` changes it).
         #[arg(long, value_enum, default_value = "table")]
         format: run::Format,
+        /// The most memory a query may hold in tables, e.g. 512MiB or 2GiB, or `none`
+        /// (default: $FLUXI_MEMORY_LIMIT, else half the machine's memory).
+        #[arg(long, value_name = "SIZE")]
+        memory_limit: Option<String>,
     },
     /// Check Flux files for syntax and type errors without running them.
     Check {
@@ -69,6 +73,10 @@ enum Command {
         /// Print how long compiling, running and printing took, to standard error.
         #[arg(long)]
         timing: bool,
+        /// The most memory a query may hold in tables, e.g. 512MiB or 2GiB, or `none`
+        /// (default: $FLUXI_MEMORY_LIMIT, else half the machine's memory).
+        #[arg(long, value_name = "SIZE")]
+        memory_limit: Option<String>,
     },
     /// Print the plan of a script's results and what is pushed into storage, without
     /// reading data.
@@ -188,6 +196,7 @@ fn main() -> ExitCode {
                 data: None,
                 now: None,
                 format: run::Format::Table,
+                memory_limit: None,
             }))
         });
     match worker.map(|h| h.join()) {
@@ -201,7 +210,12 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> ExitCode {
     match command {
-        Command::Repl { data, now, format } => {
+        Command::Repl {
+            data,
+            now,
+            format,
+            memory_limit,
+        } => {
             let now = match now.map(|n| run::parse_now(&n)).transpose() {
                 Ok(n) => n,
                 Err(e) => {
@@ -209,7 +223,19 @@ fn dispatch(command: Command) -> ExitCode {
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
-            repl::repl(repl::ReplOptions { data, now, format })
+            let memory_limit = match run::memory_limit(memory_limit) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            repl::repl(repl::ReplOptions {
+                data,
+                now,
+                format,
+                memory_limit,
+            })
         }
         Command::Check {
             syntax_only,
@@ -229,6 +255,7 @@ fn dispatch(command: Command) -> ExitCode {
             now,
             data,
             timing,
+            memory_limit,
         } => run::run(run::RunOptions {
             file,
             exec,
@@ -236,6 +263,7 @@ fn dispatch(command: Command) -> ExitCode {
             now,
             data,
             timing,
+            memory_limit,
         }),
         Command::Explain { file, data, now } => match now.map(|n| run::parse_now(&n)).transpose() {
             Ok(now) => explain::explain(&file, data, now),

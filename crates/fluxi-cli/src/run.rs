@@ -21,8 +21,12 @@ pub enum Format {
 
 /// The engine the commands run scripts with: the store (opened on first use, so a script
 /// that reads no bucket neither creates nor locks it) and a fixed `now()`.
-pub fn engine(data: Option<PathBuf>, now: Option<i64>) -> Result<fluxi::Engine, String> {
-    let mut b = fluxi::Engine::builder();
+pub fn engine(
+    data: Option<PathBuf>,
+    now: Option<i64>,
+    memory_limit: Option<usize>,
+) -> Result<fluxi::Engine, String> {
+    let mut b = fluxi::Engine::builder().memory_limit(memory_limit);
     // Without any store directory, reads say there is no store.
     if let Ok(dir) = crate::store::data_dir(data) {
         b = b.storage(Arc::new(crate::store::LazyStore::new(dir)));
@@ -31,6 +35,24 @@ pub fn engine(data: Option<PathBuf>, now: Option<i64>) -> Result<fluxi::Engine, 
         b = b.now(t);
     }
     b.build().map_err(|e| e.to_string())
+}
+
+/// The memory limit of a query: `--memory-limit`, else `$FLUXI_MEMORY_LIMIT`, else the
+/// engine's default; `none` for no limit.
+pub fn memory_limit(flag: Option<String>) -> Result<Option<usize>, String> {
+    let (text, source) = match flag {
+        Some(f) => (f, "--memory-limit"),
+        None => match std::env::var("FLUXI_MEMORY_LIMIT") {
+            Ok(v) if !v.trim().is_empty() => (v, "$FLUXI_MEMORY_LIMIT"),
+            _ => return Ok(fluxi::default_memory_limit()),
+        },
+    };
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    fluxi::parse_size(&text)
+        .map(Some)
+        .map_err(|e| format!("{source}: {e}"))
 }
 
 /// Whether diagnostics on standard error get colours.
@@ -62,14 +84,14 @@ pub fn parse_now(text: &str) -> Result<i64, String> {
         })
 }
 
-/// Print results in a format.
-pub fn print_results(results: &fluxi::Results, format: Format) {
-    let text = match format {
-        Format::Table => results.to_text(),
-        Format::Csv => results.to_csv(),
-        Format::Json => results.to_json_lines(),
-    };
-    print!("{text}");
+impl From<Format> for fluxi::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => fluxi::Format::Table,
+            Format::Csv => fluxi::Format::Csv,
+            Format::Json => fluxi::Format::JsonLines,
+        }
+    }
 }
 
 /// What `fluxi run` was asked.
@@ -86,6 +108,8 @@ pub struct RunOptions {
     pub data: Option<PathBuf>,
     /// `--timing`.
     pub timing: bool,
+    /// `--memory-limit`.
+    pub memory_limit: Option<String>,
 }
 
 /// `fluxi run FILE | -e SCRIPT | -`.
@@ -112,7 +136,14 @@ pub fn run(o: RunOptions) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let engine = match engine(o.data, now) {
+    let memory_limit = match memory_limit(o.memory_limit) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let engine = match engine(o.data, now, memory_limit) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
@@ -123,23 +154,28 @@ pub fn run(o: RunOptions) -> ExitCode {
         return ExitCode::from(EXIT_ERROR);
     };
     let compiled = Instant::now();
-    match engine.execute(&program) {
-        Ok(results) => {
-            let ran = Instant::now();
-            print_results(&results, o.format);
-            if o.timing {
-                let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
-                let done = Instant::now();
-                eprintln!(
-                    "timing: compile {:.3} ms, execute {:.3} ms, print {:.3} ms",
-                    ms(started, compiled),
-                    ms(compiled, ran),
-                    ms(ran, done)
-                );
-            }
+    // Tables are printed as they are computed.
+    let mut out = fluxi::ResultWriter::new(std::io::stdout(), o.format.into());
+    let ran = engine.execute_to(&program, None, move |name, table| out.write(name, table));
+    if o.timing {
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+        eprintln!(
+            "timing: compile {:.3} ms, execute and print {:.3} ms",
+            ms(started, compiled),
+            ms(compiled, Instant::now())
+        );
+    }
+    match ran {
+        Ok(_) => ExitCode::SUCCESS,
+        // The reader went away (`fluxi run ... | head`): stop quietly, as `cat` does.
+        Err(fluxi::SinkError::Sink(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             ExitCode::SUCCESS
         }
-        Err(e) => {
+        Err(fluxi::SinkError::Sink(e)) => {
+            eprintln!("error: writing the results: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+        Err(fluxi::SinkError::Query(e)) => {
             eprint!("{}", e.render(color()));
             ExitCode::from(EXIT_ERROR)
         }

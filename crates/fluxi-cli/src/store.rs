@@ -100,6 +100,18 @@ impl Storage for LazyStore {
     ) -> fluxi_storage::storage::Result<Option<ReadResult>> {
         self.get()?.read_aggregate(spec, aggregate, window)
     }
+    fn predicate_pushdown(&self, p: &fluxi_storage::Predicate) -> fluxi_storage::Applied {
+        self.get().map_or(fluxi_storage::Applied::Unsupported, |s| {
+            s.predicate_pushdown(p)
+        })
+    }
+    fn read_each(
+        &self,
+        spec: &ReadSpec,
+        sink: &mut dyn FnMut(fluxi_value::Table) -> bool,
+    ) -> fluxi_storage::storage::Result<()> {
+        self.get()?.read_each(spec, sink)
+    }
     fn aggregate_pushdown(
         &self,
         aggregate: fluxi_storage::Aggregate,

@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Internal,
     /// The query was cancelled (Ctrl-C in the REPL, or an embedder's cancel flag).
     Cancelled,
+    /// The query would hold more tables in memory than its limit allows.
+    MemoryLimit,
 }
 
 impl ErrorKind {
@@ -42,6 +44,7 @@ impl ErrorKind {
             ErrorKind::Results => "fluxi::eval::results",
             ErrorKind::Internal => "fluxi::eval::internal",
             ErrorKind::Cancelled => "fluxi::eval::cancelled",
+            ErrorKind::MemoryLimit => "fluxi::exec::memory_limit",
         }
     }
 }

@@ -6,14 +6,15 @@ use crate::error::{ErrorKind, EvalError, Result};
 use crate::ops;
 use crate::registry::DeferredCall;
 use crate::registry::{Args, Builtin, NativeFn, Registry};
-use fluxi_exec::logical::{LogicalPlan, StorageRequest};
+use fluxi_exec::logical::Deferred;
+use fluxi_exec::logical::{CallKind, CallNode, LogicalPlan, StorageRequest};
 use fluxi_exec::rules::{self, RuleContext};
 use fluxi_semantic::nodes::{self, Expr, ExprKind, Statement, StringPart, UnaryOp};
 use fluxi_semantic::{Checker, Library, PRELUDE};
 use fluxi_storage::Storage;
 use fluxi_syntax::ast::{DurationPart, DurationUnit};
 use fluxi_syntax::Span;
-use fluxi_value::{Callable, Dict, Duration, PlanNode, Record, Stream, Value};
+use fluxi_value::{Callable, Dict, Duration, PlanNode, Record, Stream, Table, Value};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -191,6 +192,26 @@ pub struct Interpreter {
     pushdown: bool,
     cancel: Option<Arc<AtomicBool>>,
     explained: Vec<Explained>,
+    /// The streams yielded so far, as they were given (for telling whether a statement's
+    /// stream was yielded already).
+    yielded: Vec<Stream>,
+    /// Where results go as they are computed, table by table, instead of `results`.
+    sink: Option<ResultSink>,
+    memory: MemoryBudget,
+}
+
+/// Receives each table of each result as it is computed (see
+/// [`Interpreter::set_result_sink`]).
+/// `(name, Some(table))` for each table of a result, then `(name, None)` when the result
+/// is complete.
+pub type ResultSink = Box<dyn FnMut(&str, Option<Table>) -> Result<()> + Send>;
+
+/// The memory a query may hold in tables at once, and what it holds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemoryBudget {
+    /// The limit in bytes (`None`: none).
+    pub limit: Option<usize>,
+    used: usize,
 }
 
 /// A plan as it was materialised: before and after the rewrite rules, and what it asked
@@ -284,36 +305,68 @@ impl Interpreter {
     }
 
     /// Compute a stream that is not read yet (a no-op for materialised streams): apply
-    /// the rewrite rules to its plan, then run what is left. With `explain_only`, nothing
-    /// is read (the stream has no tables) and the plan before and after the rules is
-    /// recorded instead (see [`Interpreter::take_explained`]).
+    /// the rewrite rules to its plan, then run what is left, holding its tables within
+    /// the query's memory budget. With `explain_only`, nothing is read (the stream has no
+    /// tables) and the plan before and after the rules is recorded instead (see
+    /// [`Interpreter::take_explained`]).
     pub fn materialize(&mut self, s: Stream) -> Result<Stream> {
-        let Some(p) = s.pending_part() else {
+        self.materialize_for(s, "reading a stream whole")
+    }
+
+    fn materialize_for(&mut self, s: Stream, holder: &str) -> Result<Stream> {
+        let Some(plan) = self.plan_of(&s)? else {
             return Ok(s);
+        };
+        let optimized = self.optimize(&plan);
+        let bounds = plan.bounds();
+        let mut tables = Vec::new();
+        if !self.explain_only {
+            let mut held = 0usize;
+            let result = self.run_each(&optimized, &mut |interp, t| {
+                let bytes = table_bytes(&t);
+                interp.reserve(bytes, holder)?;
+                held += bytes;
+                tables.push(t);
+                Ok(())
+            });
+            // What the stream holds is the caller's now; the budget guards the reading.
+            self.release(held);
+            result?;
+        }
+        Ok(Stream::new(tables)
+            .with_bounds(bounds)
+            .with_plan(Arc::new(trace(&optimized))))
+    }
+
+    /// The plan of a stream not read yet.
+    fn plan_of(&self, s: &Stream) -> Result<Option<Arc<LogicalPlan>>> {
+        let Some(p) = s.pending_part() else {
+            return Ok(None);
         };
         let plan = p
             .as_any()
             .downcast_ref::<LogicalPlan>()
             .ok_or_else(|| internal("a pending stream of an unknown kind"))?;
-        let plan = Arc::new(plan.clone());
+        Ok(Some(Arc::new(plan.clone())))
+    }
+
+    /// The plan after the rewrite rules (recorded when explaining).
+    fn optimize(&mut self, plan: &Arc<LogicalPlan>) -> Arc<LogicalPlan> {
         let optimized = rules::optimize(
-            &plan,
+            plan,
             &RuleContext {
                 pushdown: self.pushdown,
             },
         );
-        let out = if self.explain_only {
+        if self.explain_only {
             self.explained.push(Explained {
                 before: plan.tree(),
                 after: optimized.plan.tree(),
                 rules: optimized.applied.clone(),
                 request: optimized.plan.request(),
             });
-            Stream::new(Vec::new()).with_bounds(plan.bounds())
-        } else {
-            self.run_plan(&optimized.plan)?
-        };
-        Ok(out.with_plan(Arc::new(trace(&optimized.plan))))
+        }
+        optimized.plan
     }
 
     /// The plans materialised so far with `explain_only`, before and after the rules, in
@@ -322,66 +375,228 @@ impl Interpreter {
         std::mem::take(&mut self.explained)
     }
 
-    /// Run a (rewritten) plan: the read, then each node left above it as its call.
-    fn run_plan(&mut self, plan: &LogicalPlan) -> Result<Stream> {
+    /// Limit the bytes of tables the query may hold at once.
+    pub fn set_memory_limit(&mut self, bytes: Option<usize>) {
+        self.memory.limit = bytes;
+    }
+
+    /// Hold `bytes` more for `holder` (a function's name), or fail with
+    /// `fluxi::exec::memory_limit` when that passes the query's limit.
+    pub fn reserve(&mut self, bytes: usize, holder: &str) -> Result<()> {
+        let used = self.memory.used.saturating_add(bytes);
+        if let Some(limit) = self.memory.limit {
+            if used > limit {
+                return Err(EvalError::new(
+                    ErrorKind::MemoryLimit,
+                    format!(
+                        "{holder}: holding {} of tables would pass the query's memory limit of {}",
+                        human_bytes(used),
+                        human_bytes(limit)
+                    ),
+                )
+                .with_hint(
+                    "narrow the query (a shorter range, a filter, an aggregate before this \
+                     function) or raise the limit with --memory-limit / $FLUXI_MEMORY_LIMIT",
+                ));
+            }
+        }
+        self.memory.used = used;
+        Ok(())
+    }
+
+    /// Give back what [`Interpreter::reserve`] took.
+    pub fn release(&mut self, bytes: usize) {
+        self.memory.used = self.memory.used.saturating_sub(bytes);
+    }
+
+    /// Send each result's tables to `sink` as they are computed instead of keeping them
+    /// (the results a run returns then have no tables).
+    pub fn set_result_sink(&mut self, sink: ResultSink) {
+        self.sink = Some(sink);
+    }
+
+    /// Run a (rewritten) plan, handing its tables to `sink` one by one as they are
+    /// computed: the read streams its tables, nodes that work table by table pass each
+    /// on, and nodes that need their whole input hold it (within the memory budget).
+    fn run_each(
+        &mut self,
+        plan: &LogicalPlan,
+        sink: &mut dyn FnMut(&mut Interpreter, Table) -> Result<()>,
+    ) -> Result<()> {
         let LogicalPlan::Read(read) = plan else {
             let call = plan
                 .call()
                 .and_then(|c| c.as_any().downcast_ref::<DeferredCall>())
                 .ok_or_else(|| internal("a plan node without its call"))?;
-            let input = match plan.input() {
-                // A failed read is reported at the call that consumes it.
-                Some(i) => self
-                    .run_plan(i)
-                    .map_err(|e| e.at(call.span(), Some(call.name())))?,
-                None => return Err(internal("a plan node without input")),
+            let input = plan
+                .input()
+                .ok_or_else(|| internal("a plan node without input"))?;
+            let bounds = input.bounds();
+            let per_table = match plan {
+                LogicalPlan::Range(_) | LogicalPlan::Filter(_) => true,
+                LogicalPlan::Call(n) => match n.kind {
+                    CallKind::PerTable => true,
+                    CallKind::PerTableMerged => self.keeps_keys(call, input)?,
+                    CallKind::Whole => false,
+                },
+                _ => false,
             };
-            return match call.run(self, Value::Stream(input))? {
-                Value::Stream(s) => Ok(s),
-                v => Err(internal(format!(
-                    "a plan node's call returned {}, not a stream",
-                    v.type_name()
-                ))),
-            };
+            // A failed read is reported at the call that consumes it.
+            let at = |e: EvalError| e.at(call.span(), Some(call.name()));
+            if per_table {
+                return self
+                    .run_each(input, &mut |interp, t| {
+                        let one = Stream::new(vec![t]).with_bounds(bounds);
+                        for t in stream_tables(call.run(interp, Value::Stream(one))?)? {
+                            sink(interp, t)?;
+                        }
+                        Ok(())
+                    })
+                    .map_err(at);
+            }
+            let mut held = Vec::new();
+            let mut bytes = 0usize;
+            let read = self.run_each(input, &mut |interp, t| {
+                let n = table_bytes(&t);
+                interp.reserve(n, call.name())?;
+                bytes += n;
+                held.push(t);
+                Ok(())
+            });
+            let out = read.map_err(at).and_then(|()| {
+                call.run(self, Value::Stream(Stream::new(held).with_bounds(bounds)))
+            });
+            self.release(bytes);
+            for t in stream_tables(out?)? {
+                sink(self, t)?;
+            }
+            return Ok(());
         };
-        let bounds = read.read.range();
         let Some(pushed) = &read.aggregate else {
             self.count("storage reads", 1);
-            let filters = read.read.predicates().len() as u64;
-            self.count("filters pushed down", filters);
-            let tables = read.read.read().map_err(exec_error)?;
-            return Ok(Stream::new(tables).with_bounds(bounds));
+            self.count("filters pushed down", read.read.predicates().len() as u64);
+            let request = read.read.clone();
+            let mut failure = None;
+            request
+                .read_each(&mut |t| match sink(self, t) {
+                    Ok(()) => !self.cancelled(),
+                    Err(e) => {
+                        failure = Some(e);
+                        false
+                    }
+                })
+                .map_err(exec_error)?;
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            return self.check_cancelled();
         };
-        let range = bounds.ok_or_else(|| internal("an aggregate pushed into an unbounded read"))?;
+        let range = read
+            .read
+            .range()
+            .ok_or_else(|| internal("an aggregate pushed into an unbounded read"))?;
         let windowing = pushed.window.as_ref().and_then(|w| w.fixed());
-        match read
+        let Some(tables) = read
             .read
             .read_aggregate(pushed.aggregate, windowing)
             .map_err(exec_error)?
-        {
-            Some(tables) => {
-                self.count("aggregates pushed down", 1);
-                let filters = read.read.predicates().len() as u64;
-                self.count("filters pushed down", filters);
-                let tables = match &pushed.window {
-                    Some(w) => {
-                        fluxi_exec::plan::window_aggregate(&tables, pushed.aggregate, w, range)
-                    }
-                    None => fluxi_exec::plan::whole_aggregate(tables, pushed.aggregate),
-                }
-                .map_err(exec_error)?;
-                Ok(Stream::new(tables).with_bounds(bounds))
-            }
+        else {
             // Storage declined (a field type it does not aggregate): the engine computes it.
-            None => self.run_plan(&pushed.fallback),
+            return self.run_each(&pushed.fallback, sink);
+        };
+        self.count("aggregates pushed down", 1);
+        self.count("filters pushed down", read.read.predicates().len() as u64);
+        let tables = match &pushed.window {
+            Some(w) => fluxi_exec::plan::window_aggregate(&tables, pushed.aggregate, w, range),
+            None => fluxi_exec::plan::whole_aggregate(tables, pushed.aggregate),
         }
+        .map_err(exec_error)?;
+        for t in tables {
+            sink(self, t)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a call that merges tables whose group key it changes (`keep`, `drop`)
+    /// keeps every key column its input can have, so that no two of its output tables
+    /// share a key and each can pass on as it comes: asked by running the call over an
+    /// empty table whose key has every column the read below can put in a key (the
+    /// nodes in between never add key columns).
+    fn keeps_keys(&mut self, call: &DeferredCall, input: &LogicalPlan) -> Result<bool> {
+        let adds_no_key_columns = |p: &LogicalPlan| match p {
+            LogicalPlan::Read(r) => r.aggregate.is_none(),
+            LogicalPlan::Range(_) | LogicalPlan::Filter(_) => true,
+            LogicalPlan::Call(n) => n.kind != CallKind::Whole,
+            _ => false,
+        };
+        let mut node = input;
+        loop {
+            if !adds_no_key_columns(node) {
+                return Ok(false);
+            }
+            match node.input() {
+                Some(i) => node = i,
+                None => break,
+            }
+        }
+        let read = &node.leaf().read;
+        let Ok(tags) = read.storage().tag_keys(read.bucket(), None) else {
+            return Ok(false);
+        };
+        let mut labels: Vec<String> = ["_start", "_stop", "_field", "_measurement"]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        labels.extend(tags);
+        let columns: Vec<(String, fluxi_value::ColumnType)> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let ty = if i < 2 {
+                    fluxi_value::ColumnType::Time
+                } else {
+                    fluxi_value::ColumnType::String
+                };
+                (l.clone(), ty)
+            })
+            .collect();
+        let values: Vec<Value> = columns
+            .iter()
+            .map(|(_, ty)| match ty {
+                fluxi_value::ColumnType::Time => Value::Time(0),
+                _ => Value::string(""),
+            })
+            .collect();
+        let Ok(probe) = Table::from_rows(&labels, &columns, &[], Some(&values)) else {
+            return Ok(false);
+        };
+        let out = match call.run(self, Value::Stream(Stream::new(vec![probe]))) {
+            Ok(Value::Stream(s)) => s,
+            _ => return Ok(false),
+        };
+        Ok(match out.tables().first() {
+            Some(t) => {
+                let mut kept: Vec<&str> =
+                    t.key().columns().iter().map(|k| k.label.as_str()).collect();
+                kept.sort_unstable();
+                let mut all: Vec<&str> = labels.iter().map(String::as_str).collect();
+                all.sort_unstable();
+                kept == all
+            }
+            None => false,
+        })
     }
 
     /// Materialise the streams in a value (also inside arrays and records).
-    fn materialize_value(&mut self, v: Value, plans: &mut Vec<Arc<PlanNode>>) -> Result<Value> {
+    fn materialize_value(
+        &mut self,
+        v: Value,
+        plans: &mut Vec<Arc<PlanNode>>,
+        holder: &str,
+    ) -> Result<Value> {
         Ok(match v {
             Value::Stream(s) => {
-                let s = self.materialize(s)?;
+                let s = self.materialize_for(s, holder)?;
                 if let Some(p) = s.plan() {
                     plans.push(Arc::clone(p));
                 }
@@ -390,7 +605,7 @@ impl Interpreter {
             Value::Array(items) if items.iter().any(|i| matches!(i, Value::Stream(_))) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items.iter() {
-                    out.push(self.materialize_value(i.clone(), plans)?);
+                    out.push(self.materialize_value(i.clone(), plans, holder)?);
                 }
                 Value::Array(Arc::new(out))
             }
@@ -401,7 +616,10 @@ impl Interpreter {
             {
                 let mut out = Vec::with_capacity(r.len());
                 for (k, v) in r.fields() {
-                    out.push((Arc::clone(k), self.materialize_value(v.clone(), plans)?));
+                    out.push((
+                        Arc::clone(k),
+                        self.materialize_value(v.clone(), plans, holder)?,
+                    ));
                 }
                 Value::Record(Arc::new(Record::from_fields(out)))
             }
@@ -419,6 +637,37 @@ impl Interpreter {
         pipe: Option<Value>,
         span: Span,
     ) -> Result<Value> {
+        if let Some(kind) = self.registry.node_kind(&b.package, &b.name) {
+            let input = pipe
+                .as_ref()
+                .or_else(|| named.iter().find(|(n, _)| n == "tables").map(|(_, v)| v));
+            if let Some(Value::Stream(s)) = input {
+                if let Some(plan) = self.plan_of(s)? {
+                    let text = format!(
+                        "{}({})",
+                        b.display,
+                        named
+                            .iter()
+                            .filter(|(n, _)| n != "tables")
+                            .map(|(n, _)| format!("{n}: ..."))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let mut args = Args::new(named, None, span);
+                    args.set_callee(Arc::clone(&f), &b.display);
+                    let call = args
+                        .defer(text)
+                        .ok_or_else(|| internal("a plan node without its call"))?;
+                    let bounds = plan.bounds();
+                    let node = LogicalPlan::Call(CallNode {
+                        input: plan,
+                        kind,
+                        call,
+                    });
+                    return Ok(Value::Stream(Stream::pending(Arc::new(node), bounds)));
+                }
+            }
+        }
         let mut plans = Vec::new();
         let takes_plans = self.registry.takes_pending(&b.package, &b.name);
         let (named, pipe) = if takes_plans {
@@ -433,10 +682,10 @@ impl Interpreter {
         } else {
             let mut m = Vec::with_capacity(named.len());
             for (k, v) in named {
-                m.push((k, self.materialize_value(v, &mut plans)?));
+                m.push((k, self.materialize_value(v, &mut plans, &b.display)?));
             }
             let pipe = match pipe {
-                Some(v) => Some(self.materialize_value(v, &mut plans)?),
+                Some(v) => Some(self.materialize_value(v, &mut plans, &b.display)?),
                 None => None,
             };
             (m, pipe)
@@ -500,6 +749,9 @@ impl Interpreter {
             pushdown: true,
             cancel: None,
             explained: Vec::new(),
+            yielded: Vec::new(),
+            sink: None,
+            memory: MemoryBudget::default(),
         }
     }
 
@@ -507,6 +759,12 @@ impl Interpreter {
     /// `cancelled` error. The flag is not reset by the interpreter.
     pub fn set_cancel(&mut self, flag: Arc<AtomicBool>) {
         self.cancel = Some(flag);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
     }
 
     /// Fail if the query was cancelled (builtins with long loops call this now and then).
@@ -575,9 +833,9 @@ impl Interpreter {
         }
     }
 
-    /// Record a named result (`yield`).
+    /// Record a named result (`yield`): computed now, and kept or handed to the result
+    /// sink table by table.
     pub fn yield_result(&mut self, name: &str, stream: Stream) -> Result<()> {
-        let stream = self.materialize(stream)?;
         if self.results.iter().any(|(n, _)| n == name) {
             return Err(EvalError::new(
                 ErrorKind::Results,
@@ -585,12 +843,34 @@ impl Interpreter {
             )
             .with_hint("give each `yield` its own `name:`"));
         }
-        self.results.push((name.to_string(), stream));
+        self.yielded.push(stream.clone());
+        let Some(mut sink) = self.sink.take() else {
+            let materialized = self.materialize_for(stream, "the result")?;
+            self.results.push((name.to_string(), materialized));
+            return Ok(());
+        };
+        let sent = match self.plan_of(&stream) {
+            Ok(Some(plan)) if !self.explain_only => {
+                let optimized = self.optimize(&plan);
+                self.run_each(&optimized, &mut |_, t| sink(name, Some(t)))
+            }
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => stream
+                .tables()
+                .iter()
+                .try_for_each(|t| sink(name, Some(t.clone()))),
+            Err(e) => Err(e),
+        };
+        let sent = sent.and_then(|()| sink(name, None));
+        self.sink = Some(sink);
+        sent?;
+        self.results
+            .push((name.to_string(), Stream::new(Vec::new())));
         Ok(())
     }
 
     fn yielded(&self, s: &Stream) -> bool {
-        self.results.iter().any(|(_, r)| r.same(s))
+        self.yielded.iter().any(|r| r.same(s)) || self.results.iter().any(|(_, r)| r.same(s))
     }
 
     /// A compiled regex, cached by pattern.
@@ -738,6 +1018,7 @@ impl Interpreter {
         prior: &[(String, Value)],
     ) -> Result<Entry> {
         self.results.clear();
+        self.yielded.clear();
         for import in &program.imports {
             self.package_values(&import.path)?;
         }
@@ -1229,7 +1510,7 @@ fn trace(plan: &LogicalPlan) -> PlanNode {
         other => PlanNode {
             op: other
                 .call()
-                .map_or_else(|| other.name().to_string(), |c| c.display()),
+                .map_or_else(|| other.name().to_string(), |c| c.name().to_string()),
             span: other.call().and_then(|c| c.span()),
             detail: Vec::new(),
             inputs: other
@@ -1237,5 +1518,37 @@ fn trace(plan: &LogicalPlan) -> PlanNode {
                 .map(|i| vec![Arc::new(trace(i))])
                 .unwrap_or_default(),
         },
+    }
+}
+
+/// The tables of a stream a call returned.
+fn stream_tables(v: Value) -> Result<Vec<Table>> {
+    match v {
+        Value::Stream(s) => Ok(s.into_tables()),
+        v => Err(internal(format!(
+            "a plan node's call returned {}, not a stream",
+            v.type_name()
+        ))),
+    }
+}
+
+/// The memory a table's columns take.
+fn table_bytes(t: &Table) -> usize {
+    t.batch().get_array_memory_size()
+}
+
+/// Bytes in binary units, as limits are written (`512 MiB`).
+fn human_bytes(n: usize) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
     }
 }

@@ -11,5 +11,5 @@ pub mod ops;
 pub mod registry;
 
 pub use error::{ErrorKind, EvalError};
-pub use interp::{Closure, Entry, Explained, Interpreter, Runtime};
+pub use interp::{Closure, Entry, Explained, Interpreter, MemoryBudget, ResultSink, Runtime};
 pub use registry::{Args, Builtin, BuiltinFn, DeferredCall, NativeFn, Registry};

@@ -3,6 +3,7 @@
 
 use crate::error::{EvalError, Result};
 use crate::interp::Interpreter;
+use fluxi_exec::logical::CallKind;
 use fluxi_syntax::Span;
 use fluxi_value::{Callable, Duration, Record, Stream, Value};
 use std::any::Any;
@@ -21,6 +22,7 @@ pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Result<Value>;
 pub struct Registry {
     fns: HashMap<(String, String), NativeFn>,
     takes_pending: std::collections::HashSet<(String, String)>,
+    nodes: HashMap<(String, String), CallKind>,
     constants: HashMap<(String, String), Value>,
 }
 
@@ -52,6 +54,22 @@ impl Registry {
         self.register(package, name, f);
         self.takes_pending
             .insert((package.to_string(), name.to_string()));
+    }
+
+    /// Make calls of `package.name` over a plan not read yet nodes of the plan (instead
+    /// of reading the plan first), consuming their input as `kind` says; the builtin
+    /// then runs when the plan does. Only for builtins whose implementation behaves as
+    /// `kind` promises (see [`CallKind`]).
+    pub fn plan_node(&mut self, package: &str, name: &str, kind: CallKind) {
+        self.nodes
+            .insert((package.to_string(), name.to_string()), kind);
+    }
+
+    /// How calls of `package.name` join a plan (see [`Registry::plan_node`]).
+    pub fn node_kind(&self, package: &str, name: &str) -> Option<CallKind> {
+        self.nodes
+            .get(&(package.to_string(), name.to_string()))
+            .copied()
     }
 
     /// Whether `package.name` takes pending streams (see [`Registry::register_pushdown`]).
@@ -137,11 +155,6 @@ pub struct DeferredCall {
 }
 
 impl DeferredCall {
-    /// The function's name (`filter`, `strings.toUpper`).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Where the call is written.
     pub fn span(&self) -> Span {
         self.span
@@ -150,7 +163,7 @@ impl DeferredCall {
     /// Run the call with `input` piped in.
     pub fn run(&self, interp: &mut Interpreter, input: Value) -> Result<Value> {
         let mut args = Args::new(self.named.clone(), Some(input), self.span);
-        (self.f)(interp, &mut args)
+        (self.f)(interp, &mut args).map_err(|e| e.at(self.span, Some(&self.name)))
     }
 }
 
@@ -161,6 +174,9 @@ impl std::fmt::Debug for DeferredCall {
 }
 
 impl fluxi_exec::logical::Deferred for DeferredCall {
+    fn name(&self) -> &str {
+        &self.name
+    }
     fn display(&self) -> String {
         self.text.clone()
     }

@@ -23,6 +23,8 @@ use std::sync::Arc;
 /// node it belongs to is not pushed into storage. (The open part of the plan: only the
 /// evaluator knows how to call a function.)
 pub trait Deferred: fmt::Debug + Send + Sync {
+    /// The function's name (`map`, `strings.toUpper`).
+    fn name(&self) -> &str;
     /// The call as written, shortened for plans (`filter(fn: ...)`).
     fn display(&self) -> String;
     /// Where the call is written in the source (byte offsets).
@@ -45,6 +47,34 @@ pub enum LogicalPlan {
     Aggregate(AggregateNode),
     /// `aggregateWindow(every:, fn:)` with a universe aggregate or selector as `fn`.
     WindowAggregate(WindowAggregate),
+    /// Any other function over the rows (`map`, `keep`, `sort`, ...): the open node.
+    Call(CallNode),
+}
+
+/// How a [`CallNode`] consumes its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// Table by table: its output for a stream is its outputs for each table in turn
+    /// (`map`), so tables pass on as they arrive.
+    PerTable,
+    /// Table by table, but tables whose group key it changes are merged with the others
+    /// of the same key (`keep`, `drop`): tables pass on as they arrive when it keeps
+    /// every key column the input can have, else it holds its output.
+    PerTableMerged,
+    /// It needs its whole input at once (`sort`, `group`, `pivot`): it holds the input,
+    /// within the query's memory budget.
+    Whole,
+}
+
+/// A function the rules know nothing of.
+#[derive(Debug, Clone)]
+pub struct CallNode {
+    /// The input.
+    pub input: Arc<LogicalPlan>,
+    /// How it consumes the input.
+    pub kind: CallKind,
+    /// The call.
+    pub call: Arc<dyn Deferred>,
 }
 
 /// A storage read: bucket, range and predicates (a [`ReadPlan`]), and an aggregate the
@@ -150,6 +180,7 @@ impl LogicalPlan {
             LogicalPlan::Filter(n) => Some(&n.input),
             LogicalPlan::Aggregate(n) => Some(&n.input),
             LogicalPlan::WindowAggregate(n) => Some(&n.input),
+            LogicalPlan::Call(n) => Some(&n.input),
         }
     }
 
@@ -162,6 +193,7 @@ impl LogicalPlan {
             LogicalPlan::Filter(n) => n.input = input,
             LogicalPlan::Aggregate(n) => n.input = input,
             LogicalPlan::WindowAggregate(n) => n.input = input,
+            LogicalPlan::Call(n) => n.input = input,
         }
         out
     }
@@ -174,6 +206,7 @@ impl LogicalPlan {
             LogicalPlan::Filter(n) => Some(&n.call),
             LogicalPlan::Aggregate(n) => Some(&n.call),
             LogicalPlan::WindowAggregate(n) => Some(&n.call),
+            LogicalPlan::Call(n) => Some(&n.call),
         }
     }
 
@@ -185,6 +218,7 @@ impl LogicalPlan {
             LogicalPlan::Filter(n) => n.input.leaf(),
             LogicalPlan::Aggregate(n) => n.input.leaf(),
             LogicalPlan::WindowAggregate(n) => n.input.leaf(),
+            LogicalPlan::Call(n) => n.input.leaf(),
         }
     }
 
@@ -210,6 +244,11 @@ impl LogicalPlan {
             LogicalPlan::Aggregate(a) if a.aggregate.is_selector() => "Selector",
             LogicalPlan::Aggregate(_) => "Aggregate",
             LogicalPlan::WindowAggregate(_) => "WindowAggregate",
+            LogicalPlan::Call(n) => match n.kind {
+                CallKind::PerTable => "Call",
+                CallKind::PerTableMerged => "CallMerged",
+                CallKind::Whole => "CallWhole",
+            },
         }
     }
 
@@ -272,6 +311,9 @@ impl LogicalPlan {
             }
             LogicalPlan::Filter(n) if n.predicate.is_none() => {
                 out.push_str(" (the predicate runs row by row)")
+            }
+            LogicalPlan::Call(n) if n.kind == CallKind::Whole => {
+                out.push_str(" (holds its whole input)")
             }
             _ => {}
         }

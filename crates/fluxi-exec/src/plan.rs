@@ -166,14 +166,29 @@ impl ReadPlan {
         Ok(result
             .tables
             .into_iter()
-            .filter(|t| {
-                let value_of = |c: &str| match t.key().get(c).map(|k| &k.value) {
-                    Some(Value::String(s)) => Some(s.to_string()),
-                    _ => None,
-                };
-                again.iter().all(|p| p.holds(&value_of))
-            })
+            .filter(|t| holds_for(t, &again))
             .collect())
+    }
+
+    /// Read the rows, handing each table to `sink` as storage gives it (see
+    /// [`Storage::read_each`]); stops when `sink` returns `false`. A predicate storage
+    /// does not say it applies exactly is applied again to each table's group key.
+    pub fn read_each(&self, sink: &mut dyn FnMut(Table) -> bool) -> Result<()> {
+        let spec = self.spec()?;
+        let again: Vec<&Predicate> = spec
+            .predicates
+            .iter()
+            .filter(|p| self.storage.predicate_pushdown(p) != Applied::Exact)
+            .collect();
+        self.storage
+            .read_each(&spec, &mut |t| {
+                if again.is_empty() || holds_for(&t, &again) {
+                    sink(t)
+                } else {
+                    true
+                }
+            })
+            .map_err(|e| self.explain_error(e))
     }
 
     /// Ask the storage to compute an aggregate; `None` when it does not (the caller reads
@@ -205,6 +220,16 @@ impl ReadPlan {
             inputs: Vec::new(),
         }
     }
+}
+
+/// Whether every predicate holds for a table's group key (the long shape groups by every
+/// string column, so a predicate on them holds for a whole table or for none of its rows).
+fn holds_for(t: &Table, predicates: &[&Predicate]) -> bool {
+    let value_of = |c: &str| match t.key().get(c).map(|k| &k.value) {
+        Some(Value::String(s)) => Some(s.to_string()),
+        _ => None,
+    };
+    predicates.iter().all(|p| p.holds(&value_of))
 }
 
 /// A predicate as Flux-like text (`_measurement == "cpu" and host != "a"`).

@@ -43,7 +43,26 @@ pub fn registry() -> Registry {
     testing::register(&mut r);
     transforms::register(&mut r);
     windows::register(&mut r);
+    plan_nodes(&mut r);
     r
+}
+
+/// The builtins that join a plan not read yet as nodes, and how they consume their
+/// input. A builtin is listed as `PerTable` only when its output for a stream is its
+/// outputs for each table in turn (its implementation is one loop over the tables with
+/// nothing carried from one table to the next); `PerTableMerged` when it also merges
+/// tables whose key it changed; anything else that may be listed is `Whole`.
+fn plan_nodes(r: &mut Registry) {
+    use fluxi_exec::logical::CallKind::{PerTable, PerTableMerged, Whole};
+    for (name, kind) in [
+        ("map", PerTable),
+        ("keep", PerTableMerged),
+        ("drop", PerTableMerged),
+        ("sort", Whole),
+        ("group", Whole),
+    ] {
+        r.plan_node("universe", name, kind);
+    }
 }
 
 /// Whether `package.name` has an implementation.

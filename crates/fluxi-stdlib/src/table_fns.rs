@@ -21,7 +21,8 @@ pub fn register(r: &mut Registry) {
     r.register("csv", "from", csv_from);
     r.register("array", "from", array_from);
     r.register("experimental/array", "from", array_from);
-    r.register("universe", "yield", yield_);
+    // Takes plans: a yielded plan streams to the result sink instead of being held.
+    r.register_pushdown("universe", "yield", yield_);
     r.register_pushdown("universe", "range", range);
     r.register_pushdown("universe", "filter", filter);
     r.register("universe", "map", map);

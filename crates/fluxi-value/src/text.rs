@@ -72,13 +72,39 @@ pub fn table_text(t: &Table) -> String {
 /// Every result as table text, each under `Result: <name>`.
 pub fn results_text(results: &[(String, Vec<Table>)]) -> String {
     let mut out = String::new();
+    let mut e = TextEncoder::default();
     for (name, tables) in results {
-        let _ = writeln!(out, "Result: {name}");
         for t in tables {
-            out.push_str(&table_text(t));
+            e.table(&mut out, name, t);
         }
+        e.end_result(&mut out, name);
     }
     out
+}
+
+/// Table text written as tables arrive (the bytes of [`results_text`]).
+#[derive(Debug, Default)]
+pub struct TextEncoder {
+    current: Option<String>,
+}
+
+impl TextEncoder {
+    /// Append one table of result `name`.
+    pub fn table(&mut self, out: &mut String, name: &str, t: &Table) {
+        if self.current.as_deref() != Some(name) {
+            let _ = writeln!(out, "Result: {name}");
+            self.current = Some(name.to_string());
+        }
+        out.push_str(&table_text(t));
+    }
+
+    /// End result `name` (a result without tables still gets its heading).
+    pub fn end_result(&mut self, out: &mut String, name: &str) {
+        if self.current.as_deref() != Some(name) {
+            let _ = writeln!(out, "Result: {name}");
+        }
+        self.current = None;
+    }
 }
 
 fn json_string(s: &str, out: &mut String) {
@@ -121,22 +147,43 @@ fn json_value(v: &Value, out: &mut String) {
 /// One JSON object per row: `result`, `table` and every column.
 pub fn results_json_lines(results: &[(String, Vec<Table>)]) -> String {
     let mut out = String::new();
+    let mut e = JsonLinesEncoder::default();
     for (name, tables) in results {
-        for (id, t) in tables.iter().enumerate() {
-            let cols = t.columns();
-            for r in t.rows() {
-                out.push_str("{\"result\":");
-                json_string(name, &mut out);
-                let _ = write!(out, ",\"table\":{id}");
-                for ((label, _), v) in cols.iter().zip(&r) {
-                    out.push(',');
-                    json_string(label, &mut out);
-                    out.push(':');
-                    json_value(v, &mut out);
-                }
-                out.push_str("}\n");
-            }
+        for t in tables {
+            e.table(&mut out, name, t);
         }
+        e.end_result(&mut out, name);
     }
     out
+}
+
+/// JSON lines written as tables arrive (the bytes of [`results_json_lines`]).
+#[derive(Debug, Default)]
+pub struct JsonLinesEncoder {
+    id: usize,
+}
+
+impl JsonLinesEncoder {
+    /// Append the rows of one table of result `name`.
+    pub fn table(&mut self, out: &mut String, name: &str, t: &Table) {
+        let cols = t.columns();
+        for r in t.rows() {
+            out.push_str("{\"result\":");
+            json_string(name, out);
+            let _ = write!(out, ",\"table\":{}", self.id);
+            for ((label, _), v) in cols.iter().zip(&r) {
+                out.push(',');
+                json_string(label, out);
+                out.push(':');
+                json_value(v, out);
+            }
+            out.push_str("}\n");
+        }
+        self.id += 1;
+    }
+
+    /// End result `name`: table ids start again at 0.
+    pub fn end_result(&mut self, _: &mut String, _: &str) {
+        self.id = 0;
+    }
 }

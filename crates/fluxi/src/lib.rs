@@ -29,6 +29,7 @@ pub struct ReadmeExample;
 mod error;
 pub mod explain;
 pub use explain::{Explain, ReadExplain, StorageRequest};
+pub mod output;
 mod package;
 mod session;
 pub mod writer;
@@ -39,6 +40,7 @@ pub use error::{Diagnostics, Error, Problem, Result};
 pub use fluxi_eval::{Args, EvalError};
 pub use fluxi_storage::{BucketInfo, DiskStorage, MemoryStorage, Precision, Storage, StorageError};
 pub use fluxi_value::{ColumnType, GroupKey, Table, Value};
+pub use output::{Format, ResultWriter};
 pub use package::Package;
 pub use session::{needs_more_input, Outcome, Session};
 pub use writer::{
@@ -63,6 +65,7 @@ struct Inner {
     storage: Option<Arc<dyn Storage>>,
     now: Option<i64>,
     pushdown: bool,
+    memory_limit: Option<usize>,
     /// Builtins, checked packages and their evaluated members: built once, shared by
     /// every query and session of the engine.
     runtime: Arc<Runtime>,
@@ -74,6 +77,7 @@ pub struct EngineBuilder {
     storage: Option<Arc<dyn Storage>>,
     now: Option<i64>,
     no_pushdown: bool,
+    memory_limit: Option<Option<usize>>,
     packages: Vec<Package>,
 }
 
@@ -99,6 +103,14 @@ impl EngineBuilder {
     /// the store (for comparing results; slower).
     pub fn without_pushdown(mut self) -> Self {
         self.no_pushdown = true;
+        self
+    }
+
+    /// The most bytes of tables one query may hold at once (`None`: no limit). A query
+    /// that would hold more stops with a `fluxi::exec::memory_limit` error naming the
+    /// function that held them. The default is [`default_memory_limit`].
+    pub fn memory_limit(mut self, bytes: Option<usize>) -> Self {
+        self.memory_limit = Some(bytes);
         self
     }
 
@@ -138,6 +150,7 @@ impl EngineBuilder {
                 storage: self.storage,
                 now: self.now,
                 pushdown: !self.no_pushdown,
+                memory_limit: self.memory_limit.unwrap_or_else(default_memory_limit),
                 runtime: Arc::new(Runtime::new(Arc::new(registry), Arc::new(library))),
             }),
         })
@@ -295,6 +308,7 @@ impl Engine {
                 storage,
                 now: None,
                 pushdown: true,
+                memory_limit: default_memory_limit(),
                 runtime: Arc::new(Runtime::new(
                     Arc::new(fluxi_stdlib::registry()),
                     Arc::new(Library::new()),
@@ -332,6 +346,7 @@ impl Engine {
             interp.set_now(t);
         }
         interp.set_pushdown(self.inner.pushdown);
+        interp.set_memory_limit(self.inner.memory_limit);
         interp
     }
 
@@ -390,6 +405,46 @@ impl Engine {
         interp
             .run(&program.graph)
             .map_err(|e| runtime(&program.name, &program.source, e))
+    }
+
+    /// Run a compiled program, handing each result's tables to `sink` as they are
+    /// computed — `(name, Some(table))` for each table, then `(name, None)` when the
+    /// result is complete — instead of keeping them: memory holds what the query's
+    /// functions need, not the whole answer. Returns the results' names. An error of
+    /// `sink` stops the query and is returned as it is.
+    pub fn execute_to<E>(
+        &self,
+        program: &Program,
+        cancel: Option<Arc<AtomicBool>>,
+        mut sink: impl FnMut(&str, Option<&Table>) -> std::result::Result<(), E> + Send + 'static,
+    ) -> std::result::Result<Vec<String>, SinkError<E>>
+    where
+        E: Send + 'static,
+    {
+        let mut interp = self.interpreter();
+        if let Some(c) = cancel {
+            interp.set_cancel(c);
+        }
+        let failed: Arc<std::sync::Mutex<Option<E>>> = Arc::new(std::sync::Mutex::new(None));
+        let slot = Arc::clone(&failed);
+        interp.set_result_sink(Box::new(move |name, table| {
+            sink(name, table.as_ref()).map_err(|e| {
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(e);
+                }
+                EvalError::new(
+                    fluxi_eval::ErrorKind::Cancelled,
+                    "the results' reader stopped",
+                )
+            })
+        }));
+        let run = interp.run(&program.graph);
+        let sink_error = failed.lock().ok().and_then(|mut s| s.take());
+        if let Some(e) = sink_error {
+            return Err(SinkError::Sink(e));
+        }
+        run.map(|results| results.into_iter().map(|(n, _)| n).collect())
+            .map_err(|e| SinkError::Query(runtime(&program.name, &program.source, e)))
     }
 
     /// Compile and run a script.
@@ -461,6 +516,55 @@ pub(crate) fn runtime(name: &str, source: &Arc<str>, e: EvalError) -> Error {
     let mut d = Diagnostics::new(name, source);
     d.eval(e);
     Error::Runtime(d)
+}
+
+/// Why [`Engine::execute_to`] stopped.
+#[derive(Debug)]
+pub enum SinkError<E> {
+    /// The query failed.
+    Query(Error),
+    /// The sink failed (with its own error).
+    Sink(E),
+}
+
+/// The default memory limit of a query: half the machine's memory (from
+/// `/proc/meminfo`), or 4 GiB where that cannot be read.
+pub fn default_memory_limit() -> Option<usize> {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+            .map(|kib| kib.saturating_mul(1024))
+    });
+    Some(total.map_or(4 << 30, |t| t / 2))
+}
+
+/// Parse a size such as `512MiB`, `2GB`, `1.5g` or `1048576` (bytes) into bytes.
+pub fn parse_size(text: &str) -> Result<usize> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let bad = || {
+        Error::Invalid(format!(
+            "{text:?} is not a size such as 512MiB, 2GiB or 1048576"
+        ))
+    };
+    let n: f64 = number.parse().map_err(|_| bad())?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let bytes = n * scale;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > usize::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(bytes as usize)
 }
 
 /// Parse an RFC 3339 time to Unix nanoseconds.

@@ -47,13 +47,22 @@ pub struct ReplOptions {
     pub now: Option<i64>,
     /// `--format`.
     pub format: Format,
+    /// `--memory-limit` (or its default).
+    pub memory_limit: Option<usize>,
 }
 
 /// Run the REPL until `:quit` or end of input.
 pub fn repl(o: ReplOptions) -> ExitCode {
-    let engine = match crate::store::data_dir(o.data) {
-        Ok(dir) => fluxi::Engine::with_storage(Arc::new(crate::store::LazyStore::new(dir))),
-        Err(_) => fluxi::Engine::new(),
+    let mut builder = fluxi::Engine::builder().memory_limit(o.memory_limit);
+    if let Ok(dir) = crate::store::data_dir(o.data) {
+        builder = builder.storage(Arc::new(crate::store::LazyStore::new(dir)));
+    }
+    let engine = match builder.build() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(crate::EXIT_ERROR);
+        }
     };
     let mut session = engine.session();
     if let Some(t) = o.now {

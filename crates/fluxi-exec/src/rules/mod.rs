@@ -110,6 +110,9 @@ pub(crate) mod test_support {
     pub struct Named(pub &'static str);
 
     impl Deferred for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
         fn display(&self) -> String {
             self.0.to_string()
         }

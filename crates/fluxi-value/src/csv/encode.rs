@@ -14,62 +14,122 @@ pub enum LineEnding {
 
 /// Encode results (name and tables, in order) with all three annotations.
 pub fn encode(results: &[(String, Vec<Table>)], eol: LineEnding) -> String {
-    let nl = match eol {
-        LineEnding::Crlf => "\r\n",
-        LineEnding::Lf => "\n",
-    };
     let mut out = String::new();
+    let mut e = Encoder::new(eol);
     for (name, tables) in results {
-        let mut prev: Option<&Table> = None;
-        for (id, table) in tables.iter().enumerate() {
-            let new_block = match prev {
-                None => true,
-                Some(p) => {
-                    p.is_empty()
-                        || table.is_empty()
-                        || p.columns() != table.columns()
-                        || key_labels(p) != key_labels(table)
-                }
-            };
-            if new_block {
-                if prev.is_some() {
-                    out.push_str(nl);
-                }
-                block_header(&mut out, name, id, table, nl);
-            }
-            // Cells column by column; a group key column is one value for the table.
-            let n = table.num_rows();
-            let cells: Vec<Cells> = table
-                .columns()
-                .iter()
-                .enumerate()
-                .map(|(c, (label, _))| match table.key().get(label) {
-                    Some(k) => Cells::Same(quote(&cell(&k.value), eol)),
-                    None => Cells::Each(
-                        (0..n)
-                            .map(|r| quote(&cell(&table.value(r, c)), eol))
-                            .collect(),
-                    ),
-                })
-                .collect();
-            let id_text = id.to_string();
-            for r in 0..n {
-                out.push_str(",,");
-                out.push_str(&id_text);
-                for c in &cells {
-                    out.push(',');
-                    out.push_str(match c {
-                        Cells::Same(s) => s,
-                        Cells::Each(v) => &v[r],
-                    });
-                }
-                out.push_str(nl);
-            }
-            prev = Some(table);
+        for table in tables {
+            e.table(&mut out, name, table);
         }
-        out.push_str(nl);
+        e.end_result(&mut out, name);
     }
     out
+}
+
+/// Annotated CSV written as tables arrive: [`Encoder::table`] for each table of a
+/// result, then [`Encoder::end_result`]; the bytes are those of [`encode`].
+#[derive(Debug)]
+pub struct Encoder {
+    eol: LineEnding,
+    /// The result being written and the shape of its last table.
+    current: Option<(String, Shape)>,
+    /// The next table id within the result.
+    id: usize,
+}
+
+/// What decides whether a table needs a new annotation block.
+#[derive(Debug, PartialEq)]
+struct Shape {
+    columns: Vec<(String, crate::ColumnType)>,
+    key: Vec<String>,
+    empty: bool,
+}
+
+impl Encoder {
+    /// An encoder with these line endings.
+    pub fn new(eol: LineEnding) -> Encoder {
+        Encoder {
+            eol,
+            current: None,
+            id: 0,
+        }
+    }
+
+    fn nl(&self) -> &'static str {
+        match self.eol {
+            LineEnding::Crlf => "\r\n",
+            LineEnding::Lf => "\n",
+        }
+    }
+
+    /// Append one table of result `name`.
+    pub fn table(&mut self, out: &mut String, name: &str, table: &Table) {
+        let nl = self.nl();
+        let eol = self.eol;
+        let shape = Shape {
+            columns: table.columns(),
+            key: key_labels(table),
+            empty: table.is_empty(),
+        };
+        if self.current.as_ref().is_some_and(|(n, _)| n != name) {
+            let previous = self
+                .current
+                .as_ref()
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
+            self.end_result(out, &previous);
+        }
+        let id = self.id;
+        let new_block = match &self.current {
+            None => true,
+            Some((_, p)) => {
+                p.empty || shape.empty || p.columns != shape.columns || p.key != shape.key
+            }
+        };
+        if new_block {
+            if self.current.is_some() {
+                out.push_str(nl);
+            }
+            block_header(out, name, id, table, nl);
+        }
+        // Cells column by column; a group key column is one value for the table.
+        let n = table.num_rows();
+        let cells: Vec<Cells> = shape
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(c, (label, _))| match table.key().get(label) {
+                Some(k) => Cells::Same(quote(&cell(&k.value), eol)),
+                None => Cells::Each(
+                    (0..n)
+                        .map(|r| quote(&cell(&table.value(r, c)), eol))
+                        .collect(),
+                ),
+            })
+            .collect();
+        let id_text = id.to_string();
+        for r in 0..n {
+            out.push_str(",,");
+            out.push_str(&id_text);
+            for c in &cells {
+                out.push(',');
+                out.push_str(match c {
+                    Cells::Same(s) => s,
+                    Cells::Each(v) => &v[r],
+                });
+            }
+            out.push_str(nl);
+        }
+        self.current = Some((name.to_string(), shape));
+        self.id += 1;
+    }
+
+    /// End result `name` (a result without tables still ends with its blank line).
+    pub fn end_result(&mut self, out: &mut String, name: &str) {
+        let _ = name;
+        out.push_str(self.nl());
+        self.current = None;
+        self.id = 0;
+    }
 }
 
 /// The text of one column's cells.
