@@ -37,6 +37,16 @@ pub fn engine(
     b.build().map_err(|e| e.to_string())
 }
 
+/// The process's peak resident memory in KiB, as the OS reports it (Linux: `VmHWM` of
+/// /proc/self/status); `None` elsewhere.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 /// The memory limit of a query: `--memory-limit`, else `$FLUXI_MEMORY_LIMIT`, else the
 /// engine's default; `none` for no limit.
 pub fn memory_limit(flag: Option<String>) -> Result<Option<usize>, String> {
@@ -159,8 +169,9 @@ pub fn run(o: RunOptions) -> ExitCode {
     let ran = engine.execute_to(&program, None, move |name, table| out.write(name, table));
     if o.timing {
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+        let peak = peak_rss().map_or_else(String::new, |kib| format!(", peak RSS {kib} KiB"));
         eprintln!(
-            "timing: compile {:.3} ms, execute and print {:.3} ms",
+            "timing: compile {:.3} ms, execute and print {:.3} ms{peak}",
             ms(started, compiled),
             ms(compiled, Instant::now())
         );

@@ -386,15 +386,16 @@ impl Interpreter {
         let used = self.memory.used.saturating_add(bytes);
         if let Some(limit) = self.memory.limit {
             if used > limit {
-                return Err(EvalError::new(
+                let mut e = EvalError::new(
                     ErrorKind::MemoryLimit,
                     format!(
-                        "{holder}: holding {} of tables would pass the query's memory limit of {}",
+                        "holding {} of tables would pass the query's memory limit of {}",
                         human_bytes(used),
                         human_bytes(limit)
                     ),
-                )
-                .with_hint(
+                );
+                e.function = Some(holder.to_string());
+                return Err(e.with_hint(
                     "narrow the query (a shorter range, a filter, an aggregate before this \
                      function) or raise the limit with --memory-limit / $FLUXI_MEMORY_LIMIT",
                 ));
@@ -458,7 +459,7 @@ impl Interpreter {
             let mut bytes = 0usize;
             let read = self.run_each(input, &mut |interp, t| {
                 let n = table_bytes(&t);
-                interp.reserve(n, call.name())?;
+                interp.reserve(n, call.name()).map_err(at)?;
                 bytes += n;
                 held.push(t);
                 Ok(())
