@@ -215,7 +215,7 @@ impl Interpreter {
             Vec::new()
         } else {
             self.count("storage reads", 1);
-            read.read().map_err(|e| EvalError::msg(e.to_string()))?
+            read.read().map_err(EvalError::from)?
         };
         let mut out = Stream::new(tables).with_bounds(s.bounds());
         if let Some(plan) = s.plan() {
