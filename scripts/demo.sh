@@ -4,7 +4,10 @@
 #   scripts/demo.sh [STORE_DIR]     (default: target/demo-store, recreated on each run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet -p fluxi-cli
+# Cargo's own progress goes to standard error, so a first build (several minutes) is seen
+# to be working; an up-to-date build prints one "Finished" line.
+echo "building fluxi (first build takes several minutes)..." >&2
+cargo build --release -p fluxi-cli
 fluxi="${CARGO_TARGET_DIR:-target}/release/fluxi"
 store="${1:-target/demo-store}"
 rm -rf "$store"

@@ -153,6 +153,36 @@ fn written_lines_are_queried_in_a_later_process() {
 }
 
 #[test]
+fn a_query_of_a_missing_bucket_fails_with_the_storage_code() {
+    let dir = scratch("missing");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", s, "metrics"]));
+    let out = fluxi(&[
+        "run",
+        "--data",
+        s,
+        "-e",
+        r#"from(bucket: "nope") |> range(start: -1h)"#,
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    // miette's report: the code first, then the message and the place.
+    assert_eq!(
+        err.lines().next(),
+        Some("fluxi::storage::bucket_not_found"),
+        "{err}"
+    );
+    assert!(!err.contains("fluxi::eval::runtime"), "{err}");
+    assert!(
+        err.contains(r#"bucket "nope" not found (the store has "metrics")"#),
+        "{err}"
+    );
+    assert!(err.contains("╭─[-e:1:1]"), "{err}");
+}
+
+#[test]
 fn a_file_with_bad_lines_is_rejected_with_their_numbers() {
     let dir = scratch("bad");
     let store = dir.join("store");

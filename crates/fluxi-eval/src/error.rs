@@ -1,10 +1,17 @@
 //! Runtime errors: what went wrong, in which function, and where its call is written.
 
+use fluxi_exec::{ExecError, ExecErrorKind};
+use fluxi_storage::{StorageError, StorageErrorKind};
 use fluxi_syntax::Span;
+use fluxi_value::{ValueError, ValueErrorKind};
 use miette::{Diagnostic, LabeledSpan, SourceSpan};
 use std::fmt;
 
-/// The kinds of runtime error, each with a stable code `fluxi::eval::<name>`.
+/// The kinds of runtime error. The interpreter's own kinds have stable codes
+/// `fluxi::eval::<name>`; an error that arose in a lower layer keeps that layer's kind and
+/// code (`Storage`, `Exec`, `Value`), so a missing bucket is
+/// `ErrorKind::Storage(StorageErrorKind::BucketNotFound)`, code
+/// `fluxi::storage::bucket_not_found`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Anything a function reports about its input.
@@ -29,10 +36,20 @@ pub enum ErrorKind {
     Cancelled,
     /// The query would hold more tables in memory than its limit allows.
     MemoryLimit,
+    /// An error of the store (a missing bucket, a type conflict, ...), with its kind.
+    Storage(StorageErrorKind),
+    /// An error of a table operator, with its kind. Never `ExecErrorKind::Value` or
+    /// `ExecErrorKind::Storage`: those become [`ErrorKind::Value`] and
+    /// [`ErrorKind::Storage`].
+    Exec(ExecErrorKind),
+    /// An error of the value layer (building tables, reading annotated CSV), with its kind.
+    Value(ValueErrorKind),
 }
 
 impl ErrorKind {
-    fn code(self) -> &'static str {
+    /// The stable diagnostic code, such as `fluxi::eval::runtime` or
+    /// `fluxi::storage::bucket_not_found` (listed in docs/errors.md).
+    pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Runtime => "fluxi::eval::runtime",
             ErrorKind::NotImplemented => "fluxi::eval::not_implemented",
@@ -45,6 +62,32 @@ impl ErrorKind {
             ErrorKind::Internal => "fluxi::eval::internal",
             ErrorKind::Cancelled => "fluxi::eval::cancelled",
             ErrorKind::MemoryLimit => "fluxi::exec::memory_limit",
+            ErrorKind::Storage(k) => k.code(),
+            ErrorKind::Exec(k) => k.code(),
+            ErrorKind::Value(k) => k.code(),
+        }
+    }
+}
+
+impl From<StorageErrorKind> for ErrorKind {
+    fn from(k: StorageErrorKind) -> Self {
+        ErrorKind::Storage(k)
+    }
+}
+
+impl From<ValueErrorKind> for ErrorKind {
+    fn from(k: ValueErrorKind) -> Self {
+        ErrorKind::Value(k)
+    }
+}
+
+impl From<ExecErrorKind> for ErrorKind {
+    /// A value or storage kind carried by an operator error becomes that layer's kind.
+    fn from(k: ExecErrorKind) -> Self {
+        match k {
+            ExecErrorKind::Value(k) => ErrorKind::Value(k),
+            ExecErrorKind::Storage(k) => ErrorKind::Storage(k),
+            k => ErrorKind::Exec(k),
         }
     }
 }
@@ -105,6 +148,28 @@ impl EvalError {
     }
 }
 
+/// A storage error as a runtime error: the same message and the storage error's kind.
+impl From<StorageError> for EvalError {
+    fn from(e: StorageError) -> Self {
+        EvalError::new(e.kind().into(), e.to_string())
+    }
+}
+
+/// An operator error as a runtime error: the same message, and the operator's kind (or
+/// the kind of the value or storage error it carries).
+impl From<ExecError> for EvalError {
+    fn from(e: ExecError) -> Self {
+        EvalError::new(e.kind().into(), e.to_string())
+    }
+}
+
+/// A value-layer error as a runtime error: the same message and the value error's kind.
+impl From<ValueError> for EvalError {
+    fn from(e: ValueError) -> Self {
+        EvalError::new(e.kind().into(), e.to_string())
+    }
+}
+
 impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.function {
@@ -144,3 +209,50 @@ impl Diagnostic for EvalError {
 
 /// The result type of evaluation.
 pub type Result<T, E = EvalError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_error_keeps_its_kind_and_message() {
+        let e = EvalError::from(StorageError::BucketNotFound("nope".into()));
+        assert_eq!(e.kind, ErrorKind::Storage(StorageErrorKind::BucketNotFound));
+        assert_eq!(e.kind.code(), StorageErrorKind::BucketNotFound.code());
+        assert_eq!(e.message, "bucket \"nope\" not found");
+        let diagnostic: &dyn Diagnostic = &e;
+        assert_eq!(
+            diagnostic.code().map(|c| c.to_string()).as_deref(),
+            Some(StorageErrorKind::BucketNotFound.code())
+        );
+    }
+
+    #[test]
+    fn an_operator_error_keeps_the_kind_of_what_it_carries() {
+        let storage = ExecError::Storage {
+            error: StorageError::BucketNotFound("nope".into()),
+            note: Some("the store has no buckets".into()),
+        };
+        let e = EvalError::from(storage);
+        assert_eq!(e.kind, ErrorKind::Storage(StorageErrorKind::BucketNotFound));
+        assert_eq!(
+            e.message,
+            "bucket \"nope\" not found (the store has no buckets)"
+        );
+        let value = EvalError::from(ExecError::Value(ValueError::Csv("bad".into())));
+        assert_eq!(value.kind, ErrorKind::Value(ValueErrorKind::Csv));
+        let own = EvalError::from(ExecError::UnboundedRead("b".into()));
+        assert_eq!(own.kind, ErrorKind::Exec(ExecErrorKind::UnboundedRead));
+        assert_eq!(own.kind.code(), ExecErrorKind::UnboundedRead.code());
+    }
+
+    #[test]
+    fn the_function_prefix_is_unchanged() {
+        let e = EvalError::from(ValueError::KeyNotInTable("k".into()))
+            .at(Span::default(), Some("group"));
+        assert_eq!(
+            e.to_string(),
+            "group: group key column \"k\" is not a column of the table"
+        );
+    }
+}

@@ -1488,7 +1488,7 @@ pub fn duration_of(parts: &[DurationPart]) -> Result<Duration> {
 }
 
 fn exec_error(e: fluxi_exec::ExecError) -> EvalError {
-    EvalError::msg(e.to_string())
+    EvalError::from(e)
 }
 
 /// The trace node `explain` shows for a materialised plan: the calls left in the engine

@@ -15,4 +15,4 @@ pub mod vector;
 pub mod window;
 
 pub use builder::TableBuilder;
-pub use error::{ExecError, Result};
+pub use error::{ExecError, ExecErrorKind, Result};

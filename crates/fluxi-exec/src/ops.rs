@@ -27,15 +27,13 @@ pub fn row_record(t: &Table, row: usize, columns: &[(String, ColumnType)]) -> Re
 /// A table with the same key and columns but only the chosen rows.
 pub fn take_rows(t: &Table, rows: &[usize]) -> Result<Table> {
     let indices = UInt64Array::from_iter_values(rows.iter().map(|r| *r as u64));
-    let batch = arrow_select::take::take_record_batch(t.batch(), &indices)
-        .map_err(|e| ExecError::msg(e.to_string()))?;
+    let batch = arrow_select::take::take_record_batch(t.batch(), &indices)?;
     Ok(t.with_batch(batch)?)
 }
 
 /// A table with the same key and columns but only the rows where `mask` is true.
 pub fn take_mask(t: &Table, mask: &BooleanArray) -> Result<Table> {
-    let batch = arrow_select::filter::filter_record_batch(t.batch(), mask)
-        .map_err(|e| ExecError::msg(e.to_string()))?;
+    let batch = arrow_select::filter::filter_record_batch(t.batch(), mask)?;
     Ok(t.with_batch(batch)?)
 }
 
@@ -62,8 +60,8 @@ pub fn merge_by_key(tables: Vec<Table>) -> Result<Vec<Table>> {
         }
         let schema = ts[0].batch().schema();
         if ts.iter().all(|t| t.batch().schema() == schema) {
-            let batch = arrow_select::concat::concat_batches(&schema, ts.iter().map(|t| t.batch()))
-                .map_err(|e| ExecError::msg(e.to_string()))?;
+            let batch =
+                arrow_select::concat::concat_batches(&schema, ts.iter().map(|t| t.batch()))?;
             out.push(ts[0].with_batch(batch)?);
             continue;
         }
@@ -119,8 +117,7 @@ pub fn range(tables: &[Table], start: i64, stop: i64) -> Result<Vec<Table>> {
                 .collect(),
             None => BooleanArray::from(vec![false; t.num_rows()]),
         };
-        let kept = arrow_select::filter::filter_record_batch(t.batch(), &in_range)
-            .map_err(|err| ExecError::msg(err.to_string()))?;
+        let kept = arrow_select::filter::filter_record_batch(t.batch(), &in_range)?;
         let n = kept.num_rows();
         let mut columns: Vec<(String, ColumnType, ArrayRef)> = vec![
             (
@@ -454,7 +451,6 @@ type Segment = (usize, Vec<u64>);
 /// One table of `key` made of row segments of the inputs: Arrow take and concat when the
 /// segments share a schema, else built row by row (columns united, types checked).
 fn gather(tables: &[Table], key: &GroupKey, segments: &[Segment]) -> Result<Table> {
-    let arrow_err = |e: arrow_schema::ArrowError| ExecError::msg(e.to_string());
     let schema = segments.first().map(|(ti, _)| tables[*ti].batch().schema());
     if let Some(schema) = schema.filter(|s| {
         segments
@@ -464,12 +460,12 @@ fn gather(tables: &[Table], key: &GroupKey, segments: &[Segment]) -> Result<Tabl
         let mut parts = Vec::with_capacity(segments.len());
         for (ti, rows) in segments {
             let indices = UInt64Array::from(rows.clone());
-            parts.push(
-                arrow_select::take::take_record_batch(tables[*ti].batch(), &indices)
-                    .map_err(arrow_err)?,
-            );
+            parts.push(arrow_select::take::take_record_batch(
+                tables[*ti].batch(),
+                &indices,
+            )?);
         }
-        let batch = arrow_select::concat::concat_batches(&schema, &parts).map_err(arrow_err)?;
+        let batch = arrow_select::concat::concat_batches(&schema, &parts)?;
         // The key in column order.
         let mut key_cols = key.columns().to_vec();
         key_cols.sort_by_key(|k| schema.index_of(&k.label).unwrap_or(usize::MAX));

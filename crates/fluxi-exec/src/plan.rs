@@ -37,14 +37,6 @@ impl fmt::Debug for ReadPlan {
     }
 }
 
-fn arrow(e: arrow_schema::ArrowError) -> ExecError {
-    ExecError::msg(e.to_string())
-}
-
-fn storage_error(e: fluxi_storage::StorageError) -> ExecError {
-    ExecError::msg(e.to_string())
-}
-
 impl ReadPlan {
     /// A read of a whole bucket (it must be bounded by `range` before it runs).
     pub fn new(storage: Arc<dyn Storage>, bucket: &str) -> ReadPlan {
@@ -111,12 +103,9 @@ impl ReadPlan {
     }
 
     fn spec(&self) -> Result<ReadSpec> {
-        let (start, stop) = self.range.ok_or_else(|| {
-            ExecError::msg(format!(
-                "cannot submit unbounded read to {:?}; try bounding 'from' with a call to 'range'",
-                self.bucket
-            ))
-        })?;
+        let (start, stop) = self
+            .range
+            .ok_or_else(|| ExecError::UnboundedRead(self.bucket.clone()))?;
         Ok(ReadSpec {
             bucket: self.bucket.clone(),
             start,
@@ -125,20 +114,21 @@ impl ReadPlan {
         })
     }
 
-    /// A storage error; a missing bucket comes with the names of those there are.
-    fn explain_error(&self, e: fluxi_storage::StorageError) -> ExecError {
-        if let fluxi_storage::StorageError::BucketNotFound(_) = e {
+    /// A storage error, keeping its kind; a missing bucket comes with the names of those
+    /// there are.
+    fn explain_error(&self, error: fluxi_storage::StorageError) -> ExecError {
+        let mut note = None;
+        if let fluxi_storage::StorageError::BucketNotFound(_) = error {
             if let Ok(all) = self.storage.buckets() {
                 let names: Vec<String> = all.iter().map(|b| format!("{:?}", b.name)).collect();
-                let there = if names.is_empty() {
+                note = Some(if names.is_empty() {
                     "the store has no buckets".to_string()
                 } else {
                     format!("the store has {}", names.join(", "))
-                };
-                return ExecError::msg(format!("{e} ({there})"));
+                });
             }
         }
-        storage_error(e)
+        ExecError::Storage { error, note }
     }
 
     /// Read the rows.
@@ -408,7 +398,7 @@ pub fn window_aggregate(
                 continue;
             }
             if label == "_value" {
-                let v = arrow_select::take::take(col, &idx, None).map_err(arrow)?;
+                let v = arrow_select::take::take(col, &idx, None)?;
                 let v: ArrayRef = if aggregate == Aggregate::Count {
                     let ints = v.as_primitive::<arrow_array::types::Int64Type>();
                     Arc::new(Int64Array::from_iter_values((0..n).map(|i| {
@@ -431,7 +421,7 @@ pub fn window_aggregate(
             let repeated = if col.is_empty() {
                 arrow_array::new_null_array(col.data_type(), n)
             } else {
-                arrow_select::take::take(col, &constant, None).map_err(arrow)?
+                arrow_select::take::take(col, &constant, None)?
             };
             columns.push((label, ty, repeated));
         }

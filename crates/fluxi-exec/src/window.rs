@@ -291,8 +291,7 @@ pub fn window(
                     let c = t
                         .column_index(label)
                         .ok_or_else(|| ExecError::msg(format!("missing column \"{label}\"")))?;
-                    arrow_select::take::take(t.batch().column(c), &indices, None)
-                        .map_err(|err| ExecError::msg(err.to_string()))?
+                    arrow_select::take::take(t.batch().column(c), &indices, None)?
                 };
                 columns.push((label.clone(), *ty, array));
             }

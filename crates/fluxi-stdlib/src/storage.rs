@@ -117,9 +117,7 @@ fn bucket_arg(interp: &mut Interpreter, a: &mut Args, what: &str) -> Result<Stri
         (Some(b), None) => Ok(b),
         (None, Some(id)) => {
             let storage = interp.storage()?;
-            let all = storage
-                .buckets()
-                .map_err(|e| EvalError::msg(e.to_string()))?;
+            let all = storage.buckets().map_err(EvalError::from)?;
             all.into_iter()
                 .find(|b| bucket_id(&b.name) == id)
                 .map(|b| b.name)
@@ -145,9 +143,7 @@ fn from(interp: &mut Interpreter, a: &mut Args) -> R {
 fn buckets(interp: &mut Interpreter, a: &mut Args) -> R {
     remote_unsupported(a, "buckets")?;
     let storage = interp.storage()?;
-    let all = storage
-        .buckets()
-        .map_err(|e| EvalError::msg(e.to_string()))?;
+    let all = storage.buckets().map_err(EvalError::from)?;
     let labels: Vec<(String, ColumnType)> = [
         ("name", ColumnType::String),
         ("id", ColumnType::String),
@@ -322,9 +318,7 @@ fn to(interp: &mut Interpreter, a: &mut Args) -> R {
         }
     }
     if !points.is_empty() && !interp.explain_only() {
-        storage
-            .write(&bucket, &points)
-            .map_err(|e| EvalError::msg(e.to_string()))?;
+        storage.write(&bucket, &points).map_err(EvalError::from)?;
         interp.count("points written", points.len() as u64);
     }
     let mut out = Vec::new();

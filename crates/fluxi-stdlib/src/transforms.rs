@@ -346,7 +346,7 @@ fn join_pair(
     for (label, ty, left, i) in columns {
         let (t, idx) = if left { (lt, &li) } else { (rt, &ri) };
         let a = arrow_select::take::take(t.batch().column(i), idx, None)
-            .map_err(|e| EvalError::msg(e.to_string()))?;
+            .map_err(|e| EvalError::from(fluxi_exec::ExecError::from(e)))?;
         arrays.push((label, ty, a));
     }
     let mut key: Vec<KeyColumn> = Vec::new();

@@ -6,14 +6,14 @@ use fluxi_syntax::Span;
 use fluxi_value::{Record, Value};
 use std::sync::Arc;
 
-/// An operator error as a runtime error.
+/// An operator error as a runtime error, keeping its kind (and code).
 pub fn ex(e: ExecError) -> EvalError {
-    EvalError::msg(e.to_string())
+    EvalError::from(e)
 }
 
-/// A value-layer error as a runtime error.
+/// A value-layer error as a runtime error, keeping its kind (and code).
 pub fn ve(e: fluxi_value::ValueError) -> EvalError {
-    EvalError::msg(e.to_string())
+    EvalError::from(e)
 }
 
 /// Run an operator that calls a Flux row function `fn(<param>: record)`. An error inside

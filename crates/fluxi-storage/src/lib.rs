@@ -19,7 +19,7 @@ pub use disk::{DiskOptions, DiskStorage, RecoveryReport};
 pub use memory::MemoryStorage;
 pub use storage::{
     Aggregate, Applied, BucketInfo, Predicate, ReadResult, ReadSpec, Storage, StorageError,
-    Windowing,
+    StorageErrorKind, Windowing,
 };
 
 pub use line_protocol::{

@@ -125,6 +125,12 @@ impl fmt::Display for Precision {
 #[error("invalid precision; valid precision units are ns, us, ms, and s")]
 pub struct InvalidPrecision(pub String);
 
+impl miette::Diagnostic for InvalidPrecision {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("fluxi::storage::invalid_precision"))
+    }
+}
+
 /// The value of a field; the syntax decides the type (§1.3).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {

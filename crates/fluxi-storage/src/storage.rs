@@ -9,6 +9,8 @@
 
 use crate::line_protocol::{LineProtocolError, ParseOptions, Point};
 use fluxi_value::Table;
+use miette::Diagnostic;
+use std::fmt;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -44,6 +46,70 @@ pub enum StorageError {
     /// The backend failed (disk, corruption, ...), described in words.
     #[error("storage: {0}")]
     Backend(String),
+}
+
+/// The kind of a [`StorageError`], each with a stable code `fluxi::storage::<name>`
+/// (docs/errors.md). Layers above keep it when they pass the error on, so a missing bucket
+/// is reported as `fluxi::storage::bucket_not_found` wherever it surfaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageErrorKind {
+    /// [`StorageError::BucketNotFound`].
+    BucketNotFound,
+    /// [`StorageError::BucketExists`].
+    BucketExists,
+    /// [`StorageError::InvalidBucketName`].
+    InvalidBucketName,
+    /// [`StorageError::FieldTypeConflict`].
+    FieldTypeConflict,
+    /// [`StorageError::LineProtocol`] (and a [`LineProtocolError`] on its own).
+    LineProtocol,
+    /// [`StorageError::Backend`].
+    Backend,
+}
+
+impl StorageErrorKind {
+    /// The stable diagnostic code.
+    pub fn code(self) -> &'static str {
+        match self {
+            StorageErrorKind::BucketNotFound => "fluxi::storage::bucket_not_found",
+            StorageErrorKind::BucketExists => "fluxi::storage::bucket_exists",
+            StorageErrorKind::InvalidBucketName => "fluxi::storage::invalid_bucket_name",
+            StorageErrorKind::FieldTypeConflict => "fluxi::storage::field_type_conflict",
+            StorageErrorKind::LineProtocol => "fluxi::storage::line_protocol",
+            StorageErrorKind::Backend => "fluxi::storage::backend",
+        }
+    }
+}
+
+impl StorageError {
+    /// The kind of error.
+    pub fn kind(&self) -> StorageErrorKind {
+        match self {
+            StorageError::BucketNotFound(_) => StorageErrorKind::BucketNotFound,
+            StorageError::BucketExists(_) => StorageErrorKind::BucketExists,
+            StorageError::InvalidBucketName(..) => StorageErrorKind::InvalidBucketName,
+            StorageError::FieldTypeConflict { .. } => StorageErrorKind::FieldTypeConflict,
+            StorageError::LineProtocol(_) => StorageErrorKind::LineProtocol,
+            StorageError::Backend(_) => StorageErrorKind::Backend,
+        }
+    }
+
+    /// The stable diagnostic code, such as `fluxi::storage::bucket_not_found`.
+    pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+}
+
+impl Diagnostic for StorageError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(StorageError::code(self)))
+    }
+}
+
+impl Diagnostic for LineProtocolError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(StorageErrorKind::LineProtocol.code()))
+    }
 }
 
 /// The result type of storage operations.
@@ -312,4 +378,71 @@ pub fn check_bucket_name(name: &str) -> Result<()> {
         return bad("a bucket name cannot contain a double quote or a backslash");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::line_protocol::{LineError, LineErrorKind};
+
+    fn one_of_each() -> Vec<StorageError> {
+        vec![
+            StorageError::BucketNotFound("b".into()),
+            StorageError::BucketExists("b".into()),
+            StorageError::InvalidBucketName("_b".into(), "reserved"),
+            StorageError::FieldTypeConflict {
+                measurement: "m".into(),
+                field: "f".into(),
+                existing: "float",
+                found: "string",
+            },
+            StorageError::LineProtocol(LineProtocolError {
+                lines: vec![LineError {
+                    line: 1,
+                    text: "m".into(),
+                    kind: LineErrorKind::MissingFields,
+                }],
+            }),
+            StorageError::Backend("disk full".into()),
+        ]
+    }
+
+    #[test]
+    fn every_variant_has_its_own_storage_code() {
+        let errors = one_of_each();
+        let mut codes: Vec<&str> = errors.iter().map(StorageError::code).collect();
+        assert!(codes.iter().all(|c| c.starts_with("fluxi::storage::")));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), errors.len(), "two variants share a code");
+    }
+
+    #[test]
+    fn the_diagnostic_code_is_the_kind_code() {
+        for e in one_of_each() {
+            let diagnostic: &dyn Diagnostic = &e;
+            let code = diagnostic.code().map(|c| c.to_string());
+            assert_eq!(code.as_deref(), Some(e.kind().code()), "{e}");
+        }
+        let StorageError::LineProtocol(lp) = &one_of_each()[4] else {
+            unreachable!("the fifth error is a line-protocol error")
+        };
+        let diagnostic: &dyn Diagnostic = lp;
+        assert_eq!(
+            diagnostic.code().map(|c| c.to_string()).as_deref(),
+            Some(StorageErrorKind::LineProtocol.code())
+        );
+    }
+
+    #[test]
+    fn messages_are_unchanged() {
+        assert_eq!(
+            StorageError::BucketNotFound("nope".into()).to_string(),
+            "bucket \"nope\" not found"
+        );
+        assert_eq!(
+            one_of_each()[4].to_string(),
+            "unable to parse 'm': missing fields"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Errors of the value layer: building tables and reading annotated CSV.
 
+use miette::Diagnostic;
+use std::fmt;
 use thiserror::Error;
 
 /// A problem building or reading tables.
@@ -32,4 +34,90 @@ pub enum ValueError {
     /// Malformed annotated CSV.
     #[error("{0}")]
     Csv(String),
+}
+
+/// The kind of a [`ValueError`], each with a stable code `fluxi::value::<name>`
+/// (docs/errors.md). Layers above keep it when they pass the error on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueErrorKind {
+    /// [`ValueError::ColumnType`].
+    ColumnType,
+    /// [`ValueError::NotAColumnValue`].
+    NotAColumnValue,
+    /// [`ValueError::KeyNotInTable`].
+    KeyNotInTable,
+    /// [`ValueError::Arrow`].
+    Arrow,
+    /// [`ValueError::Csv`].
+    Csv,
+}
+
+impl ValueErrorKind {
+    /// The stable diagnostic code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ValueErrorKind::ColumnType => "fluxi::value::column_type",
+            ValueErrorKind::NotAColumnValue => "fluxi::value::not_a_column_value",
+            ValueErrorKind::KeyNotInTable => "fluxi::value::key_not_in_table",
+            ValueErrorKind::Arrow => "fluxi::value::arrow",
+            ValueErrorKind::Csv => "fluxi::value::csv",
+        }
+    }
+}
+
+impl ValueError {
+    /// The kind of error.
+    pub fn kind(&self) -> ValueErrorKind {
+        match self {
+            ValueError::ColumnType { .. } => ValueErrorKind::ColumnType,
+            ValueError::NotAColumnValue { .. } => ValueErrorKind::NotAColumnValue,
+            ValueError::KeyNotInTable(_) => ValueErrorKind::KeyNotInTable,
+            ValueError::Arrow(_) => ValueErrorKind::Arrow,
+            ValueError::Csv(_) => ValueErrorKind::Csv,
+        }
+    }
+
+    /// The stable diagnostic code, such as `fluxi::value::csv`.
+    pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+}
+
+impl Diagnostic for ValueError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(ValueError::code(self)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_code_in_the_value_namespace() {
+        let errors = [
+            ValueError::ColumnType {
+                column: "v".into(),
+                expected: "int".into(),
+                found: "float".into(),
+            },
+            ValueError::NotAColumnValue {
+                column: "v".into(),
+                found: "record".into(),
+            },
+            ValueError::KeyNotInTable("k".into()),
+            ValueError::Arrow("x".into()),
+            ValueError::Csv("x".into()),
+        ];
+        let mut codes: Vec<&str> = errors.iter().map(ValueError::code).collect();
+        assert!(codes.iter().all(|c| c.starts_with("fluxi::value::")));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), errors.len());
+        let diagnostic: &dyn Diagnostic = &errors[4];
+        assert_eq!(
+            diagnostic.code().map(|c| c.to_string()).as_deref(),
+            Some(ValueErrorKind::Csv.code())
+        );
+    }
 }

@@ -15,6 +15,6 @@ pub mod value;
 
 pub use column::ColumnType;
 pub use duration::Duration;
-pub use error::ValueError;
+pub use error::{ValueError, ValueErrorKind};
 pub use table::{GroupKey, KeyColumn, KeyValues, Table};
 pub use value::{format_float, Callable, Dict, Pending, PlanNode, Record, Stream, Value};

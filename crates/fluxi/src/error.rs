@@ -138,17 +138,16 @@ impl Diagnostics {
             .collect()
     }
 
+    /// The first error (not warning) among the problems.
+    fn first_error(&self) -> Option<&Item> {
+        self.items.iter().find(|i| !i.warning())
+    }
+
     /// Every problem drawn under the lines it points at (miette's graphical report);
     /// `color` adds terminal colours. Needs the `fancy` feature.
     #[cfg(feature = "fancy")]
     pub fn render(&self, color: bool) -> String {
-        use miette::{GraphicalReportHandler, GraphicalTheme};
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme);
+        let handler = graphical(color);
         let mut out = String::new();
         for report in self.reports() {
             if handler.render_report(&mut out, report.as_ref()).is_err() {
@@ -157,6 +156,18 @@ impl Diagnostics {
         }
         out
     }
+}
+
+/// miette's graphical report handler, with or without colours.
+#[cfg(feature = "fancy")]
+fn graphical(color: bool) -> miette::GraphicalReportHandler {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
 }
 
 impl fmt::Display for Diagnostics {
@@ -198,19 +209,60 @@ impl Error {
         }
     }
 
+    /// The stable code of the error (docs/errors.md): a storage error's own code (such as
+    /// `fluxi::storage::line_protocol`), or for compile and runtime errors the code of the
+    /// first error among the diagnostics (a runtime error from a missing bucket is
+    /// `fluxi::storage::bucket_not_found`). `None` for [`Error::Invalid`], a misuse of the
+    /// API rather than a problem of a script or the store.
+    pub fn code(&self) -> Option<String> {
+        match self {
+            Error::Compile(d) | Error::Runtime(d) => d
+                .first_error()
+                .and_then(|i| i.diagnostic().code())
+                .map(|c| c.to_string()),
+            Error::Storage(e) => Some(e.code().to_string()),
+            Error::Invalid(_) => None,
+        }
+    }
+
     /// Whether the query stopped because it was cancelled.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Error::Runtime(d)
             if d.items.iter().any(|i| matches!(i, Item::Eval(e) if e.kind == fluxi_eval::ErrorKind::Cancelled)))
     }
 
-    /// The error for a person: diagnostics drawn under their source lines, anything else
-    /// as one line. Needs the `fancy` feature.
+    /// The error for a person: diagnostics drawn under their source lines, a store error as
+    /// a miette report headed by its code, a misuse of the API as one line. Needs the
+    /// `fancy` feature.
     #[cfg(feature = "fancy")]
     pub fn render(&self, color: bool) -> String {
-        match self.diagnostics() {
-            Some(d) => d.render(color),
-            None => format!("error: {self}\n"),
+        match self {
+            Error::Compile(d) | Error::Runtime(d) => d.render(color),
+            Error::Storage(_) => {
+                let mut out = String::new();
+                match graphical(color).render_report(&mut out, self) {
+                    Ok(()) => out,
+                    Err(_) => format!("error: {self}\n"),
+                }
+            }
+            Error::Invalid(_) => format!("error: {self}\n"),
+        }
+    }
+}
+
+/// The error's [`Error::code`], and the help of the storage error or of the first
+/// compile or runtime error. (Compile and runtime errors are drawn under their source by
+/// [`Diagnostics::reports`] and `render`.)
+impl Diagnostic for Error {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Error::code(self).map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self {
+            Error::Compile(d) | Error::Runtime(d) => d.first_error()?.diagnostic().help(),
+            Error::Storage(e) => Diagnostic::help(e),
+            Error::Invalid(_) => None,
         }
     }
 }

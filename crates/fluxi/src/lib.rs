@@ -38,7 +38,9 @@ pub use arrow_array;
 pub use arrow_array::RecordBatch;
 pub use error::{Diagnostics, Error, Problem, Result};
 pub use fluxi_eval::{Args, EvalError};
-pub use fluxi_storage::{BucketInfo, DiskStorage, MemoryStorage, Precision, Storage, StorageError};
+pub use fluxi_storage::{
+    BucketInfo, DiskStorage, MemoryStorage, Precision, Storage, StorageError, StorageErrorKind,
+};
 pub use fluxi_value::{ColumnType, GroupKey, Table, Value};
 pub use output::{Format, ResultWriter};
 pub use package::Package;
