@@ -96,7 +96,7 @@ impl Default for DiskOptions {
             partition_duration: DAY,
             row_group_rows: 4096,
             compact_after: 8,
-            read_chunk_values: 1 << 20,
+            read_chunk_values: 1 << 18,
             read_threads: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1)
