@@ -433,8 +433,11 @@ impl Interpreter {
                 .input()
                 .ok_or_else(|| internal("a plan node without input"))?;
             let bounds = input.bounds();
+            // `aggregateWindow` merges the windows of tables whose keys differ only in
+            // their bounds, so it holds its input; aggregates and selectors are one loop
+            // over the tables.
             let per_table = match plan {
-                LogicalPlan::Range(_) | LogicalPlan::Filter(_) => true,
+                LogicalPlan::Range(_) | LogicalPlan::Filter(_) | LogicalPlan::Aggregate(_) => true,
                 LogicalPlan::Call(n) => match n.kind {
                     CallKind::PerTable => true,
                     CallKind::PerTableMerged => self.keeps_keys(call, input)?,
