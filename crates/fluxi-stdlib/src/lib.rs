@@ -56,6 +56,15 @@ fn plan_nodes(r: &mut Registry) {
     use fluxi_exec::logical::CallKind::{PerTable, PerTableMerged, Whole};
     for (name, kind) in [
         ("map", PerTable),
+        ("fill", PerTable),
+        ("difference", PerTable),
+        ("cumulativeSum", PerTable),
+        ("elapsed", PerTable),
+        ("timeShift", PerTable),
+        ("limit", PerTable),
+        ("tail", PerTable),
+        ("duplicate", PerTable),
+        ("set", PerTable),
         ("keep", PerTableMerged),
         ("drop", PerTableMerged),
         ("sort", Whole),
