@@ -4,22 +4,23 @@
 //! [`registry`] returns every implementation; [`implemented`] says whether a declared
 //! builtin has one (the README's support table is generated from it).
 
+//! Modules follow Flux's packages: `universe/` (one file per family of functions),
+//! `influxdata/influxdb/` (`from`, `to`, `buckets`, and `schema`), `join`, `strings`,
+//! `regexp`, `math`, `array`, `date`, `testing`; `constants` holds the values
+//! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
+
+mod array;
 mod constants;
-mod conv;
 pub mod date;
-mod indicators;
-mod join_pkg;
-mod meta;
-mod schema;
-mod series;
-mod storage;
+mod influxdata;
+mod join;
+mod math;
+mod regexp;
 mod strings;
-mod table_fns;
 mod testing;
-mod transforms;
+mod universe;
 mod util;
 mod vectorize;
-mod windows;
 
 pub use vectorize::VECTORIZED;
 
@@ -29,20 +30,23 @@ use fluxi_eval::Registry;
 pub fn registry() -> Registry {
     let mut r = Registry::new();
     constants::register(&mut r);
-    conv::register(&mut r);
-    conv::register_dict(&mut r);
+    universe::conv::register(&mut r);
+    universe::conv::register_dict(&mut r);
     date::register(&mut r);
-    indicators::register(&mut r);
-    join_pkg::register(&mut r);
-    meta::register(&mut r);
-    schema::register(&mut r);
-    series::register(&mut r);
-    storage::register(&mut r);
+    universe::indicators::register(&mut r);
+    join::register(&mut r);
+    universe::meta::register(&mut r);
+    influxdata::influxdb::schema::register(&mut r);
+    universe::series::register(&mut r);
+    influxdata::influxdb::register(&mut r);
     strings::register(&mut r);
-    table_fns::register(&mut r);
+    regexp::register(&mut r);
+    math::register(&mut r);
+    array::register(&mut r);
+    universe::tables::register(&mut r);
     testing::register(&mut r);
-    transforms::register(&mut r);
-    windows::register(&mut r);
+    universe::transforms::register(&mut r);
+    universe::windows::register(&mut r);
     plan_nodes(&mut r);
     r
 }

@@ -3,7 +3,7 @@
 //! the table-extraction functions (`tableFind`, `getRecord`, `getColumn`, `findRecord`,
 //! `findColumn`).
 
-use crate::conv::convert;
+use crate::universe::conv::convert;
 use crate::util::{derived, ex, ve};
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops::{merge_by_key, row_record, take_rows};

@@ -1,6 +1,6 @@
 //! Builtins that make or transform streams of tables.
 
-use crate::storage::extend_plan;
+use crate::influxdata::influxdb::extend_plan;
 use crate::util::{derived, ex, ve, with_row_fn};
 use crate::vectorize;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};

@@ -730,5 +730,5 @@ fn cov(interp: &mut Interpreter, a: &mut Args, pearson: Option<bool>) -> R {
         Some(joined),
         a.span,
     );
-    crate::series::covariance(interp, &mut cov_args)
+    crate::universe::series::covariance(interp, &mut cov_args)
 }

@@ -6,6 +6,8 @@
 //! plan ([`extend_plan`]); the rules of [`fluxi_exec::rules`] then decide what storage
 //! does, when a function that needs the rows (or the end of the program) reads it.
 
+pub(crate) mod schema;
+
 use crate::util::ve;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::logical::{Deferred, LogicalPlan};

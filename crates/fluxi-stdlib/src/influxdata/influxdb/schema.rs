@@ -5,7 +5,7 @@
 //! They are builtins rather than Flux definitions so that `_from` is looked up when they
 //! run: a replacement set with `option schema._from = ...` takes effect.
 
-use crate::storage::{computed_stream, pending_read, pending_stream};
+use crate::influxdata::influxdb::{computed_stream, pending_read, pending_stream};
 use crate::util::ex;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::ops;

@@ -102,15 +102,17 @@ fn aggregate_window(interp: &mut Interpreter, a: &mut Args) -> R {
             spec.create_empty
         );
         let default_columns = column == "_value" && time_src == "_stop" && time_dst == "_time";
-        if let Some(v) = crate::storage::extend_plan(&tables, a, text, |input, call| {
-            LogicalPlan::WindowAggregate(WindowAggregate {
-                input,
-                window: spec,
-                aggregate,
-                default_columns,
-                call,
+        if let Some(v) =
+            crate::influxdata::influxdb::extend_plan(&tables, a, text, |input, call| {
+                LogicalPlan::WindowAggregate(WindowAggregate {
+                    input,
+                    window: spec,
+                    aggregate,
+                    default_columns,
+                    call,
+                })
             })
-        }) {
+        {
             return Ok(v);
         }
     }

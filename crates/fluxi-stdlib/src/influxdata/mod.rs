@@ -1,0 +1,3 @@
+//! `influxdata/*` packages.
+
+pub(crate) mod influxdb;
