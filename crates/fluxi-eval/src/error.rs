@@ -36,6 +36,8 @@ pub enum ErrorKind {
     Cancelled,
     /// The query would hold more tables in memory than its limit allows.
     MemoryLimit,
+    /// A value would pass one of fluxi's documented size limits (a string's length).
+    Limit,
     /// An error of the store (a missing bucket, a type conflict, ...), with its kind.
     Storage(StorageErrorKind),
     /// An error of a table operator, with its kind. Never `ExecErrorKind::Value` or
@@ -62,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Internal => "fluxi::eval::internal",
             ErrorKind::Cancelled => "fluxi::eval::cancelled",
             ErrorKind::MemoryLimit => "fluxi::exec::memory_limit",
+            ErrorKind::Limit => "fluxi::eval::limit",
             ErrorKind::Storage(k) => k.code(),
             ErrorKind::Exec(k) => k.code(),
             ErrorKind::Value(k) => k.code(),

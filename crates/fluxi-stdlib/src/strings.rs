@@ -1,9 +1,13 @@
 //! The `strings` package. Index results are byte offsets, as upstream (Go strings are
 //! byte-indexed).
 
-use fluxi_eval::{Args, EvalError, Registry};
+use fluxi_eval::{Args, ErrorKind, EvalError, Registry};
 use fluxi_value::Value;
 use std::sync::Arc;
+
+/// The longest string a function builds (1 GiB); a longer one is a `fluxi::eval::limit`
+/// error instead of an allocation that fails.
+pub(crate) const MAX_STRING_BYTES: usize = 1 << 30;
 
 pub(crate) type R = Result<Value, EvalError>;
 
@@ -192,6 +196,20 @@ pub fn register(r: &mut Registry) {
         if n < 0 {
             return Err(EvalError::msg("strings.repeat: negative repeat count"));
         }
+        let bytes = usize::try_from(n)
+            .ok()
+            .and_then(|n| v.len().checked_mul(n))
+            .filter(|&b| b <= MAX_STRING_BYTES);
+        let Some(_) = bytes else {
+            return Err(EvalError::new(
+                ErrorKind::Limit,
+                format!(
+                    "{n} copies of a {}-byte string would pass the limit of \
+                     {MAX_STRING_BYTES} bytes for a string",
+                    v.len()
+                ),
+            ));
+        };
         Ok(Value::string(v.repeat(n as usize)))
     });
     r.register("strings", "replace", |_, a| {

@@ -384,6 +384,12 @@ fn limit(_: &mut Interpreter, a: &mut Args, from_end: bool) -> R {
         .opt_int("n")?
         .ok_or_else(|| EvalError::msg("missing required argument `n`"))?;
     let offset = a.opt_int("offset")?.unwrap_or(0);
+    // As upstream: a negative offset is an error; `n <= 0` keeps no rows.
+    if offset < 0 {
+        return Err(EvalError::msg(format!(
+            "limit offset cannot be negative ({offset})"
+        )));
+    }
     derived(
         &tables,
         ops::limit(tables.tables(), n, offset, from_end).map_err(ex)?,
