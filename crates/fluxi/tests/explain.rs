@@ -72,6 +72,9 @@ impl Storage for Counting {
         }
         self.inner.read_aggregate(spec, aggregate, window)
     }
+    fn predicate_pushdown(&self, p: &fluxi_storage::Predicate) -> Applied {
+        self.inner.predicate_pushdown(p)
+    }
     fn aggregate_pushdown(&self, aggregate: Aggregate, window: Option<Windowing>) -> Applied {
         if self.aggregates {
             self.inner.aggregate_pushdown(aggregate, window)

@@ -1,12 +1,16 @@
 //! `filter` over a read without aggregate: the part of its predicate storage can apply
 //! (comparisons of `_measurement`, `_field` and tags with strings; see
-//! [`crate::plan::pushable`]) goes into the read. When that is the whole predicate the
-//! filter node goes away; otherwise it stays, marked pushed, and runs over the rows the
-//! narrowed read returns.
+//! [`crate::plan::pushable`]) goes into the read when the storage does not answer
+//! `Unsupported` for it ([`Storage::predicate_pushdown`]). When that is the whole
+//! predicate and storage applies it exactly, the filter node goes away; otherwise it
+//! stays, marked pushed, and runs over the rows the narrowed read returns.
+//!
+//! [`Storage::predicate_pushdown`]: fluxi_storage::Storage::predicate_pushdown
 
 use super::{Rule, RuleContext};
 use crate::logical::{Filter, LogicalPlan, Read};
 use crate::plan::pushable;
+use fluxi_storage::Applied;
 use std::sync::Arc;
 
 /// Push what storage can apply of a `filter` into the read below it.
@@ -34,11 +38,15 @@ impl Rule for PushFilter {
         }
         let split = pushable(filter.predicate.as_ref()?);
         let predicate = split.predicate?;
+        let applied = read.read.storage().predicate_pushdown(&predicate);
+        if applied == Applied::Unsupported {
+            return None;
+        }
         let narrowed = LogicalPlan::Read(Read {
             read: read.read.with_predicate(predicate, "filter(fn: ...)"),
             aggregate: None,
         });
-        if split.complete {
+        if split.complete && applied == Applied::Exact {
             return Some(narrowed);
         }
         Some(LogicalPlan::Filter(Filter {
@@ -99,6 +107,91 @@ mod tests {
         assert_eq!(f.input.leaf().read.predicates().len(), 1);
         // Once pushed, the rule does not apply again.
         assert!(PushFilter.rewrite(&LogicalPlan::Filter(f), &ON).is_none());
+    }
+
+    /// A memory store that answers predicate pushdown as told.
+    struct Answers(fluxi_storage::MemoryStorage, Applied);
+
+    impl fluxi_storage::Storage for Answers {
+        fn buckets(&self) -> fluxi_storage::storage::Result<Vec<fluxi_storage::BucketInfo>> {
+            self.0.buckets()
+        }
+        fn create_bucket(&self, n: &str, r: Option<i64>) -> fluxi_storage::storage::Result<()> {
+            self.0.create_bucket(n, r)
+        }
+        fn delete_bucket(&self, n: &str) -> fluxi_storage::storage::Result<()> {
+            self.0.delete_bucket(n)
+        }
+        fn write(
+            &self,
+            b: &str,
+            p: &[fluxi_storage::Point],
+        ) -> fluxi_storage::storage::Result<usize> {
+            self.0.write(b, p)
+        }
+        fn read(
+            &self,
+            spec: &fluxi_storage::ReadSpec,
+        ) -> fluxi_storage::storage::Result<fluxi_storage::ReadResult> {
+            self.0.read(spec)
+        }
+        fn predicate_pushdown(&self, _: &fluxi_storage::Predicate) -> Applied {
+            self.1
+        }
+        fn measurements(&self, b: &str) -> fluxi_storage::storage::Result<Vec<String>> {
+            self.0.measurements(b)
+        }
+        fn tag_keys(
+            &self,
+            b: &str,
+            m: Option<&str>,
+        ) -> fluxi_storage::storage::Result<Vec<String>> {
+            self.0.tag_keys(b, m)
+        }
+        fn tag_values(
+            &self,
+            b: &str,
+            t: &str,
+            m: Option<&str>,
+        ) -> fluxi_storage::storage::Result<Vec<String>> {
+            self.0.tag_values(b, t, m)
+        }
+        fn field_keys(
+            &self,
+            b: &str,
+            m: Option<&str>,
+        ) -> fluxi_storage::storage::Result<Vec<String>> {
+            self.0.field_keys(b, m)
+        }
+    }
+
+    fn over(applied: Applied) -> LogicalPlan {
+        let storage: Arc<dyn fluxi_storage::Storage> =
+            Arc::new(Answers(fluxi_storage::MemoryStorage::new(), applied));
+        let read = Arc::new(LogicalPlan::read(crate::plan::ReadPlan::new(storage, "b")));
+        LogicalPlan::Filter(Filter {
+            input: read,
+            predicate: Some(eq("host", Value::string("a"))),
+            keep_empty: false,
+            pushed: false,
+            call: call("filter"),
+        })
+    }
+
+    #[test]
+    fn what_storage_applies_inexactly_is_pushed_and_filtered_again() {
+        let Some(LogicalPlan::Filter(f)) = PushFilter.rewrite(&over(Applied::Inexact), &ON) else {
+            panic!("the filter node must stay");
+        };
+        assert!(f.pushed);
+        assert_eq!(f.input.leaf().read.predicates().len(), 1);
+    }
+
+    #[test]
+    fn what_storage_does_not_apply_is_not_pushed() {
+        assert!(PushFilter
+            .rewrite(&over(Applied::Unsupported), &ON)
+            .is_none());
     }
 
     #[test]
