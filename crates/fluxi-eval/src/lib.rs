@@ -6,10 +6,12 @@
 
 pub mod env;
 pub mod error;
+mod execute;
 pub mod interp;
 pub mod ops;
 pub mod registry;
 
 pub use error::{ErrorKind, EvalError};
-pub use interp::{Closure, Entry, Explained, Interpreter, MemoryBudget, ResultSink, Runtime};
+pub use execute::{Explained, MemoryBudget, ResultSink};
+pub use interp::{Closure, Entry, Interpreter, Runtime};
 pub use registry::{Args, Builtin, BuiltinFn, DeferredCall, NativeFn, Registry};
