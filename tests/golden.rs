@@ -11,17 +11,62 @@
 //!
 //! * `eval/`: must run; expected `<name>.csv` is every result as annotated CSV (LF endings).
 //! * `eval-errors/`: must fail at run time; expected `<name>.err` is the rendered error.
+//! * `examples/*.flux` (the repository's examples) run as `eval/` cases.
+//!
+//! Everything runs through the `fluxi` facade (`Engine`, `syntax_tree`), as the `fluxi`
+//! command does. The programs run over the buckets `examples/data/<bucket>.lp` hold. A
+//! program that mentions a bucket (outside comments) runs in every [`SETUPS`] way — a
+//! memory store and the embedded disk store, pushdown on and off, the disk store reading a
+//! couple of values or its default chunk at a time — and every way must give exactly the
+//! output of the first (which is what the expected file holds). Other programs run once.
 //!
 //! Directives are comment lines at the top of a case: `// test: spans` prints spans.
 
+use fluxi::{CheckLevel, DiskOptions, DiskStorage, Engine, MemoryStorage, Precision, Storage};
 use fluxi_conformance::render_diagnostics;
-use fluxi_eval::Interpreter;
-use fluxi_semantic::Checker;
-use fluxi_storage::Storage as _;
-use fluxi_syntax::{parse, print_file, PrintOptions};
-use fluxi_value::csv::{encode, LineEnding};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// The ways a program that reads buckets runs: `(name, store, chunk of values a disk read
+/// decodes at a time, pushdown)`. The first is the reference.
+const SETUPS: &[(&str, Store, u64, bool)] = &[
+    ("memory store, pushdown", Store::Memory, 0, true),
+    ("memory store, no pushdown", Store::Memory, 0, false),
+    (
+        "disk store, reads of 2 values, pushdown",
+        Store::Disk,
+        2,
+        true,
+    ),
+    (
+        "disk store, reads of 2 values, no pushdown",
+        Store::Disk,
+        2,
+        false,
+    ),
+    (
+        "disk store, default reads, pushdown",
+        Store::Disk,
+        DEFAULT_CHUNK,
+        true,
+    ),
+    (
+        "disk store, default reads, no pushdown",
+        Store::Disk,
+        DEFAULT_CHUNK,
+        false,
+    ),
+];
+
+/// Marks the disk store's own default read chunk in [`SETUPS`].
+const DEFAULT_CHUNK: u64 = u64::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Store {
+    Memory,
+    Disk,
+}
 
 fn main() {
     let args = Arguments::from_args();
@@ -66,7 +111,11 @@ fn main() {
             run_case("eval", &path)
         }));
     }
-    libtest_mimic::run(&args, trials).exit();
+    remove_stale_stores();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // The stores were opened (if at all) for this process only.
+    let _ = std::fs::remove_dir_all(stores_dir());
+    conclusion.exit();
 }
 
 fn run_case(suite: &str, path: &Path) -> Result<(), Failed> {
@@ -76,115 +125,258 @@ fn run_case(suite: &str, path: &Path) -> Result<(), Failed> {
         .lines()
         .take_while(|l| l.starts_with("//"))
         .any(|l| l.trim() == "// test: spans");
-    let parsed = parse(&src);
     let file_name = path
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let (actual, ext) = match suite {
         "syntax" => {
-            if !parsed.diagnostics.is_empty() {
+            let (tree, problems) = fluxi::syntax_tree(&file_name, &src, spans);
+            if !problems.is_empty() {
                 return Err(format!(
                     "expected a clean parse, got:\n{}",
-                    render_diagnostics(&file_name, &src, &parsed.diagnostics)
+                    render_diagnostics(&problems)
                 )
                 .into());
             }
-            (print_file(&parsed.file, PrintOptions { spans }), "ast")
+            (tree, "ast")
         }
-        "eval" | "eval-errors" => {
-            let checked_src = src.clone();
-            let mut interp = Interpreter::new(fluxi_stdlib::registry());
-            interp.set_storage(example_store()?);
-            if !parsed.diagnostics.is_empty() {
-                return Err(format!(
-                    "expected a clean parse, got:\n{}",
-                    render_diagnostics(&file_name, &src, &parsed.diagnostics)
-                )
-                .into());
-            }
-            let checked = interp.checker().check(&parsed.file, &checked_src);
-            if !checked.diagnostics.is_empty() {
-                return Err(format!(
-                    "expected the program to type-check, got:\n{}",
-                    render_diagnostics(&file_name, &src, &checked.diagnostics)
-                )
-                .into());
-            }
-            match (suite, interp.run(&checked.package)) {
-                ("eval", Ok(results)) => {
-                    let results: Vec<(String, Vec<fluxi_value::Table>)> = results
-                        .into_iter()
-                        .map(|(n, s)| (n, s.into_tables()))
-                        .collect();
-                    (encode(&results, LineEnding::Lf), "csv")
-                }
-                ("eval", Err(e)) => {
-                    return Err(format!(
-                        "the program failed:\n{}",
-                        render_diagnostics(&file_name, &src, &[e])
-                    )
-                    .into())
-                }
-                (_, Ok(_)) => return Err("expected a runtime error, but the program ran".into()),
-                (_, Err(e)) => (render_diagnostics(&file_name, &src, &[e]), "err"),
-            }
-        }
+        "eval" | "eval-errors" => return run_program(suite, path, &file_name, &src),
         "types" | "type-errors" => {
-            if !parsed.diagnostics.is_empty() {
+            let report = checker().check(&file_name, &src, CheckLevel::Types);
+            let problems = report.diagnostics();
+            if problems
+                .problems()
+                .iter()
+                .any(|p| p.code.starts_with("fluxi::syntax::"))
+            {
                 return Err(format!(
                     "expected a clean parse, got:\n{}",
-                    render_diagnostics(&file_name, &src, &parsed.diagnostics)
+                    render_diagnostics(problems)
                 )
                 .into());
             }
-            let mut checker = Checker::new();
-            let checked = checker.check(&parsed.file, &src);
             if suite == "types" {
-                if !checked.diagnostics.is_empty() {
+                if !problems.is_empty() {
                     return Err(format!(
                         "expected the program to type-check, got:\n{}",
-                        render_diagnostics(&file_name, &src, &checked.diagnostics)
+                        render_diagnostics(problems)
                     )
                     .into());
                 }
                 let mut out = String::new();
-                for (name, ty) in &checked.bindings {
-                    out.push_str(&format!("{name} : {}\n", checker.print(ty)));
+                for (name, ty) in report.types().unwrap_or_default() {
+                    out.push_str(&format!("{name} : {ty}\n"));
                 }
                 (out, "types")
             } else {
-                if checked.diagnostics.is_empty() {
+                if problems.is_empty() {
                     return Err("expected type errors, but the program type-checks".into());
                 }
-                (
-                    render_diagnostics(&file_name, &src, &checked.diagnostics),
-                    "err",
-                )
+                (render_diagnostics(problems), "err")
             }
         }
         _ => {
-            if parsed.diagnostics.is_empty() {
+            let report = checker().check(&file_name, &src, CheckLevel::Syntax);
+            if report.diagnostics().is_empty() {
                 return Err("expected syntax diagnostics, but the file parsed cleanly".into());
             }
-            (
-                render_diagnostics(&file_name, &src, &parsed.diagnostics),
-                "err",
-            )
+            (render_diagnostics(report.diagnostics()), "err")
         }
     };
     compare(&path.with_extension(ext), &actual)
 }
 
-/// A memory store holding each `examples/data/<bucket>.lp` (seconds precision) in a
-/// bucket of that name, for the programs that read buckets.
-fn example_store() -> Result<std::sync::Arc<dyn fluxi_storage::Storage>, Failed> {
-    let store = fluxi_storage::MemoryStorage::new();
+/// The engine the syntax and type suites check with (they need no store).
+fn checker() -> &'static Engine {
+    static CHECKER: OnceLock<Engine> = OnceLock::new();
+    CHECKER.get_or_init(Engine::new)
+}
+
+/// What a program did: its results as annotated CSV, or its runtime error rendered.
+#[derive(Debug, PartialEq, Eq)]
+enum Ran {
+    Results(String),
+    Failed(String),
+}
+
+impl Ran {
+    fn text(&self) -> &str {
+        match self {
+            Ran::Results(t) | Ran::Failed(t) => t,
+        }
+    }
+}
+
+/// An `eval` or `eval-errors` case: run in the reference setup and compared with the
+/// expected file; when it reads buckets, run in every other setup too and compared with
+/// the reference's output.
+fn run_program(suite: &str, path: &Path, file_name: &str, src: &str) -> Result<(), Failed> {
+    let setups = setups()?;
+    let Some((reference_name, reference)) = setups.first() else {
+        return Err("no setups".into());
+    };
+    let first = run_in(reference, file_name, src)?;
+    let (actual, ext) = match (suite, &first) {
+        ("eval", Ran::Results(csv)) => (csv.clone(), "csv"),
+        ("eval", Ran::Failed(err)) => return Err(format!("the program failed:\n{err}").into()),
+        (_, Ran::Results(_)) => {
+            return Err("expected a runtime error, but the program ran".into());
+        }
+        (_, Ran::Failed(err)) => (err.clone(), "err"),
+    };
+    compare(&path.with_extension(ext), &actual)?;
+    if !reads_buckets(src) {
+        return Ok(());
+    }
+    let mut differences = Vec::new();
+    for (name, engine) in setups.iter().skip(1) {
+        let ran = run_in(engine, file_name, src)?;
+        if ran != first {
+            let diff = similar::TextDiff::from_lines(first.text(), ran.text());
+            differences.push(format!(
+                "with {name} the output differs from the output with {reference_name} \
+                 (- {reference_name}, + {name}):\n{}",
+                diff.unified_diff().context_radius(3)
+            ));
+        }
+    }
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(differences.join("\n").into())
+    }
+}
+
+/// Compile and run a program with one engine.
+fn run_in(engine: &Engine, file_name: &str, src: &str) -> Result<Ran, Failed> {
+    let program = engine.compile_named(file_name, src).map_err(|e| {
+        format!(
+            "expected the program to parse and type-check, got:\n{}",
+            render_error(&e)
+        )
+    })?;
+    if !program.warnings().is_empty() {
+        return Err(format!(
+            "expected a clean parse, got:\n{}",
+            render_diagnostics(program.warnings())
+        )
+        .into());
+    }
+    Ok(match engine.execute(&program) {
+        Ok(results) => Ran::Results(results.to_csv_lf()),
+        Err(e) => Ran::Failed(render_error(&e)),
+    })
+}
+
+fn render_error(e: &fluxi::Error) -> String {
+    match e.diagnostics() {
+        Some(d) => render_diagnostics(d),
+        None => format!("{e}\n"),
+    }
+}
+
+/// Whether a program mentions a bucket outside comments (`from(bucket:)`, the `schema`
+/// functions, `buckets()`, `to(bucket:)`).
+fn reads_buckets(src: &str) -> bool {
+    src.lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .any(|l| l.contains("bucket"))
+}
+
+/// The engines of [`SETUPS`], in order, with their names; the stores are loaded once, on
+/// first use, and shared by every case (the cases only read them).
+fn setups() -> Result<&'static [(String, Engine)], Failed> {
+    static SETUPS_BUILT: OnceLock<Result<Vec<(String, Engine)>, String>> = OnceLock::new();
+    SETUPS_BUILT
+        .get_or_init(build_setups)
+        .as_deref()
+        .map_err(|e| Failed::from(e.as_str()))
+}
+
+fn build_setups() -> Result<Vec<(String, Engine)>, String> {
+    let data = example_data()?;
+    let memory: Arc<dyn Storage> = Arc::new(MemoryStorage::new());
+    load(memory.as_ref(), &data)?;
+    let mut disks: Vec<(u64, Arc<dyn Storage>)> = Vec::new();
+    let mut out = Vec::new();
+    for &(name, store, chunk, pushdown) in SETUPS {
+        let storage = match store {
+            Store::Memory => Arc::clone(&memory),
+            Store::Disk => match disks.iter().find(|(c, _)| *c == chunk) {
+                Some((_, s)) => Arc::clone(s),
+                None => {
+                    let s = disk_store(chunk, &data)?;
+                    disks.push((chunk, Arc::clone(&s)));
+                    s
+                }
+            },
+        };
+        let mut builder = Engine::builder().storage(storage);
+        if !pushdown {
+            builder = builder.without_pushdown();
+        }
+        out.push((
+            name.to_string(),
+            builder.build().map_err(|e| e.to_string())?,
+        ));
+    }
+    Ok(out)
+}
+
+/// Where this process keeps its disk stores (removed when the suite ends).
+fn stores_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("golden-stores-{}", std::process::id()))
+}
+
+/// Remove the stores of earlier runs that did not end normally (their process is gone).
+fn remove_stale_stores() {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return; // no way to tell which processes run
+    }
+    let dirs = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR"))
+        .map(|rd| rd.filter_map(|e| e.ok()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    for entry in dirs {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("golden-stores-") {
+            if !proc.join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+/// An embedded store holding the example data, flushed into its data files, that decodes
+/// `chunk` values at a time in streamed reads.
+fn disk_store(chunk: u64, data: &[(String, Vec<u8>)]) -> Result<Arc<dyn Storage>, String> {
+    let dir = stores_dir().join(if chunk == DEFAULT_CHUNK {
+        "chunk-default".to_string()
+    } else {
+        format!("chunk-{chunk}")
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut options = DiskOptions::default();
+    if chunk != DEFAULT_CHUNK {
+        options.read_chunk_values = chunk;
+    }
+    let store = DiskStorage::open_with(&dir, options)
+        .map_err(|e| format!("cannot open a store at {}: {e}", dir.display()))?;
+    load(&store, data)?;
+    store.flush().map_err(|e| e.to_string())?;
+    Ok(Arc::new(store))
+}
+
+/// Each `examples/data/<bucket>.lp`: `(bucket, line protocol)`.
+fn example_data() -> Result<Vec<(String, Vec<u8>)>, String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|e| e == "lp"));
+    files.sort();
+    let mut out = Vec::new();
     for path in files {
         let bucket = path
             .file_stem()
@@ -192,14 +384,23 @@ fn example_store() -> Result<std::sync::Arc<dyn fluxi_storage::Storage>, Failed>
             .unwrap_or_default();
         let text =
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let points = fluxi_storage::parse(&text, fluxi_storage::Precision::Seconds, 0)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        store
-            .create_bucket(&bucket, None)
-            .map_err(|e| e.to_string())?;
-        store.write(&bucket, &points).map_err(|e| e.to_string())?;
+        out.push((bucket, text));
     }
-    Ok(std::sync::Arc::new(store))
+    Ok(out)
+}
+
+/// Write the example data (timestamps in seconds) into a store, a bucket per file.
+fn load(store: &dyn Storage, data: &[(String, Vec<u8>)]) -> Result<(), String> {
+    let options = fluxi::ParseOptions::new(Precision::Seconds, 0);
+    for (bucket, text) in data {
+        store
+            .create_bucket(bucket, None)
+            .map_err(|e| e.to_string())?;
+        store
+            .write_line_protocol(bucket, text, &options)
+            .map_err(|e| format!("{bucket}.lp: {e}"))?;
+    }
+    Ok(())
 }
 
 fn compare(expected_path: &Path, actual: &str) -> Result<(), Failed> {

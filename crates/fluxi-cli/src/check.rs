@@ -1,9 +1,9 @@
 //! `fluxi check` and `fluxi parse`.
 
+use crate::run::color;
 use crate::{EXIT_ERROR, EXIT_USAGE};
-use fluxi_syntax::{parse as parse_source, print_file, PrintOptions};
-use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource};
-use std::io::{IsTerminal, Read};
+use fluxi::CheckLevel;
+use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -26,36 +26,18 @@ pub fn read_source(path: &Path) -> Result<String, String> {
     })
 }
 
-/// Render diagnostics for one source to standard error.
-pub fn render<'a, D>(name: &str, src: &str, diags: impl IntoIterator<Item = &'a D>)
-where
-    D: miette::Diagnostic + Clone + Send + Sync + 'static,
-{
-    let theme = if std::io::stderr().is_terminal() {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme);
-    for d in diags {
-        let report = miette::Report::new(d.clone())
-            .with_source_code(NamedSource::new(name, src.to_string()));
-        let mut out = String::new();
-        if handler.render_report(&mut out, report.as_ref()).is_ok() {
-            eprint!("{out}");
-        } else {
-            eprintln!("{name}: {d}");
-        }
-    }
-}
-
 /// `fluxi check FILE...`: exit 0 when every file is free of errors. Without
 /// `--syntax-only` files are also type-checked; with `--types` the type of every top-level
 /// binding is printed.
 pub fn check(files: &[std::path::PathBuf], syntax_only: bool, types: bool) -> ExitCode {
     let mut failed = false;
     let mut unreadable = false;
-    let mut checker = fluxi_semantic::Checker::new();
+    let engine = fluxi::Engine::new();
+    let level = if syntax_only {
+        CheckLevel::Syntax
+    } else {
+        CheckLevel::Types
+    };
     for path in files {
         let name = path.display().to_string();
         let src = match read_source(path) {
@@ -66,26 +48,15 @@ pub fn check(files: &[std::path::PathBuf], syntax_only: bool, types: bool) -> Ex
                 continue;
             }
         };
-        let parsed = parse_source(&src);
-        render(&name, &src, &parsed.diagnostics);
-        if parsed.has_errors() {
-            failed = true;
-            continue;
-        }
-        if syntax_only {
-            continue;
-        }
-        let checked = checker.check(&parsed.file, &src);
-        render(&name, &src, &checked.diagnostics);
-        if !checked.is_ok() {
-            failed = true;
-        }
-        if types {
+        let report = engine.check(&name, &src, level);
+        eprint!("{}", report.diagnostics().render(color()));
+        failed |= report.has_errors();
+        if let (true, Some(bindings)) = (types, report.types()) {
             if files.len() > 1 {
                 println!("// {name}");
             }
-            for (binding, ty) in &checked.bindings {
-                println!("{binding} : {}", checker.print(ty));
+            for (binding, ty) in bindings {
+                println!("{binding} : {ty}");
             }
         }
     }
@@ -107,10 +78,10 @@ pub fn parse(path: &Path, spans: bool) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let parsed = parse_source(&src);
-    print!("{}", print_file(&parsed.file, PrintOptions { spans }));
-    render(&path.display().to_string(), &src, &parsed.diagnostics);
-    if parsed.has_errors() {
+    let (tree, diagnostics) = fluxi::syntax_tree(&path.display().to_string(), &src, spans);
+    print!("{tree}");
+    eprint!("{}", diagnostics.render(color()));
+    if diagnostics.has_errors() {
         ExitCode::from(EXIT_ERROR)
     } else {
         ExitCode::SUCCESS

@@ -1,6 +1,7 @@
 //! `fluxi fmt`: rewrite Flux files in canonical style.
 
-use crate::check::{read_source, render};
+use crate::check::read_source;
+use crate::run::color;
 use crate::{EXIT_ERROR, EXIT_USAGE};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,10 +28,10 @@ pub fn fmt(files: &[PathBuf], check: bool) -> ExitCode {
                 continue;
             }
         };
-        let out = match fluxi_syntax::format(&src) {
+        let out = match fluxi::format_source(&name, &src) {
             Ok(out) => out,
-            Err(errors) => {
-                render(&name, &src, &errors);
+            Err(e) => {
+                eprint!("{}", e.render(color()));
                 failed = true;
                 continue;
             }

@@ -132,6 +132,10 @@ enum Command {
         /// Fix `now()` for tests that do not set `option now`.
         #[arg(long)]
         now: Option<String>,
+        /// The most memory a test may hold in tables, e.g. 512MiB or 2GiB, or `none`
+        /// (default: $FLUXI_MEMORY_LIMIT, else half the machine's memory).
+        #[arg(long, value_name = "SIZE")]
+        memory_limit: Option<String>,
     },
     /// Format Flux files in canonical style (in place; `-` for standard input to output).
     Fmt {
@@ -295,6 +299,7 @@ fn dispatch(command: Command) -> ExitCode {
             tags,
             verbose,
             now,
+            memory_limit,
         } => test::test(test::TestOptions {
             paths,
             tests,
@@ -302,6 +307,7 @@ fn dispatch(command: Command) -> ExitCode {
             tags,
             verbose,
             now,
+            memory_limit,
         }),
     }
 }

@@ -5,7 +5,6 @@ use crate::{EXIT_ERROR, EXIT_USAGE};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// How results are printed.
@@ -29,7 +28,7 @@ pub fn engine(
     let mut b = fluxi::Engine::builder().memory_limit(memory_limit);
     // Without any store directory, reads say there is no store.
     if let Ok(dir) = crate::store::data_dir(data) {
-        b = b.storage(Arc::new(crate::store::LazyStore::new(dir)));
+        b = b.open_lazily(dir);
     }
     if let Some(t) = now {
         b = b.now(t);
@@ -86,12 +85,9 @@ pub fn compile(engine: &fluxi::Engine, name: &str, src: &str) -> Option<fluxi::P
 
 /// Parse `--now`.
 pub fn parse_now(text: &str) -> Result<i64, String> {
-    fluxi_time::parse_rfc3339(text)
-        .ok()
-        .and_then(|t| t.unix_nanos())
-        .ok_or_else(|| {
-            format!("--now needs an RFC 3339 time such as 2030-01-01T00:00:00Z, not {text:?}")
-        })
+    fluxi::parse_time(text).map_err(|_| {
+        format!("--now needs an RFC 3339 time such as 2030-01-01T00:00:00Z, not {text:?}")
+    })
 }
 
 impl From<Format> for fluxi::Format {

@@ -1,14 +1,13 @@
 //! The store the commands read and write: where it is (`--data`, `$FLUXI_DATA`, the
-//! per-user default), `fluxi write` and `fluxi bucket`.
+//! per-user default), `fluxi write` and `fluxi bucket`. (Scripts open it on first use:
+//! `fluxi::EngineBuilder::open_lazily`.)
 
 use crate::{EXIT_ERROR, EXIT_USAGE};
-use fluxi_storage::{
-    BucketInfo, DiskStorage, ParseOptions, Precision, ReadResult, ReadSpec, Storage, StorageError,
-};
+use fluxi::{DiskStorage, ParseOptions, Precision, Storage, StorageError};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// The store directory: `--data DIR`, else `$FLUXI_DATA`, else `$XDG_DATA_HOME/fluxi`,
 /// else `~/.local/share/fluxi`.
@@ -34,119 +33,6 @@ pub fn open(dir: &Path) -> Result<Arc<DiskStorage>, String> {
     DiskStorage::open(dir)
         .map(Arc::new)
         .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))
-}
-
-/// A store opened on first use, so that scripts that never touch a bucket neither create
-/// nor lock the store directory.
-pub struct LazyStore {
-    dir: PathBuf,
-    store: OnceLock<Result<Arc<DiskStorage>, String>>,
-}
-
-impl LazyStore {
-    /// A store at `dir`, not opened yet.
-    pub fn new(dir: PathBuf) -> LazyStore {
-        LazyStore {
-            dir,
-            store: OnceLock::new(),
-        }
-    }
-
-    fn get(&self) -> fluxi_storage::storage::Result<&DiskStorage> {
-        match self.store.get_or_init(|| open(&self.dir)) {
-            Ok(s) => Ok(s),
-            Err(e) => Err(StorageError::Backend(e.clone())),
-        }
-    }
-}
-
-impl Storage for LazyStore {
-    fn buckets(&self) -> fluxi_storage::storage::Result<Vec<BucketInfo>> {
-        self.get()?.buckets()
-    }
-    fn create_bucket(
-        &self,
-        name: &str,
-        retention: Option<i64>,
-    ) -> fluxi_storage::storage::Result<()> {
-        self.get()?.create_bucket(name, retention)
-    }
-    fn delete_bucket(&self, name: &str) -> fluxi_storage::storage::Result<()> {
-        self.get()?.delete_bucket(name)
-    }
-    fn write(
-        &self,
-        bucket: &str,
-        points: &[fluxi_storage::Point],
-    ) -> fluxi_storage::storage::Result<usize> {
-        self.get()?.write(bucket, points)
-    }
-    fn write_line_protocol(
-        &self,
-        bucket: &str,
-        text: &[u8],
-        options: &ParseOptions,
-    ) -> fluxi_storage::storage::Result<usize> {
-        self.get()?.write_line_protocol(bucket, text, options)
-    }
-    fn read(&self, spec: &ReadSpec) -> fluxi_storage::storage::Result<ReadResult> {
-        self.get()?.read(spec)
-    }
-    fn read_aggregate(
-        &self,
-        spec: &ReadSpec,
-        aggregate: fluxi_storage::Aggregate,
-        window: Option<fluxi_storage::Windowing>,
-    ) -> fluxi_storage::storage::Result<Option<ReadResult>> {
-        self.get()?.read_aggregate(spec, aggregate, window)
-    }
-    fn predicate_pushdown(&self, p: &fluxi_storage::Predicate) -> fluxi_storage::Applied {
-        self.get().map_or(fluxi_storage::Applied::Unsupported, |s| {
-            s.predicate_pushdown(p)
-        })
-    }
-    fn read_each(
-        &self,
-        spec: &ReadSpec,
-        sink: &mut dyn FnMut(fluxi_value::Table) -> bool,
-    ) -> fluxi_storage::storage::Result<()> {
-        self.get()?.read_each(spec, sink)
-    }
-    fn aggregate_pushdown(
-        &self,
-        aggregate: fluxi_storage::Aggregate,
-        window: Option<fluxi_storage::Windowing>,
-    ) -> fluxi_storage::Applied {
-        // A store that does not open computes nothing; the read reports why.
-        self.get().map_or(fluxi_storage::Applied::Unsupported, |s| {
-            s.aggregate_pushdown(aggregate, window)
-        })
-    }
-    fn measurements(&self, bucket: &str) -> fluxi_storage::storage::Result<Vec<String>> {
-        self.get()?.measurements(bucket)
-    }
-    fn tag_keys(
-        &self,
-        bucket: &str,
-        measurement: Option<&str>,
-    ) -> fluxi_storage::storage::Result<Vec<String>> {
-        self.get()?.tag_keys(bucket, measurement)
-    }
-    fn tag_values(
-        &self,
-        bucket: &str,
-        tag: &str,
-        measurement: Option<&str>,
-    ) -> fluxi_storage::storage::Result<Vec<String>> {
-        self.get()?.tag_values(bucket, tag, measurement)
-    }
-    fn field_keys(
-        &self,
-        bucket: &str,
-        measurement: Option<&str>,
-    ) -> fluxi_storage::storage::Result<Vec<String>> {
-        self.get()?.field_keys(bucket, measurement)
-    }
 }
 
 /// Parse a duration such as `30d`, `12h`, `1w`, `90m` (for `--retention`); `0` or `inf`
@@ -236,7 +122,7 @@ pub fn bucket(data: Option<PathBuf>, action: BucketAction) -> ExitCode {
             for b in all {
                 let r = b.retention.map_or_else(
                     || "forever".to_string(),
-                    |ns| fluxi_value::Duration::from_nanos(ns).to_string(),
+                    |ns| fluxi::Duration::from_nanos(ns).to_string(),
                 );
                 println!("{:<32} {r}", b.name);
             }

@@ -26,12 +26,17 @@
 #[cfg(doctest)]
 pub struct ReadmeExample;
 
+mod check;
+pub use check::{format_source, syntax_tree, CheckLevel, CheckReport};
 mod error;
 pub mod explain;
 pub use explain::{Explain, ReadExplain, StorageRequest};
+mod lazy;
 pub mod output;
 mod package;
 mod session;
+mod testcase;
+pub use testcase::{testcases, TestCase, TestFailure, TestFile, TestFileError};
 pub mod writer;
 
 pub use arrow_array;
@@ -39,9 +44,10 @@ pub use arrow_array::RecordBatch;
 pub use error::{Diagnostics, Error, Problem, Result};
 pub use fluxi_eval::{Args, EvalError};
 pub use fluxi_storage::{
-    BucketInfo, DiskStorage, MemoryStorage, Precision, Storage, StorageError, StorageErrorKind,
+    BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision, Storage,
+    StorageError, StorageErrorKind,
 };
-pub use fluxi_value::{ColumnType, GroupKey, Table, Value};
+pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
 pub use output::{Format, ResultWriter};
 pub use package::Package;
 pub use session::{needs_more_input, Outcome, Session};
@@ -51,8 +57,7 @@ pub use writer::{
 
 use fluxi_eval::{Interpreter, Runtime};
 use fluxi_semantic::{nodes, Checker, Library};
-use fluxi_value::Stream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -67,6 +72,7 @@ struct Inner {
     storage: Option<Arc<dyn Storage>>,
     now: Option<i64>,
     pushdown: bool,
+    vectorize: bool,
     memory_limit: Option<usize>,
     /// Builtins, checked packages and their evaluated members: built once, shared by
     /// every query and session of the engine.
@@ -79,6 +85,7 @@ pub struct EngineBuilder {
     storage: Option<Arc<dyn Storage>>,
     now: Option<i64>,
     no_pushdown: bool,
+    no_vectorize: bool,
     memory_limit: Option<Option<usize>>,
     packages: Vec<Package>,
 }
@@ -88,6 +95,14 @@ impl EngineBuilder {
     pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
         self.storage = Some(storage);
         self
+    }
+
+    /// Read and write the embedded store in `dir`, opened (and created if missing) when a
+    /// query first touches storage rather than now: a script that reads no bucket neither
+    /// creates nor locks the directory. When it cannot be opened, the query that needed it
+    /// fails with a storage error saying why.
+    pub fn open_lazily(self, dir: impl Into<PathBuf>) -> Self {
+        self.storage(Arc::new(lazy::LazyStore::new(dir.into())))
     }
 
     /// Fix the time `now()` returns (Unix nanoseconds); a script's own `option now` wins.
@@ -105,6 +120,15 @@ impl EngineBuilder {
     /// the store (for comparing results; slower).
     pub fn without_pushdown(mut self) -> Self {
         self.no_pushdown = true;
+        self
+    }
+
+    /// Whether `filter` and `map` evaluate the row functions they can column by column
+    /// over Arrow arrays (the default, `true`) or every function row by row (for
+    /// comparing results; slower). [`RunStats::vectorized_tables`] counts the tables that
+    /// took the column-wise path.
+    pub fn vectorize(mut self, on: bool) -> Self {
+        self.no_vectorize = !on;
         self
     }
 
@@ -152,6 +176,7 @@ impl EngineBuilder {
                 storage: self.storage,
                 now: self.now,
                 pushdown: !self.no_pushdown,
+                vectorize: !self.no_vectorize,
                 memory_limit: self.memory_limit.unwrap_or_else(default_memory_limit),
                 runtime: Arc::new(Runtime::new(Arc::new(registry), Arc::new(library))),
             }),
@@ -184,6 +209,25 @@ impl Program {
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
     }
+}
+
+/// What one run of a program did ([`Engine::execute_with_stats`]), as the interpreter
+/// counts it: whether storage computed what it could (pushdown) and whether row functions
+/// ran column-wise. For tests, benchmarks and tuning; the counts are not part of a result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Reads of rows from storage (`from() |> range()` with what was pushed into it), not
+    /// counting reads whose aggregate storage computed.
+    pub storage_reads: u64,
+    /// `filter` predicates storage applied in reads (both plain and aggregate reads).
+    pub filters_pushed_down: u64,
+    /// Reads whose aggregate or `aggregateWindow` storage computed (including the
+    /// `schema` functions' reads of each series' last point).
+    pub aggregates_pushed_down: u64,
+    /// Tables that `filter` or `map` evaluated column-wise instead of row by row.
+    pub vectorized_tables: u64,
+    /// Points `to()` wrote into storage.
+    pub points_written: u64,
 }
 
 /// One named result of a query (`yield(name:)`, or `_result`).
@@ -251,6 +295,12 @@ impl Results {
         fluxi_value::csv::encode(&self.pairs(), fluxi_value::csv::LineEnding::Crlf)
     }
 
+    /// Annotated CSV with LF line endings (as files keep it, e.g. the golden suite's
+    /// expected output).
+    pub fn to_csv_lf(&self) -> String {
+        fluxi_value::csv::encode(&self.pairs(), fluxi_value::csv::LineEnding::Lf)
+    }
+
     /// The tables as text, as the `fluxi` command prints them.
     pub fn to_text(&self) -> String {
         fluxi_value::text::results_text(&self.pairs())
@@ -310,6 +360,7 @@ impl Engine {
                 storage,
                 now: None,
                 pushdown: true,
+                vectorize: true,
                 memory_limit: default_memory_limit(),
                 runtime: Arc::new(Runtime::new(
                     Arc::new(fluxi_stdlib::registry()),
@@ -348,8 +399,14 @@ impl Engine {
             interp.set_now(t);
         }
         interp.set_pushdown(self.inner.pushdown);
+        interp.set_vectorize(self.inner.vectorize);
         interp.set_memory_limit(self.inner.memory_limit);
         interp
+    }
+
+    /// The checked packages every query of this engine shares.
+    pub(crate) fn library(&self) -> &Arc<Library> {
+        self.inner.runtime.library()
     }
 
     /// Parse and type-check a script. Errors come back as [`Error::Compile`] with every
@@ -367,6 +424,44 @@ impl Engine {
     /// Run a compiled program.
     pub fn execute(&self, program: &Program) -> Result<Results> {
         self.run(program, None).map(Results::from_streams)
+    }
+
+    /// Run a compiled program and count what it did ([`RunStats`]: storage reads, what
+    /// was pushed into them, tables filtered or mapped column-wise, points written). The
+    /// counts come back whether the run succeeds or not (counting what it did before it
+    /// failed), so two ways of running a query can be compared both ways.
+    ///
+    /// ```
+    /// use fluxi::Engine;
+    ///
+    /// let engine = Engine::in_memory();
+    /// engine.storage().unwrap().create_bucket("b", None)?;
+    /// engine.write_line_protocol("b", "cpu v=1 1700000000000000000\n")?;
+    /// let program = engine.compile(r#"
+    ///     from(bucket: "b")
+    ///         |> range(start: 2023-01-01T00:00:00Z)
+    ///         |> filter(fn: (r) => r._field == "v")
+    /// "#)?;
+    /// let (results, stats) = engine.execute_with_stats(&program);
+    /// assert_eq!(results?.len(), 1);
+    /// assert_eq!(stats.storage_reads, 1);
+    /// assert_eq!(stats.filters_pushed_down, 1);
+    /// # Ok::<(), fluxi::Error>(())
+    /// ```
+    pub fn execute_with_stats(&self, program: &Program) -> (Result<Results>, RunStats) {
+        let mut interp = self.interpreter();
+        let results = interp
+            .run(&program.graph)
+            .map(Results::from_streams)
+            .map_err(|e| runtime(&program.name, &program.source, e));
+        let stats = RunStats {
+            storage_reads: interp.counter("storage reads"),
+            filters_pushed_down: interp.counter("filters pushed down"),
+            aggregates_pushed_down: interp.counter("aggregates pushed down"),
+            vectorized_tables: interp.counter(fluxi_stdlib::VECTORIZED),
+            points_written: interp.counter("points written"),
+        };
+        (results, stats)
     }
 
     /// Run a compiled program until `cancel` is set (from another thread); it then stops
@@ -467,7 +562,7 @@ impl Engine {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-        let options = fluxi_storage::ParseOptions::new(Precision::Nanoseconds, now);
+        let options = ParseOptions::new(Precision::Nanoseconds, now);
         Ok(self
             .store()?
             .write_line_protocol(bucket, text.as_bytes(), &options)?)

@@ -18,7 +18,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 const HELP: &str = "\
 Enter Flux; an entry continues over several lines while a bracket or string is open or a
@@ -55,7 +54,7 @@ pub struct ReplOptions {
 pub fn repl(o: ReplOptions) -> ExitCode {
     let mut builder = fluxi::Engine::builder().memory_limit(o.memory_limit);
     if let Ok(dir) = crate::store::data_dir(o.data) {
-        builder = builder.storage(Arc::new(crate::store::LazyStore::new(dir)));
+        builder = builder.open_lazily(dir);
     }
     let engine = match builder.build() {
         Ok(e) => e,

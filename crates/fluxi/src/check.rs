@@ -1,0 +1,127 @@
+//! Looking at a source without running it: checking it (syntax only, or syntax and types)
+//! with every problem kept, formatting it, and printing its syntax tree. What `fluxi check`,
+//! `fluxi fmt` and `fluxi parse` do.
+
+use crate::error::{Diagnostics, Error, Result};
+use crate::Engine;
+use fluxi_semantic::{Checker, TypePrinter};
+use std::sync::Arc;
+
+/// How far [`Engine::check`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckLevel {
+    /// Parse only.
+    Syntax,
+    /// Parse, then type-check (unless the source has syntax errors).
+    Types,
+}
+
+/// What [`Engine::check`] found in one source.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    diagnostics: Diagnostics,
+    types: Option<Vec<(String, String)>>,
+}
+
+impl CheckReport {
+    /// Every problem found, warnings included: the syntax problems first, then the type
+    /// errors, each layer in source order.
+    pub fn diagnostics(&self) -> &Diagnostics {
+        &self.diagnostics
+    }
+
+    /// Whether any problem is an error (warnings alone do not count).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+
+    /// The type of every top-level binding in Flux syntax, in source order; `None` when
+    /// the source was not type-checked (only its syntax was asked for, or it has syntax
+    /// errors). With type errors, these are the types as far as they were inferred.
+    pub fn types(&self) -> Option<&[(String, String)]> {
+        self.types.as_deref()
+    }
+}
+
+impl Engine {
+    /// Check a source without running it, keeping every problem (warnings too) instead of
+    /// stopping at the first failing layer's end as [`Engine::compile_named`] does, and the
+    /// binding types even when there are type errors. `name` names the source in
+    /// diagnostics (a file name).
+    ///
+    /// ```
+    /// use fluxi::{CheckLevel, Engine};
+    ///
+    /// let report = Engine::new().check("a.flux", "x = 1\ny = x + \"s\"\n", CheckLevel::Types);
+    /// assert!(report.has_errors());
+    /// assert_eq!(report.types().unwrap()[0], ("x".to_string(), "int".to_string()));
+    /// ```
+    pub fn check(&self, name: &str, source: &str, level: CheckLevel) -> CheckReport {
+        let source: Arc<str> = Arc::from(source);
+        let mut diagnostics = Diagnostics::new(name, &source);
+        let parsed = fluxi_syntax::parse(&source);
+        let failed = parsed.has_errors();
+        for d in parsed.diagnostics {
+            diagnostics.syntax(d);
+        }
+        if failed || level == CheckLevel::Syntax {
+            return CheckReport {
+                diagnostics,
+                types: None,
+            };
+        }
+        let mut checker = Checker::with_library(Arc::clone(self.library()));
+        let checked = checker.check(&parsed.file, &source);
+        let types = checked
+            .bindings
+            .iter()
+            .map(|(n, t)| (n.clone(), TypePrinter::new().poly(t)))
+            .collect();
+        for d in checked.diagnostics {
+            diagnostics.types(d);
+        }
+        CheckReport {
+            diagnostics,
+            types: Some(types),
+        }
+    }
+}
+
+/// A source in the canonical Flux layout (what `fluxi fmt` writes): 4-space indent, one
+/// `|>` per line in longer pipelines, lists broken one item per line past 100 columns,
+/// minimal parentheses, comments kept. A source with syntax errors is not formatted:
+/// they come back as [`Error::Compile`] (`name` names the source in them).
+///
+/// ```
+/// assert_eq!(fluxi::format_source("a.flux", "x=1+2")?, "x = 1 + 2\n");
+/// # Ok::<(), fluxi::Error>(())
+/// ```
+pub fn format_source(name: &str, source: &str) -> Result<String> {
+    fluxi_syntax::format(source).map_err(|errors| {
+        let mut diagnostics = Diagnostics::new(name, &Arc::from(source));
+        for e in errors {
+            diagnostics.syntax(e);
+        }
+        Error::Compile(diagnostics)
+    })
+}
+
+/// The compact syntax tree of a source (S-expressions, types in Flux syntax; what
+/// `fluxi parse --ast` prints), with byte spans after every node when `spans` is set,
+/// and the problems found parsing it. A source with errors still has a tree: the parts
+/// that parsed.
+///
+/// ```
+/// let (tree, problems) = fluxi::syntax_tree("a.flux", "x = 1\n", false);
+/// assert!(problems.is_empty());
+/// assert!(tree.contains("x"));
+/// ```
+pub fn syntax_tree(name: &str, source: &str, spans: bool) -> (String, Diagnostics) {
+    let parsed = fluxi_syntax::parse(source);
+    let tree = fluxi_syntax::print_file(&parsed.file, fluxi_syntax::PrintOptions { spans });
+    let mut diagnostics = Diagnostics::new(name, &Arc::from(source));
+    for d in parsed.diagnostics {
+        diagnostics.syntax(d);
+    }
+    (tree, diagnostics)
+}
