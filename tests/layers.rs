@@ -37,6 +37,10 @@ const LAYERS: &[(&str, u8, Side)] = &[
     ("fluxi-bench", 9, Side::Any),
 ];
 
+/// Crates that run Flux only through the facade: their one fluxi dependency is `fluxi`
+/// (`Engine`, `Session`), never a layer under it.
+const FRONT_DOOR_ONLY: &[&str] = &["fluxi-cli", "fluxi-bench"];
+
 fn layer(name: &str) -> Option<(u8, Side)> {
     LAYERS
         .iter()
@@ -136,6 +140,18 @@ fn violations(manifests: &[(String, String)]) -> Vec<String> {
             problems.push(format!("{path}: no [package] name"));
             continue;
         };
+        if FRONT_DOOR_ONLY.contains(&package.as_str()) {
+            let inner: Vec<&String> = deps
+                .iter()
+                .filter(|d| d.starts_with("fluxi") && *d != "fluxi")
+                .collect();
+            if !inner.is_empty() {
+                problems.push(format!(
+                    "{package} depends on {inner:?}; it runs Flux through the facade only \
+                     (depend on `fluxi`, and give the facade the API it needs)"
+                ));
+            }
+        }
         let Some((level, side)) = layer(&package) else {
             problems.push(format!(
                 "{package} ({path}) is not in the layer table of tests/layers.rs; place it \
@@ -226,6 +242,28 @@ fn crates_depend_only_on_lower_layers() {
         .map(|(_, t)| manifest_dependencies(t).1)
         .unwrap_or_default();
     assert!(eval.iter().any(|d| d == "fluxi-exec"), "{eval:?}");
+}
+
+#[test]
+fn the_cli_and_the_bench_use_the_facade_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for name in FRONT_DOOR_ONLY {
+        let text = std::fs::read_to_string(root.join("crates").join(name).join("Cargo.toml"))
+            .unwrap_or_default();
+        let (package, deps) = manifest_dependencies(&text);
+        assert_eq!(package.as_deref(), Some(*name));
+        let fluxi: Vec<&String> = deps.iter().filter(|d| d.starts_with("fluxi")).collect();
+        assert_eq!(fluxi, ["fluxi"], "{name}'s fluxi dependencies");
+    }
+    // The check of `violations` catches a layer dependency of the CLI, though the layers
+    // would allow it.
+    let cli = manifest(
+        "fluxi-cli",
+        "[dependencies]\nfluxi.workspace = true\nfluxi-syntax.workspace = true\n\n[dev-dependencies]\nfluxi-storage.workspace = true\n",
+    );
+    let problems = violations(&[cli]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("[\"fluxi-syntax\"]"), "{problems:?}");
 }
 
 #[test]

@@ -1,22 +1,19 @@
 //! `cargo run --release -p fluxi-bench [-- --rows N --runs K --only NAME]`
 //!
 //! Runs Flux pipelines over generated in-memory tables and prints the median wall time of
-//! each (after one warm-up run). The data is bound as constants of a `bench` package, so
-//! what is measured is the engine, not a parser of input files. Figures go in
+//! each (after one warm-up run). The data is bound as constants of a `bench` package
+//! ([`fluxi::Package`]), so what is measured is the engine, not a parser of input files;
+//! each pipeline is compiled once and the runs time [`Engine::execute`]. Figures go in
 //! `docs/performance.md` together with this command.
 
 use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray};
-use fluxi_eval::Interpreter;
-use fluxi_value::{ColumnType, GroupKey, KeyColumn, Stream, Table, Value};
+use fluxi::{ColumnType, Engine, GroupKey, KeyColumn, Package, Stream, Table, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BENCH_PACKAGE: &str = r#"package bench
-builtin cpu : stream[{_time: time, host: string, _field: string, _value: float}]
-builtin fields : stream[{_time: time, host: string, _field: string, _value: float}]
-builtin left : stream[{_time: time, host: string, _value: float}]
-builtin right : stream[{_time: time, host: string, _value: float}]
-"#;
+/// The Flux types of the `bench` package's streams.
+const WITH_FIELD: &str = "stream[{_time: time, host: string, _field: string, _value: float}]";
+const WITHOUT_FIELD: &str = "stream[{_time: time, host: string, _value: float}]";
 
 const HOSTS: usize = 10;
 const START: i64 = 1_600_000_000_000_000_000;
@@ -152,32 +149,47 @@ join.inner(left: bench.left, right: bench.right, on: (l, r) => l._time == r._tim
     },
 ];
 
-fn run_once(case: &Case, data: &[(&str, Value)]) -> Result<(Duration, usize), String> {
-    let src = format!("import \"bench\"\n{}", case.script);
-    let parsed = fluxi_syntax::parse(&src);
-    if let Some(d) = parsed.diagnostics.first() {
-        return Err(format!("{d}"));
+/// The engine a case runs on: the data as the `bench` package, row functions column-wise
+/// or not as the case says.
+fn engine(case: &Case, data: &[(&str, &str, Value)]) -> Result<Engine, String> {
+    let mut bench = Package::new("bench");
+    for (name, ty, v) in data {
+        bench = bench.constant(name, ty, v.clone());
     }
-    let mut registry = fluxi_stdlib::registry();
-    for (name, v) in data {
-        registry.constant("bench", name, v.clone());
+    Engine::builder()
+        .vectorize(case.vectorize)
+        .package(bench)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Run a case `runs` times after one warm-up run: the time of each timed run and the
+/// number of output rows.
+fn run_case(
+    case: &Case,
+    data: &[(&str, &str, Value)],
+    runs: usize,
+) -> Result<(Vec<Duration>, usize), String> {
+    let engine = engine(case, data)?;
+    let program = engine
+        .compile(&format!("import \"bench\"\n{}", case.script))
+        .map_err(|e| e.to_string())?;
+    let mut times = Vec::with_capacity(runs);
+    let mut rows = 0;
+    for i in 0..=runs {
+        let start = Instant::now();
+        let results = engine.execute(&program).map_err(|e| e.to_string())?;
+        let took = start.elapsed();
+        rows = results
+            .iter()
+            .flat_map(|r| &r.tables)
+            .map(Table::num_rows)
+            .sum();
+        if i > 0 {
+            times.push(took);
+        }
     }
-    let mut interp = Interpreter::new(registry);
-    interp.set_vectorize(case.vectorize);
-    interp.checker().register_package("bench", BENCH_PACKAGE);
-    let checked = interp.checker().check(&parsed.file, &src);
-    if let Some(d) = checked.diagnostics.first() {
-        return Err(format!("{d}"));
-    }
-    let start = Instant::now();
-    let results = interp.run(&checked.package).map_err(|e| e.to_string())?;
-    let took = start.elapsed();
-    let rows = results
-        .iter()
-        .flat_map(|(_, s)| s.tables())
-        .map(|t| t.num_rows())
-        .sum();
-    Ok((took, rows))
+    Ok((times, rows))
 }
 
 fn main() {
@@ -201,17 +213,18 @@ fn main() {
         }
     }
     let data = [
-        ("cpu", stream(rows, &[], 1)),
+        ("cpu", WITH_FIELD, stream(rows, &[], 1)),
         (
             "fields",
+            WITH_FIELD,
             stream(
                 rows,
                 &["usage_user", "usage_system", "usage_idle", "usage_iowait"],
                 2,
             ),
         ),
-        ("left", stream(rows, &[], 3)),
-        ("right", stream(rows, &[], 4)),
+        ("left", WITHOUT_FIELD, stream(rows, &[], 3)),
+        ("right", WITHOUT_FIELD, stream(rows, &[], 4)),
     ];
     println!("input rows per stream: {rows}; median of {runs} runs after one warm-up\n");
     println!("| pipeline | median | output rows |");
@@ -220,19 +233,10 @@ fn main() {
         if only.as_deref().is_some_and(|o| !case.name.contains(o)) {
             continue;
         }
-        let mut times = Vec::with_capacity(runs);
-        let mut out_rows = 0;
-        for i in 0..=runs {
-            match run_once(case, &data) {
-                Ok((t, n)) => {
-                    out_rows = n;
-                    if i > 0 {
-                        times.push(t);
-                    }
-                }
-                Err(e) => fail(&format!("{}: {e}", case.name)),
-            }
-        }
+        let (mut times, out_rows) = match run_case(case, &data, runs) {
+            Ok(r) => r,
+            Err(e) => fail(&format!("{}: {e}", case.name)),
+        };
         times.sort();
         let median = times[times.len() / 2];
         println!(

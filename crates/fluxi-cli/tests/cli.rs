@@ -275,6 +275,24 @@ fn test_reports_failures_with_the_diff_and_exits_1() {
 }
 
 #[test]
+fn test_takes_a_memory_limit_like_run() {
+    let pass = repo("tests/testcases/pass");
+    for limit in ["64MiB", "none", "1048576"] {
+        let out = fluxi(&["test", "--memory-limit", limit, &pass], None);
+        assert_eq!(out.status.code(), Some(0), "{limit}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).ends_with("passed 5, failed 0, skipped 1\n"));
+    }
+    let out = fluxi(&["test", "--memory-limit", "lots", &pass], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--memory-limit: \"lots\" is not a size"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
 fn run_exit_statuses_are_as_documented() {
     let status = |args: &[&str], stdin: Option<&str>| fluxi(args, stdin).status.code();
     let ok = temp_file(

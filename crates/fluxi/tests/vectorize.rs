@@ -1,35 +1,35 @@
 //! The column-wise path of `filter` and `map` must give exactly what the row-by-row
 //! interpreter gives: the same tables, or the same error. Random tables and random typed
-//! row functions are run both ways and compared.
+//! row functions are run both ways ([`fluxi::EngineBuilder::vectorize`]) and compared.
+#![allow(clippy::unwrap_used)]
 
-use fluxi_eval::Interpreter;
-use fluxi_value::csv::{encode, LineEnding};
+use fluxi::Engine;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use std::sync::OnceLock;
+
+/// The engine that runs row functions column-wise where it can (`true`) or row by row.
+fn engine(vectorize: bool) -> &'static Engine {
+    static ENGINES: OnceLock<[Engine; 2]> = OnceLock::new();
+    let engines = ENGINES.get_or_init(|| {
+        let build = |on| Engine::builder().vectorize(on).build().unwrap();
+        [build(false), build(true)]
+    });
+    &engines[usize::from(vectorize)]
+}
 
 /// Run a script; the results as annotated CSV or the error's message, and the number of
-/// tables that took the vectorised path.
+/// tables that took the vectorised path. `None` when the script does not compile cleanly.
 fn run(src: &str, vectorize: bool) -> Option<(Result<String, String>, u64)> {
-    let parsed = fluxi_syntax::parse(src);
-    if !parsed.diagnostics.is_empty() {
+    let engine = engine(vectorize);
+    let program = engine.compile(src).ok()?;
+    if !program.warnings().is_empty() {
         return None;
     }
-    let mut interp = Interpreter::new(fluxi_stdlib::registry());
-    interp.set_vectorize(vectorize);
-    let checked = interp.checker().check(&parsed.file, src);
-    if !checked.diagnostics.is_empty() {
-        return None;
-    }
-    let out = interp.run(&checked.package).map(|results| {
-        let results: Vec<(String, Vec<fluxi_value::Table>)> = results
-            .into_iter()
-            .map(|(n, s)| (n, s.into_tables()))
-            .collect();
-        encode(&results, LineEnding::Lf)
-    });
+    let (out, stats) = engine.execute_with_stats(&program);
     Some((
-        out.map_err(|e| e.to_string()),
-        interp.counter(fluxi_stdlib::VECTORIZED),
+        out.map(|r| r.to_csv_lf()).map_err(|e| e.to_string()),
+        stats.vectorized_tables,
     ))
 }
 

@@ -1,12 +1,11 @@
 //! Pushing `range`, `filter`, aggregates and `aggregateWindow` into storage must never
-//! change a result: every query here runs with pushdown on and off over the same store and
-//! the outputs (or errors) must be byte for byte the same. Counters show the pushed path
-//! really ran.
+//! change a result: every query here runs with pushdown on and off
+//! ([`fluxi::EngineBuilder::without_pushdown`]) over the same store and the outputs (or
+//! errors) must be byte for byte the same. The run's statistics
+//! ([`fluxi::Engine::execute_with_stats`]) show the pushed path really ran.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use fluxi_eval::Interpreter;
-use fluxi_storage::{MemoryStorage, Precision, Storage};
-use fluxi_value::csv::{encode, LineEnding};
+use fluxi::{Engine, MemoryStorage, ParseOptions, Precision, Storage};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use std::sync::Arc;
@@ -19,34 +18,25 @@ struct Run {
 }
 
 fn run_on(storage: Arc<dyn Storage>, src: &str, pushdown: bool) -> Run {
-    let parsed = fluxi_syntax::parse(src);
+    let mut builder = Engine::builder()
+        .storage(storage)
+        .now(1_700_000_000_000_000_000);
+    if !pushdown {
+        builder = builder.without_pushdown();
+    }
+    let engine = builder.build().unwrap();
+    let program = engine.compile(src).unwrap_or_else(|e| panic!("{src}: {e}"));
     assert!(
-        parsed.diagnostics.is_empty(),
-        "{src}: {:?}",
-        parsed.diagnostics
+        program.warnings().is_empty(),
+        "{src}: {}",
+        program.warnings()
     );
-    let mut interp = Interpreter::new(fluxi_stdlib::registry());
-    interp.set_storage(storage);
-    interp.set_pushdown(pushdown);
-    interp.set_now(1_700_000_000_000_000_000);
-    let checked = interp.checker().check(&parsed.file, src);
-    assert!(
-        checked.diagnostics.is_empty(),
-        "{src}: {:?}",
-        checked.diagnostics
-    );
-    let out = interp.run(&checked.package).map(|results| {
-        let results: Vec<(String, Vec<fluxi_value::Table>)> = results
-            .into_iter()
-            .map(|(n, s)| (n, s.into_tables()))
-            .collect();
-        encode(&results, LineEnding::Lf)
-    });
+    let (out, stats) = engine.execute_with_stats(&program);
     Run {
-        out: out.map_err(|e| e.to_string()),
-        pushed: interp.counter("aggregates pushed down"),
-        filters: interp.counter("filters pushed down"),
-        reads: interp.counter("storage reads"),
+        out: out.map(|r| r.to_csv_lf()).map_err(|e| e.to_string()),
+        pushed: stats.aggregates_pushed_down,
+        filters: stats.filters_pushed_down,
+        reads: stats.storage_reads,
     }
 }
 
@@ -64,8 +54,12 @@ const T0: i64 = 1_600_000_000; // 2020-09-13T12:26:40Z, in seconds
 fn store(lines: &str) -> Arc<dyn Storage> {
     let s = MemoryStorage::new();
     s.create_bucket("b", None).unwrap();
-    let points = fluxi_storage::parse(lines.as_bytes(), Precision::Seconds, 0).unwrap();
-    s.write("b", &points).unwrap();
+    s.write_line_protocol(
+        "b",
+        lines.as_bytes(),
+        &ParseOptions::new(Precision::Seconds, 0),
+    )
+    .unwrap();
     Arc::new(s)
 }
 
