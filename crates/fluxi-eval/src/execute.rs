@@ -225,7 +225,7 @@ impl Interpreter {
                         false
                     }
                 })
-                .map_err(exec_error)?;
+                .map_err(EvalError::from)?;
             if let Some(e) = failure {
                 return Err(e);
             }
@@ -239,7 +239,7 @@ impl Interpreter {
         let Some(tables) = read
             .read
             .read_aggregate(pushed.aggregate, windowing)
-            .map_err(exec_error)?
+            .map_err(EvalError::from)?
         else {
             // Storage declined (a field type it does not aggregate): the engine computes it.
             return self.run_each(&pushed.fallback, sink);
@@ -250,7 +250,7 @@ impl Interpreter {
             Some(w) => fluxi_exec::plan::window_aggregate(&tables, pushed.aggregate, w, range),
             None => fluxi_exec::plan::whole_aggregate(tables, pushed.aggregate),
         }
-        .map_err(exec_error)?;
+        .map_err(EvalError::from)?;
         for t in tables {
             sink(self, t)?;
         }
@@ -326,10 +326,6 @@ impl Interpreter {
             None => false,
         })
     }
-}
-
-fn exec_error(e: fluxi_exec::ExecError) -> EvalError {
-    EvalError::from(e)
 }
 
 /// The trace node `explain` shows for a materialised plan: the calls left in the engine

@@ -132,14 +132,27 @@ fn plans_compute_what_the_functions_compute_over_tables_in_memory() {
 
 #[test]
 fn the_pipelines_are_plans() {
-    // Every pipeline above (but aggregateWindow with a fn storage computes, and the
-    // chains) ends in a node of the plan: explain shows it above the read.
+    // Every pipeline's functions join the plan: the logical plan explain shows has one
+    // node per function above the nodes of the read itself (`range` and the field filter).
     let e = engine();
-    for p in PIPELINES {
-        let program = e
-            .compile(&format!("from(bucket: \"b\") |> {RANGE} |> {p}"))
-            .unwrap();
+    let nodes = |src: &str| {
+        let program = e.compile(src).unwrap();
         let explain = e.explain(&program).unwrap();
-        assert_eq!(explain.reads.len(), 1, "`{p}`: {explain}");
+        assert_eq!(explain.reads.len(), 1, "{src}: {explain}");
+        explain.reads[0]
+            .logical
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('|'))
+            .count()
+    };
+    let read = format!("from(bucket: \"b\") |> {RANGE}");
+    let base = nodes(&read);
+    for p in PIPELINES {
+        let calls = p.matches("|>").count() + 1;
+        assert_eq!(
+            nodes(&format!("{read} |> {p}")),
+            base + calls,
+            "`{p}` is not all plan nodes"
+        );
     }
 }
