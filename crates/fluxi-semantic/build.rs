@@ -42,6 +42,24 @@ fn main() {
         ));
     }
     code.push_str("];\n");
+    // A fingerprint of the embedded sources, so a snapshot of checked packages made from
+    // other sources is never used (see `snapshot.rs`). FNV-1a over paths, names and texts.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (pkg, path) in &files {
+        let text = std::fs::read(path).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.as_encoded_bytes())
+            .unwrap_or_default();
+        for bytes in [pkg.as_bytes(), name, &text] {
+            for b in bytes.iter().chain(&[0xff]) {
+                hash = (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+    }
+    code.push_str(&format!(
+        "/// A fingerprint of the embedded sources.\npub const STDLIB_FINGERPRINT: u64 = {hash:#x};\n"
+    ));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
         .join("stdlib_files.rs");
     if let Err(e) = std::fs::write(&out, code) {

@@ -21,7 +21,7 @@ pub const PRELUDE: &[&str] = &[
 ];
 
 /// What a package exports.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PackageExports {
     /// The import path.
     pub path: String,
@@ -30,7 +30,7 @@ pub struct PackageExports {
 }
 
 /// One exported member.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Export {
     /// Its type.
     pub ty: PolyType,

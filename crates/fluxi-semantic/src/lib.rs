@@ -17,6 +17,7 @@ pub mod check;
 pub mod error;
 pub mod library;
 pub mod nodes;
+pub mod snapshot;
 pub mod subst;
 pub mod types;
 
@@ -28,4 +29,5 @@ mod suggest;
 pub use check::{Checked, Checker, Export, Lookup, PackageExports, SessionScope, PRELUDE};
 pub use error::TypeError;
 pub use library::Library;
+pub use snapshot::{snapshot_standard_library, SnapshotError};
 pub use types::{BasicType, Function, Kind, MonoType, PolyType, Row, TypePrinter};

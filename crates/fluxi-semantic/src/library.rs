@@ -10,6 +10,7 @@ use crate::check::{check_file, collect_exports, Checked, LoadResult, PackageExpo
 use crate::error::{sp, TypeError};
 use crate::infer::Scope;
 use crate::nodes;
+use crate::snapshot::{Snapshot, SnapshotError};
 use crate::subst::Subst;
 use crate::types::PolyType;
 use fluxi_syntax::Span;
@@ -22,6 +23,8 @@ include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 #[derive(Default)]
 pub struct Library {
     state: Mutex<State>,
+    /// Standard packages checked ahead of time ([`Library::with_snapshot`]).
+    snapshot: Snapshot,
 }
 
 impl std::fmt::Debug for Library {
@@ -41,8 +44,8 @@ struct State {
     /// The prelude packages loaded so far, in [`PRELUDE`] order.
     prelude: Vec<Arc<PackageExports>>,
     prelude_ready: bool,
-    /// How many package sources have been checked.
-    checked: usize,
+    /// How many packages have been checked or decoded from the snapshot.
+    loaded: usize,
 }
 
 impl Library {
@@ -55,6 +58,22 @@ impl Library {
         // A panic while loading cannot leave a half-inserted package (inserts come last),
         // so the state of a poisoned lock is still consistent.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A library of the embedded standard library whose packages are decoded from
+    /// `snapshot` (made by [`snapshot_standard_library`](crate::snapshot_standard_library),
+    /// usually at build time) instead of checked. A snapshot made from other sources or
+    /// by another version is refused ([`SnapshotError::Stale`]).
+    pub fn with_snapshot(snapshot: &'static [u8]) -> Result<Library, SnapshotError> {
+        Ok(Library {
+            state: Mutex::default(),
+            snapshot: Snapshot::parse(snapshot)?,
+        })
+    }
+
+    /// How many packages the library's snapshot holds (0 without one).
+    pub fn snapshot_packages(&self) -> usize {
+        self.snapshot.len()
     }
 
     /// Make a package available to `import`. Its source is checked when first imported;
@@ -82,8 +101,8 @@ impl Library {
     /// The exports of a package, loading and checking it (and the prelude) on first use.
     pub fn package(&self, path: &str) -> LoadResult {
         let mut state = self.lock();
-        state.ensure_prelude()?;
-        state.load(path, None)
+        state.ensure_prelude(&self.snapshot)?;
+        state.load(&self.snapshot, path, None)
     }
 
     /// The checked semantic graph of a loaded package (for evaluating its Flux-defined
@@ -92,24 +111,24 @@ impl Library {
         self.lock().graphs.get(path).cloned()
     }
 
-    /// How many package sources this library has type-checked so far (each package is
-    /// checked once, unless registered again).
-    pub fn packages_checked(&self) -> usize {
-        self.lock().checked
+    /// How many packages this library has loaded so far: type-checked, or decoded from
+    /// its snapshot (each package once, unless registered again).
+    pub fn packages_loaded(&self) -> usize {
+        self.lock().loaded
     }
 
     /// The prelude's packages, loading them on first use.
     pub(crate) fn prelude(&self) -> Result<Vec<Arc<PackageExports>>, Box<TypeError>> {
         let mut state = self.lock();
-        state.ensure_prelude()?;
+        state.ensure_prelude(&self.snapshot)?;
         Ok(state.prelude.clone())
     }
 
     /// A package for an `import` written at `span`.
     pub(crate) fn load(&self, path: &str, span: Option<Span>) -> LoadResult {
         let mut state = self.lock();
-        state.ensure_prelude()?;
-        state.load(path, span)
+        state.ensure_prelude(&self.snapshot)?;
+        state.load(&self.snapshot, path, span)
     }
 }
 
@@ -132,21 +151,30 @@ impl State {
             .map(|(p, name, src)| (format!("stdlib/{p}/{name}"), src.to_string()))
     }
 
-    fn ensure_prelude(&mut self) -> Result<(), Box<TypeError>> {
+    fn ensure_prelude(&mut self, snapshot: &Snapshot) -> Result<(), Box<TypeError>> {
         if self.prelude_ready {
             return Ok(());
         }
         self.prelude_ready = true;
         for path in PRELUDE {
-            let exports = self.load(path, None)?;
+            let exports = self.load(snapshot, path, None)?;
             self.prelude.push(exports);
         }
         Ok(())
     }
 
-    fn load(&mut self, path: &str, span: Option<Span>) -> LoadResult {
+    fn load(&mut self, snapshot: &Snapshot, path: &str, span: Option<Span>) -> LoadResult {
         if let Some(p) = self.packages.get(path) {
             return Ok(Arc::clone(p));
+        }
+        if !self.extra.contains_key(path) {
+            if let Some((exports, graph)) = snapshot.package(path) {
+                self.loaded += 1;
+                let exports = Arc::new(exports);
+                self.packages.insert(path.to_string(), Arc::clone(&exports));
+                self.graphs.insert(path.to_string(), Arc::new(graph));
+                return Ok(exports);
+            }
         }
         let at = span.map(sp).unwrap_or_else(|| sp(Span::default()));
         if self.loading.iter().any(|p| p == path) {
@@ -179,7 +207,7 @@ impl State {
             return Err(stdlib_error(format!("{file_name}: {e}")));
         }
         self.loading.push(path.to_string());
-        self.checked += 1;
+        self.loaded += 1;
         let prelude = self.prelude.clone();
         let mut subst = Subst::new();
         let checked: Checked = check_file(
@@ -188,7 +216,7 @@ impl State {
             &src,
             &prelude,
             &Scope::default(),
-            &mut |p, s| self.load(p, Some(s)),
+            &mut |p, s| self.load(snapshot, p, Some(s)),
         );
         self.loading.pop();
         if let Some(e) = checked.diagnostics.first() {

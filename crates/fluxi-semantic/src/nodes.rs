@@ -8,7 +8,7 @@ use fluxi_syntax::Span;
 use std::sync::Arc;
 
 /// A checked file (a package or a main program).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Package {
     /// The package name of the `package` clause, if any.
     pub name: Option<String>,
@@ -19,7 +19,7 @@ pub struct Package {
 }
 
 /// `import alias "path"`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// The name the import binds.
     pub name: String,
@@ -30,7 +30,7 @@ pub struct Import {
 }
 
 /// A statement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Statement {
     /// `name = init`
     Variable {
@@ -81,7 +81,7 @@ pub enum Statement {
 }
 
 /// A typed expression.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Expr {
     /// Where it is written.
     pub span: Span,
@@ -92,7 +92,7 @@ pub struct Expr {
 }
 
 /// The kinds of expression.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum ExprKind {
     /// A name in scope.
     Ident(String),
@@ -196,7 +196,7 @@ pub enum ExprKind {
 }
 
 /// A piece of an interpolated string.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum StringPart {
     /// Literal text.
     Text(String),
@@ -205,7 +205,7 @@ pub enum StringPart {
 }
 
 /// A function literal.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     /// Parameters in source order.
     pub params: Vec<Param>,
@@ -214,7 +214,7 @@ pub struct Function {
 }
 
 /// A function parameter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     /// Its name.
     pub name: String,

@@ -8,7 +8,9 @@ use std::fmt::{self, Write};
 pub type Tvar = u32;
 
 /// The basic (non-composite) types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum BasicType {
     /// `int`
     Int,
@@ -101,7 +103,9 @@ impl BasicType {
 }
 
 /// Kinds: classes of types that support an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Kind {
     /// Supports `+`.
     Addable,
@@ -192,7 +196,7 @@ impl Kind {
 }
 
 /// A monomorphic type.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum MonoType {
     /// The type of an expression that failed to check; unifies with everything, so one
     /// mistake is reported once.
@@ -220,7 +224,7 @@ pub enum MonoType {
 
 /// A record row: labels in order, ending in the empty row or a row variable. Labels may
 /// repeat (the outermost wins), as `{r with a: ...}` extends a row that may have `a`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Row {
     /// `{}`
     Empty,
@@ -236,7 +240,7 @@ pub enum Row {
 }
 
 /// A function type.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     /// Required named parameters.
     pub req: BTreeMap<String, MonoType>,
@@ -372,7 +376,7 @@ impl MonoType {
 }
 
 /// A polymorphic type: quantified variables with their kinds, and a monotype.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PolyType {
     /// The quantified variables.
     pub vars: Vec<Tvar>,

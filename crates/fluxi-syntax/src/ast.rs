@@ -476,7 +476,7 @@ impl FunctionBody {
 }
 
 /// Prefix operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum UnaryOp {
     /// `-`
     Neg,
@@ -489,7 +489,7 @@ pub enum UnaryOp {
 }
 
 /// Binary operators (other than `and`/`or`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BinaryOp {
     /// `+`
     Add,
@@ -522,7 +522,7 @@ pub enum BinaryOp {
 }
 
 /// `and` / `or`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LogicalOp {
     /// `and`
     And,
@@ -575,7 +575,7 @@ impl LogicalOp {
 }
 
 /// One `<magnitude><unit>` pair of a duration literal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DurationPart {
     /// The number.
     pub magnitude: i64,
@@ -584,7 +584,7 @@ pub struct DurationPart {
 }
 
 /// Duration units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DurationUnit {
     /// `y`
     Year,
@@ -627,7 +627,7 @@ impl DurationUnit {
 }
 
 /// A date-time literal, resolved to an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DateTimeLit {
     /// Seconds since the Unix epoch (UTC).
     pub seconds: i64,

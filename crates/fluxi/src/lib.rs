@@ -162,7 +162,7 @@ impl EngineBuilder {
             }
             sources.push((path, source));
         }
-        let library = Library::new();
+        let library = standard_library();
         for (path, source) in &sources {
             library.register_package(path, source);
         }
@@ -182,6 +182,16 @@ impl EngineBuilder {
             }),
         })
     }
+}
+
+/// The standard library as the build checked it (`build.rs`).
+static STDLIB_SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.snapshot"));
+
+/// A library of the standard packages that decodes them from the build's snapshot. The
+/// snapshot is made by this very build from the same sources, so it is always accepted;
+/// were it not, packages would be checked at run time (slower, same answers).
+fn standard_library() -> Library {
+    Library::with_snapshot(STDLIB_SNAPSHOT).unwrap_or_default()
 }
 
 /// A checked script, ready to run (see [`Engine::compile`]).
@@ -364,19 +374,26 @@ impl Engine {
                 memory_limit: default_memory_limit(),
                 runtime: Arc::new(Runtime::new(
                     Arc::new(fluxi_stdlib::registry()),
-                    Arc::new(Library::new()),
+                    Arc::new(standard_library()),
                 )),
             }),
         }
     }
 
-    /// How many package sources (the prelude, imported and embedder packages) this engine
-    /// has type-checked, and how many it has evaluated. Each is done once per engine and
+    /// How many packages (the prelude, imported and embedder packages) this engine has
+    /// loaded — type-checked, or for the standard library decoded from the checks made at
+    /// build time — and how many it has evaluated. Each is done once per engine and
     /// shared by every query and session, so these stop growing once every package used
     /// has been loaded.
     pub fn packages_loaded(&self) -> (usize, usize) {
         let rt = &self.inner.runtime;
-        (rt.library().packages_checked(), rt.packages_evaluated())
+        (rt.library().packages_loaded(), rt.packages_evaluated())
+    }
+
+    /// How many standard packages this engine's library can decode instead of checking
+    /// (those the build checked; 0 would mean every import is checked at run time).
+    pub fn prechecked_packages(&self) -> usize {
+        self.inner.runtime.library().snapshot_packages()
     }
 
     /// The store, if there is one.
@@ -674,4 +691,17 @@ pub fn parse_time(text: &str) -> Result<i64> {
                 "{text:?} is not an RFC 3339 time such as 2030-01-01T00:00:00Z"
             ))
         })
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    /// The snapshot built into the library is the one the checker makes now from the
+    /// embedded sources (the build script reruns whenever either changes).
+    #[test]
+    fn the_embedded_snapshot_is_current() {
+        let fresh = fluxi_semantic::snapshot_standard_library().unwrap_or_default();
+        assert!(fresh.len() > 1000);
+        assert!(super::STDLIB_SNAPSHOT == fresh.as_slice());
+        assert!(super::standard_library().snapshot_packages() > 0);
+    }
 }

@@ -329,3 +329,27 @@ fn the_prelude_and_packages_are_checked_and_evaluated_once_per_engine() {
     let other = Engine::in_memory();
     assert_eq!(other.packages_loaded(), (0, 0));
 }
+
+#[test]
+fn standard_packages_come_checked_from_the_build() {
+    let e = Engine::in_memory();
+    // The build checked (nearly) every standard package; an engine decodes them.
+    let standard = e.session().package_paths().len();
+    assert!(
+        e.prechecked_packages() * 10 >= standard * 9,
+        "{} of {standard} standard packages pre-checked",
+        e.prechecked_packages()
+    );
+    // A decoded package types and runs like a checked one, errors included.
+    let r = e
+        .query("import \"strings\"\nimport \"array\"\narray.from(rows: [{s: strings.toUpper(v: \"ab\")}])")
+        .unwrap();
+    assert!(format!("{r:?}").contains("AB"), "{r:?}");
+    let err = e
+        .compile("import \"strings\"\nstrings.toUpper(v: 1)")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("expected string but found int"),
+        "{err}"
+    );
+}
