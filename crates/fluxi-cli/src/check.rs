@@ -1,5 +1,6 @@
 //! `fluxi check` and `fluxi parse`.
 
+use crate::out::{out, outln};
 use crate::run::color;
 use crate::{EXIT_ERROR, EXIT_USAGE};
 use fluxi::CheckLevel;
@@ -53,10 +54,10 @@ pub fn check(files: &[std::path::PathBuf], syntax_only: bool, types: bool) -> Ex
         failed |= report.has_errors();
         if let (true, Some(bindings)) = (types, report.types()) {
             if files.len() > 1 {
-                println!("// {name}");
+                outln!("// {name}");
             }
             for (binding, ty) in bindings {
-                println!("{binding} : {ty}");
+                outln!("{binding} : {ty}");
             }
         }
     }
@@ -79,7 +80,7 @@ pub fn parse(path: &Path, spans: bool) -> ExitCode {
         }
     };
     let (tree, diagnostics) = fluxi::syntax_tree(&path.display().to_string(), &src, spans);
-    print!("{tree}");
+    out!("{tree}");
     eprint!("{}", diagnostics.render(color()));
     if diagnostics.has_errors() {
         ExitCode::from(EXIT_ERROR)

@@ -2,6 +2,7 @@
 //! without reading data.
 
 use crate::check::read_source;
+use crate::out::out;
 use crate::run::{color, compile, engine};
 use crate::{EXIT_ERROR, EXIT_USAGE};
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ pub fn explain(file: &Path, data: Option<PathBuf>, now: Option<i64>) -> ExitCode
     };
     match engine.explain(&program) {
         Ok(plans) => {
-            print!("{plans}");
+            out!("{plans}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -1,6 +1,7 @@
 //! `fluxi fmt`: rewrite Flux files in canonical style.
 
 use crate::check::read_source;
+use crate::out::{out, outln};
 use crate::run::color;
 use crate::{EXIT_ERROR, EXIT_USAGE};
 use std::path::PathBuf;
@@ -39,11 +40,11 @@ pub fn fmt(files: &[PathBuf], check: bool) -> ExitCode {
         let changed = out != src;
         if check {
             if changed {
-                println!("{name}");
+                outln!("{name}");
                 failed = true;
             }
         } else if stdin {
-            print!("{out}");
+            out!("{out}");
         } else if changed {
             if let Err(e) = std::fs::write(path, out) {
                 eprintln!("error: cannot write {name}: {e}");

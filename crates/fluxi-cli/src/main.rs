@@ -3,6 +3,7 @@
 mod check;
 mod explain;
 mod fmt;
+mod out;
 mod repl;
 mod run;
 mod store;
@@ -204,6 +205,7 @@ fn main() -> ExitCode {
             }))
         });
     match worker.map(|h| h.join()) {
+        Ok(Ok(_)) if out::failed() => ExitCode::from(EXIT_ERROR),
         Ok(Ok(code)) => code,
         _ => {
             eprintln!("error: internal error: the worker thread failed");

@@ -2,6 +2,7 @@
 //! per-user default), `fluxi write` and `fluxi bucket`. (Scripts open it on first use:
 //! `fluxi::EngineBuilder::open_lazily`.)
 
+use crate::out::outln;
 use crate::{EXIT_ERROR, EXIT_USAGE};
 use fluxi::{DiskStorage, ParseOptions, Precision, Storage, StorageError};
 use std::io::{IsTerminal, Read, Write};
@@ -112,19 +113,19 @@ pub fn bucket(data: Option<PathBuf>, action: BucketAction) -> ExitCode {
     };
     let result = match action {
         BucketAction::Create { name, .. } => store.create_bucket(&name, retention).map(|()| {
-            println!("created bucket {name:?} in {}", dir.display());
+            outln!("created bucket {name:?} in {}", dir.display());
         }),
         BucketAction::Delete { name } => store.delete_bucket(&name).map(|()| {
-            println!("deleted bucket {name:?}");
+            outln!("deleted bucket {name:?}");
         }),
         BucketAction::List => store.buckets().map(|all| {
-            println!("{:<32} retention", "name");
+            outln!("{:<32} retention", "name");
             for b in all {
                 let r = b.retention.map_or_else(
                     || "forever".to_string(),
                     |ns| fluxi::Duration::from_nanos(ns).to_string(),
                 );
-                println!("{:<32} {r}", b.name);
+                outln!("{:<32} {r}", b.name);
             }
         }),
     };

@@ -3,6 +3,7 @@
 //! [`fluxi::Engine::run_testcase`]); this command finds the files, selects the tests,
 //! prints their outcomes and counts them.
 
+use crate::out::{out, outln};
 use crate::run::{memory_limit, parse_now};
 use crate::{EXIT_ERROR, EXIT_USAGE};
 use fluxi::TestCase;
@@ -107,7 +108,7 @@ pub fn test(opts: TestOptions) -> ExitCode {
         if !run {
             skipped += 1;
             if opts.verbose > 0 {
-                println!("{label} ... skip");
+                outln!("{label} ... skip");
             }
             continue;
         }
@@ -115,33 +116,33 @@ pub fn test(opts: TestOptions) -> ExitCode {
             Ok(()) => {
                 passed += 1;
                 if opts.verbose > 0 {
-                    println!("{label} ... success");
+                    outln!("{label} ... success");
                 } else {
-                    print!(".");
+                    out!(".");
                 }
             }
             Err(failure) => {
                 let msg = failure.to_string();
                 failed += 1;
                 if opts.verbose > 0 {
-                    println!("{label} ... fail: {msg}");
+                    outln!("{label} ... fail: {msg}");
                 } else {
-                    print!("x");
+                    out!("x");
                 }
                 failures.push((label, msg));
             }
         }
     }
     if opts.verbose == 0 {
-        println!();
+        outln!();
     }
     if !failures.is_empty() {
-        println!("\nfailures:");
+        outln!("\nfailures:");
         for (label, msg) in &failures {
-            println!("    {label}: {msg}");
+            outln!("    {label}: {msg}");
         }
     }
-    println!(
+    outln!(
         "\n---\nFound {} tests: passed {passed}, failed {failed}, skipped {skipped}",
         passed + failed + skipped
     );

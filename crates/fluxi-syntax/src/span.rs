@@ -76,3 +76,67 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, column)
 }
+
+/// The start of every line of a source: finds the line and column of many offsets without
+/// rescanning the text for each (as [`line_col`] does).
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Index `source`'s lines.
+    pub fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|s| *s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// 1-based line and column (in characters) of byte `offset` of `source` (the text
+    /// this index was made from), as [`line_col`] gives them.
+    pub fn line_col(&self, source: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(source.len());
+        let line = self.line_of(offset);
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let column = source.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line + 1, column)
+    }
+
+    /// The length in bytes of the line holding byte `offset` (its newline included).
+    pub fn line_len(&self, source: &str, offset: usize) -> usize {
+        let line = self.line_of(offset.min(source.len()));
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let end = self.starts.get(line + 1).copied().unwrap_or(source.len());
+        end - start
+    }
+}
+
+#[cfg(test)]
+mod line_index_tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_line_col_everywhere() {
+        let src = "a\nbé c\n\n  d\nlast";
+        let index = LineIndex::new(src);
+        for offset in 0..=src.len() + 2 {
+            if src.is_char_boundary(offset.min(src.len())) {
+                assert_eq!(
+                    index.line_col(src, offset),
+                    line_col(src, offset),
+                    "at {offset}"
+                );
+            }
+        }
+        assert_eq!(index.line_len(src, 0), 2);
+        assert_eq!(index.line_len(src, 3), 6);
+        assert_eq!(index.line_len(src, src.len()), 4);
+    }
+}

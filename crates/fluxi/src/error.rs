@@ -4,6 +4,7 @@
 use fluxi_eval::EvalError;
 use fluxi_semantic::TypeError;
 use fluxi_storage::StorageError;
+use fluxi_syntax::span::LineIndex;
 use fluxi_syntax::SyntaxError;
 use miette::{Diagnostic, NamedSource};
 use std::fmt;
@@ -101,14 +102,15 @@ impl Diagnostics {
 
     /// The problems, in the order they were found (source order within a layer).
     pub fn problems(&self) -> Vec<Problem> {
+        let lines = LineIndex::new(&self.source);
         self.items
             .iter()
             .map(|i| {
                 let d = i.diagnostic();
                 let span = i.span();
-                let (line, column) = span.as_ref().map_or((1, 1), |s| {
-                    fluxi_syntax::span::line_col(&self.source, s.start)
-                });
+                let (line, column) = span
+                    .as_ref()
+                    .map_or((1, 1), |s| lines.line_col(&self.source, s.start));
                 Problem {
                     code: d.code().map(|c| c.to_string()).unwrap_or_default(),
                     message: d.to_string(),
@@ -123,17 +125,36 @@ impl Diagnostics {
     }
 
     /// Each problem as a miette report carrying the source, for rendering with any miette
-    /// handler.
+    /// handler. A problem on a line too long to draw ([`MAX_DRAWN_LINE`] bytes) carries
+    /// no source: its report names the place (`name:line:column`) instead.
     pub fn reports(&self) -> Vec<miette::Report> {
-        self.items
+        self.reports_of(&self.items)
+    }
+
+    fn reports_of(&self, items: &[Item]) -> Vec<miette::Report> {
+        let lines = LineIndex::new(&self.source);
+        items
             .iter()
             .map(|item| {
-                match item.clone() {
+                let report = match item.clone() {
                     Item::Syntax(e) => miette::Report::new(e),
                     Item::Type(e) => miette::Report::new(e),
                     Item::Eval(e) => miette::Report::new(e),
+                };
+                let span = item.span();
+                let drawable = span.as_ref().is_none_or(|s| {
+                    lines.line_len(&self.source, s.start) <= MAX_DRAWN_LINE
+                        && lines.line_len(&self.source, s.end) <= MAX_DRAWN_LINE
+                });
+                if drawable {
+                    report.with_source_code(NamedSource::new(&self.name, Arc::clone(&self.source)))
+                } else {
+                    let at = span.map_or((1, 1), |s| lines.line_col(&self.source, s.start));
+                    report.wrap_err(format!(
+                        "{}:{}:{} (the line is too long to show)",
+                        self.name, at.0, at.1
+                    ))
                 }
-                .with_source_code(NamedSource::new(&self.name, self.source.to_string()))
             })
             .collect()
     }
@@ -149,14 +170,44 @@ impl Diagnostics {
     pub fn render(&self, color: bool) -> String {
         let handler = graphical(color);
         let mut out = String::new();
-        for report in self.reports() {
+        let shown = self.items.len().min(MAX_RENDERED);
+        for report in self.reports_of(&self.items[..shown]) {
             if handler.render_report(&mut out, report.as_ref()).is_err() {
                 out.push_str(&format!("{}: {report}\n", self.name));
             }
         }
+        out.push_str(&self.not_shown(shown));
         out
     }
+
+    /// The line saying how many problems after the first `shown` were left out.
+    fn not_shown(&self, shown: usize) -> String {
+        let rest = &self.items[shown.min(self.items.len())..];
+        if rest.is_empty() {
+            return String::new();
+        }
+        let errors = rest.iter().filter(|i| !i.warning()).count();
+        let warnings = rest.len() - errors;
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let what = match (errors, warnings) {
+            (e, 0) => plural(e, "more error"),
+            (0, w) => plural(w, "more warning"),
+            (e, w) => format!("{} and {}", plural(e, "more error"), plural(w, "warning")),
+        };
+        format!(
+            "{}: {what} not shown (the first {shown} are above; fix those first)\n",
+            self.name
+        )
+    }
 }
+
+/// At most this many problems are drawn or listed by `render` and `Display`; a line then
+/// says how many more there are. ([`Diagnostics::problems`] returns them all.)
+pub const MAX_RENDERED: usize = 50;
+
+/// Source lines longer than this many bytes are not drawn under a diagnostic (its place
+/// is named instead): drawing them would print the whole line for every problem on it.
+pub const MAX_DRAWN_LINE: usize = 1000;
 
 /// miette's graphical report handler, with or without colours.
 #[cfg(feature = "fancy")]
@@ -171,13 +222,19 @@ fn graphical(color: bool) -> miette::GraphicalReportHandler {
 }
 
 impl fmt::Display for Diagnostics {
-    /// One line per problem: `name:line:column: message`.
+    /// One line per problem: `name:line:column: message` (at most [`MAX_RENDERED`], then
+    /// a line saying how many more there are).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems().iter().enumerate() {
+        let problems = self.problems();
+        for (i, p) in problems.iter().take(MAX_RENDERED).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{}:{}:{}: {}", self.name, p.line, p.column, p.message)?;
+        }
+        let more = self.not_shown(MAX_RENDERED);
+        if !more.is_empty() {
+            write!(f, "\n{}", more.trim_end())?;
         }
         Ok(())
     }

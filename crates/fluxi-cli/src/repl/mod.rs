@@ -4,6 +4,7 @@
 
 pub mod complete;
 
+use crate::out::{out, outln};
 use crate::run::Format;
 use fluxi::{needs_more_input, Session};
 use rustyline::completion::{Completer, Pair};
@@ -104,7 +105,7 @@ pub fn repl(o: ReplOptions) -> ExitCode {
         color: std::io::stderr().is_terminal(),
         last: None,
     };
-    println!(
+    outln!(
         "fluxi {} — Flux REPL. :help for help, :quit or Ctrl-D to leave.",
         env!("CARGO_PKG_VERSION")
     );
@@ -123,7 +124,7 @@ pub fn repl(o: ReplOptions) -> ExitCode {
                 }
             }
             Err(ReadlineError::Interrupted) => {
-                println!("(Ctrl-C: entry discarded; :quit or Ctrl-D leaves)");
+                outln!("(Ctrl-C: entry discarded; :quit or Ctrl-D leaves)");
             }
             Err(ReadlineError::Eof) => break,
             Err(e) => {
@@ -183,12 +184,12 @@ impl Repl {
             .map_or((command, ""), |(n, a)| (n, a.trim()));
         match name {
             "q" | "quit" | "exit" => return false,
-            "h" | "help" | "?" => print!("{HELP}"),
+            "h" | "help" | "?" => out!("{HELP}"),
             "load" | "l" => self.load(arg),
             "type" | "t" => {
                 let result = self.session.borrow_mut().type_of(arg);
                 match result {
-                    Ok(t) => println!("{t}"),
+                    Ok(t) => outln!("{t}"),
                     Err(e) => eprint!("{}", e.render(self.color)),
                 }
             }
@@ -196,14 +197,14 @@ impl Repl {
                 "table" => self.format = Format::Table,
                 "csv" => self.format = Format::Csv,
                 "json" => self.format = Format::Json,
-                "" => println!("{}", format_name(self.format)),
+                "" => outln!("{}", format_name(self.format)),
                 other => eprintln!("error: unknown format {other:?}: use table, csv or json"),
             },
             "now" => {
                 if arg.is_empty() {
                     let shown = self.session.borrow_mut().eval("now()");
                     match shown.map(|o| o.value) {
-                        Ok(Some(v)) => println!("{v}"),
+                        Ok(Some(v)) => outln!("{v}"),
                         Ok(None) => {}
                         Err(e) => eprint!("{}", e.render(self.color)),
                     }
@@ -217,7 +218,7 @@ impl Repl {
             "explain" => {
                 let plans = self.session.borrow_mut().explain(arg);
                 match plans {
-                    Ok(p) => print!("{p}"),
+                    Ok(p) => out!("{p}"),
                     Err(e) => eprint!("{}", e.render(self.color)),
                 }
             }
@@ -253,10 +254,10 @@ impl Repl {
                         Format::Csv => o.results.to_csv(),
                         Format::Json => o.results.to_json_lines(),
                     };
-                    print!("{text}");
+                    out!("{text}");
                 }
                 if let Some(v) = o.value {
-                    println!("{}", show(&v));
+                    outln!("{}", show(&v));
                 }
             }
             Err(e) if e.is_cancelled() => eprintln!("cancelled"),

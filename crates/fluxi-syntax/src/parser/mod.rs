@@ -130,9 +130,10 @@ fn finish(src: &str, diagnostics: &mut Vec<SyntaxError>) {
     diagnostics.sort_by_key(|d| d.span().map_or((0, 0), |s| (s.start, s.end)));
     let mut seen_starts = std::collections::HashSet::new();
     let mut lines_with_parse_errors = std::collections::HashSet::new();
+    let lines = crate::span::LineIndex::new(src);
     diagnostics.retain(|d| match (d, d.span()) {
         (SyntaxError::UnexpectedToken { .. } | SyntaxError::UnexpectedEnd { .. }, Some(s)) => {
-            let line = crate::span::line_col(src, s.start as usize).0;
+            let line = lines.line_col(src, s.start as usize).0;
             lines_with_parse_errors.insert(line) && seen_starts.insert(s.start)
         }
         (_, Some(s)) => {

@@ -1,0 +1,160 @@
+//! Input meant to hurt (issue 14, docs/reliability.md): every case ends with a clear
+//! message or quietly, never a panic, a hang or unbounded output.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn fluxi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fluxi"))
+}
+
+fn run(args: &[&str]) -> Output {
+    fluxi()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fluxi")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Run with standard output a pipe whose reader is already gone: every write fails with
+/// EPIPE, as when `| head -1` has read its line.
+fn run_into_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    fluxi()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run fluxi")
+}
+
+fn no_panic(out: &Output, what: &str) {
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{what} panicked: {err}");
+    assert_ne!(out.status.code(), Some(101), "{what}: {err}");
+}
+
+#[test]
+fn every_command_ends_quietly_when_its_reader_goes_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    let data = data.to_str().unwrap();
+    let script = dir.path().join("q.flux");
+    let lines: String = (0..2000).map(|i| format!("x{i} = {i}\n")).collect();
+    std::fs::write(&script, &lines).unwrap();
+    let script = script.to_str().unwrap();
+    let explained = dir.path().join("e.flux");
+    std::fs::write(
+        &explained,
+        "from(bucket: \"b\") |> range(start: 0) |> filter(fn: (r) => r._field == \"f\") |> mean()",
+    )
+    .unwrap();
+    assert!(run(&["bucket", "create", "--data", data, "b"])
+        .status
+        .success());
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["check", "--types", script],
+        vec!["fmt", script],
+        vec!["explain", "--data", data, explained.to_str().unwrap()],
+        vec!["bucket", "list", "--data", data],
+        vec![
+            "run",
+            "-e",
+            "import \"array\"\narray.from(rows: [{a: 1}, {a: 2}])",
+        ],
+        vec!["--help"],
+    ];
+    for args in cases {
+        let out = run_into_closed_pipe(&args);
+        no_panic(&out, &args.join(" "));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty() || !text(&out.stderr).contains("error"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_mistake_far_along_a_long_line_is_named_not_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.flux");
+    // The mistake is at column 70,008, past what a terminal renderer can pad to.
+    std::fs::write(&file, format!("x = {}1 +\n", " ".repeat(70_000))).unwrap();
+    let out = run(&["check", file.to_str().unwrap()]);
+    no_panic(&out, "check of a long line");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("long.flux:1:70008"), "{err}");
+    assert!(err.contains("too long to show"), "{err}");
+    assert!(
+        err.len() < 2_000,
+        "the line is not printed: {} bytes",
+        err.len()
+    );
+}
+
+/// Random bytes of Flux-ish punctuation, newlines included.
+fn garbage(bytes: usize) -> String {
+    let alphabet = b"@#$%^&*()[]{}<>|=+-/\\\"ab1 \n";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..bytes)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            alphabet[(state % alphabet.len() as u64) as usize] as char
+        })
+        .collect()
+}
+
+fn check_timed(path: &Path) -> (Duration, Output) {
+    let start = Instant::now();
+    let out = run(&["check", path.to_str().unwrap()]);
+    (start.elapsed(), out)
+}
+
+#[test]
+fn a_megabyte_of_garbage_gives_a_bounded_report_in_time_linear_in_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.flux");
+    let big = dir.path().join("big.flux");
+    std::fs::write(&small, garbage(1 << 18)).unwrap();
+    std::fs::write(&big, garbage(1 << 20)).unwrap();
+    let (t_small, _) = check_timed(&small);
+    let (t_big, out) = check_timed(&big);
+    no_panic(&out, "check of garbage");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    // At most the first 50 problems are drawn, then a count of the rest.
+    assert!(
+        err.contains("more errors not shown"),
+        "{}",
+        &err[err.len().saturating_sub(500)..]
+    );
+    assert!(err.len() < 64 << 10, "report of {} bytes", err.len());
+    // Four times the input takes about four times as long (it took 16× and more when
+    // every diagnostic rescanned the source); the margin is wide for a loaded machine.
+    let ratio = t_big.as_secs_f64() / t_small.as_secs_f64().max(0.001);
+    assert!(
+        ratio < 9.0,
+        "256 KiB: {t_small:?}, 1 MiB: {t_big:?} (×{ratio:.1})"
+    );
+    // A debug build; the release build takes a tenth of this (docs/reliability.md).
+    assert!(t_big < Duration::from_secs(30), "{t_big:?}");
+}
