@@ -699,7 +699,37 @@ impl Interpreter {
     /// Run one entry of a session, checked with [`fluxi_semantic::Checker::check_in`]:
     /// `prior` are the values earlier entries defined (in order; later ones shadow
     /// earlier ones). Options an entry sets stay set for the entries after it.
+    ///
+    /// A panic inside (a bug in fluxi, such as a builtin indexing past an array) does not
+    /// unwind into the caller: the entry fails with a `fluxi::eval::internal` error naming
+    /// what went wrong, and the interpreter, the engine and the store carry on.
     pub fn run_entry(
+        &mut self,
+        program: &nodes::Package,
+        prior: &[(String, Value)],
+    ) -> Result<Entry> {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.run_entry_unguarded(program, prior)
+        }));
+        caught.unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            // A half-made entry's results are dropped; the next entry starts clean.
+            self.results.clear();
+            self.yielded.clear();
+            Err(EvalError::new(
+                ErrorKind::Internal,
+                format!(
+                    "internal error: {what} (a bug in fluxi; please report it with the script)"
+                ),
+            ))
+        })
+    }
+
+    fn run_entry_unguarded(
         &mut self,
         program: &nodes::Package,
         prior: &[(String, Value)],

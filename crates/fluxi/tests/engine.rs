@@ -353,3 +353,50 @@ fn standard_packages_come_checked_from_the_build() {
         "{err}"
     );
 }
+
+#[test]
+fn a_panicking_function_fails_its_query_and_the_engine_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = Package::new("acme/buggy").function("boom", "(n: int) => int", |args| {
+        let n = args.opt_int("n")?.unwrap_or(0);
+        let table = [1_i64, 2, 3];
+        // A bug: indexes past the end.
+        Ok(Value::Int(table[n as usize]))
+    });
+    let e = Engine::builder()
+        .package(pkg)
+        .open_lazily(dir.path())
+        .build()
+        .unwrap();
+    e.storage().unwrap().create_bucket("m", None).unwrap();
+    e.write_line_protocol("m", "cpu v=1 1000000000\n").unwrap();
+    let err = e
+        .query("import \"acme/buggy\"\nimport \"array\"\narray.from(rows: [{x: buggy.boom(n: 7)}])")
+        .unwrap_err();
+    assert_eq!(
+        err.code().as_deref(),
+        Some("fluxi::eval::internal"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("index out of bounds"), "{err}");
+    // The same engine, its sessions and its store go on working.
+    let ok = e
+        .query("import \"acme/buggy\"\nimport \"array\"\narray.from(rows: [{x: buggy.boom(n: 1)}])")
+        .unwrap();
+    let table = &ok.get("_result").unwrap().tables[0];
+    assert!(matches!(
+        table.value(0, table.column_index("x").unwrap()),
+        Value::Int(2)
+    ));
+    let rows = e
+        .query("from(bucket: \"m\") |> range(start: 0) |> count()")
+        .unwrap();
+    let table = &rows.get("_result").unwrap().tables[0];
+    let col = table.column_index("_value").unwrap();
+    assert!(matches!(table.value(0, col), Value::Int(1)));
+    let mut session = e.session();
+    assert!(session
+        .eval("import \"acme/buggy\"\nbuggy.boom(n: 9)")
+        .is_err());
+    assert!(session.eval("y = 1 + 1").is_ok());
+}
