@@ -42,6 +42,10 @@ enum Command {
         /// (default: $FLUXI_MEMORY_LIMIT, else half the machine's memory).
         #[arg(long, value_name = "SIZE")]
         memory_limit: Option<String>,
+        /// Let scripts read files (`csv.from(file:)`) only inside this directory; may be
+        /// repeated. Without it, scripts read any regular file you can.
+        #[arg(long = "allow-file-read", value_name = "DIR")]
+        allow_file_read: Vec<PathBuf>,
     },
     /// Check Flux files for syntax and type errors without running them.
     Check {
@@ -78,6 +82,10 @@ enum Command {
         /// (default: $FLUXI_MEMORY_LIMIT, else half the machine's memory).
         #[arg(long, value_name = "SIZE")]
         memory_limit: Option<String>,
+        /// Let scripts read files (`csv.from(file:)`) only inside this directory; may be
+        /// repeated. Without it, scripts read any regular file you can.
+        #[arg(long = "allow-file-read", value_name = "DIR")]
+        allow_file_read: Vec<PathBuf>,
     },
     /// Print the plan of a script's results and what is pushed into storage, without
     /// reading data.
@@ -137,6 +145,10 @@ enum Command {
         /// (default: $FLUXI_MEMORY_LIMIT, else half the machine's memory).
         #[arg(long, value_name = "SIZE")]
         memory_limit: Option<String>,
+        /// Let scripts read files (`csv.from(file:)`) only inside this directory; may be
+        /// repeated. Without it, scripts read any regular file you can.
+        #[arg(long = "allow-file-read", value_name = "DIR")]
+        allow_file_read: Vec<PathBuf>,
     },
     /// Format Flux files in canonical style (in place; `-` for standard input to output).
     Fmt {
@@ -202,6 +214,7 @@ fn main() -> ExitCode {
                 now: None,
                 format: run::Format::Table,
                 memory_limit: None,
+                allow_file_read: Vec::new(),
             }))
         });
     match worker.map(|h| h.join()) {
@@ -221,6 +234,7 @@ fn dispatch(command: Command) -> ExitCode {
             now,
             format,
             memory_limit,
+            allow_file_read,
         } => {
             let now = match now.map(|n| run::parse_now(&n)).transpose() {
                 Ok(n) => n,
@@ -241,6 +255,7 @@ fn dispatch(command: Command) -> ExitCode {
                 now,
                 format,
                 memory_limit,
+                allow_file_read,
             })
         }
         Command::Check {
@@ -262,6 +277,7 @@ fn dispatch(command: Command) -> ExitCode {
             data,
             timing,
             memory_limit,
+            allow_file_read,
         } => run::run(run::RunOptions {
             file,
             exec,
@@ -270,6 +286,7 @@ fn dispatch(command: Command) -> ExitCode {
             data,
             timing,
             memory_limit,
+            allow_file_read,
         }),
         Command::Explain { file, data, now } => match now.map(|n| run::parse_now(&n)).transpose() {
             Ok(now) => explain::explain(&file, data, now),
@@ -302,6 +319,7 @@ fn dispatch(command: Command) -> ExitCode {
             verbose,
             now,
             memory_limit,
+            allow_file_read,
         } => test::test(test::TestOptions {
             paths,
             tests,
@@ -310,6 +328,7 @@ fn dispatch(command: Command) -> ExitCode {
             verbose,
             now,
             memory_limit,
+            allow_file_read,
         }),
     }
 }

@@ -24,8 +24,12 @@ pub fn engine(
     data: Option<PathBuf>,
     now: Option<i64>,
     memory_limit: Option<usize>,
+    read_dirs: &[PathBuf],
 ) -> Result<fluxi::Engine, String> {
-    let mut b = fluxi::Engine::builder().memory_limit(memory_limit);
+    let mut b = file_access(
+        fluxi::Engine::builder().memory_limit(memory_limit),
+        read_dirs,
+    );
     // Without any store directory, reads say there is no store.
     if let Ok(dir) = crate::store::data_dir(data) {
         b = b.open_lazily(dir);
@@ -34,6 +38,15 @@ pub fn engine(
         b = b.now(t);
     }
     b.build().map_err(|e| e.to_string())
+}
+
+/// What files scripts may read: any regular file the user can, or with
+/// `--allow-file-read DIR` only those inside the directories given.
+pub fn file_access(b: fluxi::EngineBuilder, dirs: &[PathBuf]) -> fluxi::EngineBuilder {
+    if dirs.is_empty() {
+        return b.allow_any_file_read();
+    }
+    dirs.iter().fold(b, |b, d| b.allow_file_read(d.clone()))
 }
 
 /// The process's peak resident memory in KiB, as the OS reports it (Linux: `VmHWM` of
@@ -116,6 +129,8 @@ pub struct RunOptions {
     pub timing: bool,
     /// `--memory-limit`.
     pub memory_limit: Option<String>,
+    /// `--allow-file-read`.
+    pub allow_file_read: Vec<PathBuf>,
 }
 
 /// `fluxi run FILE | -e SCRIPT | -`.
@@ -149,7 +164,7 @@ pub fn run(o: RunOptions) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let engine = match engine(o.data, now, memory_limit) {
+    let engine = match engine(o.data, now, memory_limit, &o.allow_file_read) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

@@ -20,6 +20,8 @@ pub struct TestOptions {
     pub verbose: u8,
     pub now: Option<String>,
     pub memory_limit: Option<String>,
+    /// `--allow-file-read`.
+    pub allow_file_read: Vec<PathBuf>,
 }
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) {
@@ -65,7 +67,10 @@ pub fn test(opts: TestOptions) -> ExitCode {
         }
         collect_files(p, &mut files);
     }
-    let mut builder = fluxi::Engine::builder().memory_limit(limit);
+    let mut builder = crate::run::file_access(
+        fluxi::Engine::builder().memory_limit(limit),
+        &opts.allow_file_read,
+    );
     if let Some(t) = now {
         builder = builder.now(t);
     }

@@ -158,3 +158,57 @@ fn a_megabyte_of_garbage_gives_a_bounded_report_in_time_linear_in_its_size() {
     // A debug build; the release build takes a tenth of this (docs/reliability.md).
     assert!(t_big < Duration::from_secs(30), "{t_big:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn csv_from_a_fifo_or_outside_the_allowed_directories_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let allowed = dir.path().join("data");
+    std::fs::create_dir(&allowed).unwrap();
+    std::fs::write(
+        allowed.join("d.csv"),
+        "#datatype,string,long,long\n#group,false,false,false\n#default,_result,,\n,result,table,a\n,,0,7\n",
+    )
+    .unwrap();
+    let script = |path: &Path| {
+        format!(
+            "import \"csv\"\ncsv.from(file: {:?})",
+            path.to_str().unwrap()
+        )
+    };
+    let start = Instant::now();
+    let out = run(&["run", "-e", &script(&fifo)]);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "a FIFO must not block"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a regular file (a FIFO)"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without --allow-file-read the user's files are readable; with it, only those inside.
+    let file = allowed.join("d.csv");
+    let out = run(&["run", "--format", "csv", "-e", &script(&file)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(",7"));
+    let allow = allowed.to_str().unwrap();
+    let out = run(&["run", "--allow-file-read", allow, "-e", &script(&file)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let outside = dir.path().join("outside.csv");
+    std::fs::copy(&file, &outside).unwrap();
+    let out = run(&["run", "--allow-file-read", allow, "-e", &script(&outside)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("fluxi::eval::file_access"),
+        "{}",
+        text(&out.stderr)
+    );
+}

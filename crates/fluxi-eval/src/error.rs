@@ -38,6 +38,9 @@ pub enum ErrorKind {
     MemoryLimit,
     /// A value would pass one of fluxi's documented size limits (a string's length).
     Limit,
+    /// A file the query may not read: file access is off, the file is outside the allowed
+    /// directories, or it is not a regular file (a FIFO, a device, `/proc`).
+    FileAccess,
     /// An error of the store (a missing bucket, a type conflict, ...), with its kind.
     Storage(StorageErrorKind),
     /// An error of a table operator, with its kind. Never `ExecErrorKind::Value` or
@@ -65,6 +68,7 @@ impl ErrorKind {
             ErrorKind::Cancelled => "fluxi::eval::cancelled",
             ErrorKind::MemoryLimit => "fluxi::exec::memory_limit",
             ErrorKind::Limit => "fluxi::eval::limit",
+            ErrorKind::FileAccess => "fluxi::eval::file_access",
             ErrorKind::Storage(k) => k.code(),
             ErrorKind::Exec(k) => k.code(),
             ErrorKind::Value(k) => k.code(),

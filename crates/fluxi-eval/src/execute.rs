@@ -116,6 +116,17 @@ impl Interpreter {
         self.memory.limit = bytes;
     }
 
+    /// Which files the query may read (none by default; see [`crate::FileAccess`]).
+    pub fn set_file_access(&mut self, access: Arc<crate::FileAccess>) {
+        self.files = access;
+    }
+
+    /// The text of a file, as the query's file access allows (`what` names the function
+    /// asking, for messages); a file bigger than the memory limit is refused unread.
+    pub fn read_file(&self, what: &str, path: &str) -> Result<String> {
+        self.files.read_to_string(what, path, self.memory.limit)
+    }
+
     /// Hold `bytes` more for `holder` (a function's name), or fail with
     /// `fluxi::exec::memory_limit` when that passes the query's limit.
     pub fn reserve(&mut self, bytes: usize, holder: &str) -> Result<()> {

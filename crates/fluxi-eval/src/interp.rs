@@ -196,6 +196,7 @@ pub struct Interpreter {
     /// Where results go as they are computed, table by table, instead of `results`.
     pub(crate) sink: Option<ResultSink>,
     pub(crate) memory: MemoryBudget,
+    pub(crate) files: Arc<crate::files::FileAccess>,
 }
 
 /// What a session entry left behind (see [`Interpreter::run_entry`]).
@@ -439,6 +440,7 @@ impl Interpreter {
             yielded: Vec::new(),
             sink: None,
             memory: MemoryBudget::default(),
+            files: Arc::default(),
         }
     }
 

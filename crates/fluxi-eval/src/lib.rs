@@ -7,11 +7,13 @@
 pub mod env;
 pub mod error;
 mod execute;
+pub mod files;
 pub mod interp;
 pub mod ops;
 pub mod registry;
 
 pub use error::{ErrorKind, EvalError};
 pub use execute::{Explained, MemoryBudget, ResultSink};
+pub use files::FileAccess;
 pub use interp::{Closure, Entry, Interpreter, Runtime};
 pub use registry::{Args, Builtin, BuiltinFn, DeferredCall, NativeFn, Registry};

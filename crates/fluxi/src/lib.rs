@@ -42,7 +42,7 @@ pub mod writer;
 pub use arrow_array;
 pub use arrow_array::RecordBatch;
 pub use error::{Diagnostics, Error, Problem, Result};
-pub use fluxi_eval::{Args, EvalError};
+pub use fluxi_eval::{Args, EvalError, FileAccess};
 pub use fluxi_storage::{
     BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision, Storage,
     StorageError, StorageErrorKind,
@@ -74,6 +74,8 @@ struct Inner {
     pushdown: bool,
     vectorize: bool,
     memory_limit: Option<usize>,
+    /// Which files queries may read (`csv.from(file:)`).
+    files: Arc<FileAccess>,
     /// Builtins, checked packages and their evaluated members: built once, shared by
     /// every query and session of the engine.
     runtime: Arc<Runtime>,
@@ -88,6 +90,8 @@ pub struct EngineBuilder {
     no_vectorize: bool,
     memory_limit: Option<Option<usize>>,
     packages: Vec<Package>,
+    read_dirs: Vec<PathBuf>,
+    read_any_file: bool,
 }
 
 impl EngineBuilder {
@@ -140,6 +144,21 @@ impl EngineBuilder {
         self
     }
 
+    /// Let queries read regular files inside `dir` (and its subdirectories, symbolic links
+    /// resolved), as `csv.from(file:)` does; may be given several times. By default an
+    /// engine reads no files. FIFOs, devices and `/proc` are never read.
+    pub fn allow_file_read(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.read_dirs.push(dir.into());
+        self
+    }
+
+    /// Let queries read any regular file the process can (what the `fluxi` command does
+    /// without `--allow-file-read`). FIFOs, devices and `/proc` are still refused.
+    pub fn allow_any_file_read(mut self) -> Self {
+        self.read_any_file = true;
+        self
+    }
+
     /// Make a package of your own functions importable.
     pub fn package(mut self, package: Package) -> Self {
         self.packages.push(package);
@@ -171,6 +190,13 @@ impl EngineBuilder {
                 return Err(Error::Invalid(format!("package \"{path}\": {e}")));
             }
         }
+        let files = if self.read_any_file {
+            FileAccess::Any
+        } else if self.read_dirs.is_empty() {
+            FileAccess::None
+        } else {
+            FileAccess::only(&self.read_dirs).map_err(Error::Invalid)?
+        };
         Ok(Engine {
             inner: Arc::new(Inner {
                 storage: self.storage,
@@ -178,6 +204,7 @@ impl EngineBuilder {
                 pushdown: !self.no_pushdown,
                 vectorize: !self.no_vectorize,
                 memory_limit: self.memory_limit.unwrap_or_else(default_memory_limit),
+                files: Arc::new(files),
                 runtime: Arc::new(Runtime::new(Arc::new(registry), Arc::new(library))),
             }),
         })
@@ -372,6 +399,7 @@ impl Engine {
                 pushdown: true,
                 vectorize: true,
                 memory_limit: default_memory_limit(),
+                files: Arc::default(),
                 runtime: Arc::new(Runtime::new(
                     Arc::new(fluxi_stdlib::registry()),
                     Arc::new(standard_library()),
@@ -418,6 +446,7 @@ impl Engine {
         interp.set_pushdown(self.inner.pushdown);
         interp.set_vectorize(self.inner.vectorize);
         interp.set_memory_limit(self.inner.memory_limit);
+        interp.set_file_access(Arc::clone(&self.inner.files));
         interp
     }
 

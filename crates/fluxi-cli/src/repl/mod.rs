@@ -49,11 +49,16 @@ pub struct ReplOptions {
     pub format: Format,
     /// `--memory-limit` (or its default).
     pub memory_limit: Option<usize>,
+    /// `--allow-file-read`.
+    pub allow_file_read: Vec<PathBuf>,
 }
 
 /// Run the REPL until `:quit` or end of input.
 pub fn repl(o: ReplOptions) -> ExitCode {
-    let mut builder = fluxi::Engine::builder().memory_limit(o.memory_limit);
+    let mut builder = crate::run::file_access(
+        fluxi::Engine::builder().memory_limit(o.memory_limit),
+        &o.allow_file_read,
+    );
     if let Ok(dir) = crate::store::data_dir(o.data) {
         builder = builder.open_lazily(dir);
     }

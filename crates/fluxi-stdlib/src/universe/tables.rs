@@ -65,12 +65,11 @@ fn identity(_: &mut Interpreter, a: &mut Args) -> R {
     Ok(Value::Stream(a.tables()?))
 }
 
-fn csv_from(_: &mut Interpreter, a: &mut Args) -> R {
+fn csv_from(interp: &mut Interpreter, a: &mut Args) -> R {
     let text = match a.opt_string("csv")? {
         Some(t) => t,
         None => match a.opt_string("file")? {
-            Some(path) => std::fs::read_to_string(&path)
-                .map_err(|e| EvalError::msg(format!("cannot read {path}: {e}")))?,
+            Some(path) => interp.read_file("csv.from", &path)?,
             None => return Err(EvalError::msg("give either `csv` or `file`")),
         },
     };
