@@ -30,6 +30,10 @@ pub enum ExecError {
     /// Arrow refused an operation on table data (a bug if it happens); Arrow's message.
     #[error("{0}")]
     Arrow(String),
+    /// The operation would pass one of fluxi's documented limits (docs/errors.md), such as
+    /// the number of windows of one table; what and which limit.
+    #[error("{0}")]
+    Limit(String),
 }
 
 /// The kind of an [`ExecError`]. The operators' own kinds have codes
@@ -43,6 +47,8 @@ pub enum ExecErrorKind {
     UnboundedRead,
     /// [`ExecError::Arrow`].
     Arrow,
+    /// [`ExecError::Limit`].
+    Limit,
     /// [`ExecError::Value`], with the value error's kind.
     Value(ValueErrorKind),
     /// [`ExecError::Storage`], with the storage error's kind.
@@ -56,6 +62,7 @@ impl ExecErrorKind {
             ExecErrorKind::InvalidInput => "fluxi::exec::invalid_input",
             ExecErrorKind::UnboundedRead => "fluxi::exec::unbounded_read",
             ExecErrorKind::Arrow => "fluxi::exec::arrow",
+            ExecErrorKind::Limit => "fluxi::exec::limit",
             ExecErrorKind::Value(k) => k.code(),
             ExecErrorKind::Storage(k) => k.code(),
         }
@@ -76,6 +83,7 @@ impl ExecError {
             ExecError::Storage { error, .. } => ExecErrorKind::Storage(error.kind()),
             ExecError::UnboundedRead(_) => ExecErrorKind::UnboundedRead,
             ExecError::Arrow(_) => ExecErrorKind::Arrow,
+            ExecError::Limit(_) => ExecErrorKind::Limit,
         }
     }
 

@@ -339,7 +339,7 @@ pub fn window_aggregate(
 ) -> Result<Vec<Table>> {
     let (lo, hi) = range;
     let all = if spec.create_empty {
-        spec.windows_between(lo, hi)
+        spec.windows_between(lo, hi)?
     } else {
         Vec::new()
     };

@@ -14,6 +14,10 @@ use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Table, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The most windows one table may be cut into (`window`, `aggregateWindow` with
+/// `createEmpty`); more is a `fluxi::exec::limit` error.
+pub const MAX_WINDOWS: usize = 10_000_000;
+
 /// How to cut time into windows.
 #[derive(Debug, Clone, Copy)]
 pub struct WindowSpec {
@@ -97,28 +101,33 @@ impl WindowSpec {
 
     /// Windows overlapping `[lo, hi)` (UTC), as (start, stop) clipped to it. In a location,
     /// boundaries are computed on its wall clock and mapped back to UTC (DST-correct).
-    pub fn windows_between(&self, lo: i64, hi: i64) -> Vec<(i64, i64)> {
+    ///
+    /// More than [`MAX_WINDOWS`] windows is an error (`fluxi::exec::limit`), never a cut
+    /// list.
+    pub fn windows_between(&self, lo: i64, hi: i64) -> Result<Vec<(i64, i64)>> {
         if self.location.is_utc() || self.is_infinite() {
             return self.local_windows_between(lo, hi);
         }
         let l = self.location;
         let mut out: Vec<(i64, i64)> = Vec::new();
-        for (s, e) in self.local_windows_between(l.to_local(lo), l.to_local(hi).saturating_add(1)) {
+        for (s, e) in
+            self.local_windows_between(l.to_local(lo), l.to_local(hi).saturating_add(1))?
+        {
             let (s, e) = (l.to_utc(s).max(lo), l.to_utc(e).min(hi));
             if s < e && out.last() != Some(&(s, e)) {
                 out.push((s, e));
             }
         }
-        out
+        Ok(out)
     }
 
-    fn local_windows_between(&self, lo: i64, hi: i64) -> Vec<(i64, i64)> {
+    fn local_windows_between(&self, lo: i64, hi: i64) -> Result<Vec<(i64, i64)>> {
         if self.is_infinite() {
-            return vec![(lo, hi)];
+            return Ok(vec![(lo, hi)]);
         }
         let mut out = Vec::new();
         let Some(mut k) = self.last_starting_by(lo) else {
-            return out;
+            return Ok(out);
         };
         // Step back while earlier windows still reach into the range (period > every).
         while self.stop(k - 1).is_some_and(|s| s > lo) {
@@ -132,11 +141,17 @@ impl WindowSpec {
                 out.push((s.max(lo), e.min(hi)));
             }
             k += 1;
-            if out.len() > 10_000_000 {
-                break;
+            if out.len() > MAX_WINDOWS {
+                return Err(ExecError::Limit(format!(
+                    "the range {} to {} holds more than {MAX_WINDOWS} windows of every: {}; \
+                     use a larger `every` or a shorter range",
+                    fluxi_time::format_rfc3339(lo, fluxi_time::Fraction::Trimmed),
+                    fluxi_time::format_rfc3339(hi, fluxi_time::Fraction::Trimmed),
+                    self.every
+                )));
             }
         }
-        out
+        Ok(out)
     }
 
     /// Windows containing `t` (UTC), clipped to `[lo, hi)`.
@@ -237,7 +252,7 @@ pub fn window(
             })
         };
         if spec.create_empty {
-            for w in spec.windows_between(lo, hi) {
+            for w in spec.windows_between(lo, hi)? {
                 slot(w, &mut windows);
             }
         }
@@ -333,8 +348,24 @@ mod tests {
     #[test]
     fn offset_windows_are_clipped_to_the_range() {
         // range [0s, 60s), every 30s, offset 5s: [-25, 5) [5, 35) [35, 65) clipped.
-        let w = spec(30, 30, 5).windows_between(0, 60 * S);
+        let w = spec(30, 30, 5).windows_between(0, 60 * S).unwrap();
         assert_eq!(w, vec![(0, 5 * S), (5 * S, 35 * S), (35 * S, 60 * S)]);
+    }
+
+    #[test]
+    fn more_windows_than_the_limit_is_an_error_not_a_cut_list() {
+        // Half a year of 1 s windows: 15.7 million.
+        let every_second = spec(1, 1, 0);
+        let half_year = 182 * 86_400 * S;
+        let err = every_second.windows_between(0, half_year).unwrap_err();
+        assert_eq!(err.kind().code(), "fluxi::exec::limit");
+        assert!(err.to_string().contains("10000000 windows"), "{err}");
+        // Just under the limit is fine.
+        let n = every_second
+            .windows_between(0, MAX_WINDOWS as i64 * S)
+            .unwrap()
+            .len();
+        assert_eq!(n, MAX_WINDOWS);
     }
 
     #[test]
@@ -371,7 +402,9 @@ mod tests {
             create_empty: true,
             location: fluxi_tz::Location::UTC,
         };
-        let w = m.windows_between(t("2021-01-15T00:00:00Z"), t("2021-03-02T00:00:00Z"));
+        let w = m
+            .windows_between(t("2021-01-15T00:00:00Z"), t("2021-03-02T00:00:00Z"))
+            .unwrap();
         assert_eq!(
             w,
             vec![
