@@ -358,7 +358,7 @@ mod tests {
         let every_second = spec(1, 1, 0);
         let half_year = 182 * 86_400 * S;
         let err = every_second.windows_between(0, half_year).unwrap_err();
-        assert_eq!(err.kind().code(), "fluxi::exec::limit");
+        assert_eq!(err.kind(), crate::error::ExecErrorKind::Limit);
         assert!(err.to_string().contains("10000000 windows"), "{err}");
         // Just under the limit is fine.
         let n = every_second
