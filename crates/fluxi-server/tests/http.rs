@@ -269,12 +269,7 @@ fn writes_answer_as_influxdb_does() {
         &json!({"query": "from(bucket: \"b\") |> range(start: 2023-01-01T00:00:00Z) |> group() |> count()"}),
     );
     assert_eq!(q.status, 200, "{}", q.text());
-    assert_eq!(
-        q.text(),
-        ",result,table,_start,_stop,_value\r\n,_result,0,2023-01-01T00:00:00Z,".to_string()
-            + &q.text()[58..]
-    );
-    assert!(q.text().contains(",4\r\n"), "{}", q.text());
+    assert_eq!(q.text(), ",result,table,_value\r\n,_result,0,4\r\n\r\n");
 }
 
 const DATA: &[u8] = b"cpu,host=a usage=1.5 1704067200000000000\n\

@@ -65,8 +65,6 @@ impl Default for Dialect {
 pub struct Encoder {
     eol: LineEnding,
     dialect: Dialect,
-    /// Whether anything has been written (for the blank line before an error table).
-    written: bool,
     /// The result being written and the shape of its last table.
     current: Option<(String, Shape)>,
     /// The next table id within the result.
@@ -92,7 +90,6 @@ impl Encoder {
         Encoder {
             eol,
             dialect,
-            written: false,
             current: None,
             id: 0,
         }
@@ -174,7 +171,6 @@ impl Encoder {
         }
         self.current = Some((name.to_string(), shape));
         self.id += 1;
-        self.written = true;
     }
 
     /// End result `name` (a result without tables still ends with its blank line).
@@ -183,17 +179,17 @@ impl Encoder {
         out.push_str(self.nl());
         self.current = None;
         self.id = 0;
-        self.written = true;
     }
 
     /// Append the in-band error table that ends a response whose output has begun: a
-    /// blank line (when anything was written before), the dialect's annotation rows for
+    /// blank line (when a result's tables precede it without the blank line that ends a
+    /// result), the dialect's annotation rows for
     /// the two columns `error` and `reference`, the header and one row with `message`.
     /// Nothing may follow it.
     pub fn error(&mut self, out: &mut String, message: &str) {
         let nl = self.nl();
         let d = self.dialect.delimiter;
-        if self.written {
+        if self.current.is_some() {
             out.push_str(nl);
         }
         for a in &self.dialect.annotations {
@@ -216,7 +212,6 @@ impl Encoder {
         out.push_str(&quote(message, self.eol, d));
         out.push(d);
         out.push_str(nl);
-        self.written = true;
         self.current = None;
     }
 }
@@ -339,4 +334,72 @@ fn quote(s: &str, eol: LineEnding, delimiter: char) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::*;
+
+    fn tables() -> Vec<Table> {
+        let text = "#datatype,string,long,string,double\n#group,false,false,true,false\n#default,_result,,,\n,result,table,host,_value\n,,0,a,1.5\n,,1,b,2\n\n";
+        crate::csv::decode(text).unwrap().tables
+    }
+
+    fn run(dialect: Dialect, error: Option<&str>) -> String {
+        let mut e = Encoder::with_dialect(LineEnding::Crlf, dialect);
+        let mut out = String::new();
+        for t in tables() {
+            e.table(&mut out, "r", &t);
+        }
+        match error {
+            Some(m) => e.error(&mut out, m),
+            None => e.end_result(&mut out, "r"),
+        }
+        out
+    }
+
+    #[test]
+    fn the_default_dialect_is_what_encode_writes() {
+        let all = run(Dialect::default(), None);
+        assert_eq!(all, encode(&[("r".into(), tables())], LineEnding::Crlf));
+    }
+
+    #[test]
+    fn without_default_the_result_name_is_on_every_row() {
+        let d = Dialect {
+            annotations: vec![],
+            header: true,
+            delimiter: ',',
+        };
+        assert_eq!(
+            run(d, None),
+            ",result,table,host,_value\r\n,r,0,a,1.5\r\n,r,1,b,2\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn annotations_follow_the_order_asked_and_the_delimiter() {
+        let d = Dialect {
+            annotations: vec![Annotation::Group, Annotation::Datatype],
+            header: false,
+            delimiter: '\t',
+        };
+        assert_eq!(
+            run(d, None),
+            "#group\tfalse\tfalse\ttrue\tfalse\r\n#datatype\tstring\tlong\tstring\tdouble\r\n\tr\t0\ta\t1.5\r\n\tr\t1\tb\t2\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn an_error_table_ends_the_output() {
+        let d = Dialect {
+            annotations: vec![Annotation::Datatype],
+            header: true,
+            delimiter: ',',
+        };
+        assert_eq!(
+            run(d, Some("it failed, \"badly\"")),
+            "#datatype,string,long,string,double\r\n,result,table,host,_value\r\n,r,0,a,1.5\r\n,r,1,b,2\r\n\r\n#datatype,string,string\r\n,error,reference\r\n,\"it failed, \"\"badly\"\"\",\r\n"
+        );
+    }
 }
