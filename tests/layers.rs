@@ -146,7 +146,9 @@ fn violations(manifests: &[(String, String)]) -> Vec<String> {
             let inner: Vec<&String> = deps
                 .iter()
                 .filter(|d| {
-                    d.starts_with("fluxi") && *d != "fluxi" && !FRONT_DOOR_ONLY.contains(&d.as_str())
+                    d.starts_with("fluxi")
+                        && *d != "fluxi"
+                        && !FRONT_DOOR_ONLY.contains(&d.as_str())
                 })
                 .collect();
             if !inner.is_empty() {

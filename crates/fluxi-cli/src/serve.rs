@@ -94,8 +94,8 @@ pub fn setup(o: SetupOptions) -> ExitCode {
     if let Some(t) = o.token {
         body["token"] = serde_json::json!(t);
     }
-    let host = flag_or_env(o.host, "FLUXI_HOST")
-        .unwrap_or_else(|| "http://127.0.0.1:8086".to_string());
+    let host =
+        flag_or_env(o.host, "FLUXI_HOST").unwrap_or_else(|| "http://127.0.0.1:8086".to_string());
     let answer = fluxi_server::client::request(
         host.trim_end_matches('/'),
         "POST",
@@ -112,13 +112,23 @@ pub fn setup(o: SetupOptions) -> ExitCode {
     };
     let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
     if answer.status != 201 {
-        let message = json["message"].as_str().map_or_else(|| answer.text(), str::to_string);
+        let message = json["message"]
+            .as_str()
+            .map_or_else(|| answer.text(), str::to_string);
         eprintln!("error: setup refused ({}): {message}", answer.status);
         return ExitCode::from(EXIT_ERROR);
     }
     println!("User\t{}", json["user"]["name"].as_str().unwrap_or(""));
-    println!("Organization\t{}\t{}", json["org"]["name"].as_str().unwrap_or(""), json["org"]["id"].as_str().unwrap_or(""));
-    println!("Bucket\t{}\t{}", json["bucket"]["name"].as_str().unwrap_or(""), json["bucket"]["id"].as_str().unwrap_or(""));
+    println!(
+        "Organization\t{}\t{}",
+        json["org"]["name"].as_str().unwrap_or(""),
+        json["org"]["id"].as_str().unwrap_or("")
+    );
+    println!(
+        "Bucket\t{}\t{}",
+        json["bucket"]["name"].as_str().unwrap_or(""),
+        json["bucket"]["id"].as_str().unwrap_or("")
+    );
     println!("Token\t{}", json["auth"]["token"].as_str().unwrap_or(""));
     eprintln!("keep the token: it is shown only this once (the server keeps only its hash)");
     ExitCode::SUCCESS

@@ -81,7 +81,11 @@ fn setup(url: &str) -> String {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = stdout
         .lines()
         .find_map(|l| l.strip_prefix("Token\t"))
@@ -90,7 +94,19 @@ fn setup(url: &str) -> String {
     assert!(token.len() > 20, "{stdout}");
     // A second setup is refused.
     let again = fluxi()
-        .args(["setup", "--host", url, "-u", "x", "-p", "password123", "-o", "x", "-b", "x"])
+        .args([
+            "setup",
+            "--host",
+            url,
+            "-u",
+            "x",
+            "-p",
+            "password123",
+            "-o",
+            "x",
+            "-b",
+            "x",
+        ])
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(1));
@@ -163,7 +179,10 @@ fn the_node_client_library_works_against_fluxi_serve() {
             &served.url,
             method,
             path,
-            &[("Authorization", &auth), ("Content-Type", "application/json")],
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
             body.as_bytes(),
         )
         .unwrap();

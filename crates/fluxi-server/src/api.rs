@@ -111,7 +111,10 @@ fn bucket_json(b: &Bucket, retention: Option<i64>) -> Json {
 }
 
 fn auth_json(a: &Auth, meta: &meta::Meta, token: Option<&str>) -> Json {
-    let org = meta.org(&a.org_id).map(|o| o.name.clone()).unwrap_or_default();
+    let org = meta
+        .org(&a.org_id)
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
     let user = meta
         .records
         .users
@@ -174,18 +177,27 @@ struct SetupRequest {
     token: Option<String>,
 }
 
-pub(crate) async fn setup(State(app): State<Shared>, request: Request) -> Result<Response, ApiError> {
+pub(crate) async fn setup(
+    State(app): State<Shared>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let req: SetupRequest = json_body(&app, request).await?;
     if app.meta().is_set_up() {
         return Err(ApiError::conflict("onboarding has already been completed"));
     }
-    for (what, v) in [("username", &req.username), ("org", &req.org), ("bucket", &req.bucket)] {
+    for (what, v) in [
+        ("username", &req.username),
+        ("org", &req.org),
+        ("bucket", &req.bucket),
+    ] {
         if v.trim().is_empty() {
             return Err(ApiError::invalid(format!("{what} is required")));
         }
     }
     if !req.password.is_empty() && req.password.len() < 8 {
-        return Err(ApiError::invalid("passwords must be at least 8 characters long"));
+        return Err(ApiError::invalid(
+            "passwords must be at least 8 characters long",
+        ));
     }
     let seconds = req
         .retention_seconds
@@ -243,7 +255,10 @@ pub(crate) async fn setup(State(app): State<Shared>, request: Request) -> Result
             description: format!("{}'s Token", req.username),
             org_id: org.id.clone(),
             user_id: user.id.clone(),
-            permissions: vec![Permission::on("read", "instance", None, None), Permission::on("write", "instance", None, None)],
+            permissions: vec![
+                Permission::on("read", "instance", None, None),
+                Permission::on("write", "instance", None, None),
+            ],
             created_at: now,
             updated_at: now,
         };
@@ -287,7 +302,11 @@ pub(crate) async fn list_buckets(
             _ => return Err(ApiError::invalid("limit must be between 1 and 100")),
         },
     };
-    let offset = f.offset.as_deref().and_then(|o| o.parse::<usize>().ok()).unwrap_or(0);
+    let offset = f
+        .offset
+        .as_deref()
+        .and_then(|o| o.parse::<usize>().ok())
+        .unwrap_or(0);
     let org = if f.org.is_some() || f.org_id.is_some() {
         Some(app.resolve_org(f.org.as_deref(), f.org_id.as_deref())?)
     } else {
@@ -303,7 +322,14 @@ pub(crate) async fn list_buckets(
         .filter(|b| f.name.as_ref().is_none_or(|n| *n == b.name))
         .filter(|b| f.id.as_ref().is_none_or(|i| *i == b.id))
         .filter(|b| f.after.as_ref().is_none_or(|a| b.id.as_str() > a.as_str()))
-        .filter(|b| auth.allows(&Permission::on("read", "buckets", Some(&b.id), Some(&b.org_id))))
+        .filter(|b| {
+            auth.allows(&Permission::on(
+                "read",
+                "buckets",
+                Some(&b.id),
+                Some(&b.org_id),
+            ))
+        })
         .collect();
     list.sort_by(|a, b| a.id.cmp(&b.id));
     if org.is_some() && f.name.is_some() && list.is_empty() {
@@ -315,14 +341,18 @@ pub(crate) async fn list_buckets(
         .take(limit)
         .map(|b| bucket_json(b, retention.get(&b.name).copied().flatten()))
         .collect();
-    let mut links = json!({"self": format!("/api/v2/buckets?descending=false&limit={limit}&offset={offset}")});
+    let mut links =
+        json!({"self": format!("/api/v2/buckets?descending=false&limit={limit}&offset={offset}")});
     if page.len() >= limit {
         links["next"] = json!(format!(
             "/api/v2/buckets?descending=false&limit={limit}&offset={}",
             offset + limit
         ));
     }
-    Ok(json_response(StatusCode::OK, &json!({"links": links, "buckets": page})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"links": links, "buckets": page}),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -342,27 +372,45 @@ struct CreateBucket {
     retention_rules: Vec<RetentionRule>,
 }
 
-pub(crate) async fn create_bucket(State(app): State<Shared>, request: Request) -> Result<Response, ApiError> {
+pub(crate) async fn create_bucket(
+    State(app): State<Shared>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
     let req: CreateBucket = json_body(&app, request).await?;
     let org_id = req
         .org_id
         .filter(|id| meta::looks_like_id(id))
         .ok_or_else(|| ApiError::invalid("organization id must be provided"))?;
-    let org = app.meta().org(&org_id).cloned().ok_or_else(|| ApiError::not_found("organization not found"))?;
+    let org = app
+        .meta()
+        .org(&org_id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("organization not found"))?;
     if !auth.allows(&Permission::on("write", "buckets", None, Some(&org.id))) {
-        return Err(ApiError::forbidden("write:orgs/".to_string() + &org.id + "/buckets is unauthorized"));
+        return Err(ApiError::forbidden(
+            "write:orgs/".to_string() + &org.id + "/buckets is unauthorized",
+        ));
     }
-    let name = req.name.filter(|n| !n.is_empty()).ok_or_else(|| ApiError::invalid("bucket name is required"))?;
+    let name = req
+        .name
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::invalid("bucket name is required"))?;
     if req.retention_rules.len() > 1 {
-        return Err(ApiError::unprocessable("expecting at most one retention rule"));
+        return Err(ApiError::unprocessable(
+            "expecting at most one retention rule",
+        ));
     }
     let seconds = req.retention_rules.first().map_or(0, |r| r.every_seconds);
     if seconds < 0 {
-        return Err(ApiError::unprocessable("expiration seconds must be greater than or equal to one hour"));
+        return Err(ApiError::unprocessable(
+            "expiration seconds must be greater than or equal to one hour",
+        ));
     }
     if app.meta().records.buckets.iter().any(|b| b.name == name) {
-        return Err(ApiError::conflict(format!("bucket with name {name} already exists")));
+        return Err(ApiError::conflict(format!(
+            "bucket with name {name} already exists"
+        )));
     }
     let retention = (seconds > 0).then(|| seconds.saturating_mul(1_000_000_000));
     let store = Arc::clone(&app.store);
@@ -387,7 +435,10 @@ pub(crate) async fn create_bucket(State(app): State<Shared>, request: Request) -
         m.records.buckets.push(b.clone());
         Ok(b)
     })?;
-    Ok(json_response(StatusCode::CREATED, &bucket_json(&bucket, retention)))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &bucket_json(&bucket, retention),
+    ))
 }
 
 pub(crate) async fn get_bucket(
@@ -396,12 +447,24 @@ pub(crate) async fn get_bucket(
     request: Request,
 ) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
-    let bucket = app.meta().bucket(&id).cloned().ok_or_else(|| ApiError::not_found("bucket not found"))?;
-    if !auth.allows(&Permission::on("read", "buckets", Some(&bucket.id), Some(&bucket.org_id))) {
+    let bucket = app
+        .meta()
+        .bucket(&id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("bucket not found"))?;
+    if !auth.allows(&Permission::on(
+        "read",
+        "buckets",
+        Some(&bucket.id),
+        Some(&bucket.org_id),
+    )) {
         return Err(ApiError::not_found("bucket not found"));
     }
     let retention = retentions(&app)?.get(&bucket.name).copied().flatten();
-    Ok(json_response(StatusCode::OK, &bucket_json(&bucket, retention)))
+    Ok(json_response(
+        StatusCode::OK,
+        &bucket_json(&bucket, retention),
+    ))
 }
 
 pub(crate) async fn delete_bucket(
@@ -410,8 +473,17 @@ pub(crate) async fn delete_bucket(
     request: Request,
 ) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
-    let bucket = app.meta().bucket(&id).cloned().ok_or_else(|| ApiError::not_found("bucket not found"))?;
-    if !auth.allows(&Permission::on("write", "buckets", Some(&bucket.id), Some(&bucket.org_id))) {
+    let bucket = app
+        .meta()
+        .bucket(&id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("bucket not found"))?;
+    if !auth.allows(&Permission::on(
+        "write",
+        "buckets",
+        Some(&bucket.id),
+        Some(&bucket.org_id),
+    )) {
         return Err(ApiError::forbidden(format!(
             "write:orgs/{}/buckets/{} is unauthorized",
             bucket.org_id, bucket.id
@@ -460,14 +532,19 @@ pub(crate) async fn list_orgs(
         .collect();
     if wanted.is_empty() {
         if let Some(n) = &f.org {
-            return Err(ApiError::not_found(format!("organization name \"{n}\" not found")));
+            return Err(ApiError::not_found(format!(
+                "organization name \"{n}\" not found"
+            )));
         }
         if f.org_id.is_some() {
             return Err(ApiError::not_found("organization not found"));
         }
     }
     let orgs: Vec<Json> = wanted.into_iter().map(org_json).collect();
-    Ok(json_response(StatusCode::OK, &json!({"links": {"self": "/api/v2/orgs"}, "orgs": orgs})))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"links": {"self": "/api/v2/orgs"}, "orgs": orgs}),
+    ))
 }
 
 // ---- authorizations ----
@@ -486,11 +563,16 @@ fn check_status(s: &str) -> Result<(), ApiError> {
     if s == "active" || s == "inactive" {
         Ok(())
     } else {
-        Err(ApiError::invalid(format!("unknown status {s:?}; use active or inactive")))
+        Err(ApiError::invalid(format!(
+            "unknown status {s:?}; use active or inactive"
+        )))
     }
 }
 
-pub(crate) async fn create_auth(State(app): State<Shared>, request: Request) -> Result<Response, ApiError> {
+pub(crate) async fn create_auth(
+    State(app): State<Shared>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
     let req: CreateAuth = json_body(&app, request).await?;
     let org_id = req
@@ -500,20 +582,29 @@ pub(crate) async fn create_auth(State(app): State<Shared>, request: Request) -> 
     if app.meta().org(&org_id).is_none() {
         return Err(ApiError::not_found("organization not found"));
     }
-    if !auth.allows(&Permission::on("write", "authorizations", None, Some(&org_id))) {
+    if !auth.allows(&Permission::on(
+        "write",
+        "authorizations",
+        None,
+        Some(&org_id),
+    )) {
         return Err(ApiError::forbidden(format!(
             "write:orgs/{org_id}/authorizations is unauthorized"
         )));
     }
-    let permissions = req.permissions.filter(|p| !p.is_empty()).ok_or_else(|| {
-        ApiError::invalid("authorization must include permissions")
-    })?;
+    let permissions = req
+        .permissions
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ApiError::invalid("authorization must include permissions"))?;
     for p in &permissions {
         if p.action != "read" && p.action != "write" {
             return Err(ApiError::invalid(format!("unknown action {:?}", p.action)));
         }
         if !RESOURCE_TYPES.contains(&p.resource.kind.as_str()) {
-            return Err(ApiError::invalid(format!("unknown resource type {:?}", p.resource.kind)));
+            return Err(ApiError::invalid(format!(
+                "unknown resource type {:?}",
+                p.resource.kind
+            )));
         }
         // A token cannot hand out what it does not hold.
         if !auth.allows(p) {
@@ -545,7 +636,10 @@ pub(crate) async fn create_auth(State(app): State<Shared>, request: Request) -> 
     Ok(json_response(StatusCode::CREATED, &body))
 }
 
-pub(crate) async fn list_auths(State(app): State<Shared>, request: Request) -> Result<Response, ApiError> {
+pub(crate) async fn list_auths(
+    State(app): State<Shared>,
+    request: Request,
+) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
     let meta = app.meta();
     let list: Vec<Json> = meta
@@ -554,7 +648,12 @@ pub(crate) async fn list_auths(State(app): State<Shared>, request: Request) -> R
         .iter()
         .filter(|a| {
             a.id == auth.id
-                || auth.allows(&Permission::on("read", "authorizations", Some(&a.id), Some(&a.org_id)))
+                || auth.allows(&Permission::on(
+                    "read",
+                    "authorizations",
+                    Some(&a.id),
+                    Some(&a.org_id),
+                ))
         })
         .map(|a| auth_json(a, &meta, None))
         .collect();
@@ -570,9 +669,20 @@ pub(crate) async fn delete_auth(
     request: Request,
 ) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
-    let target = app.meta().records.auths.iter().find(|a| a.id == id).cloned();
+    let target = app
+        .meta()
+        .records
+        .auths
+        .iter()
+        .find(|a| a.id == id)
+        .cloned();
     let target = target.ok_or_else(|| ApiError::not_found("authorization not found"))?;
-    if !auth.allows(&Permission::on("write", "authorizations", Some(&target.id), Some(&target.org_id))) {
+    if !auth.allows(&Permission::on(
+        "write",
+        "authorizations",
+        Some(&target.id),
+        Some(&target.org_id),
+    )) {
         return Err(ApiError::forbidden(format!(
             "write:orgs/{}/authorizations/{} is unauthorized",
             target.org_id, target.id
@@ -598,9 +708,20 @@ pub(crate) async fn update_auth(
 ) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
     let req: UpdateAuth = json_body(&app, request).await?;
-    let target = app.meta().records.auths.iter().find(|a| a.id == id).cloned();
+    let target = app
+        .meta()
+        .records
+        .auths
+        .iter()
+        .find(|a| a.id == id)
+        .cloned();
     let target = target.ok_or_else(|| ApiError::not_found("authorization not found"))?;
-    if !auth.allows(&Permission::on("write", "authorizations", Some(&target.id), Some(&target.org_id))) {
+    if !auth.allows(&Permission::on(
+        "write",
+        "authorizations",
+        Some(&target.id),
+        Some(&target.org_id),
+    )) {
         return Err(ApiError::forbidden(format!(
             "write:orgs/{}/authorizations/{} is unauthorized",
             target.org_id, target.id

@@ -69,7 +69,8 @@ pub fn request(
     let host = authority(url)?;
     let io = |e| ClientError::Io(host.clone(), e);
     let mut s = TcpStream::connect(&host).map_err(io)?;
-    s.set_read_timeout(Some(Duration::from_secs(60))).map_err(io)?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(io)?;
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -107,7 +108,11 @@ pub fn parse_response(raw: &[u8]) -> Result<Answer, ClientError> {
     let chunked = headers
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
-    let body = if chunked { unchunk(rest).ok_or_else(|| bad("bad chunked body"))? } else { rest.to_vec() };
+    let body = if chunked {
+        unchunk(rest).ok_or_else(|| bad("bad chunked body"))?
+    } else {
+        rest.to_vec()
+    };
     Ok(Answer {
         status,
         headers,

@@ -103,10 +103,7 @@ impl IntoResponse for ApiError {
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
-        h.insert(
-            "x-platform-error-code",
-            HeaderValue::from_static(self.code),
-        );
+        h.insert("x-platform-error-code", HeaderValue::from_static(self.code));
         r
     }
 }

@@ -106,7 +106,10 @@ impl App {
         org_id: Option<&str>,
     ) -> Result<meta::Org, ApiError> {
         let meta = self.meta();
-        match (org_id.filter(|s| !s.is_empty()), org.filter(|s| !s.is_empty())) {
+        match (
+            org_id.filter(|s| !s.is_empty()),
+            org.filter(|s| !s.is_empty()),
+        ) {
             (Some(id), _) => meta
                 .org(id)
                 .cloned()
@@ -126,8 +129,7 @@ impl App {
     pub(crate) fn access_of(&self, auth: &Auth) -> fluxi::Access {
         let meta = self.meta();
         let everything = |action: &str| {
-            auth.allows(&Permission::on(action, "buckets", None, None))
-                && auth.status == "active"
+            auth.allows(&Permission::on(action, "buckets", None, None)) && auth.status == "active"
         };
         let set = |action: &str| {
             if everything(action) {
@@ -174,7 +176,10 @@ impl App {
 
 /// The token of `Authorization: Token X` or `Bearer X` (the scheme in any case).
 fn token_of(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, rest) = value.trim().split_once(' ')?;
     if scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer") {
         let t = rest.trim();
@@ -331,7 +336,9 @@ pub(crate) fn adopt_store_buckets(app: &App) -> Result<(), ApiError> {
         };
         for n in &names {
             if !meta.records.buckets.iter().any(|b| &b.name == n) {
-                let id = meta.new_id().map_err(|e| ApiError::internal(e.to_string()))?;
+                let id = meta
+                    .new_id()
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
                 meta.records.buckets.push(meta::Bucket {
                     id,
                     org_id: org.clone(),
@@ -372,7 +379,10 @@ fn router(app: Shared) -> Router {
         .route("/api/v2/setup", get(api::setup_allowed).post(api::setup))
         .route("/api/v2/write", post(write::write))
         .route("/api/v2/query", post(query::query))
-        .route("/api/v2/buckets", get(api::list_buckets).post(api::create_bucket))
+        .route(
+            "/api/v2/buckets",
+            get(api::list_buckets).post(api::create_bucket),
+        )
         .route(
             "/api/v2/buckets/{id}",
             get(api::get_bucket).delete(api::delete_bucket),

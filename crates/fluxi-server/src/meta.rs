@@ -194,12 +194,11 @@ impl Meta {
                 source,
             }
         };
-        let bytes = serde_json::to_vec_pretty(&self.records).map_err(|source| {
-            MetaError::Damaged {
+        let bytes =
+            serde_json::to_vec_pretty(&self.records).map_err(|source| MetaError::Damaged {
                 path: self.path.clone(),
                 source,
-            }
-        })?;
+            })?;
         let mut f = std::fs::File::create(&tmp).map_err(io("create", &tmp))?;
         f.write_all(&bytes).map_err(io("write", &tmp))?;
         f.sync_all().map_err(io("sync", &tmp))?;

@@ -111,7 +111,11 @@ fn parse_request(content_type: &str, body: &[u8]) -> Result<Parsed, ApiError> {
             "datatype" => Annotation::Datatype,
             "group" => Annotation::Group,
             "default" => Annotation::Default,
-            other => return Err(decode_error(format!("unknown dialect annotation type: {other}"))),
+            other => {
+                return Err(decode_error(format!(
+                    "unknown dialect annotation type: {other}"
+                )))
+            }
         });
     }
     let delimiter = match d.delimiter.as_deref() {
@@ -124,7 +128,10 @@ fn parse_request(content_type: &str, body: &[u8]) -> Result<Parsed, ApiError> {
             }
         }
     };
-    if d.comment_prefix.as_deref().is_some_and(|p| p.chars().count() > 1) {
+    if d.comment_prefix
+        .as_deref()
+        .is_some_and(|p| p.chars().count() > 1)
+    {
         return Err(decode_error("commentPrefix must be at most one character"));
     }
     if let Some(f) = d.date_time_format.as_deref() {
@@ -163,7 +170,10 @@ fn parse_request(content_type: &str, body: &[u8]) -> Result<Parsed, ApiError> {
 fn extern_lines(file: &Json) -> Result<Vec<String>, String> {
     let mut lines = Vec::new();
     let empty = Vec::new();
-    let imports = file.get("imports").and_then(Json::as_array).unwrap_or(&empty);
+    let imports = file
+        .get("imports")
+        .and_then(Json::as_array)
+        .unwrap_or(&empty);
     for i in imports {
         let path = i
             .pointer("/path/value")
@@ -268,8 +278,14 @@ fn expression(e: &Json) -> Result<String, String> {
                     .get("magnitude")
                     .and_then(Json::as_i64)
                     .ok_or("bad duration magnitude")?;
-                let unit = p.get("unit").and_then(Json::as_str).ok_or("bad duration unit")?;
-                if !matches!(unit, "ns" | "us" | "ms" | "s" | "m" | "h" | "d" | "w" | "mo" | "y") {
+                let unit = p
+                    .get("unit")
+                    .and_then(Json::as_str)
+                    .ok_or("bad duration unit")?;
+                if !matches!(
+                    unit,
+                    "ns" | "us" | "ms" | "s" | "m" | "h" | "d" | "w" | "mo" | "y"
+                ) {
                     return Err(format!("bad duration unit {unit:?}"));
                 }
                 s.push_str(&format!("{m}{unit}"));
@@ -284,7 +300,10 @@ fn expression(e: &Json) -> Result<String, String> {
             if op != "-" && op != "+" && op != "not" {
                 return Err(format!("unsupported unary operator {op:?}"));
             }
-            let arg = expression(e.get("argument").ok_or("a UnaryExpression needs an argument")?)?;
+            let arg = expression(
+                e.get("argument")
+                    .ok_or("a UnaryExpression needs an argument")?,
+            )?;
             if op == "not" {
                 format!("not {arg}")
             } else {
@@ -296,7 +315,10 @@ fn expression(e: &Json) -> Result<String, String> {
                 .get("elements")
                 .and_then(Json::as_array)
                 .ok_or("bad ArrayExpression")?;
-            let parts = items.iter().map(expression).collect::<Result<Vec<_>, _>>()?;
+            let parts = items
+                .iter()
+                .map(expression)
+                .collect::<Result<Vec<_>, _>>()?;
             format!("[{}]", parts.join(", "))
         }
         other => return Err(format!("unsupported extern expression type {other:?}")),
@@ -362,13 +384,15 @@ fn api_error(e: &fluxi::Error, prefix_lines: usize) -> ApiError {
             .join("; ")
     };
     match e {
-        fluxi::Error::Compile(d) => ApiError::invalid(format!("compilation failed: {}", located(d))),
+        fluxi::Error::Compile(d) => {
+            ApiError::invalid(format!("compilation failed: {}", located(d)))
+        }
         fluxi::Error::Runtime(d) => {
             let text = located(d);
             match e.code().as_deref() {
-                Some("fluxi::storage::bucket_not_found") => ApiError::not_found(format!(
-                    "failed to initialize execute state: {text}"
-                )),
+                Some("fluxi::storage::bucket_not_found") => {
+                    ApiError::not_found(format!("failed to initialize execute state: {text}"))
+                }
                 Some("fluxi::storage::permission_denied") => ApiError::forbidden(text),
                 Some("fluxi::storage::backend") => ApiError::internal(text),
                 _ => ApiError::invalid(text),
@@ -419,11 +443,9 @@ pub(crate) async fn query(
             parsed.dialect,
         )));
         let w = Arc::clone(&writer);
-        let run = engine.execute_to(&program, Some(flag), move |name, table| {
-            match w.lock() {
-                Ok(mut w) => w.write(name, table),
-                Err(_) => Err(io::Error::other("the response writer failed")),
-            }
+        let run = engine.execute_to(&program, Some(flag), move |name, table| match w.lock() {
+            Ok(mut w) => w.write(name, table),
+            Err(_) => Err(io::Error::other("the response writer failed")),
         });
         if let Err(SinkError::Query(e)) = run {
             if e.is_cancelled() {
@@ -446,22 +468,19 @@ pub(crate) async fn query(
         Some(Msg::Chunk(b)) => Some(b),
         None => None,
     };
-    let stream = futures_util::stream::unfold(
-        (first, rx, guard),
-        |(first, mut rx, guard)| async move {
+    let stream =
+        futures_util::stream::unfold((first, rx, guard), |(first, mut rx, guard)| async move {
             if let Some(b) = first {
                 return Some((Ok::<Bytes, io::Error>(b), (None, rx, guard)));
             }
             match rx.recv().await {
                 Some(Msg::Chunk(b)) => Some((Ok(b), (None, rx, guard))),
-                Some(Msg::Failed(e)) => Some((
-                    Ok(Bytes::from(e.message.into_bytes())),
-                    (None, rx, guard),
-                )),
+                Some(Msg::Failed(e)) => {
+                    Some((Ok(Bytes::from(e.message.into_bytes())), (None, rx, guard)))
+                }
                 None => None,
             }
-        },
-    );
+        });
     let mut response = (StatusCode::OK, Body::from_stream(stream)).into_response();
     response.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

@@ -63,9 +63,9 @@ pub(crate) async fn write(
     match written {
         Ok(_) => Ok(empty(StatusCode::NO_CONTENT)),
         Err(StorageError::LineProtocol(e)) => Err(ApiError::invalid(e.to_string())),
-        Err(e @ StorageError::FieldTypeConflict { .. }) => Err(ApiError::unprocessable(
-            format!("failure writing points to database: {e} (nothing of the request was written)"),
-        )),
+        Err(e @ StorageError::FieldTypeConflict { .. }) => Err(ApiError::unprocessable(format!(
+            "failure writing points to database: {e} (nothing of the request was written)"
+        ))),
         Err(e @ StorageError::BucketNotFound(_)) => Err(ApiError::not_found(e.to_string())),
         Err(e) => Err(ApiError::internal(e.to_string())),
     }

@@ -102,7 +102,10 @@ fn health_ping_ready_and_unknown_paths() {
     assert_eq!(json_of(&ready)["status"], "ready");
     let nope = s.call("GET", "/api/v2/nope", None, b"");
     assert_eq!(nope.status, 404);
-    assert_eq!(nope.text(), r#"{"code":"not found","message":"path not found"}"#);
+    assert_eq!(
+        nope.text(),
+        r#"{"code":"not found","message":"path not found"}"#
+    );
     assert_eq!(nope.header("x-platform-error-code"), Some("not found"));
     assert_eq!(
         nope.header("content-type"),
@@ -181,12 +184,21 @@ fn writes_answer_as_influxdb_does() {
     let s = start();
     let (token, org_id, bucket_id) = s.setup();
     let t = Some(token.as_str());
-    let ok = s.call("POST", "/api/v2/write?org=o&bucket=b&precision=s", t, b"cpu,host=a v=1.5 1700000000\ncpu,host=b v=2 1700000000");
+    let ok = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=b&precision=s",
+        t,
+        b"cpu,host=a v=1.5 1700000000\ncpu,host=b v=2 1700000000",
+    );
     assert_eq!(ok.status, 204, "{}", ok.text());
     assert!(ok.body.is_empty());
     // By IDs too.
     let by_id = format!("/api/v2/write?orgID={org_id}&bucket={bucket_id}&precision=s");
-    assert_eq!(s.call("POST", &by_id, t, b"cpu,host=c v=3 1700000000").status, 204);
+    assert_eq!(
+        s.call("POST", &by_id, t, b"cpu,host=c v=3 1700000000")
+            .status,
+        204
+    );
     let bad = s.call(
         "POST",
         "/api/v2/write?org=o&bucket=b",
@@ -198,7 +210,12 @@ fn writes_answer_as_influxdb_does() {
         bad.text(),
         r#"{"code":"invalid","message":"unable to parse 'bad': missing fields\nunable to parse 'bad2 v=': missing field value"}"#
     );
-    let precision = s.call("POST", "/api/v2/write?org=o&bucket=b&precision=h", t, b"m v=1");
+    let precision = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=b&precision=h",
+        t,
+        b"m v=1",
+    );
     assert_eq!(precision.status, 400);
     assert_eq!(
         json_of(&precision)["message"],
@@ -212,10 +229,16 @@ fn writes_answer_as_influxdb_does() {
     assert_eq!(json_of(&unknown)["message"], "bucket \"zz\" not found");
     let no_org = s.call("POST", "/api/v2/write?bucket=b", t, b"m v=1");
     assert_eq!(no_org.status, 400);
-    assert_eq!(json_of(&no_org)["message"], "Please provide either orgID or org");
+    assert_eq!(
+        json_of(&no_org)["message"],
+        "Please provide either orgID or org"
+    );
     let bad_org = s.call("POST", "/api/v2/write?org=x&bucket=b", t, b"m v=1");
     assert_eq!(bad_org.status, 404);
-    assert_eq!(json_of(&bad_org)["message"], "organization name \"x\" not found");
+    assert_eq!(
+        json_of(&bad_org)["message"],
+        "organization name \"x\" not found"
+    );
     let conflict = s.call(
         "POST",
         "/api/v2/write?org=o&bucket=b&precision=s",
@@ -242,7 +265,10 @@ fn writes_answer_as_influxdb_does() {
         bomb.write_all(line).unwrap();
     }
     let bomb = bomb.finish().unwrap();
-    assert!(bomb.len() < (1 << 20), "the compressed body is under the limit");
+    assert!(
+        bomb.len() < (1 << 20),
+        "the compressed body is under the limit"
+    );
     let refused = s.call_with(
         "POST",
         "/api/v2/write?org=o&bucket=b&precision=s",
@@ -392,7 +418,9 @@ fn query_errors_are_json_before_output_and_a_table_after() {
     );
     let tail = text.split("\r\n\r\n").nth(1).unwrap_or("");
     assert!(
-        tail.starts_with("#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n,"),
+        tail.starts_with(
+            "#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n,"
+        ),
         "{text:?}"
     );
     assert!(tail.contains("boom"), "{text:?}");
@@ -418,7 +446,9 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
         "POST",
         "/api/v2/buckets",
         Some(&op),
-        json!({"orgID": org, "name": "other"}).to_string().as_bytes(),
+        json!({"orgID": org, "name": "other"})
+            .to_string()
+            .as_bytes(),
     );
     assert_eq!(dup.status, 422);
     assert_eq!(
@@ -426,13 +456,23 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
         r#"{"code":"conflict","message":"bucket with name other already exists"}"#
     );
     assert_eq!(
-        s.call("POST", "/api/v2/write?org=o&bucket=other", Some(&op), b"m v=1 1704067200000000000")
-            .status,
+        s.call(
+            "POST",
+            "/api/v2/write?org=o&bucket=other",
+            Some(&op),
+            b"m v=1 1704067200000000000"
+        )
+        .status,
         204
     );
     assert_eq!(
-        s.call("POST", "/api/v2/write?org=o&bucket=b", Some(&op), b"m v=2 1704067200000000000")
-            .status,
+        s.call(
+            "POST",
+            "/api/v2/write?org=o&bucket=b",
+            Some(&op),
+            b"m v=2 1704067200000000000"
+        )
+        .status,
         204
     );
     // A token that may read and write only `b`.
@@ -456,11 +496,19 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
             &json!({"query": format!("from(bucket: \"{bucket}\") |> range(start: 2024-01-01T00:00:00Z, stop: 2024-01-02T00:00:00Z) |> keep(columns: [\"_value\"])")}),
         )
     };
-    assert_eq!(read("b").text(), ",result,table,_value\r\n,_result,0,2\r\n\r\n");
+    assert_eq!(
+        read("b").text(),
+        ",result,table,_value\r\n,_result,0,2\r\n\r\n"
+    );
     let refused = read("other");
     assert_eq!(refused.status, 404, "{}", refused.text());
     assert!(!refused.text().contains("\"other\" exists"));
-    let w = s.call("POST", "/api/v2/write?org=o&bucket=other", Some(&scoped), b"m v=3");
+    let w = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=other",
+        Some(&scoped),
+        b"m v=3",
+    );
     assert_eq!(w.status, 403);
     assert_eq!(
         w.text(),
@@ -482,10 +530,21 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
         .collect();
     assert_eq!(names, ["b"]);
     assert!(listed["links"]["self"].is_string());
-    let flux_list = s.query(&scoped, &json!({"query": "buckets() |> keep(columns: [\"name\"])"}));
-    assert_eq!(flux_list.text(), ",result,table,name\r\n,_result,0,b\r\n\r\n");
+    let flux_list = s.query(
+        &scoped,
+        &json!({"query": "buckets() |> keep(columns: [\"name\"])"}),
+    );
+    assert_eq!(
+        flux_list.text(),
+        ",result,table,name\r\n,_result,0,b\r\n\r\n"
+    );
     // It may not delete `other`, nor make tokens.
-    let del = s.call("DELETE", &format!("/api/v2/buckets/{other_id}"), Some(&scoped), b"");
+    let del = s.call(
+        "DELETE",
+        &format!("/api/v2/buckets/{other_id}"),
+        Some(&scoped),
+        b"",
+    );
     assert_eq!(del.status, 403);
     let mk = s.call(
         "POST",
@@ -504,7 +563,12 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
         br#"{"status":"inactive"}"#,
     );
     assert_eq!(patch.status, 200, "{}", patch.text());
-    let inactive = s.call("POST", "/api/v2/write?org=o&bucket=b", Some(&scoped), b"m v=3");
+    let inactive = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=b",
+        Some(&scoped),
+        b"m v=3",
+    );
     assert_eq!(inactive.status, 403);
     assert_eq!(
         json_of(&inactive)["message"],
@@ -513,16 +577,35 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
     // Deleted: refused on the next request.
     let list = json_of(&s.call("GET", "/api/v2/authorizations", Some(&op), b""));
     assert_eq!(list["authorizations"].as_array().unwrap().len(), 2);
-    assert!(list["authorizations"][0].get("token").is_none(), "tokens are shown once");
-    let gone = s.call("DELETE", &format!("/api/v2/authorizations/{scoped_id}"), Some(&op), b"");
+    assert!(
+        list["authorizations"][0].get("token").is_none(),
+        "tokens are shown once"
+    );
+    let gone = s.call(
+        "DELETE",
+        &format!("/api/v2/authorizations/{scoped_id}"),
+        Some(&op),
+        b"",
+    );
     assert_eq!(gone.status, 204);
-    assert_eq!(s.call("GET", "/api/v2/buckets", Some(&scoped), b"").status, 401);
+    assert_eq!(
+        s.call("GET", "/api/v2/buckets", Some(&scoped), b"").status,
+        401
+    );
     // The operator deletes `other`.
-    let del = s.call("DELETE", &format!("/api/v2/buckets/{other_id}"), Some(&op), b"");
+    let del = s.call(
+        "DELETE",
+        &format!("/api/v2/buckets/{other_id}"),
+        Some(&op),
+        b"",
+    );
     assert_eq!(del.status, 204);
     let orgs = json_of(&s.call("GET", "/api/v2/orgs", Some(&op), b""));
     assert_eq!(orgs["orgs"][0]["name"], "o");
-    assert_eq!(s.call("GET", "/api/v2/orgs?org=zz", Some(&op), b"").status, 404);
+    assert_eq!(
+        s.call("GET", "/api/v2/orgs?org=zz", Some(&op), b"").status,
+        404
+    );
 }
 
 #[test]
@@ -532,8 +615,13 @@ fn a_stopped_server_keeps_every_acknowledged_write() {
     for i in 0..20 {
         let line = format!("m,k=v{i} v={i} 1704067200000000000");
         assert_eq!(
-            s.call("POST", "/api/v2/write?org=o&bucket=b", Some(&token), line.as_bytes())
-                .status,
+            s.call(
+                "POST",
+                "/api/v2/write?org=o&bucket=b",
+                Some(&token),
+                line.as_bytes()
+            )
+            .status,
             204
         );
     }

@@ -6,8 +6,8 @@
 
 use fluxi_storage::storage::Result;
 use fluxi_storage::{
-    Aggregate, Applied, BucketInfo, ParseOptions, Point, Predicate, ReadResult, ReadSpec,
-    Storage, StorageError, Windowing,
+    Aggregate, Applied, BucketInfo, ParseOptions, Point, Predicate, ReadResult, ReadSpec, Storage,
+    StorageError, Windowing,
 };
 use fluxi_value::Table;
 use std::collections::BTreeSet;

@@ -399,9 +399,9 @@ impl Engine {
     /// bucket it may not write fails with `fluxi::storage::permission_denied`.
     pub fn with_access(&self, access: Access) -> Engine {
         let mut inner = self.inner.as_ref().clone();
-        inner.storage = inner.storage.map(|s| {
-            Arc::new(access::Limited { inner: s, access }) as Arc<dyn Storage>
-        });
+        inner.storage = inner
+            .storage
+            .map(|s| Arc::new(access::Limited { inner: s, access }) as Arc<dyn Storage>);
         Engine {
             inner: Arc::new(inner),
         }

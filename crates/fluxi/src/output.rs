@@ -2,8 +2,8 @@
 //! of the formats `fluxi` prints, table by table, so the first bytes of a long result
 //! leave before the query ends (see [`crate::Engine::execute_to`]).
 
-use fluxi_value::csv::{Encoder, LineEnding};
 pub use fluxi_value::csv::{Annotation, Dialect};
+use fluxi_value::csv::{Encoder, LineEnding};
 use fluxi_value::text::{JsonLinesEncoder, TextEncoder};
 use fluxi_value::Table;
 use std::io::{self, Write};
