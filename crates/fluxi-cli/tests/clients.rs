@@ -7,6 +7,8 @@
 //! `FLUXI_TEST_NODE_PATH` (a node_modules holding @influxdata/influxdb-client). Without
 //! them the test fails and says to run that script.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -2,6 +2,8 @@
 //! free loopback port: onboarding, tokens, write, query (annotated CSV and errors),
 //! buckets, orgs and authorizations, and a stop that keeps what was written.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
+
 use fluxi_server::client::{request, Answer};
 use fluxi_server::{Config, Server};
 use serde_json::{json, Value};
