@@ -389,13 +389,16 @@ fn api_error(e: &fluxi::Error, prefix_lines: usize) -> ApiError {
         }
         fluxi::Error::Runtime(d) => {
             let text = located(d);
-            match e.code().as_deref() {
-                Some("fluxi::storage::bucket_not_found") => {
-                    ApiError::not_found(format!("failed to initialize execute state: {text}"))
-                }
-                Some("fluxi::storage::permission_denied") => ApiError::forbidden(text),
-                Some("fluxi::storage::backend") => ApiError::internal(text),
-                _ => ApiError::invalid(text),
+            let code = e.code().unwrap_or_default();
+            let is = |k: fluxi::StorageErrorKind| code == k.code();
+            if is(fluxi::StorageErrorKind::BucketNotFound) {
+                ApiError::not_found(format!("failed to initialize execute state: {text}"))
+            } else if is(fluxi::StorageErrorKind::PermissionDenied) {
+                ApiError::forbidden(text)
+            } else if is(fluxi::StorageErrorKind::Backend) {
+                ApiError::internal(text)
+            } else {
+                ApiError::invalid(text)
             }
         }
         fluxi::Error::Storage(s) => ApiError::internal(s.to_string()),
