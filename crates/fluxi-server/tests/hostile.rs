@@ -10,6 +10,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+/// Method, path, headers, body.
+type Case = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, String)>,
+    Vec<u8>,
+);
+
 /// A small deterministic generator (xorshift), so a failure can be replayed.
 struct Rng(u64);
 
@@ -69,7 +77,7 @@ fn hostile_requests_get_json_errors_and_the_server_keeps_serving() {
     };
 
     // Named cases.
-    let cases: Vec<(&str, &str, Vec<(&str, String)>, Vec<u8>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "POST",
             "/api/v2/query?org=o",
