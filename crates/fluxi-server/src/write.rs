@@ -54,14 +54,35 @@ pub(crate) async fn write(
         return Err(ApiError::forbidden(why));
     }
     let store = Arc::clone(&app.store);
-    let options = ParseOptions::new(precision, precision.truncate(now_nanos()));
+    let now = now_nanos();
+    let options = ParseOptions::new(precision, precision.truncate(now));
     let written = tokio::task::spawn_blocking(move || {
-        store.write_line_protocol(&bucket.name, &body, &options)
+        let retention = store
+            .buckets()?
+            .into_iter()
+            .find(|b| b.name == bucket.name)
+            .and_then(|b| b.retention);
+        if let Some(keep) = retention {
+            // Points older than the bucket keeps are refused, as InfluxDB refuses them
+            // (422), rather than stored and dropped later. A bad line is left to the write
+            // below, which reports every bad line.
+            if let Ok(times) = fluxi::line_protocol_times(&body, &options) {
+                let cutoff = now.saturating_sub(keep);
+                let old = times.iter().filter(|&&t| t < cutoff).count();
+                if old > 0 {
+                    return Ok(Err(old_points(old, keep)));
+                }
+            }
+        }
+        store
+            .write_line_protocol(&bucket.name, &body, &options)
+            .map(Ok)
     })
     .await
     .map_err(|e| ApiError::internal(format!("the write failed: {e}")))?;
     match written {
-        Ok(_) => Ok(empty(StatusCode::NO_CONTENT)),
+        Ok(Ok(_)) => Ok(empty(StatusCode::NO_CONTENT)),
+        Ok(Err(refused)) => Err(refused),
         Err(StorageError::LineProtocol(e)) => Err(ApiError::invalid(e.to_string())),
         Err(e @ StorageError::FieldTypeConflict { .. }) => Err(ApiError::unprocessable(format!(
             "failure writing points to database: {e} (nothing of the request was written)"
@@ -69,4 +90,13 @@ pub(crate) async fn write(
         Err(e @ StorageError::BucketNotFound(_)) => Err(ApiError::not_found(e.to_string())),
         Err(e) => Err(ApiError::internal(e.to_string())),
     }
+}
+
+/// The 422 for points outside the bucket's retention (nothing of the batch is written).
+fn old_points(count: usize, retention_nanos: i64) -> ApiError {
+    ApiError::unprocessable(format!(
+        "failure writing points to database: partial write: dropped {count} points outside \
+         retention policy of duration {}s (nothing of the request was written)",
+        retention_nanos / 1_000_000_000
+    ))
 }

@@ -462,7 +462,7 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
             "POST",
             "/api/v2/write?org=o&bucket=other",
             Some(&op),
-            b"m v=1 1704067200000000000"
+            b"m v=1"
         )
         .status,
         204
@@ -611,6 +611,50 @@ fn scoped_tokens_see_and_write_only_their_buckets() {
         s.call("GET", "/api/v2/orgs?org=zz", Some(&op), b"").status,
         404
     );
+}
+
+#[test]
+fn points_older_than_the_retention_are_refused_with_422() {
+    let s = start();
+    let (op, org, _) = s.setup();
+    let made = s.call(
+        "POST",
+        "/api/v2/buckets",
+        Some(&op),
+        json!({"orgID": org, "name": "hour", "retentionRules": [{"type": "expire", "everySeconds": 3600}]})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(made.status, 201, "{}", made.text());
+    let old = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=hour",
+        Some(&op),
+        b"m v=1\nm v=2 1704067200000000000",
+    );
+    assert_eq!(old.status, 422, "{}", old.text());
+    assert_eq!(json_of(&old)["code"], "unprocessable entity");
+    assert!(
+        json_of(&old)["message"]
+            .as_str()
+            .unwrap()
+            .contains("dropped 1 points outside retention policy of duration 3600s"),
+        "{}",
+        old.text()
+    );
+    let fresh = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=hour",
+        Some(&op),
+        b"m v=3",
+    );
+    assert_eq!(fresh.status, 204, "{}", fresh.text());
+    // Only the fresh point is there: the refused batch wrote nothing.
+    let q = s.query(
+        &op,
+        &json!({"query": "from(bucket: \"hour\") |> range(start: -1h) |> keep(columns: [\"_value\"])"}),
+    );
+    assert_eq!(q.text(), ",result,table,_value\r\n,_result,0,3\r\n\r\n");
 }
 
 #[test]

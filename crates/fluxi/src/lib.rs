@@ -692,6 +692,17 @@ pub fn parse_size(text: &str) -> Result<usize> {
     Ok(bytes as usize)
 }
 
+/// The time of every point of a batch of line protocol (InfluxDB 2.7's rules, as the store
+/// parses it; points without a time get `options`' default), without writing anything;
+/// the error lists every bad line.
+pub fn line_protocol_times(
+    text: &[u8],
+    options: &ParseOptions,
+) -> std::result::Result<Vec<i64>, StorageError> {
+    let batch = fluxi_storage::line_protocol::parse_batch(text, options)?;
+    Ok(batch.into_points().iter().map(|p| p.time).collect())
+}
+
 /// Parse an RFC 3339 time to Unix nanoseconds.
 pub fn parse_time(text: &str) -> Result<i64> {
     fluxi_time::parse_rfc3339(text)
