@@ -6,6 +6,7 @@ mod fmt;
 mod out;
 mod repl;
 mod run;
+mod serve;
 mod store;
 mod test;
 
@@ -159,6 +160,46 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Serve the InfluxDB 2 HTTP API (write, query, buckets, orgs, tokens) over the store.
+    Serve {
+        /// The store (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Where to listen (default: $FLUXI_HTTP_BIND_ADDRESS, else 127.0.0.1:8086; port 0
+        /// picks a free one, printed on start).
+        #[arg(long, value_name = "ADDR")]
+        http_bind_address: Option<String>,
+        /// The largest request body, after decompression, e.g. 32MiB (default:
+        /// $FLUXI_MAX_BODY_SIZE, else 32MiB); larger ones get 413.
+        #[arg(long, value_name = "SIZE")]
+        max_body_size: Option<String>,
+        /// The most memory a query may hold in tables, e.g. 512MiB, or `none` (default:
+        /// $FLUXI_MEMORY_LIMIT, else half the machine's memory).
+        #[arg(long, value_name = "SIZE")]
+        memory_limit: Option<String>,
+    },
+    /// Set up a new `fluxi serve`: the first user, organisation, bucket and an all-access
+    /// token (printed once).
+    Setup {
+        /// The server (default: $FLUXI_HOST, else http://127.0.0.1:8086).
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long, short)]
+        username: String,
+        /// At least 8 characters.
+        #[arg(long, short)]
+        password: String,
+        #[arg(long, short)]
+        org: String,
+        #[arg(long, short)]
+        bucket: String,
+        /// How long the bucket keeps data, e.g. 30d (default: forever).
+        #[arg(long, short)]
+        retention: Option<String>,
+        /// Use this as the operator token instead of a generated one.
+        #[arg(long, short)]
+        token: Option<String>,
+    },
     /// Parse a Flux file and print its syntax tree.
     Parse {
         /// Print the compact syntax tree (the default).
@@ -311,6 +352,34 @@ fn dispatch(command: Command) -> ExitCode {
                 BucketCommand::Delete { name } => store::BucketAction::Delete { name },
             },
         ),
+        Command::Serve {
+            data,
+            http_bind_address,
+            max_body_size,
+            memory_limit,
+        } => serve::serve(serve::ServeOptions {
+            data,
+            bind: http_bind_address,
+            max_body: max_body_size,
+            memory_limit,
+        }),
+        Command::Setup {
+            host,
+            username,
+            password,
+            org,
+            bucket,
+            retention,
+            token,
+        } => serve::setup(serve::SetupOptions {
+            host,
+            username,
+            password,
+            org,
+            bucket,
+            retention,
+            token,
+        }),
         Command::Test {
             paths,
             tests,

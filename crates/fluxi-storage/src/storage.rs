@@ -46,6 +46,10 @@ pub enum StorageError {
     /// The backend failed (disk, corruption, ...), described in words.
     #[error("storage: {0}")]
     Backend(String),
+    /// The caller may not do this (a store that checks permissions, such as the server's
+    /// per-token view of the store), described in words.
+    #[error("{0}")]
+    PermissionDenied(String),
 }
 
 /// The kind of a [`StorageError`], each with a stable code `fluxi::storage::<name>`
@@ -65,6 +69,8 @@ pub enum StorageErrorKind {
     LineProtocol,
     /// [`StorageError::Backend`].
     Backend,
+    /// [`StorageError::PermissionDenied`].
+    PermissionDenied,
 }
 
 impl StorageErrorKind {
@@ -77,6 +83,7 @@ impl StorageErrorKind {
             StorageErrorKind::FieldTypeConflict => "fluxi::storage::field_type_conflict",
             StorageErrorKind::LineProtocol => "fluxi::storage::line_protocol",
             StorageErrorKind::Backend => "fluxi::storage::backend",
+            StorageErrorKind::PermissionDenied => "fluxi::storage::permission_denied",
         }
     }
 }
@@ -91,6 +98,7 @@ impl StorageError {
             StorageError::FieldTypeConflict { .. } => StorageErrorKind::FieldTypeConflict,
             StorageError::LineProtocol(_) => StorageErrorKind::LineProtocol,
             StorageError::Backend(_) => StorageErrorKind::Backend,
+            StorageError::PermissionDenied(_) => StorageErrorKind::PermissionDenied,
         }
     }
 
@@ -404,6 +412,7 @@ mod tests {
                 }],
             }),
             StorageError::Backend("disk full".into()),
+            StorageError::PermissionDenied("user not authorized to write".into()),
         ]
     }
 

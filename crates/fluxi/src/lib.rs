@@ -26,6 +26,8 @@
 #[cfg(doctest)]
 pub struct ReadmeExample;
 
+pub mod access;
+pub use access::{Access, Buckets};
 mod check;
 pub use check::{format_source, syntax_tree, CheckLevel, CheckReport};
 mod error;
@@ -68,6 +70,7 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     storage: Option<Arc<dyn Storage>>,
     now: Option<i64>,
@@ -424,6 +427,31 @@ impl Engine {
         self.inner.runtime.library().snapshot_packages()
     }
 
+    /// This engine (sharing its checked packages, so this is cheap) with `now()` fixed to
+    /// `unix_nanos` for the queries run through the copy; a script's own `option now`
+    /// wins.
+    pub fn with_now(&self, unix_nanos: i64) -> Engine {
+        let mut inner = self.inner.as_ref().clone();
+        inner.now = Some(unix_nanos);
+        Engine {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// This engine (sharing its checked packages) seeing only what `access` allows:
+    /// `from()` and the schema functions of a bucket it may not read fail as if the
+    /// bucket did not exist, `buckets()` lists only readable ones, and `to()` into a
+    /// bucket it may not write fails with `fluxi::storage::permission_denied`.
+    pub fn with_access(&self, access: Access) -> Engine {
+        let mut inner = self.inner.as_ref().clone();
+        inner.storage = inner
+            .storage
+            .map(|s| Arc::new(access::Limited { inner: s, access }) as Arc<dyn Storage>);
+        Engine {
+            inner: Arc::new(inner),
+        }
+    }
+
     /// The store, if there is one.
     pub fn storage(&self) -> Option<Arc<dyn Storage>> {
         self.inner.storage.clone()
@@ -708,6 +736,17 @@ pub fn parse_size(text: &str) -> Result<usize> {
         return Err(bad());
     }
     Ok(bytes as usize)
+}
+
+/// The time of every point of a batch of line protocol (InfluxDB 2.7's rules, as the store
+/// parses it; points without a time get `options`' default), without writing anything;
+/// the error lists every bad line.
+pub fn line_protocol_times(
+    text: &[u8],
+    options: &ParseOptions,
+) -> std::result::Result<Vec<i64>, StorageError> {
+    let batch = fluxi_storage::line_protocol::parse_batch(text, options)?;
+    Ok(batch.into_points().iter().map(|p| p.time).collect())
 }
 
 /// Parse an RFC 3339 time to Unix nanoseconds.

@@ -2,6 +2,7 @@
 //! of the formats `fluxi` prints, table by table, so the first bytes of a long result
 //! leave before the query ends (see [`crate::Engine::execute_to`]).
 
+pub use fluxi_value::csv::{Annotation, Dialect};
 use fluxi_value::csv::{Encoder, LineEnding};
 use fluxi_value::text::{JsonLinesEncoder, TextEncoder};
 use fluxi_value::Table;
@@ -44,6 +45,33 @@ impl<W: Write> ResultWriter<W> {
             encoder,
             buf: String::new(),
         }
+    }
+
+    /// A writer of annotated CSV (CRLF) laid out as `dialect` says (InfluxDB's query
+    /// dialect: annotation rows, header, delimiter).
+    pub fn csv(out: W, dialect: Dialect) -> Self {
+        ResultWriter {
+            out,
+            encoder: Encoders::Csv(Encoder::with_dialect(LineEnding::Crlf, dialect)),
+            buf: String::new(),
+        }
+    }
+
+    /// End the output with an error: for CSV the in-band error table InfluxDB writes
+    /// once a response has begun (nothing may follow it); for the other formats a line
+    /// `error: message`.
+    pub fn write_error(&mut self, message: &str) -> io::Result<()> {
+        self.buf.clear();
+        match &mut self.encoder {
+            Encoders::Csv(e) => e.error(&mut self.buf, message),
+            _ => {
+                self.buf.push_str("error: ");
+                self.buf.push_str(message);
+                self.buf.push('\n');
+            }
+        }
+        self.out.write_all(self.buf.as_bytes())?;
+        self.out.flush()
     }
 
     /// Write a table of result `name` (`None`: the result is complete) and flush it.

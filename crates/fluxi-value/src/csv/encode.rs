@@ -25,11 +25,46 @@ pub fn encode(results: &[(String, Vec<Table>)], eol: LineEnding) -> String {
     out
 }
 
+/// One annotation row of annotated CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Annotation {
+    /// `#datatype`: each column's type.
+    Datatype,
+    /// `#group`: whether each column is in the group key.
+    Group,
+    /// `#default`: the result name (and an empty table's id and key values).
+    Default,
+}
+
+/// How annotated CSV is laid out (InfluxDB's query `dialect`): which annotation rows, in
+/// which order, whether the header row is written, and the delimiter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialect {
+    /// The annotation rows written before each header, in this order.
+    pub annotations: Vec<Annotation>,
+    /// Whether the row of column labels is written.
+    pub header: bool,
+    /// The character between cells.
+    pub delimiter: char,
+}
+
+impl Default for Dialect {
+    /// All three annotations, the header, commas (what [`encode`] writes).
+    fn default() -> Self {
+        Dialect {
+            annotations: vec![Annotation::Datatype, Annotation::Group, Annotation::Default],
+            header: true,
+            delimiter: ',',
+        }
+    }
+}
+
 /// Annotated CSV written as tables arrive: [`Encoder::table`] for each table of a
 /// result, then [`Encoder::end_result`]; the bytes are those of [`encode`].
 #[derive(Debug)]
 pub struct Encoder {
     eol: LineEnding,
+    dialect: Dialect,
     /// The result being written and the shape of its last table.
     current: Option<(String, Shape)>,
     /// The next table id within the result.
@@ -47,8 +82,14 @@ struct Shape {
 impl Encoder {
     /// An encoder with these line endings.
     pub fn new(eol: LineEnding) -> Encoder {
+        Encoder::with_dialect(eol, Dialect::default())
+    }
+
+    /// An encoder with these line endings and this layout.
+    pub fn with_dialect(eol: LineEnding, dialect: Dialect) -> Encoder {
         Encoder {
             eol,
+            dialect,
             current: None,
             id: 0,
         }
@@ -89,8 +130,10 @@ impl Encoder {
             if self.current.is_some() {
                 out.push_str(nl);
             }
-            block_header(out, name, id, table, nl);
+            block_header(out, &self.dialect, name, id, table, nl);
         }
+        let d = self.dialect.delimiter;
+        let with_default = self.dialect.annotations.contains(&Annotation::Default);
         // Cells column by column; a group key column is one value for the table.
         let n = table.num_rows();
         let cells: Vec<Cells> = shape
@@ -98,20 +141,27 @@ impl Encoder {
             .iter()
             .enumerate()
             .map(|(c, (label, _))| match table.key().get(label) {
-                Some(k) => Cells::Same(quote(&cell(&k.value), eol)),
+                Some(k) => Cells::Same(quote(&cell(&k.value), eol, d)),
                 None => Cells::Each(
                     (0..n)
-                        .map(|r| quote(&cell(&table.value(r, c)), eol))
+                        .map(|r| quote(&cell(&table.value(r, c)), eol, d))
                         .collect(),
                 ),
             })
             .collect();
         let id_text = id.to_string();
+        let result_cell = if with_default {
+            String::new()
+        } else {
+            quote(name, eol, d)
+        };
         for r in 0..n {
-            out.push_str(",,");
+            out.push(d);
+            out.push_str(&result_cell);
+            out.push(d);
             out.push_str(&id_text);
             for c in &cells {
-                out.push(',');
+                out.push(d);
                 out.push_str(match c {
                     Cells::Same(s) => s,
                     Cells::Each(v) => &v[r],
@@ -130,6 +180,40 @@ impl Encoder {
         self.current = None;
         self.id = 0;
     }
+
+    /// Append the in-band error table that ends a response whose output has begun: a
+    /// blank line (when a result's tables precede it without the blank line that ends a
+    /// result), the dialect's annotation rows for
+    /// the two columns `error` and `reference`, the header and one row with `message`.
+    /// Nothing may follow it.
+    pub fn error(&mut self, out: &mut String, message: &str) {
+        let nl = self.nl();
+        let d = self.dialect.delimiter;
+        if self.current.is_some() {
+            out.push_str(nl);
+        }
+        for a in &self.dialect.annotations {
+            let row = match a {
+                Annotation::Datatype => ["#datatype", "string", "string"],
+                Annotation::Group => ["#group", "true", "true"],
+                Annotation::Default => ["#default", "", ""],
+            };
+            out.push_str(&row.join(&d.to_string()));
+            out.push_str(nl);
+        }
+        if self.dialect.header {
+            out.push(d);
+            out.push_str("error");
+            out.push(d);
+            out.push_str("reference");
+            out.push_str(nl);
+        }
+        out.push(d);
+        out.push_str(&quote(message, self.eol, d));
+        out.push(d);
+        out.push_str(nl);
+        self.current = None;
+    }
 }
 
 /// The text of one column's cells.
@@ -144,44 +228,76 @@ fn key_labels(t: &Table) -> Vec<String> {
     t.key().columns().iter().map(|c| c.label.clone()).collect()
 }
 
-fn block_header(out: &mut String, result: &str, id: usize, table: &Table, nl: &str) {
+fn block_header(
+    out: &mut String,
+    dialect: &Dialect,
+    result: &str,
+    id: usize,
+    table: &Table,
+    nl: &str,
+) {
+    let d = dialect.delimiter;
+    let q = |s: &str| quote(s, LineEnding::Crlf, d);
     let columns = table.columns();
-    out.push_str("#datatype,string,long");
-    for (_, ty) in &columns {
-        out.push(',');
-        out.push_str(ty.csv_name());
-    }
-    out.push_str(nl);
-    out.push_str("#group,false,false");
-    for (label, _) in &columns {
-        out.push_str(if table.key().contains(label) {
-            ",true"
-        } else {
-            ",false"
-        });
-    }
-    out.push_str(nl);
-    out.push_str("#default,");
-    out.push_str(&quote(result, LineEnding::Crlf));
-    out.push(',');
-    if table.is_empty() {
-        out.push_str(&id.to_string());
-    }
-    for (label, _) in &columns {
-        out.push(',');
-        if table.is_empty() {
-            if let Some(k) = table.key().get(label) {
-                out.push_str(&quote(&cell(&k.value), LineEnding::Crlf));
+    for a in &dialect.annotations {
+        match a {
+            Annotation::Datatype => {
+                out.push_str("#datatype");
+                out.push(d);
+                out.push_str("string");
+                out.push(d);
+                out.push_str("long");
+                for (_, ty) in &columns {
+                    out.push(d);
+                    out.push_str(ty.csv_name());
+                }
+            }
+            Annotation::Group => {
+                out.push_str("#group");
+                out.push(d);
+                out.push_str("false");
+                out.push(d);
+                out.push_str("false");
+                for (label, _) in &columns {
+                    out.push(d);
+                    out.push_str(if table.key().contains(label) {
+                        "true"
+                    } else {
+                        "false"
+                    });
+                }
+            }
+            Annotation::Default => {
+                out.push_str("#default");
+                out.push(d);
+                out.push_str(&q(result));
+                out.push(d);
+                if table.is_empty() {
+                    out.push_str(&id.to_string());
+                }
+                for (label, _) in &columns {
+                    out.push(d);
+                    if table.is_empty() {
+                        if let Some(k) = table.key().get(label) {
+                            out.push_str(&q(&cell(&k.value)));
+                        }
+                    }
+                }
             }
         }
+        out.push_str(nl);
     }
-    out.push_str(nl);
-    out.push_str(",result,table");
-    for (label, _) in &columns {
-        out.push(',');
-        out.push_str(&quote(label, LineEnding::Crlf));
+    if dialect.header {
+        out.push(d);
+        out.push_str("result");
+        out.push(d);
+        out.push_str("table");
+        for (label, _) in &columns {
+            out.push(d);
+            out.push_str(&q(label));
+        }
+        out.push_str(nl);
     }
-    out.push_str(nl);
 }
 
 /// A value as CSV cell text (before quoting); null is empty.
@@ -194,11 +310,12 @@ pub(crate) fn cell(v: &Value) -> String {
     }
 }
 
-/// Go `encoding/csv` quoting with CRLF: quote fields holding `,`, `"`, CR or LF, or starting
-/// with a space; `"` doubles; CR is dropped and LF becomes the line ending.
-fn quote(s: &str, eol: LineEnding) -> String {
-    let needs =
-        s.contains([',', '"', '\r', '\n']) || s.starts_with(char::is_whitespace) || s == "\\.";
+/// Go `encoding/csv` quoting with CRLF: quote fields holding the delimiter, `"`, CR or LF,
+/// or starting with a space; `"` doubles; CR is dropped and LF becomes the line ending.
+fn quote(s: &str, eol: LineEnding, delimiter: char) -> String {
+    let needs = s.contains([delimiter, '"', '\r', '\n'])
+        || s.starts_with(char::is_whitespace)
+        || s == "\\.";
     if !needs {
         return s.to_string();
     }
@@ -217,4 +334,72 @@ fn quote(s: &str, eol: LineEnding) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::*;
+
+    fn tables() -> Vec<Table> {
+        let text = "#datatype,string,long,string,double\n#group,false,false,true,false\n#default,_result,,,\n,result,table,host,_value\n,,0,a,1.5\n,,1,b,2\n\n";
+        crate::csv::decode(text).unwrap().tables
+    }
+
+    fn run(dialect: Dialect, error: Option<&str>) -> String {
+        let mut e = Encoder::with_dialect(LineEnding::Crlf, dialect);
+        let mut out = String::new();
+        for t in tables() {
+            e.table(&mut out, "r", &t);
+        }
+        match error {
+            Some(m) => e.error(&mut out, m),
+            None => e.end_result(&mut out, "r"),
+        }
+        out
+    }
+
+    #[test]
+    fn the_default_dialect_is_what_encode_writes() {
+        let all = run(Dialect::default(), None);
+        assert_eq!(all, encode(&[("r".into(), tables())], LineEnding::Crlf));
+    }
+
+    #[test]
+    fn without_default_the_result_name_is_on_every_row() {
+        let d = Dialect {
+            annotations: vec![],
+            header: true,
+            delimiter: ',',
+        };
+        assert_eq!(
+            run(d, None),
+            ",result,table,host,_value\r\n,r,0,a,1.5\r\n,r,1,b,2\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn annotations_follow_the_order_asked_and_the_delimiter() {
+        let d = Dialect {
+            annotations: vec![Annotation::Group, Annotation::Datatype],
+            header: false,
+            delimiter: '\t',
+        };
+        assert_eq!(
+            run(d, None),
+            "#group\tfalse\tfalse\ttrue\tfalse\r\n#datatype\tstring\tlong\tstring\tdouble\r\n\tr\t0\ta\t1.5\r\n\tr\t1\tb\t2\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn an_error_table_ends_the_output() {
+        let d = Dialect {
+            annotations: vec![Annotation::Datatype],
+            header: true,
+            delimiter: ',',
+        };
+        assert_eq!(
+            run(d, Some("it failed, \"badly\"")),
+            "#datatype,string,long,string,double\r\n,result,table,host,_value\r\n,r,0,a,1.5\r\n,r,1,b,2\r\n\r\n#datatype,string,string\r\n,error,reference\r\n,\"it failed, \"\"badly\"\"\",\r\n"
+        );
+    }
 }

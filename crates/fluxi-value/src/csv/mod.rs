@@ -6,4 +6,4 @@ mod encode;
 mod reader;
 
 pub use decode::{decode, decode_raw, Decoded};
-pub use encode::{encode, Encoder, LineEnding};
+pub use encode::{encode, Annotation, Dialect, Encoder, LineEnding};

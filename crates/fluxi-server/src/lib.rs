@@ -1,0 +1,566 @@
+//! `fluxi serve`: the InfluxDB 2 HTTP API (write, query, buckets, orgs, authorizations,
+//! onboarding) over the embedded store, with tokens that may read or write only some
+//! buckets. The engine is reached only through the `fluxi` facade and runs on blocking
+//! threads; the HTTP side is tokio + axum. docs/server.md says what is supported.
+
+mod api;
+pub mod client;
+mod error;
+pub mod meta;
+mod query;
+mod write;
+
+pub use error::ApiError;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use fluxi::{DiskStorage, Engine, Storage};
+use futures_util::StreamExt;
+use meta::{Auth, Meta, MetaError, Permission};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// The version the server reports (`X-Influxdb-Version`, `/health`).
+pub const VERSION: &str = concat!("fluxi-", env!("CARGO_PKG_VERSION"));
+
+/// How the server is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory (the embedded store and `server.json`).
+    pub data: PathBuf,
+    /// Where to listen.
+    pub bind: SocketAddr,
+    /// The largest request body accepted, counted after decompression (413 above it).
+    pub max_body_bytes: usize,
+    /// The most bytes of tables one query may hold (`None`: no limit).
+    pub memory_limit: Option<usize>,
+}
+
+impl Config {
+    /// Defaults: 127.0.0.1:8086, 32 MiB bodies, the engine's default memory limit.
+    pub fn new(data: PathBuf) -> Config {
+        Config {
+            data,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8086)),
+            max_body_bytes: 32 << 20,
+            memory_limit: fluxi::default_memory_limit(),
+        }
+    }
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The store could not be opened or flushed.
+    #[error("{0}")]
+    Store(#[from] fluxi::Error),
+    /// The server's records could not be read or written.
+    #[error("{0}")]
+    Meta(#[from] MetaError),
+    /// The address could not be bound, or the runtime failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What every handler shares.
+pub(crate) struct App {
+    pub(crate) engine: Engine,
+    pub(crate) store: Arc<DiskStorage>,
+    meta: Mutex<Meta>,
+    pub(crate) config: Config,
+    started: SystemTime,
+    started_at: Instant,
+}
+
+pub(crate) type Shared = Arc<App>;
+
+impl App {
+    pub(crate) fn meta(&self) -> MutexGuard<'_, Meta> {
+        match self.meta.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The authorization of the request's token: 401 without one or with one the server
+    /// does not know. An inactive token passes here and fails every permission check.
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Auth, ApiError> {
+        let token = token_of(headers).ok_or_else(ApiError::unauthorized)?;
+        let meta = self.meta();
+        meta.auth_by_token(&token)
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The org named by the `org` (name, or an ID when it looks like one) or `orgID`
+    /// query parameter.
+    pub(crate) fn resolve_org(
+        &self,
+        org: Option<&str>,
+        org_id: Option<&str>,
+    ) -> Result<meta::Org, ApiError> {
+        let meta = self.meta();
+        match (
+            org_id.filter(|s| !s.is_empty()),
+            org.filter(|s| !s.is_empty()),
+        ) {
+            (Some(id), _) => meta
+                .org(id)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found("organization not found")),
+            (None, Some(o)) if meta::looks_like_id(o) => meta
+                .org(o)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found("organization not found")),
+            (None, Some(name)) => meta.org_by_name(name).cloned().ok_or_else(|| {
+                ApiError::not_found(format!("organization name \"{name}\" not found"))
+            }),
+            (None, None) => Err(ApiError::invalid("Please provide either orgID or org")),
+        }
+    }
+
+    /// The `fluxi::Access` of a token: the buckets it may read and write.
+    pub(crate) fn access_of(&self, auth: &Auth) -> fluxi::Access {
+        let meta = self.meta();
+        let everything = |action: &str| {
+            auth.allows(&Permission::on(action, "buckets", None, None)) && auth.status == "active"
+        };
+        let set = |action: &str| {
+            if everything(action) {
+                return fluxi::Buckets::All;
+            }
+            let names: std::collections::BTreeSet<String> = meta
+                .records
+                .buckets
+                .iter()
+                .filter(|b| {
+                    auth.allows(&Permission::on(
+                        action,
+                        "buckets",
+                        Some(&b.id),
+                        Some(&b.org_id),
+                    ))
+                })
+                .map(|b| b.name.clone())
+                .collect();
+            fluxi::Buckets::Named(names)
+        };
+        fluxi::Access {
+            read: set("read"),
+            write: set("write"),
+        }
+    }
+
+    /// Record a change of the records: `change` edits them, then they are saved; when
+    /// saving fails the edit is undone.
+    pub(crate) fn change<T>(
+        &self,
+        change: impl FnOnce(&mut Meta) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut meta = self.meta();
+        let before = meta.records.clone();
+        let out = change(&mut meta)?;
+        if let Err(e) = meta.save() {
+            meta.records = before;
+            return Err(ApiError::internal(e.to_string()));
+        }
+        Ok(out)
+    }
+}
+
+/// The token of `Authorization: Token X` or `Bearer X` (the scheme in any case).
+fn token_of(headers: &HeaderMap) -> Option<String> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer") {
+        let t = rest.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    } else {
+        None
+    }
+}
+
+/// A running server.
+pub struct Server {
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl Server {
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stop accepting, finish the requests in flight, flush the store; returns how that
+    /// went.
+    pub fn stop(mut self) -> Result<(), ServerError> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> Result<(), ServerError> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.done.take() {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the server thread failed").into())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.stop_inner();
+    }
+}
+
+/// Start a server on its own threads (for embedding and tests); it runs until
+/// [`Server::stop`] or drop.
+pub fn start(config: Config) -> Result<Server, ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let app = open(config)?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(app.config.bind))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let done = std::thread::Builder::new()
+        .name("fluxi-server".into())
+        .spawn(move || {
+            runtime.block_on(run(listener, app, async {
+                let _ = rx.await;
+            }))
+        })?;
+    Ok(Server {
+        addr,
+        shutdown: Some(tx),
+        done: Some(done),
+    })
+}
+
+/// Serve until SIGTERM or Ctrl-C, then finish the requests in flight and flush the
+/// store. `on_listening` is told the bound address first.
+pub fn serve_until_signal(
+    config: Config,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = open(config)?;
+        let listener = tokio::net::TcpListener::bind(app.config.bind).await?;
+        on_listening(listener.local_addr()?);
+        run(listener, app, shutdown_signal()).await
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn open(config: Config) -> Result<Shared, ServerError> {
+    std::fs::create_dir_all(&config.data)?;
+    let store = Arc::new(DiskStorage::open(&config.data).map_err(fluxi::Error::from)?);
+    let engine = Engine::builder()
+        .storage(Arc::clone(&store) as Arc<dyn Storage>)
+        .memory_limit(config.memory_limit)
+        .build()?;
+    let meta = Meta::open(&config.data)?;
+    let app = Arc::new(App {
+        engine,
+        store,
+        meta: Mutex::new(meta),
+        config,
+        started: SystemTime::now(),
+        started_at: Instant::now(),
+    });
+    adopt_store_buckets(&app).map_err(|e| std::io::Error::other(e.message))?;
+    Ok(app)
+}
+
+/// Give every bucket of the store that has no record yet (made with `fluxi bucket
+/// create` or `fluxi write`) a record in the first org, once there is one.
+pub(crate) fn adopt_store_buckets(app: &App) -> Result<(), ApiError> {
+    let names: Vec<String> = app
+        .store
+        .buckets()
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    let needs = {
+        let meta = app.meta();
+        !meta.records.orgs.is_empty()
+            && names
+                .iter()
+                .any(|n| !meta.records.buckets.iter().any(|b| &b.name == n))
+    };
+    if !needs {
+        return Ok(());
+    }
+    app.change(|meta| {
+        let Some(org) = meta.records.orgs.first().map(|o| o.id.clone()) else {
+            return Ok(());
+        };
+        for n in &names {
+            if !meta.records.buckets.iter().any(|b| &b.name == n) {
+                let id = meta
+                    .new_id()
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                meta.records.buckets.push(meta::Bucket {
+                    id,
+                    org_id: org.clone(),
+                    name: n.clone(),
+                    description: String::new(),
+                    created_at: now_nanos(),
+                });
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn run(
+    listener: tokio::net::TcpListener,
+    app: Shared,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let router = router(Arc::clone(&app));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    // Every request has finished; make what was written durable in the data files too.
+    let store = Arc::clone(&app.store);
+    tokio::task::spawn_blocking(move || store.flush())
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .map_err(fluxi::Error::from)?;
+    app.meta().save()?;
+    Ok(())
+}
+
+fn router(app: Shared) -> Router {
+    Router::new()
+        .route("/ping", get(ping).head(ping))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/api/v2/setup", get(api::setup_allowed).post(api::setup))
+        .route("/api/v2/write", post(write::write))
+        .route("/api/v2/query", post(query::query))
+        .route(
+            "/api/v2/buckets",
+            get(api::list_buckets).post(api::create_bucket),
+        )
+        .route(
+            "/api/v2/buckets/{id}",
+            get(api::get_bucket).delete(api::delete_bucket),
+        )
+        .route("/api/v2/orgs", get(api::list_orgs))
+        .route(
+            "/api/v2/authorizations",
+            get(api::list_auths).post(api::create_auth),
+        )
+        .route(
+            "/api/v2/authorizations/{id}",
+            delete(api::delete_auth).patch(api::update_auth),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(common_headers))
+        .with_state(app)
+}
+
+async fn common_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert("x-influxdb-build", HeaderValue::from_static("OSS"));
+    h.insert("x-influxdb-version", HeaderValue::from_static(VERSION));
+    r
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("path not found")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed("method not allowed")
+}
+
+async fn ping() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn health() -> Response {
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "name": "influxdb",
+            "message": "ready for queries and writes",
+            "status": "pass",
+            "checks": [],
+            "version": VERSION,
+            "commit": "",
+        }),
+    )
+}
+
+async fn ready(State(app): State<Shared>) -> Response {
+    let up = app.started_at.elapsed().as_secs();
+    let started = app
+        .started
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "status": "ready",
+            "started": rfc3339(started),
+            "up": format!("{}h{}m{}s", up / 3600, up / 60 % 60, up % 60),
+        }),
+    )
+}
+
+/// A JSON answer.
+pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
+}
+
+/// The request body, gunzipped when `Content-Encoding` says gzip, refused with 413 when
+/// it (decompressed) is longer than `limit`.
+pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let gzip = request
+        .headers()
+        .get(axum::http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("gzip") || v.eq_ignore_ascii_case("x-gzip")
+        });
+    let too_large = || ApiError::too_large("unable to read data: points batch is too large");
+    let mut raw = Vec::new();
+    let mut stream = request.into_body().into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("unable to read data: {e}")))?;
+        if raw.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    if !gzip {
+        return Ok(raw);
+    }
+    use std::io::Read;
+    let mut out = Vec::new();
+    let decoder = flate2::read::MultiGzDecoder::new(raw.as_slice());
+    // Read one byte past the limit at most: a small body that inflates hugely stops here.
+    decoder
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ApiError::invalid(format!("unable to read data: {e}")))?;
+    if out.len() > limit {
+        return Err(too_large());
+    }
+    Ok(out)
+}
+
+/// A body as a response stream.
+pub(crate) fn empty(status: StatusCode) -> Response {
+    (status, Body::empty()).into_response()
+}
+
+/// Now, in Unix nanoseconds.
+pub(crate) fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// Unix nanoseconds as RFC 3339 in UTC with trailing zeros of the fraction trimmed.
+pub(crate) fn rfc3339(nanos: i64) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let frac = nanos.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let mut s = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
+    if frac > 0 {
+        let f = format!("{frac:09}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s.push('Z');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_with_trimmed_fractions() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_704_067_201_500_000_000), "2024-01-01T00:00:01.5Z");
+        assert_eq!(rfc3339(951_782_400_000_000_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn tokens_come_from_token_or_bearer() {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", HeaderValue::from_static("Token abc"));
+        assert_eq!(token_of(&h).as_deref(), Some("abc"));
+        h.insert("authorization", HeaderValue::from_static("bearer xyz"));
+        assert_eq!(token_of(&h).as_deref(), Some("xyz"));
+        h.insert("authorization", HeaderValue::from_static("Basic abc"));
+        assert_eq!(token_of(&h), None);
+    }
+}

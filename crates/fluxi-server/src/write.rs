@@ -1,0 +1,102 @@
+//! `POST /api/v2/write`: line protocol into a bucket, whole or not at all (§1.7 of the
+//! wire notes: 204, 400 for bad lines, 404, 403, 413, 422).
+
+use crate::meta::Permission;
+use crate::{empty, now_nanos, read_body, ApiError, Shared};
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use fluxi::{ParseOptions, Precision, Storage, StorageError};
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct WriteParams {
+    org: Option<String>,
+    #[serde(rename = "orgID")]
+    org_id: Option<String>,
+    bucket: Option<String>,
+    precision: Option<String>,
+}
+
+pub(crate) async fn write(
+    State(app): State<Shared>,
+    Query(params): Query<WriteParams>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let auth = app.authenticate(request.headers())?;
+    let precision = Precision::from_query_param(params.precision.as_deref()).map_err(|_| {
+        ApiError::invalid("invalid precision; valid precision units are ns, us, ms, and s")
+    })?;
+    let bucket_param = params
+        .bucket
+        .clone()
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| ApiError::not_found("bucket not found"))?;
+    let body = read_body(request, app.config.max_body_bytes).await?;
+    let org = app.resolve_org(params.org.as_deref(), params.org_id.as_deref())?;
+    let bucket = app
+        .meta()
+        .bucket_in_org(&org.id, &bucket_param)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("bucket \"{bucket_param}\" not found")))?;
+    if !auth.allows(&Permission::on(
+        "write",
+        "buckets",
+        Some(&bucket.id),
+        Some(&org.id),
+    )) {
+        let why = if auth.status == "active" {
+            "insufficient permissions for write"
+        } else {
+            "insufficient permissions for write: token is inactive"
+        };
+        return Err(ApiError::forbidden(why));
+    }
+    let store = Arc::clone(&app.store);
+    let now = now_nanos();
+    let options = ParseOptions::new(precision, precision.truncate(now));
+    let written = tokio::task::spawn_blocking(move || {
+        let retention = store
+            .buckets()?
+            .into_iter()
+            .find(|b| b.name == bucket.name)
+            .and_then(|b| b.retention);
+        if let Some(keep) = retention {
+            // Points older than the bucket keeps are refused, as InfluxDB refuses them
+            // (422), rather than stored and dropped later. A bad line is left to the write
+            // below, which reports every bad line.
+            if let Ok(times) = fluxi::line_protocol_times(&body, &options) {
+                let cutoff = now.saturating_sub(keep);
+                let old = times.iter().filter(|&&t| t < cutoff).count();
+                if old > 0 {
+                    return Ok(Err(old_points(old, keep)));
+                }
+            }
+        }
+        store
+            .write_line_protocol(&bucket.name, &body, &options)
+            .map(Ok)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the write failed: {e}")))?;
+    match written {
+        Ok(Ok(_)) => Ok(empty(StatusCode::NO_CONTENT)),
+        Ok(Err(refused)) => Err(refused),
+        Err(StorageError::LineProtocol(e)) => Err(ApiError::invalid(e.to_string())),
+        Err(e @ StorageError::FieldTypeConflict { .. }) => Err(ApiError::unprocessable(format!(
+            "failure writing points to database: {e} (nothing of the request was written)"
+        ))),
+        Err(e @ StorageError::BucketNotFound(_)) => Err(ApiError::not_found(e.to_string())),
+        Err(e) => Err(ApiError::internal(e.to_string())),
+    }
+}
+
+/// The 422 for points outside the bucket's retention (nothing of the batch is written).
+fn old_points(count: usize, retention_nanos: i64) -> ApiError {
+    ApiError::unprocessable(format!(
+        "failure writing points to database: partial write: dropped {count} points outside \
+         retention policy of duration {}s (nothing of the request was written)",
+        retention_nanos / 1_000_000_000
+    ))
+}
