@@ -111,6 +111,10 @@ enum Command {
         /// The store (default: $FLUXI_DATA, else a per-user directory).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// The longest line accepted, in bytes (as `influx write`); a longer line is
+        /// refused whole.
+        #[arg(long, value_name = "BYTES", default_value_t = 16_000_000)]
+        max_line_length: usize,
         /// The line-protocol file (`-` for standard input).
         file: PathBuf,
     },
@@ -340,8 +344,9 @@ fn dispatch(command: Command) -> ExitCode {
             bucket,
             precision,
             data,
+            max_line_length,
             file,
-        } => store::write(data, &bucket, &precision, &file),
+        } => store::write(data, &bucket, &precision, max_line_length, &file),
         Command::Bucket { action, data } => store::bucket(
             data,
             match action {

@@ -150,8 +150,16 @@ const BATCH_BYTES: usize = 8 << 20;
 
 /// `fluxi write --bucket NAME [--precision P] FILE|-`: line protocol in batches of about
 /// 8 MiB; each batch is written whole or not at all, and the first bad batch stops the
-/// write with every bad line of it reported by its line number in the input.
-pub fn write(data: Option<PathBuf>, bucket: &str, precision: &str, file: &Path) -> ExitCode {
+/// write with every bad line of it reported by its line number in the input. Lines may
+/// end in CRLF; a line longer than `max_line` bytes stops the write (it is never split).
+/// The store is flushed at the end, and a failed flush is an error too.
+pub fn write(
+    data: Option<PathBuf>,
+    bucket: &str,
+    precision: &str,
+    max_line: usize,
+    file: &Path,
+) -> ExitCode {
     let precision = match precision {
         "ns" => Precision::Nanoseconds,
         "us" => Precision::Microseconds,
@@ -195,7 +203,9 @@ pub fn write(data: Option<PathBuf>, bucket: &str, precision: &str, file: &Path) 
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-    let options = ParseOptions::new(precision, now);
+    let mut options = ParseOptions::new(precision, now);
+    // Files written on Windows end their lines in CRLF; the carriage return is not data.
+    options.accept_crlf = true;
     let progress = std::io::stderr().is_terminal() && total.is_some_and(|t| t > 64 << 20);
     let started = std::time::Instant::now();
     let mut buf: Vec<u8> = Vec::with_capacity(BATCH_BYTES + (1 << 20));
@@ -218,11 +228,41 @@ pub fn write(data: Option<PathBuf>, bucket: &str, precision: &str, file: &Path) 
                 Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
             }
         }
+        // A batch holding no line end is one long line: read on to its end, as long as it
+        // stays within the limit.
+        while !eof && !buf.contains(&b'\n') && buf.len() <= max_line {
+            match input.read(&mut chunk) {
+                Ok(0) => eof = true,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
+            }
+        }
         if !eof {
             if let Some(cut) = buf.iter().rposition(|&b| b == b'\n') {
                 carry.extend_from_slice(&buf[cut + 1..]);
                 buf.truncate(cut + 1);
             }
+        }
+        let longest = buf
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::len)
+            .max()
+            .unwrap_or(0);
+        if longest > max_line {
+            let line = lines_done
+                + 1
+                + buf
+                    .split(|&b| b == b'\n')
+                    .position(|l| l.len() > max_line)
+                    .unwrap_or(0);
+            eprintln!(
+                "error: line {line} of {} is longer than {max_line} bytes (--max-line-length); \
+                 it was not written",
+                file.display()
+            );
+            report_written(lines_done, points);
+            return ExitCode::from(EXIT_ERROR);
         }
         let batch_lines = bytecount(&buf) + usize::from(!buf.ends_with(b"\n") && !buf.is_empty());
         match store.write_line_protocol(bucket, &buf, &options) {
@@ -271,12 +311,31 @@ pub fn write(data: Option<PathBuf>, bucket: &str, precision: &str, file: &Path) 
     if progress {
         eprintln!();
     }
+    // What is not flushed is safe in the write-ahead log, but a store that cannot write
+    // its data files is a problem to report now, not at the next open.
+    if let Err(e) = store.flush() {
+        eprintln!(
+            "error: {points} points from {lines_done} lines are in the write-ahead log of {}, \
+             but writing them into data files failed: {e}",
+            dir.display()
+        );
+        return ExitCode::from(EXIT_ERROR);
+    }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "wrote {points} points from {lines_done} lines to {bucket:?} in {secs:.2} s ({:.0} lines/s)",
         lines_done as f64 / secs.max(1e-9)
     );
     ExitCode::SUCCESS
+}
+
+/// Say how much of the input was written before the write stopped.
+fn report_written(lines_done: usize, points: usize) {
+    if lines_done > 0 {
+        eprintln!("lines 1 to {lines_done} ({points} points) were written before it");
+    } else {
+        eprintln!("nothing was written");
+    }
 }
 
 fn bytecount(b: &[u8]) -> usize {

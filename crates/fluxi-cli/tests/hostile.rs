@@ -212,3 +212,136 @@ fn csv_from_a_fifo_or_outside_the_allowed_directories_fails_at_once() {
         text(&out.stderr)
     );
 }
+
+/// A fresh store with bucket `b`; (dir guard, store path).
+fn store_with_bucket() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store").to_str().unwrap().to_string();
+    assert!(run(&["bucket", "create", "--data", &data, "b"])
+        .status
+        .success());
+    (dir, data)
+}
+
+fn count_points(data: &str) -> String {
+    let out = run(&[
+        "run",
+        "--data",
+        data,
+        "--format",
+        "csv",
+        "-e",
+        "from(bucket: \"b\") |> range(start: 0) |> group() |> count() |> keep(columns: [\"_value\"])",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn crlf_files_are_written_and_over_long_lines_are_refused_whole() {
+    let (dir, data) = store_with_bucket();
+    let crlf = dir.path().join("crlf.lp");
+    std::fs::write(
+        &crlf,
+        "cpu,host=a v=1 1000000000\r\ncpu,host=b v=2 2000000000\r\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "write",
+        "--data",
+        &data,
+        "--bucket",
+        "b",
+        crlf.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        count_points(&data).contains(",2\r\n"),
+        "{}",
+        count_points(&data)
+    );
+    // A line over the limit is not split into two points: it stops the write, and its
+    // batch (here the whole file) is not written, as with any bad line.
+    let long = dir.path().join("long.lp");
+    let body = format!(
+        "cpu v=3 3000000000\ncpu,t={} v=4 4000000000\ncpu v=5 5000000000\n",
+        "x".repeat(3000)
+    );
+    std::fs::write(&long, body).unwrap();
+    let out = run(&[
+        "write",
+        "--data",
+        &data,
+        "--bucket",
+        "b",
+        "--max-line-length",
+        "1000",
+        long.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 2 of") && err.contains("longer than 1000 bytes"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(
+        count_points(&data).contains(",2\r\n"),
+        "{}",
+        count_points(&data)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_input_without_line_ends_stops_at_the_line_limit() {
+    let (_dir, data) = store_with_bucket();
+    let start = Instant::now();
+    let out = run(&[
+        "write",
+        "--data",
+        &data,
+        "--bucket",
+        "b",
+        "--max-line-length",
+        "4000000",
+        "/dev/zero",
+    ]);
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("longer than 4000000 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn zero_filled_lines_and_reserved_tag_keys_are_reported_by_line() {
+    let (dir, data) = store_with_bucket();
+    let file = dir.path().join("bad.lp");
+    std::fs::write(&file, b"cpu v=1 1\n\0\0\0\0\ncpu,_start=x v=2 2\n").unwrap();
+    let out = run(&[
+        "write",
+        "--data",
+        &data,
+        "--bucket",
+        "b",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 2: ") && err.contains("only NUL bytes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 3: ") && err.contains("reserved tag key \"_start\""),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+}

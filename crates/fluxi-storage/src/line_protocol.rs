@@ -370,7 +370,9 @@ impl ParseOptions {
 }
 
 /// Why a line was rejected. The `Display` text is InfluxDB 2.7's reason, byte for byte
-/// (§1.9), except for [`LineErrorKind::InvalidUtf8`], which InfluxDB does not have.
+/// (§1.9), except for [`LineErrorKind::InvalidUtf8`] and [`LineErrorKind::OnlyNulBytes`],
+/// which InfluxDB does not have, and the tag keys fluxi reserves besides InfluxDB's
+/// (`_time`, `_value`, `_start`, `_stop`: the columns of every query result).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineErrorKind {
     /// Empty line start or a measurement starting with `,`.
@@ -449,6 +451,10 @@ pub enum LineErrorKind {
     /// A name or string value that is not UTF-8 (fluxi only).
     #[error("invalid UTF-8")]
     InvalidUtf8,
+    /// A line of nothing but NUL bytes (and blanks), which InfluxDB skips without a word;
+    /// usually a damaged or zero-filled file (fluxi only).
+    #[error("the line holds only NUL bytes (a damaged or zero-filled file?)")]
+    OnlyNulBytes,
 }
 
 /// One rejected line. `Display` is InfluxDB's message for it:
@@ -535,6 +541,14 @@ pub fn parse_batch<'a>(
             continue;
         };
         let start = block.start + scan::skip_whitespace(block_bytes, 0);
+        if start >= end && block_bytes.contains(&0) {
+            // Blanks and NULs only: InfluxDB skips such a line; it is almost always damage.
+            let text = String::from_utf8_lossy(block_bytes)
+                .escape_debug()
+                .to_string();
+            errors.push((block.start, text, LineErrorKind::OnlyNulBytes));
+            continue;
+        }
         if start >= end || input.get(start) == Some(&b'#') {
             continue;
         }

@@ -937,3 +937,36 @@ proptest! {
         check_any_input(&line);
     }
 }
+
+#[test]
+fn tag_keys_that_collide_with_result_columns_are_reserved() {
+    // Every query result has these columns; a tag of the same name broke every query of
+    // its bucket, so they are refused like InfluxDB's own reserved keys.
+    for key in ["_time", "_value", "_start", "_stop"] {
+        assert_eq!(
+            reason(&format!("cpu,{key}=x v=1 1")),
+            format!("cannot use reserved tag key \"{key}\"")
+        );
+    }
+    // As field keys they are only names, as in InfluxDB.
+    assert_eq!(one("cpu _value=1 1").fields.len(), 1);
+}
+
+#[test]
+fn a_line_of_nul_bytes_is_reported_with_its_number() {
+    let e = parse(
+        b"cpu v=1 1\n\0\0 \0\ncpu v=2 2\n",
+        Precision::Nanoseconds,
+        0,
+    )
+    .unwrap_err();
+    assert_eq!(e.lines.len(), 1);
+    assert_eq!(e.lines[0].line, 2);
+    assert!(
+        e.lines[0].reason().contains("only NUL bytes"),
+        "{}",
+        e.lines[0]
+    );
+    // Blank lines stay blank lines.
+    assert_eq!(parse_ok("cpu v=1 1\n \t\ncpu v=2 2\n").len(), 2);
+}

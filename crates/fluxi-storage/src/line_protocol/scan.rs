@@ -333,7 +333,10 @@ fn scan_tags(
     }
 }
 
-/// The reserved tag keys, as Go's `%q` prints them (without the quotes).
+/// The reserved tag keys, as Go's `%q` prints them (without the quotes): InfluxDB's
+/// (`_measurement`, `_field`, `time`, `\x00`, `\xff`) and the other columns every
+/// query result has (`_time`, `_value`, `_start`, `_stop`), which a tag could only
+/// collide with, leaving every query of the bucket failing.
 fn reserved_tag_key(key: &[u8]) -> Option<&'static str> {
     match key {
         b"\xff" => Some("\\xff"),
@@ -341,6 +344,10 @@ fn reserved_tag_key(key: &[u8]) -> Option<&'static str> {
         b"_field" => Some("_field"),
         b"_measurement" => Some("_measurement"),
         b"time" => Some("time"),
+        b"_time" => Some("_time"),
+        b"_value" => Some("_value"),
+        b"_start" => Some("_start"),
+        b"_stop" => Some("_stop"),
         _ => None,
     }
 }
