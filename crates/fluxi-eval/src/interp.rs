@@ -1101,7 +1101,15 @@ impl Interpreter {
                     (UnaryOp::Exists, v) => Value::Bool(!v.is_null()),
                     (_, Value::Null) => Value::Null,
                     (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
-                    (UnaryOp::Neg, Value::Int(i)) => Value::Int(i.wrapping_neg()),
+                    (UnaryOp::Neg, Value::Int(i)) => {
+                        Value::Int(i.checked_neg().ok_or_else(|| {
+                            EvalError::new(
+                                ErrorKind::Overflow,
+                                format!("integer overflow: -({i}) does not fit in int"),
+                            )
+                            .at(e.span, None)
+                        })?)
+                    }
                     (UnaryOp::Neg, Value::Float(f)) => Value::Float(-f),
                     (UnaryOp::Neg, Value::Duration(d)) => Value::Duration(d.negated()),
                     (

@@ -18,6 +18,29 @@ fn type_error(op: BinaryOp, a: &Value, b: &Value) -> EvalError {
     )
 }
 
+/// An integer result outside its type: `a op b` does not fit.
+fn overflow(op: BinaryOp, a: &Value, b: &Value) -> EvalError {
+    let ty = if matches!(a, Value::UInt(_)) {
+        "uint"
+    } else {
+        "int"
+    };
+    let text = |v: &Value| match v {
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        other => other.type_name().to_string(),
+    };
+    EvalError::new(
+        ErrorKind::Overflow,
+        format!(
+            "integer overflow: {} {} {} does not fit in {ty}",
+            text(a),
+            op.as_str(),
+            text(b)
+        ),
+    )
+}
+
 fn divide_by_zero() -> EvalError {
     EvalError::new(ErrorKind::DivideByZero, "cannot divide by zero")
 }
@@ -31,27 +54,27 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value) -> Result<Value> {
     }
     Ok(match op {
         Add => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_add(*y)),
-            (UInt(x), UInt(y)) => UInt(x.wrapping_add(*y)),
+            (Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(|| overflow(op, a, b))?),
+            (UInt(x), UInt(y)) => UInt(x.checked_add(*y).ok_or_else(|| overflow(op, a, b))?),
             (Float(x), Float(y)) => Float(x + y),
             (String(x), String(y)) => Value::string(format!("{x}{y}")),
             _ => return Err(type_error(op, a, b)),
         },
         Sub => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_sub(*y)),
-            (UInt(x), UInt(y)) => UInt(x.wrapping_sub(*y)),
+            (Int(x), Int(y)) => Int(x.checked_sub(*y).ok_or_else(|| overflow(op, a, b))?),
+            (UInt(x), UInt(y)) => UInt(x.checked_sub(*y).ok_or_else(|| overflow(op, a, b))?),
             (Float(x), Float(y)) => Float(x - y),
             _ => return Err(type_error(op, a, b)),
         },
         Mul => match (a, b) {
-            (Int(x), Int(y)) => Int(x.wrapping_mul(*y)),
-            (UInt(x), UInt(y)) => UInt(x.wrapping_mul(*y)),
+            (Int(x), Int(y)) => Int(x.checked_mul(*y).ok_or_else(|| overflow(op, a, b))?),
+            (UInt(x), UInt(y)) => UInt(x.checked_mul(*y).ok_or_else(|| overflow(op, a, b))?),
             (Float(x), Float(y)) => Float(x * y),
             _ => return Err(type_error(op, a, b)),
         },
         Div => match (a, b) {
             (Int(_), Int(0)) | (UInt(_), UInt(0)) => return Err(divide_by_zero()),
-            (Int(x), Int(y)) => Int(x.wrapping_div(*y)),
+            (Int(x), Int(y)) => Int(x.checked_div(*y).ok_or_else(|| overflow(op, a, b))?),
             (UInt(x), UInt(y)) => UInt(x / y),
             (Float(x), Float(y)) => Float(x / y),
             _ => return Err(type_error(op, a, b)),

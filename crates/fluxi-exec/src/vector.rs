@@ -115,7 +115,8 @@ impl VExpr {
             VExpr::Neg(a) => match a.eval(t)? {
                 Col::Scalar(Value::Null) => Col::Scalar(Value::Null),
                 Col::Array(x) if matches!(x.data_type(), DataType::Int64 | DataType::Float64) => {
-                    Col::Array(arrow_arith::numeric::neg_wrapping(&x).map_err(|_| Fallback)?)
+                    // Checked: an overflow falls back to the row path, which reports it.
+                    Col::Array(arrow_arith::numeric::neg(&x).map_err(|_| Fallback)?)
                 }
                 _ => return Err(Fallback),
             },
@@ -222,9 +223,11 @@ fn binary(op: VOp, a: Col, b: Col) -> VResult<Col> {
     let out: ArrayRef = match op {
         Add | Sub | Mul | Div | Mod if numeric => {
             let f = match op {
-                Add => arrow_arith::numeric::add_wrapping,
-                Sub => arrow_arith::numeric::sub_wrapping,
-                Mul => arrow_arith::numeric::mul_wrapping,
+                // Checked: an integer overflow falls back to the row path, which fails
+                // with `fluxi::eval::overflow` at the row, as the row path alone would.
+                Add => arrow_arith::numeric::add,
+                Sub => arrow_arith::numeric::sub,
+                Mul => arrow_arith::numeric::mul,
                 Div => arrow_arith::numeric::div,
                 _ => arrow_arith::numeric::rem,
             };
