@@ -267,6 +267,22 @@ pub enum TypeError {
         span: SourceSpan,
     },
 
+    /// A value whose type has grown past the limit (a record that nests copies of itself:
+    /// `r1 = {x: r0, y: r0}` doubles the type each time).
+    #[error("the type of `{name}` has more than {limit} parts, more than fluxi checks")]
+    #[diagnostic(
+        code(fluxi::types::too_large),
+        help("build the value from smaller named parts, or with a function, instead of nesting copies of it")
+    )]
+    TooLarge {
+        /// The binding.
+        name: String,
+        /// The limit, in type nodes.
+        limit: usize,
+        #[label("this value's type is too large")]
+        span: SourceSpan,
+    },
+
     /// A standard-library package of fluxi failed to check: a bug in fluxi.
     #[error("internal error: fluxi's own package \"{package}\" does not check: {message}")]
     #[diagnostic(
@@ -307,7 +323,8 @@ impl TypeError {
             | MisplacedReturn { span }
             | Unreachable { span }
             | UnknownType { span, .. }
-            | ImportCycle { span, .. } => *span,
+            | ImportCycle { span, .. }
+            | TooLarge { span, .. } => *span,
             Stdlib { span, .. } => (*span)?,
         };
         Some(Span::new(s.offset(), s.offset() + s.len()))

@@ -152,13 +152,25 @@ impl<'a> Infer<'a> {
     }
 
     fn statement(&mut self, s: &ast::Statement, place: &Place) -> Option<Statement> {
+        /// The most nodes the type of one binding may have (`fluxi::types::too_large`).
+        const MAX_TYPE_SIZE: usize = 100_000;
         let top = matches!(place, Place::Top);
         match &s.kind {
             ast::StatementKind::Variable { id, init } => {
                 self.level += 1;
                 let e = self.expr(init);
                 self.level -= 1;
-                let ty = self.subst.generalize(&e.ty, self.level);
+                let mut ty = self.subst.generalize(&e.ty, self.level);
+                if ty.ty.size_up_to(MAX_TYPE_SIZE) > MAX_TYPE_SIZE {
+                    // Checking more of it would take time and memory exponential in the
+                    // program's size; the binding's uses see an error type instead.
+                    self.errors.push(TypeError::TooLarge {
+                        name: id.name.clone(),
+                        limit: MAX_TYPE_SIZE,
+                        span: sp(id.span),
+                    });
+                    ty = PolyType::mono(MonoType::Error);
+                }
                 self.bind(
                     &id.name,
                     Binding::value(ty.clone(), Some(id.span), false),

@@ -143,37 +143,42 @@ impl Subst {
 
     /// Follow variable bindings at the top of the type.
     pub fn resolve(&self, t: &MonoType) -> MonoType {
-        let mut cur = t.clone();
-        loop {
-            match &cur {
-                MonoType::Var(v) => match self.info(*v).and_then(|i| i.bound.clone()) {
-                    Some(b) => cur = b,
-                    None => return cur,
-                },
-                _ => return cur,
+        self.resolve_ref(t).clone()
+    }
+
+    /// [`Subst::resolve`] without copying: the type a chain of bound variables ends in.
+    /// (Copying the bound type at every step made applying a substitution cost the size
+    /// of the type times its depth: cubic time for deeply curried functions.)
+    fn resolve_ref<'a>(&'a self, t: &'a MonoType) -> &'a MonoType {
+        let mut cur = t;
+        while let MonoType::Var(v) = cur {
+            match self.info(*v).and_then(|i| i.bound.as_ref()) {
+                Some(b) => cur = b,
+                None => break,
             }
         }
+        cur
     }
 
     /// Apply every binding, deeply.
     pub fn apply(&self, t: &MonoType) -> MonoType {
-        match self.resolve(t) {
-            MonoType::Var(v) => MonoType::Var(v),
+        match self.resolve_ref(t) {
+            MonoType::Var(v) => MonoType::Var(*v),
             MonoType::Error => MonoType::Error,
-            MonoType::Basic(b) => MonoType::Basic(b),
+            MonoType::Basic(b) => MonoType::Basic(*b),
             MonoType::Dynamic => MonoType::Dynamic,
-            MonoType::Array(e) => MonoType::Array(Box::new(self.apply(&e))),
-            MonoType::Vector(e) => MonoType::Vector(Box::new(self.apply(&e))),
-            MonoType::Stream(e) => MonoType::Stream(Box::new(self.apply(&e))),
+            MonoType::Array(e) => MonoType::Array(Box::new(self.apply(e))),
+            MonoType::Vector(e) => MonoType::Vector(Box::new(self.apply(e))),
+            MonoType::Stream(e) => MonoType::Stream(Box::new(self.apply(e))),
             MonoType::Dict(k, v) => {
-                MonoType::Dict(Box::new(self.apply(&k)), Box::new(self.apply(&v)))
+                MonoType::Dict(Box::new(self.apply(k)), Box::new(self.apply(v)))
             }
-            MonoType::Record(row) => match *row {
+            MonoType::Record(row) => match &**row {
                 Row::Empty => MonoType::empty_record(),
                 Row::Extend { label, ty, tail } => MonoType::Record(Box::new(Row::Extend {
-                    label,
-                    ty: self.apply(&ty),
-                    tail: self.apply(&tail),
+                    label: label.clone(),
+                    ty: self.apply(ty),
+                    tail: self.apply(tail),
                 })),
             },
             MonoType::Fun(f) => MonoType::Fun(Box::new(Function {

@@ -253,6 +253,42 @@ pub struct Function {
 }
 
 impl MonoType {
+    /// How many nodes the type has, counting at most to `cap` (then `cap + 1`).
+    pub fn size_up_to(&self, cap: usize) -> usize {
+        fn walk(t: &MonoType, n: &mut usize, cap: usize) {
+            *n += 1;
+            if *n > cap {
+                return;
+            }
+            match t {
+                MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => walk(e, n, cap),
+                MonoType::Dict(k, v) => {
+                    walk(k, n, cap);
+                    walk(v, n, cap);
+                }
+                MonoType::Record(row) => {
+                    if let Row::Extend { ty, tail, .. } = &**row {
+                        walk(ty, n, cap);
+                        walk(tail, n, cap);
+                    }
+                }
+                MonoType::Fun(f) => {
+                    for t in f.req.values().chain(f.opt.values()) {
+                        walk(t, n, cap);
+                    }
+                    if let Some((_, t)) = &f.pipe {
+                        walk(t, n, cap);
+                    }
+                    walk(&f.ret, n, cap);
+                }
+                _ => {}
+            }
+        }
+        let mut n = 0;
+        walk(self, &mut n, cap);
+        n.min(cap + 1)
+    }
+
     /// `int`
     pub const INT: MonoType = MonoType::Basic(BasicType::Int);
     /// `uint`
