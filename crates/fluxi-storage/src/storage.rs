@@ -373,7 +373,12 @@ pub trait Storage: Send + Sync {
     fn field_keys(&self, bucket: &str, measurement: Option<&str>) -> Result<Vec<String>>;
 }
 
-/// Check a bucket name as InfluxDB does (not empty, not starting with `_`, no `"` or `\`).
+/// The longest bucket name, in bytes (a file-system name limit with room to spare).
+pub const MAX_BUCKET_NAME: usize = 200;
+
+/// Check a bucket name as InfluxDB does (not empty, not starting with `_`, no `"` or `\`),
+/// and also refuse control characters (a newline or an escape sequence would be printed
+/// raw by every listing) and names longer than [`MAX_BUCKET_NAME`] bytes.
 pub fn check_bucket_name(name: &str) -> Result<()> {
     let bad = |why| Err(StorageError::InvalidBucketName(name.to_string(), why));
     if name.is_empty() {
@@ -385,6 +390,14 @@ pub fn check_bucket_name(name: &str) -> Result<()> {
     if name.contains('"') || name.contains('\\') {
         return bad("a bucket name cannot contain a double quote or a backslash");
     }
+    if name.chars().any(char::is_control) {
+        return bad(
+            "a bucket name cannot contain control characters (a newline, a tab, an escape)",
+        );
+    }
+    if name.len() > MAX_BUCKET_NAME {
+        return bad("a bucket name can have at most 200 bytes");
+    }
     Ok(())
 }
 
@@ -392,6 +405,22 @@ pub fn check_bucket_name(name: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::line_protocol::{LineError, LineErrorKind};
+
+    #[test]
+    fn bucket_names_with_control_characters_or_too_long_are_refused() {
+        for name in ["a\nb", "tab\there", "esc\u{1b}[31mred", "nul\0"] {
+            assert!(
+                matches!(
+                    check_bucket_name(name),
+                    Err(StorageError::InvalidBucketName(..))
+                ),
+                "{name:?}"
+            );
+        }
+        assert!(check_bucket_name(&"b".repeat(MAX_BUCKET_NAME)).is_ok());
+        assert!(check_bucket_name(&"b".repeat(MAX_BUCKET_NAME + 1)).is_err());
+        assert!(check_bucket_name("my-bucket_2 ünïcode").is_ok());
+    }
 
     fn one_of_each() -> Vec<StorageError> {
         vec![
