@@ -36,6 +36,9 @@ const LAYERS: &[(&str, u8, Side)] = &[
     ("fluxi-server", 9, Side::Any),
     ("fluxi-cli", 10, Side::Any),
     ("fluxi-bench", 9, Side::Any),
+    // A test harness of the readers under the facade (parser, checker, line protocol,
+    // annotated CSV), as their own tests are.
+    ("fluxi-fuzz", 9, Side::Any),
 ];
 
 /// Crates that run Flux only through the facade: their fluxi dependencies are `fluxi`
