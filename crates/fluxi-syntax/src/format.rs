@@ -427,7 +427,7 @@ impl<'a> Formatter<'a> {
 
     /// `e` at binding strength `min`, flat if it fits, else broken.
     fn fmt(&mut self, e: &Expr, ind: usize, col: usize, min: u8) -> String {
-        if needs_parens(e, min) {
+        if self.parens(e, min) {
             return format!("({})", self.fmt(e, ind, col + 1, 0));
         }
         let e = unparen(e);
@@ -447,8 +447,19 @@ impl<'a> Formatter<'a> {
         self.flat_in(e, min)
     }
 
+    /// [`needs_parens`], except that a float written with digits after its point (`.5`,
+    /// `0.5`) is the object of a member access as it is: parentheses there would start a
+    /// statement with `(`, which the parser joins to the statement before as a call.
+    fn parens(&self, e: &Expr, min: u8) -> bool {
+        let inner = unparen(e);
+        if min == 12 && matches!(inner.kind, ExprKind::Float(_)) {
+            return self.slice(inner.span).ends_with('.');
+        }
+        needs_parens(e, min)
+    }
+
     fn flat_in(&self, e: &Expr, min: u8) -> Option<String> {
-        if needs_parens(e, min) {
+        if self.parens(e, min) {
             return Some(format!("({})", self.flat_in(e, 0)?));
         }
         let e = unparen(e);
