@@ -411,7 +411,24 @@ pub(crate) struct SeriesRows {
     pub fields: Vec<(String, Column)>,
     /// Whether the times are strictly increasing (then the rows are normalized).
     pub ordered: bool,
+    /// Where each field is in `fields`, for series with many fields (a line of 40,000
+    /// fields made looking them up one by one quadratic). Current when it has as many
+    /// entries as `fields`; rebuilt by [`SeriesRows::column_mut`] otherwise.
+    index: FieldIndex,
 }
+
+/// Field name → position in [`SeriesRows::fields`]; not part of the rows' value.
+#[derive(Debug, Clone, Default)]
+struct FieldIndex(std::collections::HashMap<String, usize>);
+
+impl PartialEq for FieldIndex {
+    fn eq(&self, _: &FieldIndex) -> bool {
+        true
+    }
+}
+
+/// Series with fewer fields than this search them in order (cheaper than hashing).
+const INDEXED_FIELDS: usize = 32;
 
 impl SeriesRows {
     pub(crate) fn new() -> SeriesRows {
@@ -419,6 +436,7 @@ impl SeriesRows {
             times: Vec::new(),
             fields: Vec::new(),
             ordered: true,
+            index: FieldIndex::default(),
         }
     }
 
@@ -439,17 +457,39 @@ impl SeriesRows {
 
     /// The column of a field, created (empty) when missing.
     pub(crate) fn column_mut(&mut self, name: &str, ty: FieldType) -> &mut Column {
-        let i = match self.fields.iter().position(|(n, _)| n == name) {
+        let found = if self.fields.len() < INDEXED_FIELDS {
+            self.fields.iter().position(|(n, _)| n == name)
+        } else {
+            if self.index.0.len() != self.fields.len() {
+                self.index.0 = (self.fields.iter().enumerate())
+                    .map(|(i, (n, _))| (n.clone(), i))
+                    .collect();
+            }
+            self.index.0.get(name).copied()
+        };
+        let i = match found {
             Some(i) => i,
             None => {
                 self.fields.push((name.to_string(), Column::new(ty)));
-                self.fields.len() - 1
+                let i = self.fields.len() - 1;
+                if !self.index.0.is_empty() {
+                    self.index.0.insert(name.to_string(), i);
+                }
+                i
             }
         };
         &mut self.fields[i].1
     }
 
     pub(crate) fn column(&self, name: &str) -> Option<&Column> {
+        if self.fields.len() >= INDEXED_FIELDS && self.index.0.len() == self.fields.len() {
+            return self
+                .index
+                .0
+                .get(name)
+                .and_then(|&i| self.fields.get(i))
+                .map(|(_, c)| c);
+        }
         self.fields.iter().find(|(n, _)| n == name).map(|(_, c)| c)
     }
 
