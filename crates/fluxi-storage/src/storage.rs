@@ -43,9 +43,13 @@ pub enum StorageError {
     /// A batch of line protocol with bad lines (nothing of it was written).
     #[error(transparent)]
     LineProtocol(#[from] LineProtocolError),
-    /// The backend failed (disk, corruption, ...), described in words.
+    /// The backend failed (disk, lock, ...), described in words.
     #[error("storage: {0}")]
     Backend(String),
+    /// A file of the store is damaged (its size or checksum is not what the manifest
+    /// recorded, it is missing, or it cannot be decoded); the message names the file.
+    #[error("storage: {0}")]
+    Corrupt(String),
 }
 
 /// The kind of a [`StorageError`], each with a stable code `fluxi::storage::<name>`
@@ -65,6 +69,8 @@ pub enum StorageErrorKind {
     LineProtocol,
     /// [`StorageError::Backend`].
     Backend,
+    /// [`StorageError::Corrupt`].
+    Corrupt,
 }
 
 impl StorageErrorKind {
@@ -77,6 +83,7 @@ impl StorageErrorKind {
             StorageErrorKind::FieldTypeConflict => "fluxi::storage::field_type_conflict",
             StorageErrorKind::LineProtocol => "fluxi::storage::line_protocol",
             StorageErrorKind::Backend => "fluxi::storage::backend",
+            StorageErrorKind::Corrupt => "fluxi::storage::corrupt",
         }
     }
 }
@@ -91,6 +98,7 @@ impl StorageError {
             StorageError::FieldTypeConflict { .. } => StorageErrorKind::FieldTypeConflict,
             StorageError::LineProtocol(_) => StorageErrorKind::LineProtocol,
             StorageError::Backend(_) => StorageErrorKind::Backend,
+            StorageError::Corrupt(_) => StorageErrorKind::Corrupt,
         }
     }
 
@@ -404,6 +412,7 @@ mod tests {
                 }],
             }),
             StorageError::Backend("disk full".into()),
+            StorageError::Corrupt("data file d/1.parquet: checksum mismatch".into()),
         ]
     }
 
