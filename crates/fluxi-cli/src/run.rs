@@ -28,7 +28,9 @@ pub fn engine(
     let mut b = fluxi::Engine::builder().memory_limit(memory_limit);
     // Without any store directory, reads say there is no store.
     if let Ok(dir) = crate::store::data_dir(data) {
-        b = b.open_lazily(dir);
+        b = b.open_lazily_with(dir, |d| {
+            crate::store::open_store(d, crate::store::Access::Query)
+        });
     }
     if let Some(t) = now {
         b = b.now(t);

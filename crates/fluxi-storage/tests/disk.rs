@@ -627,3 +627,90 @@ fn series_whose_files_come_out_of_order_aggregate_in_time_order() {
         }
     }
 }
+
+#[test]
+fn a_streamed_read_holds_no_lock_while_its_tables_are_consumed() {
+    // Before snapshots, a sink that wrote to the store (a `to()` in the same query) waited
+    // forever for the read's lock.
+    let dir = Scratch::new("snapshot");
+    let d = Arc::new(DiskStorage::open_with(dir.path(), small_options()).unwrap());
+    d.create_bucket("b", None).unwrap();
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    d.write_line_protocol("b", b"m,s=a v=1 1\nm,s=b v=2 2\n", &opts)
+        .unwrap();
+    d.flush().unwrap();
+    d.write_line_protocol("b", b"m,s=c v=3 3\n", &opts).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let store = Arc::clone(&d);
+    std::thread::spawn(move || {
+        let spec = fluxi_storage::ReadSpec {
+            bucket: "b".into(),
+            start: 0,
+            stop: H,
+            predicates: vec![],
+        };
+        let mut seen = 0;
+        let result = store.read_each(&spec, &mut |_| {
+            seen += 1;
+            // A write, a flush and a compaction while the read is being consumed.
+            let line = format!("m,s=new{seen} v=9 9\n");
+            store
+                .write_line_protocol("b", line.as_bytes(), &opts)
+                .unwrap();
+            store.flush().unwrap();
+            store.compact().unwrap();
+            true
+        });
+        let _ = tx.send((result, seen));
+    });
+    let (result, seen) = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the streamed read deadlocked with a write");
+    result.unwrap();
+    // The read saw its snapshot: the three series, none of those written meanwhile.
+    assert_eq!(seen, 3);
+    assert_eq!(
+        read_csv(d.as_ref(), "b", 0, H, vec![])
+            .matches("\n,,")
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn a_store_with_a_manifest_of_version_1_opens_and_gets_checksums() {
+    let dir = Scratch::new("manifest-v1");
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    {
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        d.create_bucket("b", None).unwrap();
+        d.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
+    }
+    // Rewrite the manifest as fluxi wrote it before checksums.
+    let path = dir.path().join("MANIFEST");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let body = text.split_once('\n').unwrap().1;
+    let mut json: serde_json::Value = serde_json::from_str(body).unwrap();
+    for b in json["buckets"].as_array_mut().unwrap() {
+        for f in b["files"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("checksum").unwrap();
+        }
+    }
+    let body = serde_json::to_string(&json).unwrap();
+    let head = format!(
+        "fluxi-manifest 1 {:08x}\n",
+        crc32fast::hash(body.as_bytes())
+    );
+    std::fs::write(&path, format!("{head}{body}")).unwrap();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    let m = MemoryStorage::new();
+    m.create_bucket("b", None).unwrap();
+    m.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
+    assert_eq!(
+        read_csv(&d, "b", 0, 4 * H, vec![]),
+        read_csv(&m, "b", 0, 4 * H, vec![])
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("fluxi-manifest 2 "), "{text}");
+    assert!(text.contains("\"checksum\":"), "{text}");
+}

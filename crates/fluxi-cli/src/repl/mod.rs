@@ -54,7 +54,9 @@ pub struct ReplOptions {
 pub fn repl(o: ReplOptions) -> ExitCode {
     let mut builder = fluxi::Engine::builder().memory_limit(o.memory_limit);
     if let Ok(dir) = crate::store::data_dir(o.data) {
-        builder = builder.open_lazily(dir);
+        builder = builder.open_lazily_with(dir, |d| {
+            crate::store::open_store(d, crate::store::Access::Query)
+        });
     }
     let engine = match builder.build() {
         Ok(e) => e,

@@ -58,7 +58,7 @@ mod stream;
 mod wal;
 
 pub use recovery::{DamagedFile, RecoveryReport};
-pub use repair::{CheckReport, LostData};
+pub use repair::{LostData, StoreCheckReport};
 pub use wal::WalDamage;
 
 use crate::line_protocol::{parse_batch, ParseOptions, Point};

@@ -40,6 +40,9 @@ pub struct RecoveryReport {
     pub wal_damage: Vec<WalDamage>,
     /// Whether the log's header was damaged.
     pub wal_bad_header: bool,
+    /// Whether the log the manifest names was missing (whatever it held is lost; an
+    /// empty one was made).
+    pub wal_missing: bool,
     /// Where the damaged log was moved (a store opened read-only moves nothing).
     pub moved_aside: Option<PathBuf>,
     /// Records that could not be applied again (none unless the store was damaged).
@@ -71,6 +74,7 @@ impl RecoveryReport {
     pub fn lost_anything(&self) -> bool {
         !self.wal_damage.is_empty()
             || self.wal_bad_header
+            || self.wal_missing
             || self.skipped > 0
             || !self.damaged_files.is_empty()
     }
@@ -98,7 +102,18 @@ impl fmt::Display for RecoveryReport {
                 )?;
             }
         }
-        if self.wal_bad_header {
+        if self.wal_missing {
+            writeln!(
+                f,
+                "recovery: the write-ahead log is MISSING: every write since the last flush is lost"
+            )?;
+        }
+        if self.wal_bad_header && self.records == 0 {
+            writeln!(
+                f,
+                "recovery: DROPPED the whole log: its header is damaged and no valid record was found in it"
+            )?;
+        } else if self.wal_bad_header {
             writeln!(
                 f,
                 "recovery: the log's header is damaged; its records were found by their sync markers"
@@ -247,6 +262,16 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
     let mut manifest = match Manifest::load(dir)? {
         Some(m) => m,
         None => {
+            // A new store makes its first log before its manifest: a crash between the
+            // two leaves an empty log of generation 1 and nothing else.
+            let first = dir.join(wal::file_name(1));
+            if list_wal_generations(dir)? == [1]
+                && !has_data_files(dir)
+                && std::fs::metadata(&first).is_ok_and(|m| m.len() <= wal::HEADER_LEN as u64)
+            {
+                std::fs::remove_file(&first)
+                    .map_err(|e| io_error("remove the unfinished log", &first, e))?;
+            }
             if !list_wal_generations(dir)?.is_empty() || has_data_files(dir) {
                 return Err(StorageError::Corrupt(format!(
                     "store {} has a write-ahead log or data files but no MANIFEST; refusing to open it as a new store",
@@ -259,11 +284,15 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
                 partition_duration: options.partition_duration,
                 buckets: Vec::new(),
             };
+            drop(Wal::create(dir, 1)?);
             m.store(dir)?;
             sync_dir(&dir.join(DATA_DIR))?;
             m
         }
     };
+    // The log the manifest names always exists (a checkpoint makes the new log before
+    // the manifest naming it): when it does not, what it held is lost.
+    let wal_missing = !dir.join(wal::file_name(manifest.wal_generation)).exists();
     let (wal, replay) = Wal::open(dir, manifest.wal_generation)?;
     for g in list_wal_generations(dir)? {
         if g != manifest.wal_generation {
@@ -274,6 +303,7 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
     let files = FileCache::default();
     let mut report = RecoveryReport {
         wal: Some(wal.path().to_path_buf()),
+        wal_missing,
         truncated_bytes: replay.truncated,
         orphans_removed: remove_orphans(dir, &manifest)?,
         ..RecoveryReport::default()
@@ -331,6 +361,12 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
         recovery: RecoveryReport::default(),
         lock: Some(lock),
     };
+    if wal_missing {
+        let qdir = dir.join(QUARANTINE_DIR);
+        std::fs::create_dir_all(&qdir).map_err(|e| io_error("create", &qdir, e))?;
+        let note = qdir.join(format!("{}.missing-wal.txt", now_ns()));
+        std::fs::write(&note, report.to_string()).map_err(|e| io_error("write", &note, e))?;
+    }
     if damaged_log {
         // A copy first: until the checkpoint below, the damaged log is the store's.
         let from = dir.join(wal::file_name(manifest.wal_generation));

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// What [`DiskStorage::check`] (or [`DiskStorage::repair`]) found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckReport {
+pub struct StoreCheckReport {
     /// Data files verified (size, CRC-32, footer).
     pub files: usize,
     /// Their bytes.
@@ -45,14 +45,14 @@ pub struct LostData {
     pub rows: u64,
 }
 
-impl CheckReport {
+impl StoreCheckReport {
     /// Whether everything verified.
     pub fn is_clean(&self) -> bool {
         self.damaged.is_empty()
     }
 }
 
-impl fmt::Display for CheckReport {
+impl fmt::Display for StoreCheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
@@ -118,9 +118,9 @@ fn lost_of(bucket: &str, f: &FileMeta) -> Vec<LostData> {
 impl DiskStorage {
     /// Verifies every data file against the manifest (size, CRC-32, a footer that
     /// parses), reading each whole, and lists what is in `quarantine/`. Changes nothing.
-    pub fn check(&self) -> Result<CheckReport> {
+    pub fn check(&self) -> Result<StoreCheckReport> {
         let state = self.snapshot()?;
-        let mut report = CheckReport::default();
+        let mut report = StoreCheckReport::default();
         for (name, b) in &state.buckets {
             self.check_bucket(name, b, &mut report);
         }
@@ -132,7 +132,7 @@ impl DiskStorage {
         Ok(report)
     }
 
-    fn check_bucket(&self, name: &str, b: &BucketState, report: &mut CheckReport) {
+    fn check_bucket(&self, name: &str, b: &BucketState, report: &mut StoreCheckReport) {
         for f in b.files.iter() {
             match self.files.recheck(&self.dir, f) {
                 Ok(()) => {
@@ -153,7 +153,7 @@ impl DiskStorage {
     /// [`DiskStorage::check`], then moves every damaged data file to `quarantine/`
     /// (with a `.txt` saying which series and times it held) and writes a manifest
     /// without them. The report's `lost` says what is gone.
-    pub fn repair(&self) -> Result<CheckReport> {
+    pub fn repair(&self) -> Result<StoreCheckReport> {
         let mut w = self.lock_writer()?;
         let mut report = self.check()?;
         if report.damaged.is_empty() {

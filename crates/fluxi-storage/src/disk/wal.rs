@@ -40,7 +40,7 @@ const MAGIC: &[u8; 8] = b"FLUXIWAL";
 const VERSION: u32 = 2;
 /// The format before sync markers and sequence numbers.
 const VERSION_1: u32 = 1;
-const HEADER_LEN: usize = 24;
+pub(crate) const HEADER_LEN: usize = 24;
 /// Version 1: length and CRC.
 const FRAME_LEN_V1: usize = 8;
 /// The marker every record starts with.
@@ -737,6 +737,98 @@ mod tests {
         }
         assert_eq!(decode(&[9]), None);
         assert_eq!(decode(&[KIND_DELETE_BUCKET, 5, 0, 0, 0, b'a']), None);
+    }
+
+    /// A log of `n` one-line batches, as the store writes it, and where each record's
+    /// frame starts.
+    fn log_of(n: usize) -> (Vec<u8>, Vec<usize>) {
+        let mut bytes = header(7, VERSION).to_vec();
+        let mut starts = Vec::new();
+        for i in 0..n {
+            let text = format!("m v={i} {i}\n");
+            let (head, tail) = encode(&Record::LineProtocol {
+                bucket: "b",
+                options: ParseOptions::new(Precision::Seconds, 0),
+                text: text.as_bytes(),
+            });
+            let seq = i as u64 + 1;
+            let len = (head.len() + tail.len()) as u32;
+            starts.push(bytes.len());
+            bytes.extend_from_slice(&SYNC);
+            bytes.extend_from_slice(&seq.to_le_bytes());
+            bytes.extend_from_slice(&len.to_le_bytes());
+            bytes.extend_from_slice(&frame_crc(seq, len, &[&head, tail]).to_le_bytes());
+            bytes.extend_from_slice(&head);
+            bytes.extend_from_slice(tail);
+        }
+        (bytes, starts)
+    }
+
+    #[test]
+    fn replay_resynchronises_after_damage_and_counts_what_it_lost() {
+        let (bytes, starts) = log_of(10);
+        let clean = scan(&bytes, 7);
+        assert_eq!(clean.records.len(), 10);
+        assert!(clean.damage.is_empty() && clean.truncated == 0 && !clean.damaged());
+        // Records 3 and 4 (0-based) overwritten: the other eight kept, two counted lost.
+        let mut d = bytes.clone();
+        d[starts[3] + 5..starts[5] - 3].fill(0xAB);
+        let r = scan(&d, 7);
+        assert_eq!(r.records.len(), 8);
+        assert_eq!(r.damage.len(), 1);
+        assert_eq!(r.damage[0].records, 2);
+        assert!(!r.damage[0].at_end);
+        assert_eq!(r.last_seq, 10);
+        // A length field made huge: only that record lost.
+        let mut d = bytes.clone();
+        d[starts[2] + 15] = 0x7F;
+        let r = scan(&d, 7);
+        assert_eq!(r.records.len(), 9);
+        assert_eq!(r.damage[0].records, 1);
+        // A damaged header: the records are still found by their sync markers.
+        let mut d = bytes.clone();
+        d[3] ^= 1;
+        let r = scan(&d, 7);
+        assert!(r.bad_header && r.damaged());
+        assert_eq!(r.records.len(), 10);
+        // A log of another generation is a bad header too.
+        assert!(scan(&bytes, 8).bad_header);
+        // Cut in the last record: torn, not damage.
+        let r = scan(&bytes[..bytes.len() - 2], 7);
+        assert_eq!(r.records.len(), 9);
+        assert!(r.truncated > 0 && r.damage.is_empty());
+        // Cut inside the frame header of the last record: torn too.
+        let r = scan(&bytes[..starts[9] + 6], 7);
+        assert_eq!((r.records.len(), r.truncated), (9, 6));
+        // The last record's checksum failing: damage at the end.
+        let mut d = bytes.clone();
+        let last = d.len() - 1;
+        d[last] ^= 4;
+        let r = scan(&d, 7);
+        assert_eq!(r.records.len(), 9);
+        assert!(r.damage[0].at_end && r.damage[0].records == 1);
+    }
+
+    #[test]
+    fn logs_of_format_version_1_are_still_replayed() {
+        let mut bytes = header(3, VERSION_1).to_vec();
+        for i in 0..3 {
+            let text = format!("m v={i} {i}\n");
+            let (mut head, tail) = encode(&Record::LineProtocol {
+                bucket: "b",
+                options: ParseOptions::new(Precision::Seconds, 0),
+                text: text.as_bytes(),
+            });
+            head.extend_from_slice(tail);
+            bytes.extend_from_slice(&(head.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(&crc32fast::hash(&head).to_le_bytes());
+            bytes.extend_from_slice(&head);
+        }
+        let r = scan(&bytes, 3);
+        assert!(r.legacy && !r.damaged());
+        assert_eq!(r.records.len(), 3);
+        let r = scan(&bytes[..bytes.len() - 1], 3);
+        assert_eq!((r.records.len(), r.truncated > 0), (2, true));
     }
 
     #[test]
