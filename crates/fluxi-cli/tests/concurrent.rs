@@ -43,8 +43,8 @@ fn child_writer() {
     .unwrap();
     d.create_bucket("b", None).unwrap();
     let mut out = std::io::stdout();
-    writeln!(out, "open").unwrap();
-    out.flush().unwrap();
+    let _ = writeln!(out, "open");
+    let _ = out.flush();
     let opts = ParseOptions::new(Precision::Seconds, 0);
     for k in 0..BATCHES {
         let text: String = (k * BATCH_LINES..(k + 1) * BATCH_LINES)
@@ -53,7 +53,7 @@ fn child_writer() {
         d.write_line_protocol("b", text.as_bytes(), &opts).unwrap();
     }
     drop(d);
-    writeln!(out, "done").unwrap();
+    let _ = writeln!(out, "done");
 }
 
 const QUERY: &str = r#"data = from(bucket: "b") |> range(start: 0)
@@ -65,7 +65,12 @@ data |> sum() |> yield(name: "sum")
 fn answer(csv: &str) -> (Option<i64>, Option<i64>) {
     let (mut count, mut sum) = (None, None);
     let mut header: Vec<String> = Vec::new();
+    // The result's name is in the `#default` annotation when the rows leave it empty.
+    let mut default = String::new();
     for line in csv.lines() {
+        if let Some(rest) = line.strip_prefix("#default,") {
+            default = rest.split(',').next().unwrap_or("").to_string();
+        }
         if line.starts_with('#') || line.trim().is_empty() {
             header.clear();
             continue;
@@ -77,7 +82,11 @@ fn answer(csv: &str) -> (Option<i64>, Option<i64>) {
         }
         let at = |n: &str| header.iter().position(|h| h == n).unwrap();
         let v: i64 = cells[at("_value")].trim().parse().unwrap();
-        match cells[at("result")] {
+        let result = match cells[at("result")] {
+            "" => default.as_str(),
+            r => r,
+        };
+        match result {
             "count" => count = Some(v),
             "sum" => sum = Some(v),
             other => panic!("result {other}"),
