@@ -75,7 +75,7 @@ impl DiskStorage {
                         .filter(|f| {
                             let keep = f.partition.1 > cutoff;
                             if !keep {
-                                expired.push((f.id, old.clone()));
+                                expired.push((f.id, Weak::clone(&old)));
                             }
                             keep
                         })
@@ -316,7 +316,7 @@ impl DiskStorage {
                         .collect();
                     files.push(out);
                     b.files = Arc::new(files);
-                    removed.extend(inputs.into_iter().map(|id| (id, old.clone())));
+                    removed.extend(inputs.into_iter().map(|id| (id, Weak::clone(&old))));
                 }
             }
             state.next_file_id = manifest.next_file_id;

@@ -482,7 +482,7 @@ impl Storage for DiskStorage {
             if let Some(b) = removed {
                 let held = Arc::downgrade(&b.files);
                 for f in b.files.iter() {
-                    self.remove_file(f.id, held.clone());
+                    self.remove_file(f.id, std::sync::Weak::clone(&held));
                 }
             }
         }

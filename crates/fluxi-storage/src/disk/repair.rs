@@ -183,7 +183,7 @@ impl DiskStorage {
                     b.files
                         .iter()
                         .filter(|f| is_bad(f))
-                        .map(|f| (f.id, held.clone())),
+                        .map(|f| (f.id, std::sync::Weak::clone(&held))),
                 );
                 b.files = Arc::new(kept);
             }
