@@ -126,6 +126,14 @@ enum Command {
         #[arg(long, value_name = "DIR", global = true)]
         data: Option<PathBuf>,
     },
+    /// Verify the store (`check`) or move its damaged files aside (`repair`).
+    Store {
+        #[command(subcommand)]
+        action: StoreCommand,
+        /// The store (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR", global = true)]
+        data: Option<PathBuf>,
+    },
     /// Run upstream-style `*_test.flux` testcases.
     Test {
         /// Files or directories to search for `*_test.flux` files.
@@ -215,6 +223,16 @@ enum Command {
         /// The file to parse (`-` for standard input).
         file: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Recover the write-ahead log and verify every data file (size, checksum); exit 1
+    /// when anything was dropped or is damaged. Changes nothing else.
+    Check,
+    /// Move damaged data files to `quarantine/`, drop them from the manifest, and say
+    /// which series and time ranges were lost.
+    Repair,
 }
 
 #[derive(Subcommand)]
@@ -385,6 +403,13 @@ fn dispatch(command: Command) -> ExitCode {
             retention,
             token,
         }),
+        Command::Store { action, data } => store::store_command(
+            data,
+            match action {
+                StoreCommand::Check => store::StoreAction::Check,
+                StoreCommand::Repair => store::StoreAction::Repair,
+            },
+        ),
         Command::Test {
             paths,
             tests,

@@ -32,7 +32,9 @@ pub fn engine(
     );
     // Without any store directory, reads say there is no store.
     if let Ok(dir) = crate::store::data_dir(data) {
-        b = b.open_lazily(dir);
+        b = b.open_lazily_with(dir, |d| {
+            crate::store::open_store(d, crate::store::Access::Query)
+        });
     }
     if let Some(t) = now {
         b = b.now(t);

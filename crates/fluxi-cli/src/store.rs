@@ -1,10 +1,11 @@
 //! The store the commands read and write: where it is (`--data`, `$FLUXI_DATA`, the
-//! per-user default), `fluxi write` and `fluxi bucket`. (Scripts open it on first use:
-//! `fluxi::EngineBuilder::open_lazily`.)
+//! per-user default), the one place every command opens it ([`open_store`]: scripts open
+//! it on first use through `fluxi::EngineBuilder::open_lazily_with`), `fluxi write`,
+//! `fluxi bucket` and `fluxi store check|repair`.
 
 use crate::out::outln;
 use crate::{EXIT_ERROR, EXIT_USAGE};
-use fluxi::{DiskStorage, ParseOptions, Precision, Storage, StorageError};
+use fluxi::{DiskOptions, DiskStorage, ParseOptions, Precision, Storage, StorageError};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,11 +30,113 @@ pub fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
     Err("no store directory: give --data DIR or set FLUXI_DATA".into())
 }
 
-/// Open the store now.
+/// What a command needs of the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// To write it: the store's lock (a command fails while another process has it).
+    Write,
+    /// To run queries: the lock when free, else read-only (the last committed state,
+    /// while another process writes); writes from the script then fail.
+    Query,
+}
+
+/// Opens the store. Every command opens it here, and here what opening it found (a
+/// write-ahead log recovered, records dropped, damaged files) is told on standard error.
+pub fn open_store(dir: &Path, access: Access) -> Result<DiskStorage, StorageError> {
+    let opened = match access {
+        Access::Write => DiskStorage::open(dir),
+        Access::Query => DiskStorage::open_or_read_only(dir, DiskOptions::default()),
+    };
+    let store = opened.map_err(|e| fluxi::opening(dir, e))?;
+    let report = store.recovery();
+    if report.is_noteworthy() {
+        eprint!("{report}");
+        let _ = std::io::stderr().flush();
+    }
+    Ok(store)
+}
+
+/// Open the store now, to write it.
 pub fn open(dir: &Path) -> Result<Arc<DiskStorage>, String> {
-    DiskStorage::open(dir)
+    open_store(dir, Access::Write)
         .map(Arc::new)
-        .map_err(|e| format!("cannot open the store at {}: {e}", dir.display()))
+        .map_err(|e| e.to_string())
+}
+
+/// What `fluxi store` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreAction {
+    /// Verify everything; change nothing.
+    Check,
+    /// Move damaged data files aside.
+    Repair,
+}
+
+/// `fluxi store check|repair`: opening the store recovers its log (and says what that
+/// kept and dropped); `check` then verifies every data file against the manifest (size,
+/// CRC-32, footer) and exits 1 when anything was dropped or is damaged; `repair` moves
+/// damaged files to `quarantine/`, drops them from the manifest and says which series
+/// and time ranges were lost.
+pub fn store_command(data: Option<PathBuf>, action: StoreAction) -> ExitCode {
+    let dir = match data_dir(data) {
+        Ok(d) => d,
+        Err(e) => return usage(&e),
+    };
+    if !dir.join("MANIFEST").exists() {
+        return failed(&format!("there is no store at {}", dir.display()));
+    }
+    let access = match action {
+        StoreAction::Check => Access::Query,
+        StoreAction::Repair => Access::Write,
+    };
+    let store = match open_store(&dir, access) {
+        Ok(s) => s,
+        Err(e) => return failed(&e.to_string()),
+    };
+    if store.is_read_only() {
+        eprintln!(
+            "note: another process has the store open for writing; checking the state it last committed"
+        );
+    }
+    let recovery = store.recovery().clone();
+    let result = match action {
+        StoreAction::Check => store.check(),
+        StoreAction::Repair => store.repair(),
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return failed(&e.to_string()),
+    };
+    print!("{report}");
+    match action {
+        StoreAction::Check if recovery.lost_anything() || !report.is_clean() => {
+            eprintln!(
+                "error: the store has damage{}",
+                if report.is_clean() {
+                    " (see the recovery report above)"
+                } else {
+                    "; `fluxi store repair` moves the damaged files aside"
+                }
+            );
+            ExitCode::from(EXIT_ERROR)
+        }
+        StoreAction::Check => {
+            println!("ok: {} is intact", dir.display());
+            ExitCode::SUCCESS
+        }
+        StoreAction::Repair => {
+            if report.is_clean() {
+                println!("ok: nothing to repair");
+            } else {
+                println!(
+                    "repaired: {} damaged file(s) moved to {}",
+                    report.damaged.len(),
+                    dir.join("quarantine").display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 /// Parse a duration such as `30d`, `12h`, `1w`, `90m` (for `--retention`); `0` or `inf`

@@ -43,13 +43,17 @@ pub enum StorageError {
     /// A batch of line protocol with bad lines (nothing of it was written).
     #[error(transparent)]
     LineProtocol(#[from] LineProtocolError),
-    /// The backend failed (disk, corruption, ...), described in words.
+    /// The backend failed (disk, lock, ...), described in words.
     #[error("storage: {0}")]
     Backend(String),
     /// The caller may not do this (a store that checks permissions, such as the server's
     /// per-token view of the store), described in words.
     #[error("{0}")]
     PermissionDenied(String),
+    /// A file of the store is damaged (its size or checksum is not what the manifest
+    /// recorded, it is missing, or it cannot be decoded); the message names the file.
+    #[error("storage: {0}")]
+    Corrupt(String),
 }
 
 /// The kind of a [`StorageError`], each with a stable code `fluxi::storage::<name>`
@@ -71,6 +75,8 @@ pub enum StorageErrorKind {
     Backend,
     /// [`StorageError::PermissionDenied`].
     PermissionDenied,
+    /// [`StorageError::Corrupt`].
+    Corrupt,
 }
 
 impl StorageErrorKind {
@@ -84,6 +90,7 @@ impl StorageErrorKind {
             StorageErrorKind::LineProtocol => "fluxi::storage::line_protocol",
             StorageErrorKind::Backend => "fluxi::storage::backend",
             StorageErrorKind::PermissionDenied => "fluxi::storage::permission_denied",
+            StorageErrorKind::Corrupt => "fluxi::storage::corrupt",
         }
     }
 }
@@ -99,6 +106,7 @@ impl StorageError {
             StorageError::LineProtocol(_) => StorageErrorKind::LineProtocol,
             StorageError::Backend(_) => StorageErrorKind::Backend,
             StorageError::PermissionDenied(_) => StorageErrorKind::PermissionDenied,
+            StorageError::Corrupt(_) => StorageErrorKind::Corrupt,
         }
     }
 
@@ -442,6 +450,7 @@ mod tests {
             }),
             StorageError::Backend("disk full".into()),
             StorageError::PermissionDenied("user not authorized to write".into()),
+            StorageError::Corrupt("data file d/1.parquet: checksum mismatch".into()),
         ]
     }
 

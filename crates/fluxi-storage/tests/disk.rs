@@ -217,66 +217,138 @@ fn retention_drops_whole_partitions() {
     assert_eq!(d.measurements("keep").unwrap(), vec!["m"]);
 }
 
-#[test]
-fn a_torn_log_tail_is_cut_and_every_complete_record_kept() {
-    let dir = Scratch::new("torn");
+/// A store whose log holds a bucket and five one-point batches (not flushed: the store
+/// is leaked, as after a crash); returns the log's path.
+fn store_with_five_logged_batches(dir: &Scratch) -> std::path::PathBuf {
     let opts = ParseOptions::new(Precision::Seconds, 0);
-    {
-        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
-        d.create_bucket("b", None).unwrap();
-        for i in 0..5 {
-            d.write_line_protocol("b", format!("m v={i} {i}\n").as_bytes(), &opts)
-                .unwrap();
-        }
-        // Leak the store: no flush on drop, as after a crash.
-        std::mem::forget(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    for i in 0..5 {
+        d.write_line_protocol("b", format!("m v={i} {i}\n").as_bytes(), &opts)
+            .unwrap();
     }
-    let log = std::fs::read_dir(dir.path())
+    // Leak the store: no flush on drop, as after a crash. The leaked store still holds
+    // the lock in this process: remove the lock file so a new open takes a fresh one (as
+    // a new process would after a crash).
+    std::mem::forget(d);
+    let _ = std::fs::remove_file(dir.path().join("LOCK"));
+    std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "log"))
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_torn_log_tail_is_cut_and_every_complete_record_kept() {
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    // The last record cut in the middle (a crash during its write): the four before it
+    // stay, and the cut is reported.
+    let dir = Scratch::new("torn");
+    let log = store_with_five_logged_batches(&dir);
     let full = std::fs::read(&log).unwrap();
-    // Garbage appended.
+    std::fs::write(&log, &full[..full.len() - 3]).unwrap();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(d.recovery().records, 5);
+    assert!(d.recovery().truncated_bytes > 0);
+    assert!(!d.recovery().lost_anything());
+    let csv = read_csv(&d, "b", 0, H, vec![]);
+    assert_eq!(csv.matches(",v,m\n").count(), 4, "{csv}");
+    // Writing goes on after the cut.
+    d.write_line_protocol("b", b"m v=9 9\n", &opts).unwrap();
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 5);
+    drop(d);
+
+    // Zeros where the file grew (a crash before the data reached the disk): cut too.
+    let dir = Scratch::new("torn-zeros");
+    let log = store_with_five_logged_batches(&dir);
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all(&[0u8; 100]).unwrap();
+    drop(f);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(d.recovery().records, 6);
+    assert_eq!(d.recovery().truncated_bytes, 100);
+    assert!(!d.recovery().lost_anything());
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 5);
+}
+
+#[test]
+fn damage_at_the_end_of_the_log_is_reported_and_the_log_moved_aside() {
+    // Garbage appended (not what a crash leaves): every record kept, the garbage
+    // reported as damage, the log moved aside.
+    let dir = Scratch::new("garbage");
+    let log = store_with_five_logged_batches(&dir);
     std::fs::OpenOptions::new()
         .append(true)
         .open(&log)
         .unwrap()
         .write_all(b"\x10\x00\x00\x00garbage")
         .unwrap();
-    let lock_free = || {
-        // The leaked store still holds the lock in this process: remove the lock file so
-        // a new open takes a fresh one (as a new process would after a crash).
-        let _ = std::fs::remove_file(dir.path().join("LOCK"));
-    };
-    lock_free();
     let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
-    assert_eq!(d.recovery().records, 6);
-    assert_eq!(d.recovery().truncated_bytes, 11);
+    let r = d.recovery().clone();
+    assert_eq!(r.records, 6);
+    assert_eq!(r.truncated_bytes, 0);
+    assert_eq!(r.wal_damage.len(), 1, "{r:?}");
+    assert!(r.wal_damage[0].at_end);
+    assert_eq!(r.wal_damage[0].bytes, 11);
+    let moved = r.moved_aside.clone().unwrap();
+    assert!(moved.exists() && moved.starts_with(dir.path().join("quarantine")));
+    assert!(r.to_string().contains("DROPPED bytes"), "{r}");
     assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 5);
-    std::mem::forget(d);
-    // The last record cut in the middle: the four before it stay.
-    std::fs::write(&log, &full[..full.len() - 3]).unwrap();
-    lock_free();
+    drop(d);
+    // Once moved aside, the next open is clean and has the same data.
     let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
-    assert_eq!(d.recovery().records, 5);
-    assert!(d.recovery().truncated_bytes > 0);
-    let csv = read_csv(&d, "b", 0, H, vec![]);
-    assert_eq!(csv.matches(",v,m\n").count(), 4, "{csv}");
-    // A flipped byte in the last record fails its checksum.
-    std::mem::forget(d);
-    let mut flipped = full.clone();
+    assert!(!d.recovery().is_noteworthy(), "{:?}", d.recovery());
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 5);
+    drop(d);
+
+    // A flipped byte in the last record fails its checksum: that record is dropped and
+    // reported, the four before it kept.
+    let dir = Scratch::new("flip-last");
+    let log = store_with_five_logged_batches(&dir);
+    let mut flipped = std::fs::read(&log).unwrap();
     let last = flipped.len() - 2;
     flipped[last] ^= 0x40;
     std::fs::write(&log, &flipped).unwrap();
-    lock_free();
     let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
-    assert_eq!(d.recovery().records, 5);
-    // Writing goes on after the cut.
-    d.write_line_protocol("b", b"m v=9 9\n", &opts).unwrap();
-    drop(d);
-    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
-    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 5);
+    let r = d.recovery();
+    assert_eq!(r.records, 5);
+    assert_eq!(r.dropped_records(), 1, "{r:?}");
+    assert!(r.to_string().contains("DROPPED at least 1"), "{r}");
+    assert_eq!(read_csv(&d, "b", 0, H, vec![]).matches(",v,m\n").count(), 4);
+}
+
+#[test]
+fn damage_in_the_middle_of_the_log_loses_only_the_damaged_record() {
+    for (name, damage) in [("flip", 0usize), ("zero", 1), ("flip-frame", 2)] {
+        let dir = Scratch::new(name);
+        let log = store_with_five_logged_batches(&dir);
+        let mut bytes = std::fs::read(&log).unwrap();
+        // The third point's record: find its text.
+        let at = bytes.windows(7).position(|w| w == b"m v=2 2").unwrap();
+        match damage {
+            0 => bytes[at + 2] ^= 0x01,
+            1 => bytes[at - 10..at + 4].fill(0),
+            _ => bytes[at - 30] ^= 0x80,
+        }
+        std::fs::write(&log, &bytes).unwrap();
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        let r = d.recovery().clone();
+        assert_eq!(r.records, 5, "{name}: {r:?}");
+        assert_eq!(r.dropped_records(), 1, "{name}: {r:?}");
+        assert!(!r.wal_damage[0].at_end);
+        assert!(r.moved_aside.as_ref().unwrap().exists());
+        let csv = read_csv(&d, "b", 0, H, vec![]);
+        for i in [0, 1, 3, 4] {
+            assert!(
+                csv.contains(&format!(",{i},v,m\n")),
+                "{name}: {i} missing: {csv}"
+            );
+        }
+        assert!(!csv.contains(",2,v,m\n"), "{name}: {csv}");
+    }
 }
 
 #[test]
@@ -554,4 +626,91 @@ fn series_whose_files_come_out_of_order_aggregate_in_time_order() {
             );
         }
     }
+}
+
+#[test]
+fn a_streamed_read_holds_no_lock_while_its_tables_are_consumed() {
+    // Before snapshots, a sink that wrote to the store (a `to()` in the same query) waited
+    // forever for the read's lock.
+    let dir = Scratch::new("snapshot");
+    let d = Arc::new(DiskStorage::open_with(dir.path(), small_options()).unwrap());
+    d.create_bucket("b", None).unwrap();
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    d.write_line_protocol("b", b"m,s=a v=1 1\nm,s=b v=2 2\n", &opts)
+        .unwrap();
+    d.flush().unwrap();
+    d.write_line_protocol("b", b"m,s=c v=3 3\n", &opts).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let store = Arc::clone(&d);
+    std::thread::spawn(move || {
+        let spec = fluxi_storage::ReadSpec {
+            bucket: "b".into(),
+            start: 0,
+            stop: H,
+            predicates: vec![],
+        };
+        let mut seen = 0;
+        let result = store.read_each(&spec, &mut |_| {
+            seen += 1;
+            // A write, a flush and a compaction while the read is being consumed.
+            let line = format!("m,s=new{seen} v=9 9\n");
+            store
+                .write_line_protocol("b", line.as_bytes(), &opts)
+                .unwrap();
+            store.flush().unwrap();
+            store.compact().unwrap();
+            true
+        });
+        let _ = tx.send((result, seen));
+    });
+    let (result, seen) = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the streamed read deadlocked with a write");
+    result.unwrap();
+    // The read saw its snapshot: the three series, none of those written meanwhile.
+    assert_eq!(seen, 3);
+    assert_eq!(
+        read_csv(d.as_ref(), "b", 0, H, vec![])
+            .matches("\n,,")
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn a_store_with_a_manifest_of_version_1_opens_and_gets_checksums() {
+    let dir = Scratch::new("manifest-v1");
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    {
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        d.create_bucket("b", None).unwrap();
+        d.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
+    }
+    // Rewrite the manifest as fluxi wrote it before checksums.
+    let path = dir.path().join("MANIFEST");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let body = text.split_once('\n').unwrap().1;
+    let mut json: serde_json::Value = serde_json::from_str(body).unwrap();
+    for b in json["buckets"].as_array_mut().unwrap() {
+        for f in b["files"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("checksum").unwrap();
+        }
+    }
+    let body = serde_json::to_string(&json).unwrap();
+    let head = format!(
+        "fluxi-manifest 1 {:08x}\n",
+        crc32fast::hash(body.as_bytes())
+    );
+    std::fs::write(&path, format!("{head}{body}")).unwrap();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    let m = MemoryStorage::new();
+    m.create_bucket("b", None).unwrap();
+    m.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
+    assert_eq!(
+        read_csv(&d, "b", 0, 4 * H, vec![]),
+        read_csv(&m, "b", 0, 4 * H, vec![])
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("fluxi-manifest 2 "), "{text}");
+    assert!(text.contains("\"checksum\":"), "{text}");
 }

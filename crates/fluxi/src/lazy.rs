@@ -4,36 +4,39 @@
 use fluxi_storage::storage::Result;
 use fluxi_storage::{
     Aggregate, Applied, BucketInfo, DiskStorage, ParseOptions, Point, Predicate, ReadResult,
-    ReadSpec, Storage, StorageError, Windowing,
+    ReadSpec, Storage, Windowing,
 };
 use fluxi_value::Table;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// How a [`LazyStore`] opens its store.
+pub(crate) type Opener = Box<dyn Fn(&Path) -> Result<DiskStorage> + Send + Sync>;
+
 /// A [`DiskStorage`] at `dir`, opened by the first call that needs it. When it cannot be
-/// opened, every call fails with a backend error saying why (and where).
+/// opened, every call fails with the error saying why (and where).
 pub(crate) struct LazyStore {
     dir: PathBuf,
-    store: OnceLock<std::result::Result<DiskStorage, String>>,
+    open: Opener,
+    store: OnceLock<Result<DiskStorage>>,
 }
 
 impl LazyStore {
     /// A store at `dir`, not opened yet.
-    pub(crate) fn new(dir: PathBuf) -> LazyStore {
+    pub(crate) fn new(dir: PathBuf, open: Opener) -> LazyStore {
         LazyStore {
             dir,
+            open,
             store: OnceLock::new(),
         }
     }
 
     fn get(&self) -> Result<&DiskStorage> {
-        let opened = self.store.get_or_init(|| {
-            DiskStorage::open(&self.dir)
-                .map_err(|e| format!("cannot open the store at {}: {e}", self.dir.display()))
-        });
+        let opened = self.store.get_or_init(|| (self.open)(&self.dir));
         match opened {
             Ok(s) => Ok(s),
-            Err(e) => Err(StorageError::Backend(e.clone())),
+            // The error keeps its kind (a damaged store is `fluxi::storage::corrupt`).
+            Err(e) => Err(e.clone()),
         }
     }
 }

@@ -45,9 +45,10 @@ pub use arrow_array;
 pub use arrow_array::RecordBatch;
 pub use error::{Diagnostics, Error, Problem, Result};
 pub use fluxi_eval::{Args, EvalError, FileAccess};
+pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
-    BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision, Storage,
-    StorageError, StorageErrorKind,
+    BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision, RecoveryReport,
+    Storage, StorageError, StorageErrorKind,
 };
 pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
 pub use output::{Format, ResultWriter};
@@ -84,6 +85,16 @@ struct Inner {
     runtime: Arc<Runtime>,
 }
 
+/// A store's opening error, saying which store, of the same kind.
+pub fn opening(dir: &Path, e: StorageError) -> StorageError {
+    let say = |m: String| format!("cannot open the store at {}: {m}", dir.display());
+    match e {
+        StorageError::Backend(m) => StorageError::Backend(say(m)),
+        StorageError::Corrupt(m) => StorageError::Corrupt(say(m)),
+        other => other,
+    }
+}
+
 /// Sets up an [`Engine`]: its store, a fixed `now()`, packages of your own.
 #[derive(Default)]
 pub struct EngineBuilder {
@@ -109,7 +120,18 @@ impl EngineBuilder {
     /// creates nor locks the directory. When it cannot be opened, the query that needed it
     /// fails with a storage error saying why.
     pub fn open_lazily(self, dir: impl Into<PathBuf>) -> Self {
-        self.storage(Arc::new(lazy::LazyStore::new(dir.into())))
+        self.open_lazily_with(dir, |d| DiskStorage::open(d).map_err(|e| opening(d, e)))
+    }
+
+    /// As [`EngineBuilder::open_lazily`], opening the store with `open` (say, to open it
+    /// read-only when another process writes it, or to report what its recovery found).
+    /// An `Err` is the error every call that needed the store fails with.
+    pub fn open_lazily_with(
+        self,
+        dir: impl Into<PathBuf>,
+        open: impl Fn(&Path) -> std::result::Result<DiskStorage, StorageError> + Send + Sync + 'static,
+    ) -> Self {
+        self.storage(Arc::new(lazy::LazyStore::new(dir.into(), Box::new(open))))
     }
 
     /// Fix the time `now()` returns (Unix nanoseconds); a script's own `option now` wins.

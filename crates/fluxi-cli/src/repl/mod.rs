@@ -60,7 +60,9 @@ pub fn repl(o: ReplOptions) -> ExitCode {
         &o.allow_file_read,
     );
     if let Ok(dir) = crate::store::data_dir(o.data) {
-        builder = builder.open_lazily(dir);
+        builder = builder.open_lazily_with(dir, |d| {
+            crate::store::open_store(d, crate::store::Access::Query)
+        });
     }
     let engine = match builder.build() {
         Ok(e) => e,

@@ -12,8 +12,8 @@
 
 use super::manifest::{read_stat, StatValue};
 use super::read::{
-    buffer_piece, decode, long_table, merge_sorted_check, pieces, plan, sorted, Normalized, Piece,
-    Repeats, Wanted,
+    buffer_piece, decode, long_table, merge_sorted_check, pieces, plan, sorted, verify_files,
+    Normalized, Piece, Repeats, Wanted,
 };
 use super::stream::{self, Job, Outcome};
 use super::DiskStorage;
@@ -151,9 +151,11 @@ pub(crate) fn read_aggregate(
     aggregate: Aggregate,
     window: Option<Windowing>,
 ) -> Result<Option<ReadResult>> {
-    let state = store.read_state()?;
+    let state = store.snapshot()?;
     let b = state.bucket(&spec.bucket)?;
     let wanted = plan(b, spec);
+    // Statistics are answers only for files that verify.
+    verify_files(store, b, &wanted)?;
     let mut normalized = Normalized::new();
     let mut answers: Vec<Answer> = Vec::with_capacity(wanted.len());
     let mut jobs: Vec<Job<'_, '_>> = Vec::new();

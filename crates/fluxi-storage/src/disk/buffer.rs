@@ -66,7 +66,7 @@ pub(crate) struct SeriesBuf {
 }
 
 /// The series of one measurement.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct MeasurementBuf {
     index: IdMap<Vec<u32>>,
     pub series: Vec<SeriesBuf>,
@@ -116,7 +116,7 @@ impl MeasurementBuf {
 }
 
 /// The buffer of a bucket.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Buffer {
     pub measurements: BTreeMap<String, MeasurementBuf>,
     /// Rows appended (before merging duplicates).

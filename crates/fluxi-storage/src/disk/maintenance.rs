@@ -21,6 +21,7 @@ use arrow_array::Array;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::{Arc, Weak};
 
 impl DiskStorage {
     /// Writes the buffer to Parquet files and swaps in a manifest listing them, then
@@ -44,26 +45,46 @@ impl DiskStorage {
     /// buffered rows that fall in them. Also done when the store is opened.
     pub fn enforce_retention(&self, now: i64) -> Result<()> {
         let mut w = self.lock_writer()?;
-        let mut expired: Vec<u64> = Vec::new();
+        let mut expired: Vec<(u64, Weak<Vec<FileMeta>>)> = Vec::new();
         let mut changed = false;
         {
-            let mut state = self.write_state()?;
+            let mut guard = self.write_state()?;
+            let state = Arc::make_mut(&mut guard);
             let duration = state.partition_duration;
-            for b in state.buckets.values_mut() {
-                let Some(retention) = b.retention else {
+            for bucket in state.buckets.values_mut() {
+                let Some(retention) = bucket.retention else {
                     continue;
                 };
                 let cutoff = now.saturating_sub(retention);
-                let before = b.files.len();
-                b.files.retain(|f| {
-                    let keep = f.partition.1 > cutoff;
-                    if !keep {
-                        expired.push(f.id);
-                    }
-                    keep
+                let start = partition_start(cutoff, duration);
+                let gone = bucket.files.iter().any(|f| f.partition.1 <= cutoff);
+                let buffered = bucket.buffer.measurements.values().any(|m| {
+                    m.series
+                        .iter()
+                        .any(|s| s.rows.times.iter().any(|&t| t < start))
                 });
-                changed |= b.files.len() != before;
-                changed |= b.buffer.retain_from(partition_start(cutoff, duration));
+                if !gone && !buffered {
+                    continue;
+                }
+                let b = Arc::make_mut(bucket);
+                if gone {
+                    let old = Arc::downgrade(&b.files);
+                    let kept: Vec<FileMeta> = b
+                        .files
+                        .iter()
+                        .filter(|f| {
+                            let keep = f.partition.1 > cutoff;
+                            if !keep {
+                                expired.push((f.id, Weak::clone(&old)));
+                            }
+                            keep
+                        })
+                        .cloned()
+                        .collect();
+                    b.files = Arc::new(kept);
+                    changed = true;
+                }
+                changed |= Arc::make_mut(&mut b.buffer).retain_from(start);
             }
         }
         if !changed {
@@ -71,8 +92,8 @@ impl DiskStorage {
         }
         // The dropped buffer rows are still in the log: a checkpoint ends that log.
         self.checkpoint(&mut w, true)?;
-        for id in expired {
-            self.remove_file(id);
+        for (id, held) in expired {
+            self.remove_file(id, held);
         }
         Ok(())
     }
@@ -102,7 +123,7 @@ impl DiskStorage {
             return Ok(());
         }
         let layout = self.layout();
-        let generation = w.wal.generation + 1;
+        let generation = w.generation + 1;
         let mut written: Vec<(String, FileMeta)> = Vec::new();
         let manifest = {
             let state = self.read_state()?;
@@ -159,22 +180,31 @@ impl DiskStorage {
             }
         };
         {
-            let mut state = self.write_state()?;
+            let mut guard = self.write_state()?;
+            let state = Arc::make_mut(&mut guard);
+            let mut added: BTreeMap<String, Vec<FileMeta>> = BTreeMap::new();
             for (name, f) in written {
-                if let Some(b) = state.buckets.get_mut(&name) {
-                    b.files.push(f);
-                }
+                added.entry(name).or_default().push(f);
             }
-            for b in state.buckets.values_mut() {
+            for (name, bucket) in state.buckets.iter_mut() {
+                let b = Arc::make_mut(bucket);
+                if let Some(new) = added.remove(name) {
+                    let mut files = b.files.as_ref().clone();
+                    files.extend(new);
+                    b.files = Arc::new(files);
+                }
                 b.buffer = Default::default();
             }
             state.next_file_id = manifest.next_file_id;
         }
-        let old = std::mem::replace(&mut w.wal, new_wal);
+        let old = w.wal.replace(new_wal);
+        w.generation = generation;
         w.wal_dirty = false;
         match late_error {
             None => {
-                let _ = std::fs::remove_file(old.path());
+                if let Some(old) = old {
+                    let _ = std::fs::remove_file(old.path());
+                }
                 Ok(())
             }
             // The rename may not be durable: keep the old log (the next open removes
@@ -213,7 +243,7 @@ impl DiskStorage {
             let mut result = Ok(());
             'all: for (name, b) in &state.buckets {
                 let mut groups: BTreeMap<(&str, (i64, i64)), Vec<&FileMeta>> = BTreeMap::new();
-                for f in &b.files {
+                for f in b.files.iter() {
                     groups
                         .entry((f.measurement.as_str(), f.partition))
                         .or_default()
@@ -253,7 +283,7 @@ impl DiskStorage {
             if outputs.is_empty() {
                 return Ok(());
             }
-            let mut manifest = state.manifest(w.wal.generation);
+            let mut manifest = state.manifest(w.generation);
             manifest.next_file_id = next_id;
             for (out, name, inputs) in &outputs {
                 if let Some(b) = manifest.buckets.iter_mut().find(|b| &b.name == name) {
@@ -272,18 +302,27 @@ impl DiskStorage {
         };
         let mut removed = Vec::new();
         {
-            let mut state = self.write_state()?;
+            let mut guard = self.write_state()?;
+            let state = Arc::make_mut(&mut guard);
             for (out, name, inputs) in outputs {
-                if let Some(b) = state.buckets.get_mut(&name) {
-                    b.files.retain(|f| !inputs.contains(&f.id));
-                    b.files.push(out);
+                if let Some(bucket) = state.buckets.get_mut(&name) {
+                    let b = Arc::make_mut(bucket);
+                    let old = Arc::downgrade(&b.files);
+                    let mut files: Vec<FileMeta> = b
+                        .files
+                        .iter()
+                        .filter(|f| !inputs.contains(&f.id))
+                        .cloned()
+                        .collect();
+                    files.push(out);
+                    b.files = Arc::new(files);
+                    removed.extend(inputs.into_iter().map(|id| (id, Weak::clone(&old))));
                 }
-                removed.extend(inputs);
             }
             state.next_file_id = manifest.next_file_id;
         }
-        for id in removed {
-            self.remove_file(id);
+        for (id, held) in removed {
+            self.remove_file(id, held);
         }
         late_error.map_or(Ok(()), Err)
     }
@@ -303,7 +342,7 @@ impl DiskStorage {
         for f in files {
             let wanted: Vec<usize> = (0..f.series.len()).collect();
             let fields: Vec<&str> = f.fields.iter().map(String::as_str).collect();
-            let read = read_series(&self.dir, &self.footers, f, &wanted, &fields)?;
+            let read = read_series(&self.dir, &self.files, f, &wanted, &fields)?;
             let path = file_path(&self.dir, f.id);
             let bad = |what: &str| {
                 StorageError::Backend(format!(

@@ -3,7 +3,9 @@
 //! series, and per series and field the count and the first and last points).
 //!
 //! It is one file, `MANIFEST`: a first line `fluxi-manifest <version> <crc32 of the rest,
-//! hex>` and then JSON. It is replaced atomically: written to `MANIFEST.tmp`, synced,
+//! hex>` and then JSON. Version 2 records each data file's CRC-32 (`checksum`); a version
+//! 1 manifest (written before) is read with no checksums, and the store adds them when it
+//! opens it for writing. It is replaced atomically: written to `MANIFEST.tmp`, synced,
 //! renamed over `MANIFEST`, and the directory synced. The write-ahead log generation it
 //! names holds every change made after it was written; a Parquet file it does not list is
 //! not part of the store (left over by a crash) and is removed on open.
@@ -20,7 +22,9 @@ use std::path::Path;
 /// The manifest's file name.
 pub(crate) const MANIFEST: &str = "MANIFEST";
 pub(crate) const MANIFEST_TMP: &str = "MANIFEST.tmp";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// The oldest version read.
+const OLDEST_VERSION: u32 = 1;
 
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,7 +61,12 @@ pub(crate) struct FileMeta {
     pub min_time: i64,
     pub max_time: i64,
     pub rows: u64,
+    /// The size of the file.
     pub bytes: u64,
+    /// The CRC-32 of the whole file (none in a manifest of version 1, until the store is
+    /// opened for writing).
+    #[serde(default)]
+    pub checksum: Option<u32>,
     /// The tag keys of the file's series, sorted (column `t:<key>`).
     pub tag_keys: Vec<String>,
     /// The fields in the file, sorted (column `f:<name>`).
@@ -156,7 +165,7 @@ impl Manifest {
             Err(e) => return Err(io_error("read the manifest", &path, e)),
         };
         let corrupt = |why: String| {
-            StorageError::Backend(format!("manifest {} is corrupt: {why}", path.display()))
+            StorageError::Corrupt(format!("manifest {} is damaged: {why}", path.display()))
         };
         let newline = bytes
             .iter()
@@ -173,9 +182,9 @@ impl Manifest {
             .next()
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| corrupt("no version".into()))?;
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(StorageError::Backend(format!(
-                "manifest {} has format version {version}; this fluxi reads version {VERSION}",
+                "manifest {} has format version {version}; this fluxi reads versions {OLDEST_VERSION} to {VERSION}",
                 path.display()
             )));
         }

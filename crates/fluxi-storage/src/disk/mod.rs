@@ -9,6 +9,8 @@
 //! MANIFEST                      buckets, field types, data files (see manifest.rs)
 //! wal-<generation>.log          the write-ahead log since the manifest was written
 //! data/<file id>.parquet        immutable data files (see parquet_write.rs)
+//! quarantine/                   damaged logs and data files moved aside, each with a
+//!                               `.txt` saying what was lost (see recovery.rs)
 //! ```
 //!
 //! # Writes
@@ -29,6 +31,13 @@
 //!
 //! # Reads
 //!
+//! A read works on a snapshot: the state (files listed in the manifest, and the buffer)
+//! is reference counted, and a read takes the current one and holds no lock while it
+//! decodes and hands out tables. A writer changes a copy of what it changes (the buffer
+//! is copied only when a read still holds it). Another process can open the store
+//! read-only while one has it open for writing ([`DiskStorage::open_read_only`]): it sees
+//! the last manifest and the valid records of the log at the moment it opened.
+//!
 //! Files are pruned by measurement, time and series (the manifest lists each file's
 //! series with their rows and, per field, count, first and last point); only the time
 //! column and the fields asked for are read, and only the row groups of the wanted
@@ -42,9 +51,15 @@ mod manifest;
 mod parquet_read;
 mod parquet_write;
 mod read;
+mod recovery;
+mod repair;
 mod rows;
 mod stream;
 mod wal;
+
+pub use recovery::{DamagedFile, RecoveryReport};
+pub use repair::{LostData, StoreCheckReport};
+pub use wal::WalDamage;
 
 use crate::line_protocol::{parse_batch, ParseOptions, Point};
 use crate::storage::{
@@ -53,12 +68,12 @@ use crate::storage::{
 };
 use buffer::{check_types, Buffer};
 use manifest::{FileMeta, Manifest};
-use parquet_read::FooterCache;
+use parquet_read::FileCache;
 use rows::{FieldType, PointView};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use wal::{Record, Wal};
 
 /// The directory of the data files.
@@ -105,34 +120,20 @@ impl Default for DiskOptions {
     }
 }
 
-/// What opening a store found in its write-ahead log.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecoveryReport {
-    /// Log records replayed (each an acknowledged batch or bucket change).
-    pub records: usize,
-    /// Bytes cut off the end of the log: a record torn by a crash (never acknowledged)
-    /// or garbage after the last complete one.
-    pub truncated_bytes: u64,
-    /// Records that could not be applied again (none unless the store was damaged).
-    pub skipped: usize,
-    /// Data files found in `data/` that the manifest does not list (left by a crash
-    /// before the manifest that would have listed them), removed.
-    pub orphans_removed: usize,
-}
-
-/// A bucket: its settings, what is flushed (files) and what is not (the buffer).
-#[derive(Debug, Default)]
+/// A bucket: its settings, what is flushed (files) and what is not (the buffer). The
+/// files and the buffer are shared with the snapshots reads hold.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct BucketState {
     pub retention: Option<i64>,
     pub field_types: BTreeMap<String, BTreeMap<String, FieldType>>,
-    pub files: Vec<FileMeta>,
-    pub buffer: Buffer,
+    pub files: Arc<Vec<FileMeta>>,
+    pub buffer: Arc<Buffer>,
 }
 
-/// Everything readers see.
-#[derive(Debug)]
+/// Everything readers see: a snapshot of the store (see "Reads" above).
+#[derive(Debug, Clone)]
 pub(crate) struct State {
-    pub buckets: BTreeMap<String, BucketState>,
+    pub buckets: BTreeMap<String, Arc<BucketState>>,
     pub next_file_id: u64,
     pub partition_duration: i64,
 }
@@ -155,7 +156,7 @@ impl State {
                     name: name.clone(),
                     retention: b.retention,
                     field_types: b.field_types.clone(),
-                    files: b.files.clone(),
+                    files: b.files.as_ref().clone(),
                 })
                 .collect(),
         }
@@ -164,12 +165,14 @@ impl State {
     fn bucket(&self, name: &str) -> Result<&BucketState> {
         self.buckets
             .get(name)
+            .map(|b| b.as_ref())
             .ok_or_else(|| StorageError::BucketNotFound(name.to_string()))
     }
 
     fn bucket_mut(&mut self, name: &str) -> Result<&mut BucketState> {
         self.buckets
             .get_mut(name)
+            .map(Arc::make_mut)
             .ok_or_else(|| StorageError::BucketNotFound(name.to_string()))
     }
 }
@@ -177,7 +180,10 @@ impl State {
 /// What only the one writer at a time touches.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    pub wal: Wal,
+    /// The log (none in a read-only store).
+    pub wal: Option<Wal>,
+    /// The log generation the state continues (that of `wal`, when there is one).
+    pub generation: u64,
     /// Whether the log holds records the manifest does not cover.
     pub wal_dirty: bool,
     /// After a failed automatic flush, the next one waits for this many buffered rows.
@@ -190,12 +196,12 @@ pub(crate) struct Writer {
 pub struct DiskStorage {
     dir: PathBuf,
     options: DiskOptions,
-    state: RwLock<State>,
+    state: RwLock<Arc<State>>,
     writer: Mutex<Writer>,
-    footers: FooterCache,
+    files: FileCache,
     recovery: RecoveryReport,
-    /// Held for as long as the store is open.
-    _lock: File,
+    /// Held for as long as the store is open for writing; none when read-only.
+    lock: Option<File>,
 }
 
 /// An I/O error as a storage error naming the file and what failed.
@@ -238,118 +244,29 @@ impl DiskStorage {
 
     /// Opens the store in `dir` with the given options: takes the directory's lock (fails
     /// if another process has the store open), removes what a crash left half-done,
-    /// replays the write-ahead log, and drops partitions past their bucket's retention.
+    /// replays the write-ahead log (moving a damaged one aside), and drops partitions
+    /// past their bucket's retention. [`DiskStorage::recovery`] says what was found.
     pub fn open_with(dir: &Path, options: DiskOptions) -> Result<DiskStorage> {
-        if options.partition_duration <= 0 {
-            return Err(StorageError::Backend(
-                "the partition duration must be positive".into(),
-            ));
-        }
-        std::fs::create_dir_all(dir.join(DATA_DIR))
-            .map_err(|e| io_error("create store directory", dir, e))?;
-        let lock_path = dir.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io_error("open lock file", &lock_path, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StorageError::Backend(format!(
-                    "store {} is in use by another process (or already open in this one)",
-                    dir.display()
-                )))
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(io_error("lock", &lock_path, e));
-            }
-        }
+        recovery::open_writer(dir, options)
+    }
 
-        Manifest::remove_temporary(dir);
-        let manifest = match Manifest::load(dir)? {
-            Some(m) => m,
-            None => {
-                if !list_wal_generations(dir)?.is_empty() {
-                    return Err(StorageError::Backend(format!(
-                        "store {} has write-ahead logs but no MANIFEST; refusing to open it as a new store",
-                        dir.display()
-                    )));
-                }
-                let m = Manifest {
-                    wal_generation: 1,
-                    next_file_id: 1,
-                    partition_duration: options.partition_duration,
-                    buckets: Vec::new(),
-                };
-                m.store(dir)?;
-                sync_dir(&dir.join(DATA_DIR))?;
-                m
+    /// Opens the store in `dir` to read only, without its lock, while another process
+    /// may have it open for writing: the reads see the last manifest and the valid
+    /// records of the write-ahead log when it was opened, and writes fail. Nothing in the
+    /// directory is changed (damage found is reported, not moved aside).
+    pub fn open_read_only(dir: &Path, options: DiskOptions) -> Result<DiskStorage> {
+        recovery::open_reader(dir, options)
+    }
+
+    /// Opens the store for writing when no other process has it open, else read-only
+    /// (see [`DiskStorage::open_read_only`]); [`DiskStorage::is_read_only`] says which.
+    pub fn open_or_read_only(dir: &Path, options: DiskOptions) -> Result<DiskStorage> {
+        match recovery::open_writer(dir, options.clone()) {
+            Err(StorageError::Backend(m)) if m.contains(recovery::IN_USE) => {
+                recovery::open_reader(dir, options)
             }
-        };
-        let (wal, replay) = Wal::open(dir, manifest.wal_generation)?;
-        for g in list_wal_generations(dir)? {
-            if g != manifest.wal_generation {
-                let p = dir.join(wal::file_name(g));
-                std::fs::remove_file(&p).map_err(|e| io_error("remove old log", &p, e))?;
-            }
+            r => r,
         }
-        let mut recovery = RecoveryReport {
-            truncated_bytes: replay.truncated,
-            orphans_removed: remove_orphans(dir, &manifest)?,
-            ..RecoveryReport::default()
-        };
-        let mut state = State {
-            buckets: BTreeMap::new(),
-            next_file_id: manifest.next_file_id,
-            partition_duration: manifest.partition_duration,
-        };
-        for b in manifest.buckets {
-            state.buckets.insert(
-                b.name,
-                BucketState {
-                    retention: b.retention,
-                    field_types: b.field_types,
-                    files: b.files,
-                    buffer: Buffer::default(),
-                },
-            );
-        }
-        for range in &replay.records {
-            let applied = replay
-                .bytes
-                .get(range.clone())
-                .and_then(wal::decode)
-                .map(|r| apply_record(&mut state, r));
-            match applied {
-                Some(Ok(())) => recovery.records += 1,
-                _ => recovery.skipped += 1,
-            }
-        }
-        let wal_dirty = !replay.records.is_empty();
-        drop(replay);
-        let store = DiskStorage {
-            dir: dir.to_path_buf(),
-            options,
-            state: RwLock::new(state),
-            writer: Mutex::new(Writer {
-                wal,
-                wal_dirty,
-                flush_backoff: 0,
-            }),
-            footers: FooterCache::default(),
-            recovery,
-            _lock: lock,
-        };
-        store.enforce_retention(now_ns())?;
-        {
-            let mut w = store.lock_writer()?;
-            if store.read_state()?.buffered_rows() >= store.options.buffer_rows {
-                store.flush_locked(&mut w, false)?;
-            }
-        }
-        Ok(store)
     }
 
     /// The directory of the store.
@@ -357,27 +274,50 @@ impl DiskStorage {
         &self.dir
     }
 
-    /// What opening the store found in its write-ahead log.
+    /// What opening the store found: the write-ahead log's records kept and dropped,
+    /// damaged data files.
     pub fn recovery(&self) -> &RecoveryReport {
         &self.recovery
     }
 
-    fn read_state(&self) -> Result<RwLockReadGuard<'_, State>> {
+    /// Whether the store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.lock.is_none()
+    }
+
+    /// The current state, to read without holding any lock.
+    fn snapshot(&self) -> Result<Arc<State>> {
+        Ok(Arc::clone(&*self.read_state()?))
+    }
+
+    fn read_state(&self) -> Result<RwLockReadGuard<'_, Arc<State>>> {
         self.state.read().map_err(|_| poisoned())
     }
 
-    fn write_state(&self) -> Result<RwLockWriteGuard<'_, State>> {
+    fn write_state(&self) -> Result<RwLockWriteGuard<'_, Arc<State>>> {
         self.state.write().map_err(|_| poisoned())
     }
 
+    /// The writer's turn; an error in a read-only store.
     fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>> {
+        if self.is_read_only() {
+            return Err(self.read_only_error());
+        }
         self.writer.lock().map_err(|_| poisoned())
+    }
+
+    fn read_only_error(&self) -> StorageError {
+        StorageError::Backend(format!(
+            "store {} is open read-only (another process has it open for writing)",
+            self.dir.display()
+        ))
     }
 
     /// Logs a record durably (the caller holds the writer lock).
     fn log(&self, w: &mut Writer, record: &Record<'_>) -> Result<()> {
         let (head, tail) = wal::encode(record);
-        w.wal.append(&[&head, tail])?;
+        let wal = w.wal.as_mut().ok_or_else(|| self.read_only_error())?;
+        wal.append(&[&head, tail])?;
         w.wal_dirty = true;
         Ok(())
     }
@@ -402,15 +342,15 @@ impl DiskStorage {
         };
         self.log(&mut w, &record())?;
         {
-            let mut state = self.write_state()?;
-            let b = state.bucket_mut(bucket)?;
+            let mut guard = self.write_state()?;
+            let b = Arc::make_mut(&mut guard).bucket_mut(bucket)?;
             add_types(b, new_types);
             let BucketState {
                 buffer,
                 field_types,
                 ..
             } = b;
-            buffer.apply(points(), field_types);
+            Arc::make_mut(buffer).apply(points(), field_types);
         }
         self.maybe_flush(&mut w);
         Ok(count)
@@ -440,8 +380,8 @@ fn add_types(b: &mut BucketState, new_types: Vec<(String, String, FieldType)>) {
     }
 }
 
-/// Applies a logged record to the state (on replay).
-fn apply_record(state: &mut State, record: Record<'_>) -> Result<()> {
+/// Applies a logged record to the state (on replay); returns the points it added.
+fn apply_record(state: &mut State, record: Record<'_>) -> Result<usize> {
     match record {
         Record::CreateBucket { name, retention } => {
             if state.buckets.contains_key(name) {
@@ -449,17 +389,17 @@ fn apply_record(state: &mut State, record: Record<'_>) -> Result<()> {
             }
             state.buckets.insert(
                 name.to_string(),
-                BucketState {
+                Arc::new(BucketState {
                     retention,
                     ..BucketState::default()
-                },
+                }),
             );
-            Ok(())
+            Ok(0)
         }
         Record::DeleteBucket { name } => state
             .buckets
             .remove(name)
-            .map(|_| ())
+            .map(|_| 0)
             .ok_or_else(|| StorageError::BucketNotFound(name.to_string())),
         Record::LineProtocol {
             bucket,
@@ -470,15 +410,15 @@ fn apply_record(state: &mut State, record: Record<'_>) -> Result<()> {
             let b = state.bucket_mut(bucket)?;
             let new_types = check_types(&b.field_types, batch.iter())?;
             add_types(b, new_types);
-            b.buffer.apply(batch.iter(), &b.field_types);
-            Ok(())
+            Arc::make_mut(&mut b.buffer).apply(batch.iter(), &b.field_types);
+            Ok(batch.len())
         }
         Record::Points { bucket, points } => {
             let b = state.bucket_mut(bucket)?;
             let new_types = check_types(&b.field_types, points.iter())?;
             add_types(b, new_types);
-            b.buffer.apply(points.iter(), &b.field_types);
-            Ok(())
+            Arc::make_mut(&mut b.buffer).apply(points.iter(), &b.field_types);
+            Ok(points.len())
         }
     }
 }
@@ -495,39 +435,6 @@ fn list_wal_generations(dir: &Path) -> Result<Vec<u64>> {
     }
     out.sort_unstable();
     Ok(out)
-}
-
-/// Removes data files the manifest does not list; returns how many.
-fn remove_orphans(dir: &Path, manifest: &Manifest) -> Result<usize> {
-    let listed: BTreeSet<u64> = manifest
-        .buckets
-        .iter()
-        .flat_map(|b| b.files.iter().map(|f| f.id))
-        .collect();
-    let data = dir.join(DATA_DIR);
-    let entries = std::fs::read_dir(&data).map_err(|e| io_error("list", &data, e))?;
-    let mut removed = 0;
-    for e in entries {
-        let e = e.map_err(|e| io_error("list", &data, e))?;
-        let Some(id) = e.file_name().to_str().and_then(parquet_write::file_id_of) else {
-            continue;
-        };
-        if !listed.contains(&id) {
-            let p = e.path();
-            std::fs::remove_file(&p).map_err(|e| io_error("remove orphan data file", &p, e))?;
-            removed += 1;
-        }
-    }
-    for f in manifest.buckets.iter().flat_map(|b| &b.files) {
-        let p = parquet_write::file_path(dir, f.id);
-        if !p.exists() {
-            return Err(StorageError::Backend(format!(
-                "data file {} listed in the manifest is missing",
-                p.display()
-            )));
-        }
-    }
-    Ok(removed)
 }
 
 impl Storage for DiskStorage {
@@ -550,13 +457,13 @@ impl Storage for DiskStorage {
             return Err(StorageError::BucketExists(name.to_string()));
         }
         self.log(&mut w, &Record::CreateBucket { name, retention })?;
-        let mut state = self.write_state()?;
-        state.buckets.insert(
+        let mut guard = self.write_state()?;
+        Arc::make_mut(&mut guard).buckets.insert(
             name.to_string(),
-            BucketState {
+            Arc::new(BucketState {
                 retention,
                 ..BucketState::default()
-            },
+            }),
         );
         Ok(())
     }
@@ -565,13 +472,18 @@ impl Storage for DiskStorage {
         let mut w = self.lock_writer()?;
         self.read_state()?.bucket(name)?;
         self.log(&mut w, &Record::DeleteBucket { name })?;
-        let removed = self.write_state()?.buckets.remove(name);
+        let removed = Arc::make_mut(&mut *self.write_state()?)
+            .buckets
+            .remove(name);
         // The deletion is durable (logged). Free the disk space now: a checkpoint writes a
         // manifest without the bucket's files, which can then go. If it fails, the files
         // stay until a later open finds them listed nowhere.
         if self.flush_locked(&mut w, true).is_ok() {
-            for f in removed.iter().flat_map(|b| &b.files) {
-                self.remove_file(f.id);
+            if let Some(b) = removed {
+                let held = Arc::downgrade(&b.files);
+                for f in b.files.iter() {
+                    self.remove_file(f.id, std::sync::Weak::clone(&held));
+                }
             }
         }
         Ok(())
@@ -690,10 +602,10 @@ impl DiskStorage {
         measurement: Option<&str>,
         mut add: impl FnMut(&SeriesInfo<'_>, &mut BTreeSet<String>),
     ) -> Result<Vec<String>> {
-        let state = self.read_state()?;
+        let state = self.snapshot()?;
         let b = state.bucket(bucket)?;
         let mut out = BTreeSet::new();
-        for f in &b.files {
+        for f in b.files.iter() {
             if measurement.is_some_and(|m| m != f.measurement) {
                 continue;
             }
@@ -743,10 +655,12 @@ impl DiskStorage {
         Ok(out.into_iter().collect())
     }
 
-    /// Deletes a data file no manifest lists any more (best effort).
-    fn remove_file(&self, id: u64) {
-        self.footers.forget(id);
-        let _ = std::fs::remove_file(parquet_write::file_path(&self.dir, id));
+    /// Deletes a data file no manifest lists any more (best effort). Reads of snapshots
+    /// that still list it (`held`: the file list they share) keep reading it through its
+    /// handle, kept open until the last such snapshot is gone.
+    fn remove_file(&self, id: u64, held: std::sync::Weak<Vec<FileMeta>>) {
+        self.files
+            .retire(&parquet_write::file_path(&self.dir, id), id, held);
     }
 }
 

@@ -243,6 +243,11 @@ pub(crate) fn write_file(
     let schema: SchemaRef = Arc::new(Schema::new(columns));
     let props = properties(&fields, layout);
     let file = File::create(&path).map_err(|e| io_error("create data file", &path, e))?;
+    let file = Hashing {
+        file,
+        crc: crc32fast::Hasher::new(),
+        len: 0,
+    };
     let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props))
         .map_err(|e| parquet_error(&path, "start data file", e))?;
 
@@ -269,15 +274,24 @@ pub(crate) fn write_file(
     writer
         .finish()
         .map_err(|e| parquet_error(&path, "finish", e))?;
-    writer
-        .inner()
+    let written = writer.inner();
+    written
+        .file
         .sync_all()
         .map_err(|e| io_error("sync data file", &path, e))?;
-    let bytes = writer
-        .inner()
+    let bytes = written
+        .file
         .metadata()
         .map(|m| m.len())
         .map_err(|e| io_error("stat data file", &path, e))?;
+    if bytes != written.len {
+        return Err(StorageError::Backend(format!(
+            "data file {} has {bytes} bytes after writing {}",
+            path.display(),
+            written.len
+        )));
+    }
+    let checksum = Some(written.crc.clone().finalize());
     let min_time = metas
         .iter()
         .map(|m| m.min_time)
@@ -296,10 +310,32 @@ pub(crate) fn write_file(
         max_time,
         rows: row,
         bytes,
+        checksum,
         tag_keys,
         fields: fields.into_iter().map(|(n, _)| n).collect(),
         series: metas,
     })
+}
+
+/// A file being written, and the CRC-32 and length of what was written to it.
+struct Hashing {
+    file: File,
+    crc: crc32fast::Hasher,
+    len: u64,
+}
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        let done = buf.get(..n).unwrap_or_default();
+        self.crc.update(done);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 fn series_meta(

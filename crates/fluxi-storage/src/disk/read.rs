@@ -163,6 +163,28 @@ pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
     wanted.into_values().collect()
 }
 
+/// Checks every file a read needs against the manifest (size and checksum, once per open
+/// store) before any of its rows or statistics are used: a damaged file is an error
+/// naming it, never data.
+pub(super) fn verify_files(
+    store: &DiskStorage,
+    b: &BucketState,
+    wanted: &[Wanted<'_>],
+) -> Result<()> {
+    let mut files: Vec<usize> = wanted
+        .iter()
+        .flat_map(|w| w.files.iter().map(|f| f.file))
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    for fi in files {
+        if let Some(f) = b.files.get(fi) {
+            store.files.verify(&store.dir, f)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a predicate can hold for some series of measurement `m` (a quick test to skip
 /// whole files: `_measurement == x` conjuncts).
 fn measurement_may_match(predicates: &[Predicate], m: &str) -> bool {
@@ -214,7 +236,7 @@ pub(super) fn decode(
             .files
             .get(r.0)
             .ok_or_else(|| StorageError::Backend("read: a file vanished".into()))?;
-        let read = read_series(&store.dir, &store.footers, f, &r.1, &r.2)?;
+        let read = read_series(&store.dir, &store.files, f, &r.1, &r.2)?;
         Ok((r.0, read, r.1.clone()))
     };
     let total: u64 = requests.iter().map(rows).sum();
@@ -606,12 +628,12 @@ pub(crate) fn read_each(
     spec: &ReadSpec,
     sink: &mut dyn FnMut(Table) -> bool,
 ) -> Result<()> {
-    let state = store.read_state()?;
+    let state = store.snapshot()?;
     let b = state.bucket(&spec.bucket)?;
-    let mut wanted: Vec<(GroupKey, Wanted<'_>)> = plan(b, spec)
-        .into_iter()
-        .map(|w| (key_of(spec, &w), w))
-        .collect();
+    let planned = plan(b, spec);
+    verify_files(store, b, &planned)?;
+    let mut wanted: Vec<(GroupKey, Wanted<'_>)> =
+        planned.into_iter().map(|w| (key_of(spec, &w), w)).collect();
     wanted.sort_by(|a, b| a.0.cmp(&b.0));
     let size = |w: &Wanted<'_>| -> u64 {
         let buffered = w.buffer.map_or(0, |_| 1);
@@ -654,9 +676,10 @@ pub(crate) fn read_each(
 
 /// [`crate::Storage::read`].
 pub(crate) fn read(store: &DiskStorage, spec: &ReadSpec) -> Result<ReadResult> {
-    let state = store.read_state()?;
+    let state = store.snapshot()?;
     let b = state.bucket(&spec.bucket)?;
     let wanted = plan(b, spec);
+    verify_files(store, b, &wanted)?;
     let refs: Vec<&Wanted<'_>> = wanted.iter().collect();
     let decoded = decode(store, b, &refs)?;
     let mut normalized = HashMap::new();

@@ -294,7 +294,7 @@ fn run_lane(
         let mut first = 0;
         scan_series(
             &store.dir,
-            &store.footers,
+            &store.files,
             file,
             &series,
             &fields,
