@@ -1,7 +1,7 @@
 //! Fuzzing of the readers of untrusted input, on stable Rust.
 //!
 //! Each [`Target`] feeds bytes to one reader — the lexer and parser, the type checker,
-//! line protocol, annotated CSV — and must come back without a panic and in bounded time,
+//! line protocol, annotated CSV, the store's write-ahead log and manifest — and must come back without a panic and in bounded time,
 //! whatever the bytes. [`run`] mutates a seed corpus (the repository's own test inputs,
 //! plus `corpus/<target>/` of this crate, where every input that once crashed is kept as
 //! a regression) with a deterministic generator, so a failing run can be repeated.

@@ -19,6 +19,11 @@ pub enum Target {
     LineProtocol,
     /// Annotated CSV (`csv.from`): annotated and raw decoding, and encoding what decodes.
     AnnotatedCsv,
+    /// The write-ahead log: a store whose log is the input is opened (recovery), read
+    /// and checked, through [`DiskStorage`]'s public API, on real files.
+    Wal,
+    /// The manifest: a store whose `MANIFEST` is the input is opened, read and checked.
+    Manifest,
 }
 
 /// The most bytes of one repository file used as a seed (seeds stay quick to mutate).
@@ -26,11 +31,13 @@ const SEED_BYTES: usize = 16 << 10;
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 6] = [
         Target::Syntax,
         Target::Check,
         Target::LineProtocol,
         Target::AnnotatedCsv,
+        Target::Wal,
+        Target::Manifest,
     ];
 
     /// Its name (also its corpus directory).
@@ -40,6 +47,8 @@ impl Target {
             Target::Check => "check",
             Target::LineProtocol => "line_protocol",
             Target::AnnotatedCsv => "annotated_csv",
+            Target::Wal => "wal",
+            Target::Manifest => "manifest",
         }
     }
 
@@ -87,6 +96,8 @@ impl Target {
                 }
                 let _ = csv::decode_raw(&text);
             }
+            Target::Wal => store::open_with(store::Part::Wal, input),
+            Target::Manifest => store::open_with(store::Part::Manifest, input),
         }
     }
 
@@ -162,6 +173,22 @@ impl Target {
                 b"",
                 b"1970-01-01T00:00:00Z",
             ],
+            Target::Wal => &[b"\0\0\0\0", b"\xff\xff\xff\xff", b"\x01", b"cpu v=1 1\n"],
+            Target::Manifest => &[
+                b"fluxi-manifest ",
+                b"{",
+                b"}",
+                b"\"",
+                b"[",
+                b"]",
+                b":",
+                b"null",
+                b"0",
+                b"\n",
+                b"-1",
+                b"18446744073709551615",
+                b"\"buckets\"",
+            ],
         }
     }
 
@@ -174,6 +201,18 @@ impl Target {
             Target::Syntax | Target::Check => (&["tests/cases", "examples"], "flux"),
             Target::LineProtocol => (&["examples/data"], "lp"),
             Target::AnnotatedCsv => (&["tests/cases"], "csv"),
+            Target::Wal | Target::Manifest => {
+                let part = if self == Target::Wal {
+                    store::Part::Wal
+                } else {
+                    store::Part::Manifest
+                };
+                let mut seeds = vec![store::template_bytes(part)];
+                collect(&crate::corpus_dir(self), "", &mut files);
+                files.sort();
+                seeds.extend(files.iter().filter_map(|f| std::fs::read(f).ok()));
+                return seeds;
+            }
         };
         for d in dirs {
             collect(&root.join(d), extension, &mut files);
@@ -188,6 +227,118 @@ impl Target {
                 bytes
             })
             .collect()
+    }
+}
+
+/// A real store on disk for the WAL and manifest targets.
+mod store {
+    use fluxi_storage::line_protocol::{ParseOptions, Precision};
+    use fluxi_storage::{DiskStorage, Storage};
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+
+    /// Which file of the store the input replaces.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(super) enum Part {
+        Wal,
+        Manifest,
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        static N: AtomicU64 = AtomicU64::new(0);
+        std::env::temp_dir().join(format!(
+            "fluxi-fuzz-{}-{name}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ))
+    }
+
+    /// A store with two buckets, points flushed into data files and more only in the
+    /// log: its files by name, made once.
+    fn template() -> &'static Vec<(String, Vec<u8>)> {
+        static FILES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+        FILES.get_or_init(|| {
+            let dir = scratch("template");
+            let mut files = Vec::new();
+            if let Ok(store) = DiskStorage::open(&dir) {
+                let options = ParseOptions::new(Precision::Seconds, 0);
+                let _ = store.create_bucket("a", None);
+                let _ = store.create_bucket("b", Some(3_600_000_000_000));
+                let _ = store.write_line_protocol(
+                    "a",
+                    b"cpu,host=x v=1 1\ncpu,host=y v=2i 2\n",
+                    &options,
+                );
+                let _ = store.flush();
+                let _ = store.write_line_protocol(
+                    "a",
+                    b"cpu,host=x v=3 3\nmem s=\"t\",b=true 4\n",
+                    &options,
+                );
+                let _ = store.write_line_protocol("b", b"m u=5u 5\n", &options);
+                // Copied while it is open: closing would flush the log into data files.
+                collect_files(&dir, &dir, &mut files);
+                drop(store);
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+            files.sort();
+            files
+        })
+    }
+
+    fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                collect_files(root, &path, out);
+            } else if let (Ok(rel), Ok(bytes)) = (path.strip_prefix(root), std::fs::read(&path)) {
+                out.push((rel.to_string_lossy().into_owned(), bytes));
+            }
+        }
+    }
+
+    fn is_part(name: &str, part: Part) -> bool {
+        match part {
+            Part::Wal => name.starts_with("wal-") && name.ends_with(".log"),
+            Part::Manifest => name == "MANIFEST",
+        }
+    }
+
+    /// The template's bytes of `part` (the seed).
+    pub(super) fn template_bytes(part: Part) -> Vec<u8> {
+        template()
+            .iter()
+            .find(|(n, _)| is_part(n, part))
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default()
+    }
+
+    /// Open a copy of the template whose `part` is `input`, read every bucket and check
+    /// the store. Errors are fine; a panic is not.
+    pub(super) fn open_with(part: Part, input: &[u8]) {
+        let dir = scratch("case");
+        for (name, bytes) in template() {
+            let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            let content: &[u8] = if is_part(name, part) { input } else { bytes };
+            let _ = std::fs::write(&path, content);
+        }
+        if let Ok(store) = DiskStorage::open(&dir) {
+            let _ = store.recovery();
+            if let Ok(buckets) = store.buckets() {
+                for b in buckets {
+                    let _ = store.measurements(&b.name);
+                }
+            }
+            let _ = store.check();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 

@@ -45,3 +45,29 @@ fn line_protocol() {
 fn annotated_csv() {
     fuzz(Target::AnnotatedCsv, 3000);
 }
+
+#[test]
+fn wal() {
+    fuzz(Target::Wal, 300);
+}
+
+#[test]
+fn manifest() {
+    fuzz(Target::Manifest, 300);
+}
+
+#[test]
+fn the_store_targets_start_from_a_real_store() {
+    let wal = Target::Wal.seeds();
+    assert!(
+        wal.first().is_some_and(|s| s.len() > 32),
+        "a log with records"
+    );
+    let manifest = Target::Manifest.seeds();
+    assert!(
+        manifest
+            .first()
+            .is_some_and(|s| s.starts_with(b"fluxi-manifest")),
+        "the manifest"
+    );
+}
