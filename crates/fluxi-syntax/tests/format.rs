@@ -407,15 +407,12 @@ fn a_float_member_object_is_not_parenthesised_into_a_call() {
     // Found by fluxi-fuzz: `(.5).from(...)` after an expression statement re-parsed as a
     // call of that statement. A float with digits after its point needs no parentheses.
     let src = "csv0\n.5.from(csv: \"x\")\n";
-    let out = fluxi_syntax::format(src).expect("formats");
+    let out = format(src).expect("formats");
     assert!(
-        fluxi_syntax::parse(&out).errors().next().is_none(),
+        parse(&out).errors().next().is_none(),
         "the formatted text parses: {out}"
     );
     assert_eq!(out, "csv0\n.5.from(csv: \"x\")\n");
     // A float ending in its point keeps them: `1..w` would not read back.
-    assert_eq!(
-        fluxi_syntax::format("z = (1.).w\n").expect("formats"),
-        "z = (1.).w\n"
-    );
+    assert_eq!(format("z = (1.).w\n").expect("formats"), "z = (1.).w\n");
 }
