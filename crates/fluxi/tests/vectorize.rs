@@ -55,7 +55,7 @@ data = csv.from(csv: "
 ,,0,a,-4,-4,7,,,,2020-01-01T00:00:02Z
 ,,0,a,0,3,1,2.0,a,true,2020-01-01T00:00:03Z
 ,,1,b,5,0,2,0.0,ab,,2020-01-01T00:00:00Z
-,,1,b,9223372036854775807,1,4,-1.5,b,false,2020-01-01T00:00:01Z
+,,1,b,4611686018427387903,1,4,-1.5,b,false,2020-01-01T00:00:01Z
 ,,2,c,,,,,,,2020-01-01T00:00:00Z
 ")
 "#;
@@ -105,6 +105,15 @@ fn fallbacks_give_the_row_path_result() {
         let count = same_both_ways(&src).unwrap_or_else(|| panic!("did not check: {body}"));
         assert!(count >= vectorized_at_least, "{body}: {count}");
     }
+    // An integer overflow (table b holds 2^62 - 1) falls back to the row path, which
+    // fails with `fluxi::eval::overflow`, the same both ways.
+    let big = format!("{DATA}data |> map(fn: (r) => ({{r with x: r.i * 4}}))");
+    same_both_ways(&big).unwrap_or_else(|| panic!("did not check: {big}"));
+    let overflow = run(&big, true);
+    assert!(
+        matches!(&overflow, Some((Err(e), _)) if e.contains("integer overflow")),
+        "{overflow:?}"
+    );
     let div = run(
         &format!("{DATA}data |> map(fn: (r) => ({{r with x: r.i / r.j}}))"),
         true,
