@@ -391,12 +391,22 @@ pub fn write(
                 return ExitCode::from(EXIT_ERROR);
             }
             Err(e) => {
-                eprintln!("error: {e}");
-                if lines_done > 0 {
-                    eprintln!(
-                        "lines 1 to {lines_done} ({points} points) were written before this batch"
-                    );
+                // A type conflict is found for the batch; name the line it comes from.
+                let line = match &e {
+                    StorageError::FieldTypeConflict {
+                        measurement,
+                        field,
+                        found,
+                        ..
+                    } => fluxi::line_with_field(&buf, &options, measurement, field, found),
+                    _ => None,
+                };
+                match line {
+                    Some(n) => eprintln!("error: line {}: {e}", lines_done + n),
+                    None => eprintln!("error: {e}"),
                 }
+                eprintln!("this batch was not written");
+                report_written(lines_done, points);
                 return ExitCode::from(EXIT_ERROR);
             }
         }

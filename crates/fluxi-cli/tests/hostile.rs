@@ -345,3 +345,34 @@ fn zero_filled_lines_and_reserved_tag_keys_are_reported_by_line() {
     );
     assert!(err.contains("nothing was written"), "{err}");
 }
+
+#[test]
+fn a_field_type_conflict_names_its_line() {
+    let (dir, data) = store_with_bucket();
+    let first = dir.path().join("first.lp");
+    std::fs::write(&first, "cpu v=1 1\n").unwrap();
+    assert!(run(&[
+        "write",
+        "--data",
+        &data,
+        "--bucket",
+        "b",
+        first.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let second = dir.path().join("second.lp");
+    std::fs::write(&second, "cpu v=2 2\nmem u=1i 3\ncpu v=\"text\" 4\n").unwrap();
+    let out = run(&[
+        "write",
+        "--data",
+        &data,
+        "--bucket",
+        "b",
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error: line 3: field type conflict"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+}

@@ -23,6 +23,6 @@ pub use storage::{
 };
 
 pub use line_protocol::{
-    parse, parse_batch, to_line, Batch, FieldValue, FieldValueRef, LineError, LineErrorKind,
-    LineProtocolError, ParseOptions, Point, PointRef, Precision,
+    line_with_field, parse, parse_batch, to_line, Batch, FieldValue, FieldValueRef, LineError,
+    LineErrorKind, LineProtocolError, ParseOptions, Point, PointRef, Precision,
 };

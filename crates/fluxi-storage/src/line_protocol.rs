@@ -498,6 +498,31 @@ fn join_lines(lines: &[LineError]) -> String {
     message
 }
 
+/// The 1-based number of the first line of `input` holding a point of `measurement` whose
+/// `field` has the type named `type_name` (as [`FieldValue::type_name`] spells it): where
+/// a field type conflict reported for a whole batch comes from. `None` when no line does.
+pub fn line_with_field(
+    input: &[u8],
+    options: &ParseOptions,
+    measurement: &str,
+    field: &str,
+    type_name: &str,
+) -> Option<usize> {
+    input
+        .split(|&b| b == b'\n')
+        .position(|line| {
+            parse_batch(line, options).is_ok_and(|batch| {
+                batch.into_points().iter().any(|p| {
+                    p.measurement == measurement
+                        && p.fields
+                            .iter()
+                            .any(|(k, v)| k == field && v.type_name() == type_name)
+                })
+            })
+        })
+        .map(|i| i + 1)
+}
+
 /// Parses a batch into owned, canonical points, merging duplicates (see [`Batch::into_points`]).
 /// `default_time` (nanoseconds) is the time of points written without one, truncated to
 /// `precision`.

@@ -970,3 +970,14 @@ fn a_line_of_nul_bytes_is_reported_with_its_number() {
     // Blank lines stay blank lines.
     assert_eq!(parse_ok("cpu v=1 1\n \t\ncpu v=2 2\n").len(), 2);
 }
+
+#[test]
+fn the_line_of_a_field_type_conflict_is_found() {
+    let options = ParseOptions::new(Precision::Nanoseconds, 0);
+    let text = b"cpu v=1 1\nmem v=\"s\" 2\ncpu,host=a v=\"s\" 3\ncpu v=\"t\" 4\n";
+    let find = |m: &str, ty: &str| fluxi_storage::line_with_field(text, &options, m, "v", ty);
+    assert_eq!(find("cpu", "string"), Some(3));
+    assert_eq!(find("cpu", "float"), Some(1));
+    assert_eq!(find("mem", "string"), Some(2));
+    assert_eq!(find("cpu", "boolean"), None);
+}

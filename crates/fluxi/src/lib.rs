@@ -47,8 +47,8 @@ pub use error::{Diagnostics, Error, Problem, Result};
 pub use fluxi_eval::{Args, EvalError, FileAccess};
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
-    BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision, RecoveryReport,
-    Storage, StorageError, StorageErrorKind,
+    line_with_field, BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision,
+    RecoveryReport, Storage, StorageError, StorageErrorKind,
 };
 pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
 pub use output::{Format, ResultWriter};
