@@ -26,12 +26,33 @@ fn fluxi(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("wait for fluxi")
 }
 
-fn temp_file(name: &str, content: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fluxi-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+/// A file in a directory of its own, both removed when the test ends.
+struct TempFile {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TempFile {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for TempFile {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+fn temp_file(name: &str, content: &str) -> TempFile {
+    let dir = tempfile::Builder::new()
+        .prefix("fluxi-cli-test-")
+        .tempdir()
+        .expect("temp dir");
+    let path = dir.path().join(name);
     std::fs::write(&path, content).expect("write temp file");
-    path
+    TempFile { path, _dir: dir }
 }
 
 fn text(b: &[u8]) -> String {
@@ -104,9 +125,8 @@ fn unreadable_file_is_a_usage_error() {
 
 #[test]
 fn non_utf8_file_is_reported() {
-    let dir = std::env::temp_dir().join(format!("fluxi-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("latin1.flux");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("latin1.flux");
     std::fs::write(&path, b"x = \"caf\xe9\"\n").expect("write");
     let out = fluxi(&["check", "--syntax-only", path.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(2));
