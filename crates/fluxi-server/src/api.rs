@@ -84,6 +84,14 @@ fn user_json(u: &User) -> Json {
     })
 }
 
+/// The bucket with this ID, or InfluxDB's 404.
+fn bucket_by_id(app: &Shared, id: &str) -> Result<Bucket, ApiError> {
+    app.meta()
+        .bucket(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("bucket not found"))
+}
+
 fn bucket_json(b: &Bucket, retention: Option<i64>) -> Json {
     let rules = match retention {
         Some(ns) if ns > 0 => json!([{"type": "expire", "everySeconds": ns / 1_000_000_000}]),
@@ -447,11 +455,7 @@ pub(crate) async fn get_bucket(
     request: Request,
 ) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
-    let bucket = app
-        .meta()
-        .bucket(&id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found("bucket not found"))?;
+    let bucket = bucket_by_id(&app, &id)?;
     if !auth.allows(&Permission::on(
         "read",
         "buckets",
@@ -473,11 +477,7 @@ pub(crate) async fn delete_bucket(
     request: Request,
 ) -> Result<Response, ApiError> {
     let auth = app.authenticate(request.headers())?;
-    let bucket = app
-        .meta()
-        .bucket(&id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found("bucket not found"))?;
+    let bucket = bucket_by_id(&app, &id)?;
     if !auth.allows(&Permission::on(
         "write",
         "buckets",

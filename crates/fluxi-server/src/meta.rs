@@ -284,6 +284,7 @@ fn base64url(bytes: &[u8]) -> String {
             .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
         let chars = chunk.len() + 1;
         for i in 0..chars {
+            // `& 63` keeps the index inside the 64-letter alphabet.
             out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
         }
     }

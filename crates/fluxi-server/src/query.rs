@@ -180,7 +180,7 @@ fn extern_lines(file: &Json) -> Result<Vec<String>, String> {
             .and_then(Json::as_str)
             .ok_or("an extern import has no path")?;
         if path != "profiler" {
-            lines.push(format!("import {}", flux_string(path)));
+            lines.push(format!("import {}", fluxi::string_literal(path)));
         }
     }
     let body = file.get("body").and_then(Json::as_array).unwrap_or(&empty);
@@ -210,30 +210,14 @@ fn extern_lines(file: &Json) -> Result<Vec<String>, String> {
     Ok(lines)
 }
 
-fn flux_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A literal expression of the Flux JSON AST as Flux text.
 fn expression(e: &Json) -> Result<String, String> {
     let kind = e.get("type").and_then(Json::as_str).unwrap_or("");
     let value = e.get("value");
     Ok(match kind {
-        "StringLiteral" => flux_string(value.and_then(Json::as_str).ok_or("bad StringLiteral")?),
+        "StringLiteral" => {
+            fluxi::string_literal(value.and_then(Json::as_str).ok_or("bad StringLiteral")?)
+        }
         "IntegerLiteral" | "UnsignedIntegerLiteral" => {
             let v = match value {
                 Some(Json::String(s)) => s.clone(),

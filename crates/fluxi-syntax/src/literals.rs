@@ -1,4 +1,5 @@
-//! Decoding of literal tokens: integers, floats, durations and date-times.
+//! Decoding of literal tokens: integers, floats, durations and date-times; and writing a
+//! string as a string literal.
 
 use crate::ast::{DateTimeLit, DurationPart, DurationUnit};
 
@@ -134,5 +135,55 @@ mod tests {
         assert!(parse_int("007").is_err());
         assert!(parse_int("9223372036854775808").is_err());
         assert_eq!(parse_int("0").ok(), Some(0));
+    }
+}
+
+/// `s` as a Flux string literal on one line: quotes, backslashes, `${`, newlines, carriage
+/// returns and tabs escaped, so that parsing it gives `s` back.
+pub fn string_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod string_literal_tests {
+    use super::string_literal;
+
+    #[test]
+    fn string_literals_parse_back_to_the_string() {
+        for s in [
+            "plain",
+            "a \"q\" b",
+            "back\\slash",
+            "line\nbreak\r\ttab",
+            "${not} $interp",
+            "",
+        ] {
+            let src = format!("x = {}", string_literal(s));
+            let parsed = crate::parse(&src);
+            assert!(parsed.errors().next().is_none(), "{src}");
+            let crate::ast::StatementKind::Variable { init, .. } = &parsed.file.body[0].kind else {
+                panic!("a variable: {src}");
+            };
+            let crate::ast::ExprKind::String(got) = &init.kind else {
+                panic!("a string: {src}");
+            };
+            assert_eq!(got, s, "{src}");
+            assert!(!string_literal(s).contains('\n'));
+        }
     }
 }

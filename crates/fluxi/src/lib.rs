@@ -50,6 +50,7 @@ pub use fluxi_storage::{
     line_with_field, BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision,
     RecoveryReport, Storage, StorageError, StorageErrorKind,
 };
+pub use fluxi_syntax::literals::string_literal;
 pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
 pub use output::{Format, ResultWriter};
 pub use package::Package;

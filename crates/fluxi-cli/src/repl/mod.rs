@@ -287,22 +287,7 @@ fn show(v: &fluxi::Value) -> String {
     let fluxi::Value::String(s) = v else {
         return v.to_string();
     };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    fluxi::string_literal(s)
 }
 
 /// Completion, and when an entry is complete.
