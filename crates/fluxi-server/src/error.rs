@@ -32,6 +32,12 @@ impl ApiError {
         ApiError::new("unauthorized", "unauthorized access")
     }
 
+    /// 401 `unauthorized` for a token that lacks `permission` on the management API:
+    /// InfluxDB's `"<permission> is unauthorized"`.
+    pub fn unauthorized_to(permission: &crate::meta::Permission) -> ApiError {
+        ApiError::new("unauthorized", format!("{permission} is unauthorized"))
+    }
+
     /// 403 `forbidden`.
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new("forbidden", message)

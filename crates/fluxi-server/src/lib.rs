@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use axum::Router;
 use fluxi::{DiskStorage, Engine, Storage};
 use futures_util::StreamExt;
@@ -93,9 +93,19 @@ impl App {
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Auth, ApiError> {
         let token = token_of(headers).ok_or_else(ApiError::unauthorized)?;
         let meta = self.meta();
-        meta.auth_by_token(&token)
+        let auth = meta
+            .auth_by_token(&token)
             .cloned()
-            .ok_or_else(ApiError::unauthorized)
+            .ok_or_else(ApiError::unauthorized)?;
+        let user_inactive = meta
+            .records
+            .users
+            .iter()
+            .any(|u| u.id == auth.user_id && u.status != "active");
+        if user_inactive {
+            return Err(ApiError::forbidden("User is inactive"));
+        }
+        Ok(auth)
     }
 
     /// The org named by the `org` (name, or an ID when it looks like one) or `orgID`
@@ -345,6 +355,8 @@ pub(crate) fn adopt_store_buckets(app: &App) -> Result<(), ApiError> {
                     name: n.clone(),
                     description: String::new(),
                     created_at: now_nanos(),
+                    updated_at: 0,
+                    kind: "user".into(),
                 });
             }
         }
@@ -387,14 +399,32 @@ fn router(app: Shared) -> Router {
             "/api/v2/buckets/{id}",
             get(api::get_bucket).delete(api::delete_bucket),
         )
-        .route("/api/v2/orgs", get(api::list_orgs))
+        .route("/api/v2", get(api_root))
+        .route("/api/v2/orgs", get(api::list_orgs).post(api::create_org))
+        .route(
+            "/api/v2/orgs/{id}",
+            get(api::get_org)
+                .patch(api::update_org)
+                .delete(api::delete_org),
+        )
+        .route("/api/v2/users", get(api::list_users).post(api::create_user))
+        .route(
+            "/api/v2/users/{id}",
+            get(api::get_user)
+                .patch(api::update_user)
+                .delete(api::delete_user),
+        )
+        .route("/api/v2/users/{id}/password", post(api::set_password))
+        .route("/api/v2/me", get(api::me))
         .route(
             "/api/v2/authorizations",
             get(api::list_auths).post(api::create_auth),
         )
         .route(
             "/api/v2/authorizations/{id}",
-            delete(api::delete_auth).patch(api::update_auth),
+            get(api::get_auth)
+                .delete(api::delete_auth)
+                .patch(api::update_auth),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -415,6 +445,29 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed("method not allowed")
+}
+
+/// `GET /api/v2`: the API's routes, without a token (as InfluxDB).
+async fn api_root() -> Response {
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({
+            "authorizations": "/api/v2/authorizations",
+            "buckets": "/api/v2/buckets",
+            "delete": "/api/v2/delete",
+            "health": "/health",
+            "me": "/api/v2/me",
+            "orgs": "/api/v2/orgs",
+            "query": {
+                "self": "/api/v2/query",
+                "analyze": "/api/v2/query/analyze",
+                "ast": "/api/v2/query/ast",
+            },
+            "setup": "/api/v2/setup",
+            "users": "/api/v2/users",
+            "write": "/api/v2/write",
+        }),
+    )
 }
 
 async fn ping() -> StatusCode {

@@ -41,6 +41,9 @@ pub struct Org {
     #[serde(default)]
     pub description: String,
     pub created_at: i64,
+    /// When the record last changed (0: never since it was made).
+    #[serde(default)]
+    pub updated_at: i64,
 }
 
 /// A user.
@@ -51,6 +54,13 @@ pub struct User {
     /// `salt$sha256(salt + password)` in hex.
     pub password_hash: String,
     pub created_at: i64,
+    /// `active` or `inactive` (an inactive user's tokens are refused with 403).
+    #[serde(default = "active")]
+    pub status: String,
+}
+
+fn active() -> String {
+    "active".to_string()
 }
 
 /// A bucket's server-side record (its data and retention are in the store, under `name`).
@@ -62,6 +72,16 @@ pub struct Bucket {
     #[serde(default)]
     pub description: String,
     pub created_at: i64,
+    /// When the record last changed (0: never since it was made).
+    #[serde(default)]
+    pub updated_at: i64,
+    /// `user`, or `system` for the buckets the server keeps itself (`_monitoring`).
+    #[serde(default = "user_kind", rename = "type")]
+    pub kind: String,
+}
+
+fn user_kind() -> String {
+    "user".to_string()
 }
 
 /// What a permission is about.
@@ -101,6 +121,12 @@ impl Permission {
         }
     }
 
+    /// The same permission on an organisation, as InfluxDB names orgs in permissions
+    /// (the org's ID is both the resource and its org).
+    pub fn on_org(action: &str, org_id: &str) -> Permission {
+        Permission::on(action, "orgs", Some(org_id), Some(org_id))
+    }
+
     /// Whether holding `self` allows `wanted` (InfluxDB's rule: same action, and the
     /// held resource is the instance, all of that type, all of it in the org, or the
     /// very one).
@@ -119,6 +145,22 @@ impl Permission {
             (None, None) => true,
             (None, Some(org)) => wanted.resource.org_id.as_ref() == Some(org),
             (Some(id), _) => wanted.resource.id.as_ref() == Some(id),
+        }
+    }
+}
+
+impl std::fmt::Display for Permission {
+    /// InfluxDB's form: `read:orgs/ORG/buckets/ID`, `write:orgs/ORG/buckets`,
+    /// `read:users/ID`, `write:instance`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.resource;
+        write!(f, "{}:", self.action)?;
+        match (&r.org_id, &r.id) {
+            (Some(org), Some(id)) if r.kind == "orgs" && org == id => write!(f, "orgs/{id}"),
+            (Some(org), Some(id)) => write!(f, "orgs/{org}/{}/{id}", r.kind),
+            (Some(org), None) => write!(f, "orgs/{org}/{}", r.kind),
+            (None, Some(id)) => write!(f, "{}/{id}", r.kind),
+            (None, None) => write!(f, "{}", r.kind),
         }
     }
 }
@@ -148,6 +190,10 @@ impl Auth {
 /// Every record of the server.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Records {
+    /// Onboarding was done (stays true when every user is deleted later, so a server
+    /// cannot be onboarded a second time by whoever comes first).
+    #[serde(default)]
+    pub set_up: bool,
     pub orgs: Vec<Org>,
     pub users: Vec<User>,
     pub buckets: Vec<Bucket>,
@@ -207,7 +253,7 @@ impl Meta {
 
     /// Whether onboarding has been done.
     pub fn is_set_up(&self) -> bool {
-        !self.records.users.is_empty()
+        self.records.set_up || !self.records.users.is_empty()
     }
 
     /// The authorization of a raw token, if it exists.
