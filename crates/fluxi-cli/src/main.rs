@@ -173,23 +173,7 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Serve the InfluxDB 2 HTTP API (write, query, buckets, orgs, tokens) over the store.
-    Serve {
-        /// The store (default: $FLUXI_DATA, else a per-user directory).
-        #[arg(long, value_name = "DIR")]
-        data: Option<PathBuf>,
-        /// Where to listen (default: $FLUXI_HTTP_BIND_ADDRESS, else 127.0.0.1:8086; port 0
-        /// picks a free one, printed on start).
-        #[arg(long, value_name = "ADDR")]
-        http_bind_address: Option<String>,
-        /// The largest request body, after decompression, e.g. 32MiB (default:
-        /// $FLUXI_MAX_BODY_SIZE, else 32MiB); larger ones get 413.
-        #[arg(long, value_name = "SIZE")]
-        max_body_size: Option<String>,
-        /// The most memory a query may hold in tables, e.g. 512MiB, or `none` (default:
-        /// $FLUXI_MEMORY_LIMIT, else half the machine's memory).
-        #[arg(long, value_name = "SIZE")]
-        memory_limit: Option<String>,
-    },
+    Serve(serve::ServeArgs),
     /// Set up a new `fluxi serve`: the first user, organisation, bucket and an all-access
     /// token (printed once).
     Setup {
@@ -375,17 +359,7 @@ fn dispatch(command: Command) -> ExitCode {
                 BucketCommand::Delete { name } => store::BucketAction::Delete { name },
             },
         ),
-        Command::Serve {
-            data,
-            http_bind_address,
-            max_body_size,
-            memory_limit,
-        } => serve::serve(serve::ServeOptions {
-            data,
-            bind: http_bind_address,
-            max_body: max_body_size,
-            memory_limit,
-        }),
+        Command::Serve(args) => serve::serve(args),
         Command::Setup {
             host,
             username,

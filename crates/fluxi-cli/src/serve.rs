@@ -2,16 +2,44 @@
 //! a running server, as `influx setup` does).
 
 use crate::{EXIT_ERROR, EXIT_USAGE};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// What `fluxi serve` was given.
-pub struct ServeOptions {
-    pub data: Option<PathBuf>,
-    pub bind: Option<String>,
-    pub max_body: Option<String>,
-    pub memory_limit: Option<String>,
+/// `fluxi serve`'s settings. Each comes from its flag, else from `$FLUXI_<NAME>`, else
+/// from the config file (`--config`, else `$FLUXI_CONFIG`), else its default.
+#[derive(clap::Args, Debug, Default)]
+pub struct ServeArgs {
+    /// A TOML file of settings, keyed as the flags are (`http-bind-address = "..."`);
+    /// flags and variables win over it (default: $FLUXI_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The store (default: $FLUXI_DATA, else a per-user directory).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Where to listen (default: $FLUXI_HTTP_BIND_ADDRESS, else 127.0.0.1:8086; port 0
+    /// picks a free one, printed on start).
+    #[arg(long, value_name = "ADDR")]
+    http_bind_address: Option<String>,
+    /// The largest request body, after decompression, e.g. 32MiB (default:
+    /// $FLUXI_MAX_BODY_SIZE, else 32MiB); larger ones get 413.
+    #[arg(long, value_name = "SIZE")]
+    max_body_size: Option<String>,
+    /// The most memory a query may hold in tables, e.g. 512MiB, or `none` (default:
+    /// $FLUXI_MEMORY_LIMIT, else half the machine's memory).
+    #[arg(long, value_name = "SIZE")]
+    memory_limit: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM; needs --tls-key).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Record every request as a point in the `_monitoring` bucket: `true` (the
+    /// default) or `false` (default: $FLUXI_MONITORING).
+    #[arg(long, value_name = "BOOL")]
+    monitoring: Option<String>,
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -24,13 +52,76 @@ fn flag_or_env(flag: Option<String>, var: &str) -> Option<String> {
     flag.or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty()))
 }
 
-pub fn serve(o: ServeOptions) -> ExitCode {
-    let data = match crate::store::data_dir(o.data) {
+/// The keys a config file may hold (the flags' names).
+const FILE_KEYS: &[&str] = &[
+    "data",
+    "http-bind-address",
+    "max-body-size",
+    "memory-limit",
+    "tls-cert",
+    "tls-key",
+    "monitoring",
+];
+
+/// The settings of a config file, as text, by key; an unknown key or a value that is
+/// not a string, number or boolean is an error naming it.
+fn read_config_file(path: &std::path::Path) -> Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("the config file {} is not valid TOML: {e}", path.display()))?;
+    let mut out = BTreeMap::new();
+    for (key, value) in table {
+        if !FILE_KEYS.contains(&key.as_str()) {
+            return Err(format!(
+                "the config file {} has an unknown setting {key:?}; the settings are: {}",
+                path.display(),
+                FILE_KEYS.join(", ")
+            ));
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(format!(
+                    "the config file {}: {key} must be a string, a number or true/false, not {}",
+                    path.display(),
+                    other.type_str()
+                ))
+            }
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
+}
+
+pub fn serve(args: ServeArgs) -> ExitCode {
+    let file = match flag_or_env(args.config.map(|p| p.display().to_string()), "FLUXI_CONFIG") {
+        Some(path) => match read_config_file(std::path::Path::new(&path)) {
+            Ok(f) => f,
+            Err(e) => return usage(&e),
+        },
+        None => BTreeMap::new(),
+    };
+    // Flag, else variable, else file.
+    let setting = |flag: Option<String>, var: &str, key: &str| {
+        flag_or_env(flag, var).or_else(|| file.get(key).cloned())
+    };
+    let path_setting = |flag: Option<PathBuf>, var: &str, key: &str| {
+        setting(flag.map(|p| p.display().to_string()), var, key).map(PathBuf::from)
+    };
+    let data = match crate::store::data_dir(path_setting(args.data, "FLUXI_DATA", "data")) {
         Ok(d) => d,
         Err(e) => return usage(&e),
     };
     let mut config = fluxi_server::Config::new(data);
-    if let Some(b) = flag_or_env(o.bind, "FLUXI_HTTP_BIND_ADDRESS") {
+    if let Some(b) = setting(
+        args.http_bind_address,
+        "FLUXI_HTTP_BIND_ADDRESS",
+        "http-bind-address",
+    ) {
         match b.parse::<SocketAddr>() {
             Ok(a) => config.bind = a,
             Err(_) => {
@@ -40,20 +131,42 @@ pub fn serve(o: ServeOptions) -> ExitCode {
             }
         }
     }
-    if let Some(m) = flag_or_env(o.max_body, "FLUXI_MAX_BODY_SIZE") {
+    if let Some(m) = setting(args.max_body_size, "FLUXI_MAX_BODY_SIZE", "max-body-size") {
         match fluxi::parse_size(&m) {
             Ok(n) => config.max_body_bytes = n,
             Err(e) => return usage(&format!("--max-body-size: {e}")),
         }
     }
-    match crate::run::memory_limit(o.memory_limit) {
+    match crate::run::memory_limit(setting(
+        args.memory_limit,
+        "FLUXI_MEMORY_LIMIT",
+        "memory-limit",
+    )) {
         Ok(m) => config.memory_limit = m,
         Err(e) => return usage(&e),
     }
+    match setting(args.monitoring, "FLUXI_MONITORING", "monitoring").as_deref() {
+        None | Some("true") => config.monitoring = true,
+        Some("false") => config.monitoring = false,
+        Some(other) => return usage(&format!("--monitoring takes true or false, not {other:?}")),
+    }
+    let cert = path_setting(args.tls_cert, "FLUXI_TLS_CERT", "tls-cert");
+    let key = path_setting(args.tls_key, "FLUXI_TLS_KEY", "tls-key");
+    match (cert, key) {
+        (Some(cert), Some(key)) => config.tls = Some(fluxi_server::TlsFiles { cert, key }),
+        (None, None) => {}
+        (Some(_), None) => return usage("--tls-cert needs --tls-key"),
+        (None, Some(_)) => return usage("--tls-key needs --tls-cert"),
+    }
     let data_shown = config.data.display().to_string();
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let result = fluxi_server::serve_until_signal(config, |addr| {
         // The one line a script waits for; the port is the real one when 0 was asked.
-        println!("fluxi serve: listening on http://{addr} (data in {data_shown})");
+        println!("fluxi serve: listening on {scheme}://{addr} (data in {data_shown})");
     });
     match result {
         Ok(()) => {

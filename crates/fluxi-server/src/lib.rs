@@ -7,10 +7,13 @@ mod api;
 pub mod client;
 mod error;
 pub mod meta;
+pub mod monitor;
 mod query;
+mod tls;
 mod write;
 
 pub use error::ApiError;
+pub use tls::TlsFiles;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -40,6 +43,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The most bytes of tables one query may hold (`None`: no limit).
     pub memory_limit: Option<usize>,
+    /// Serve HTTPS with these files instead of HTTP.
+    pub tls: Option<TlsFiles>,
+    /// Record every request as a point in the `_monitoring` bucket (the `/metrics`
+    /// counters are kept either way).
+    pub monitoring: bool,
 }
 
 impl Config {
@@ -50,6 +58,8 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8086)),
             max_body_bytes: 32 << 20,
             memory_limit: fluxi::default_memory_limit(),
+            monitoring: true,
+            tls: None,
         }
     }
 }
@@ -63,6 +73,9 @@ pub enum ServerError {
     /// The server's records could not be read or written.
     #[error("{0}")]
     Meta(#[from] MetaError),
+    /// The TLS certificate or key cannot be used.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The address could not be bound, or the runtime failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -74,6 +87,7 @@ pub(crate) struct App {
     pub(crate) store: Arc<DiskStorage>,
     meta: Mutex<Meta>,
     pub(crate) config: Config,
+    pub(crate) monitor: monitor::Monitor,
     started: SystemTime,
     started_at: Instant,
 }
@@ -106,6 +120,56 @@ impl App {
             return Err(ApiError::forbidden("User is inactive"));
         }
         Ok(auth)
+    }
+
+    /// The authorization of an InfluxDB 1 request: the token in `p` (the user `u` is
+    /// not checked, as InfluxDB 2 does not), in `Authorization: Token [user:]T`, or as the
+    /// password of `Authorization: Basic`.
+    pub(crate) fn authenticate_v1(
+        &self,
+        headers: &HeaderMap,
+        _user: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<Auth, ApiError> {
+        if let Some(p) = password.filter(|p| !p.is_empty()) {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&format!("Token {p}")) {
+                h.insert(axum::http::header::AUTHORIZATION, v);
+            }
+            return self.authenticate(&h);
+        }
+        let value = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let candidates: Vec<String> = match value.trim().split_once(' ') {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => {
+                base64_decode(rest.trim())
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|s| s.split_once(':').map(|(_, t)| t.to_string()))
+                    .into_iter()
+                    .collect()
+            }
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("token") => {
+                let rest = rest.trim();
+                let mut c = vec![rest.to_string()];
+                if let Some((_, t)) = rest.split_once(':') {
+                    c.push(t.to_string());
+                }
+                c
+            }
+            _ => return self.authenticate(headers),
+        };
+        for token in candidates {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&format!("Token {token}")) {
+                h.insert(axum::http::header::AUTHORIZATION, v);
+            }
+            if let Ok(auth) = self.authenticate(&h) {
+                return Ok(auth);
+            }
+        }
+        Err(ApiError::unauthorized())
     }
 
     /// The org named by the `org` (name, or an ID when it looks like one) or `orgID`
@@ -199,6 +263,30 @@ fn token_of(headers: &HeaderMap) -> Option<String> {
     }
 }
 
+/// Standard base64 (with or without padding), for Basic auth; `None` when malformed.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
@@ -245,13 +333,14 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         .enable_all()
         .build()?;
     let app = open(config)?;
+    let tls = app.config.tls.as_ref().map(tls::acceptor).transpose()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind(app.config.bind))?;
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let done = std::thread::Builder::new()
         .name("fluxi-server".into())
         .spawn(move || {
-            runtime.block_on(run(listener, app, async {
+            runtime.block_on(serve_on(listener, tls, app, async {
                 let _ = rx.await;
             }))
         })?;
@@ -273,10 +362,24 @@ pub fn serve_until_signal(
         .build()?;
     runtime.block_on(async move {
         let app = open(config)?;
+        let tls = app.config.tls.as_ref().map(tls::acceptor).transpose()?;
         let listener = tokio::net::TcpListener::bind(app.config.bind).await?;
         on_listening(listener.local_addr()?);
-        run(listener, app, shutdown_signal()).await
+        serve_on(listener, tls, app, shutdown_signal()).await
     })
+}
+
+/// Serve on `listener`, over TLS when `tls` is given.
+async fn serve_on(
+    listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    app: Shared,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    match tls {
+        Some(acceptor) => run(tls::TlsListener::new(listener, acceptor)?, app, shutdown).await,
+        None => run(listener, app, shutdown).await,
+    }
 }
 
 async fn shutdown_signal() {
@@ -308,11 +411,17 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         .memory_limit(config.memory_limit)
         .build()?;
     let meta = Meta::open(&config.data)?;
+    let writer = if config.monitoring {
+        Some(monitor::monitoring_writer(&store).map_err(fluxi::Error::from)?)
+    } else {
+        None
+    };
     let app = Arc::new(App {
         engine,
         store,
         meta: Mutex::new(meta),
         config,
+        monitor: monitor::Monitor::new(writer),
         started: SystemTime::now(),
         started_at: Instant::now(),
     });
@@ -356,7 +465,11 @@ pub(crate) fn adopt_store_buckets(app: &App) -> Result<(), ApiError> {
                     description: String::new(),
                     created_at: now_nanos(),
                     updated_at: 0,
-                    kind: "user".into(),
+                    kind: if fluxi::SYSTEM_BUCKETS.contains(&n.as_str()) {
+                        "system".into()
+                    } else {
+                        "user".into()
+                    },
                 });
             }
         }
@@ -364,16 +477,29 @@ pub(crate) fn adopt_store_buckets(app: &App) -> Result<(), ApiError> {
     })
 }
 
-async fn run(
-    listener: tokio::net::TcpListener,
+async fn run<L>(
+    listener: L,
     app: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), ServerError> {
+) -> Result<(), ServerError>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+    monitor::Peer:
+        for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
     let router = router(Arc::clone(&app));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    // Every request has finished; make what was written durable in the data files too.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<monitor::Peer>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    // Every request has finished; write the last request points, then make what was
+    // written durable in the data files too.
+    if let Err(e) = app.monitor.close() {
+        eprintln!("fluxi serve: the last request points could not be written to _monitoring: {e}");
+    }
     let store = Arc::clone(&app.store);
     tokio::task::spawn_blocking(move || store.flush())
         .await
@@ -388,8 +514,10 @@ fn router(app: Shared) -> Router {
         .route("/ping", get(ping).head(ping))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(monitor::metrics))
         .route("/api/v2/setup", get(api::setup_allowed).post(api::setup))
         .route("/api/v2/write", post(write::write))
+        .route("/write", post(write::write_v1))
         .route("/api/v2/query", post(query::query))
         .route(
             "/api/v2/buckets",
@@ -429,6 +557,10 @@ fn router(app: Shared) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(common_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&app),
+            monitor::instrument,
+        ))
         .with_state(app)
 }
 
@@ -604,6 +736,19 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_704_067_201_500_000_000), "2024-01-01T00:00:01.5Z");
         assert_eq!(rfc3339(951_782_400_000_000_000), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn basic_auth_decodes() {
+        assert_eq!(
+            base64_decode("dXNlcjp0b2tlbg==").as_deref(),
+            Some(&b"user:token"[..])
+        );
+        assert_eq!(
+            base64_decode("dXNlcjp0b2tlbg").as_deref(),
+            Some(&b"user:token"[..])
+        );
+        assert_eq!(base64_decode("not base64!"), None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `POST /api/v2/write`: line protocol into a bucket, whole or not at all (§1.7 of the
-//! wire notes: 204, 400 for bad lines, 404, 403, 413, 422).
+//! wire notes: 204, 400 for bad lines, 404, 403, 413, 422); and InfluxDB 1's `POST
+//! /write?db=&rp=` for Telegraf-era writers, the same rules after mapping db/rp to a
+//! bucket.
 
-use crate::meta::Permission;
+use crate::meta::{Auth, Bucket, Permission};
 use crate::{empty, now_nanos, read_body, ApiError, Shared};
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
@@ -40,11 +42,83 @@ pub(crate) async fn write(
         .bucket_in_org(&org.id, &bucket_param)
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("bucket \"{bucket_param}\" not found")))?;
+    write_into(&app, &auth, bucket, body, precision).await
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct V1Params {
+    db: Option<String>,
+    rp: Option<String>,
+    precision: Option<String>,
+    u: Option<String>,
+    p: Option<String>,
+}
+
+/// InfluxDB 1's write: `db` (and `rp`) name the bucket as InfluxDB 2's virtual mappings
+/// do: a bucket named `db/rp`, or, for no `rp` or the default `autogen`, one named `db`;
+/// among the buckets of the token's org. The token comes as `p`, in `Authorization:
+/// Token [user:]T`, or as the password of Basic auth.
+pub(crate) async fn write_v1(
+    State(app): State<Shared>,
+    Query(params): Query<V1Params>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let auth = app.authenticate_v1(request.headers(), params.u.as_deref(), params.p.as_deref())?;
+    let precision = v1_precision(params.precision.as_deref())?;
+    let db = params
+        .db
+        .clone()
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| ApiError::invalid("missing db"))?;
+    let body = read_body(request, app.config.max_body_bytes).await?;
+    let rp = params.rp.as_deref().filter(|r| !r.is_empty());
+    let bucket = {
+        let meta = app.meta();
+        let named = |name: &str| {
+            meta.records
+                .buckets
+                .iter()
+                .find(|b| b.org_id == auth.org_id && b.name == name)
+                .cloned()
+        };
+        match rp {
+            Some(rp) => named(&format!("{db}/{rp}"))
+                .or_else(|| (rp == "autogen").then(|| named(&db)).flatten()),
+            None => named(&db),
+        }
+    };
+    let bucket = bucket.ok_or_else(|| ApiError::not_found("no dbrp mapping found"))?;
+    write_into(&app, &auth, bucket, body, precision).await
+}
+
+/// InfluxDB 1's precisions: `n`/`ns`, `u`/`us`, `ms`, `s` (and empty: nanoseconds). Minutes
+/// and hours (`m`, `h`) are refused rather than read as nanoseconds.
+fn v1_precision(text: Option<&str>) -> Result<Precision, ApiError> {
+    match text.unwrap_or("") {
+        "" | "n" | "ns" => Ok(Precision::Nanoseconds),
+        "u" | "us" => Ok(Precision::Microseconds),
+        "ms" => Ok(Precision::Milliseconds),
+        "s" => Ok(Precision::Seconds),
+        other => Err(ApiError::invalid(format!(
+            "invalid precision {other:?}; valid precision units are n, ns, u, us, ms and s \
+             (fluxi does not take m or h)"
+        ))),
+    }
+}
+
+/// Check `auth` may write `bucket`, then store `body` there, all of it or nothing.
+async fn write_into(
+    app: &Shared,
+    auth: &Auth,
+    bucket: Bucket,
+    body: Vec<u8>,
+    precision: Precision,
+) -> Result<Response, ApiError> {
     if !auth.allows(&Permission::on(
         "write",
         "buckets",
         Some(&bucket.id),
-        Some(&org.id),
+        Some(&bucket.org_id),
     )) {
         let why = if auth.status == "active" {
             "insufficient permissions for write"

@@ -15,7 +15,7 @@ pub mod line_protocol;
 pub mod memory;
 pub mod storage;
 
-pub use disk::{DiskOptions, DiskStorage, RecoveryReport};
+pub use disk::{DiskOptions, DiskStorage, RecoveryReport, SYSTEM_BUCKETS};
 pub use memory::MemoryStorage;
 pub use storage::{
     Aggregate, Applied, BucketInfo, Predicate, ReadResult, ReadSpec, Storage, StorageError,

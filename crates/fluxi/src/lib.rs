@@ -48,7 +48,7 @@ pub use fluxi_eval::{Args, EvalError, FileAccess};
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
     line_with_field, BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision,
-    RecoveryReport, Storage, StorageError, StorageErrorKind,
+    RecoveryReport, Storage, StorageError, StorageErrorKind, SYSTEM_BUCKETS,
 };
 pub use fluxi_syntax::literals::string_literal;
 pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};

@@ -61,6 +61,10 @@ pub use recovery::{DamagedFile, RecoveryReport};
 pub use repair::{LostData, StoreCheckReport};
 pub use wal::WalDamage;
 
+/// The buckets a server keeps for itself, which users cannot create: InfluxDB's
+/// `_monitoring` (request and check data) and `_tasks` (task runs).
+pub const SYSTEM_BUCKETS: &[&str] = &["_monitoring", "_tasks"];
+
 use crate::line_protocol::{parse_batch, ParseOptions, Point};
 use crate::storage::{
     check_bucket_name, Aggregate, Applied, BucketInfo, ReadResult, ReadSpec, Result, Storage,
@@ -236,6 +240,34 @@ pub(crate) fn partition_start(t: i64, duration: i64) -> i64 {
 }
 
 impl DiskStorage {
+    /// Creates one of the system buckets ([`SYSTEM_BUCKETS`]: names starting with `_`,
+    /// which [`Storage::create_bucket`] refuses), for the server's own data such as
+    /// `_monitoring`. Any other name is refused as `create_bucket` refuses it.
+    pub fn create_system_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        if !SYSTEM_BUCKETS.contains(&name) {
+            check_bucket_name(name)?;
+        }
+        self.create_bucket_named(name, retention)
+    }
+
+    /// Creates a bucket whose name was checked.
+    fn create_bucket_named(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        let mut w = self.lock_writer()?;
+        if self.read_state()?.buckets.contains_key(name) {
+            return Err(StorageError::BucketExists(name.to_string()));
+        }
+        self.log(&mut w, &Record::CreateBucket { name, retention })?;
+        let mut guard = self.write_state()?;
+        Arc::make_mut(&mut guard).buckets.insert(
+            name.to_string(),
+            Arc::new(BucketState {
+                retention,
+                ..BucketState::default()
+            }),
+        );
+        Ok(())
+    }
+
     /// Opens the store in `dir` (creating the directory and an empty store when there is
     /// none) with default options.
     pub fn open(dir: &Path) -> Result<DiskStorage> {
@@ -452,20 +484,7 @@ impl Storage for DiskStorage {
 
     fn create_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
         check_bucket_name(name)?;
-        let mut w = self.lock_writer()?;
-        if self.read_state()?.buckets.contains_key(name) {
-            return Err(StorageError::BucketExists(name.to_string()));
-        }
-        self.log(&mut w, &Record::CreateBucket { name, retention })?;
-        let mut guard = self.write_state()?;
-        Arc::make_mut(&mut guard).buckets.insert(
-            name.to_string(),
-            Arc::new(BucketState {
-                retention,
-                ..BucketState::default()
-            }),
-        );
-        Ok(())
+        self.create_bucket_named(name, retention)
     }
 
     fn delete_bucket(&self, name: &str) -> Result<()> {
