@@ -3,6 +3,7 @@
 //! buckets. The engine is reached only through the `fluxi` facade and runs on blocking
 //! threads; the HTTP side is tokio + axum. docs/server.md says what is supported.
 
+mod analyze;
 mod api;
 pub mod client;
 mod error;
@@ -519,6 +520,7 @@ fn router(app: Shared) -> Router {
         .route("/api/v2/write", post(write::write))
         .route("/write", post(write::write_v1))
         .route("/api/v2/query", post(query::query))
+        .route("/api/v2/query/analyze", post(analyze::analyze))
         .route(
             "/api/v2/buckets",
             get(api::list_buckets).post(api::create_bucket),

@@ -459,3 +459,42 @@ fn users_can_be_listed_made_deactivated_and_deleted() {
     let allowed = json_of(&s.call("GET", "/api/v2/setup", None, b""));
     assert_eq!(allowed["allowed"], false);
 }
+
+#[test]
+fn analyze_lists_syntax_and_type_errors_without_running_the_query() {
+    let s = start();
+    let (token, _, _) = s.setup();
+    let analyze = |query: &str| {
+        let a = s.call_with(
+            "POST",
+            "/api/v2/query/analyze",
+            Some(&token),
+            &[("Content-Type", "application/json")],
+            json!({"query": query, "type": "flux"})
+                .to_string()
+                .as_bytes(),
+        );
+        assert_eq!(a.status, 200, "{}", a.text());
+        json_of(&a)["errors"].as_array().unwrap().clone()
+    };
+    assert!(analyze("from(bucket: \"b\") |> range(start: -1h)").is_empty());
+    let typed = analyze("x = 1\ny = x + \"s\"\n");
+    assert_eq!(typed.len(), 1, "{typed:?}");
+    assert_eq!(
+        (typed[0]["line"].as_u64(), typed[0]["column"].as_u64()),
+        (Some(2), Some(9))
+    );
+    assert!(
+        typed[0]["message"].as_str().unwrap().contains("string"),
+        "{typed:?}"
+    );
+    let syntax = analyze("from(bucket: \"b\" |> range(start: -1h)");
+    assert!(!syntax.is_empty());
+    assert_eq!(syntax[0]["line"].as_u64(), Some(1));
+    // Nothing ran: the query of a bucket that does not exist analyses clean.
+    assert!(analyze("from(bucket: \"nope\") |> range(start: -1h)").is_empty());
+    let anonymous = s.call("POST", "/api/v2/query/analyze", None, br#"{"query":"1"}"#);
+    assert_eq!(anonymous.status, 401);
+    let bad = s.call("POST", "/api/v2/query/analyze", Some(&token), b"{");
+    assert_eq!(bad.status, 400);
+}
