@@ -22,7 +22,12 @@ pub(crate) async fn analyze(
     request: Request,
 ) -> Result<Response, ApiError> {
     app.authenticate(request.headers())?;
-    let body = read_body(request, app.config.max_body_bytes).await?;
+    let body = read_body(
+        request,
+        app.config.max_body_bytes,
+        app.config.timeouts.body_idle,
+    )
+    .await?;
     let req: AnalyzeRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid(format!("failed to decode request body: {e}")))?;
     if let Some(kind) = req.kind.as_deref().filter(|k| *k != "flux") {

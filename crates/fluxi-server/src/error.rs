@@ -38,6 +38,11 @@ impl ApiError {
         ApiError::new("unauthorized", format!("{permission} is unauthorized"))
     }
 
+    /// 408 `request timeout`: the request body stopped arriving.
+    pub fn request_timeout(message: impl Into<String>) -> ApiError {
+        ApiError::new("request timeout", message)
+    }
+
     /// 403 `forbidden`.
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new("forbidden", message)
@@ -88,6 +93,7 @@ impl ApiError {
             "method not allowed" => StatusCode::METHOD_NOT_ALLOWED,
             "conflict" | "unprocessable entity" => StatusCode::UNPROCESSABLE_ENTITY,
             "request too large" => StatusCode::PAYLOAD_TOO_LARGE,
+            "request timeout" => StatusCode::REQUEST_TIMEOUT,
             "too many requests" => StatusCode::TOO_MANY_REQUESTS,
             "not implemented" => StatusCode::NOT_IMPLEMENTED,
             "unavailable" => StatusCode::SERVICE_UNAVAILABLE,

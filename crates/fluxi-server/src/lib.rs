@@ -6,6 +6,7 @@
 mod analyze;
 mod api;
 pub mod client;
+pub mod conn;
 mod error;
 pub mod meta;
 pub mod monitor;
@@ -44,6 +45,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The most bytes of tables one query may hold (`None`: no limit).
     pub memory_limit: Option<usize>,
+    /// Time limits of connections and request bodies.
+    pub timeouts: conn::Timeouts,
     /// Serve HTTPS with these files instead of HTTP.
     pub tls: Option<TlsFiles>,
     /// Record every request as a point in the `_monitoring` bucket (the `/metrics`
@@ -61,6 +64,7 @@ impl Config {
             memory_limit: fluxi::default_memory_limit(),
             monitoring: true,
             tls: None,
+            timeouts: conn::Timeouts::default(),
         }
     }
 }
@@ -484,18 +488,10 @@ async fn run<L>(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
-    monitor::Peer:
-        for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+    L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let router = router(Arc::clone(&app));
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<monitor::Peer>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    conn::serve(listener, router, app.config.timeouts, shutdown).await;
     // Every request has finished; write the last request points, then make what was
     // written durable in the data files too.
     if let Err(e) = app.monitor.close() {
@@ -649,8 +645,13 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
 }
 
 /// The request body, gunzipped when `Content-Encoding` says gzip, refused with 413 when
-/// it (decompressed) is longer than `limit`.
-pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// it (decompressed) is longer than `limit`, and with 408 when it pauses longer than
+/// `idle`.
+pub(crate) async fn read_body(
+    request: Request,
+    limit: usize,
+    idle: std::time::Duration,
+) -> Result<Vec<u8>, ApiError> {
     let gzip = request
         .headers()
         .get(axum::http::header::CONTENT_ENCODING)
@@ -662,7 +663,15 @@ pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Vec<u8>,
     let too_large = || ApiError::too_large("unable to read data: points batch is too large");
     let mut raw = Vec::new();
     let mut stream = request.into_body().into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let next = tokio::time::timeout(idle, stream.next()).await;
+        let Ok(next) = next else {
+            return Err(ApiError::request_timeout(format!(
+                "unable to read data: the request body paused for more than {} s",
+                idle.as_secs_f64()
+            )));
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| ApiError::invalid(format!("unable to read data: {e}")))?;
         if raw.len() + chunk.len() > limit {
             return Err(too_large());

@@ -402,7 +402,12 @@ pub(crate) async fn query(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let body = crate::read_body(request, app.config.max_body_bytes).await?;
+    let body = crate::read_body(
+        request,
+        app.config.max_body_bytes,
+        app.config.timeouts.body_idle,
+    )
+    .await?;
     let parsed = parse_request(&content_type, &body)?;
     app.resolve_org(params.org.as_deref(), params.org_id.as_deref())
         .map_err(|e| decode_error(e.message))?;

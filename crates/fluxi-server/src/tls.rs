@@ -1,7 +1,6 @@
 //! HTTPS: `--tls-cert`/`--tls-key` (PEM) through rustls. Handshakes run on their own
 //! tasks with a time limit, so a client that connects and says nothing holds up no one.
 
-use crate::monitor::Peer;
 use crate::ServerError;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -120,11 +119,5 @@ impl axum::serve::Listener for TlsListener {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         Ok(self.local)
-    }
-}
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for Peer {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Peer {
-        Peer(*stream.remote_addr())
     }
 }

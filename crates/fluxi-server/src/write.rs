@@ -35,7 +35,12 @@ pub(crate) async fn write(
         .clone()
         .filter(|b| !b.is_empty())
         .ok_or_else(|| ApiError::not_found("bucket not found"))?;
-    let body = read_body(request, app.config.max_body_bytes).await?;
+    let body = read_body(
+        request,
+        app.config.max_body_bytes,
+        app.config.timeouts.body_idle,
+    )
+    .await?;
     let org = app.resolve_org(params.org.as_deref(), params.org_id.as_deref())?;
     let bucket = app
         .meta()
@@ -70,7 +75,12 @@ pub(crate) async fn write_v1(
         .clone()
         .filter(|d| !d.is_empty())
         .ok_or_else(|| ApiError::invalid("missing db"))?;
-    let body = read_body(request, app.config.max_body_bytes).await?;
+    let body = read_body(
+        request,
+        app.config.max_body_bytes,
+        app.config.timeouts.body_idle,
+    )
+    .await?;
     let rp = params.rp.as_deref().filter(|r| !r.is_empty());
     let bucket = {
         let meta = app.meta();

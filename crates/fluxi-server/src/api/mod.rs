@@ -50,7 +50,12 @@ pub(super) async fn json_body<T: serde::de::DeserializeOwned>(
     app: &Shared,
     request: Request,
 ) -> Result<T, ApiError> {
-    let body = read_body(request, app.config.max_body_bytes).await?;
+    let body = read_body(
+        request,
+        app.config.max_body_bytes,
+        app.config.timeouts.body_idle,
+    )
+    .await?;
     serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid(format!("failed to decode request body: {e}")))
 }
