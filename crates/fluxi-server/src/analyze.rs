@@ -59,3 +59,33 @@ pub(crate) async fn analyze(
         .collect();
     Ok(json_response(StatusCode::OK, &json!({ "errors": errors })))
 }
+
+#[derive(Debug, Deserialize)]
+struct AstRequest {
+    query: Option<String>,
+}
+
+/// `POST /api/v2/query/ast`: `{"query"}` → 200 `{"ast": <Flux's JSON AST of the query's
+/// package>}`; a query with syntax errors is 400 `invalid` naming the first.
+pub(crate) async fn ast(State(app): State<Shared>, request: Request) -> Result<Response, ApiError> {
+    app.authenticate(request.headers())?;
+    let body = read_body(
+        request,
+        app.config.max_body_bytes,
+        app.config.timeouts.body_idle,
+    )
+    .await?;
+    let req: AstRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid(format!("failed to decode request body: {e}")))?;
+    let query = req.query.unwrap_or_default();
+    let (tree, problems) = tokio::task::spawn_blocking(move || fluxi::syntax_json("query", &query))
+        .await
+        .map_err(|e| ApiError::internal(format!("parsing failed: {e}")))?;
+    if let Some(p) = problems.problems().into_iter().find(|p| !p.warning) {
+        return Err(ApiError::invalid(format!(
+            "error @{}:{}: {}",
+            p.line, p.column, p.message
+        )));
+    }
+    Ok(json_response(StatusCode::OK, &json!({ "ast": tree })))
+}

@@ -517,6 +517,7 @@ fn router(app: Shared) -> Router {
         .route("/write", post(write::write_v1))
         .route("/api/v2/query", post(query::query))
         .route("/api/v2/query/analyze", post(analyze::analyze))
+        .route("/api/v2/query/ast", post(analyze::ast))
         .route(
             "/api/v2/buckets",
             get(api::list_buckets).post(api::create_bucket),

@@ -498,3 +498,40 @@ fn analyze_lists_syntax_and_type_errors_without_running_the_query() {
     let bad = s.call("POST", "/api/v2/query/analyze", Some(&token), b"{");
     assert_eq!(bad.status, 400);
 }
+
+#[test]
+fn ast_answers_fluxs_json_ast_or_the_first_syntax_error() {
+    let s = start();
+    let (token, _, _) = s.setup();
+    let a = s.call(
+        "POST",
+        "/api/v2/query/ast",
+        Some(&token),
+        json!({"query": "from(bucket: \"b\") |> range(start: -1h)"})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
+    let ast = &json_of(&a)["ast"];
+    assert_eq!(ast["type"], "Package");
+    let pipe = &ast["files"][0]["body"][0]["expression"];
+    assert_eq!(pipe["type"], "PipeExpression");
+    assert_eq!(pipe["argument"]["callee"]["name"], "from");
+    assert_eq!(
+        pipe["argument"]["arguments"][0]["properties"][0]["value"]["value"],
+        "b"
+    );
+    assert_eq!(pipe["call"]["callee"]["name"], "range");
+    let bad = s.call(
+        "POST",
+        "/api/v2/query/ast",
+        Some(&token),
+        br#"{"query": "from(bucket: "}"#,
+    );
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert!(json_of(&bad)["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("error @1:"));
+    assert_eq!(s.call("POST", "/api/v2/query/ast", None, b"{}").status, 401);
+}

@@ -15,6 +15,7 @@
 pub mod ast;
 pub mod error;
 pub mod format;
+pub mod json;
 pub mod lexer;
 mod lint;
 pub mod literals;

@@ -125,3 +125,22 @@ pub fn syntax_tree(name: &str, source: &str, spans: bool) -> (String, Diagnostic
     }
     (tree, diagnostics)
 }
+
+/// The package of `source` as Flux's JSON AST (what InfluxDB's `/api/v2/query/ast`
+/// answers: `{"type": "Package", "files": [...]}` with upstream's node names), with the
+/// syntax problems found; the tree covers what parsed.
+///
+/// ```
+/// let (ast, problems) = fluxi::syntax_json("q.flux", "from(bucket: \"b\")\n");
+/// assert!(problems.is_empty());
+/// assert_eq!(ast["files"][0]["body"][0]["expression"]["type"], "CallExpression");
+/// ```
+pub fn syntax_json(name: &str, source: &str) -> (serde_json::Value, Diagnostics) {
+    let parsed = fluxi_syntax::parse(source);
+    let ast = fluxi_syntax::json::package_json(&parsed.file, source, name);
+    let mut diagnostics = Diagnostics::new(name, &Arc::from(source));
+    for d in parsed.diagnostics {
+        diagnostics.syntax(d);
+    }
+    (ast, diagnostics)
+}

@@ -29,7 +29,7 @@ pub struct ReadmeExample;
 pub mod access;
 pub use access::{Access, Buckets};
 mod check;
-pub use check::{format_source, syntax_tree, CheckLevel, CheckReport};
+pub use check::{format_source, syntax_json, syntax_tree, CheckLevel, CheckReport};
 mod error;
 pub mod explain;
 pub use explain::{Explain, ReadExplain, StorageRequest};
