@@ -4,7 +4,6 @@
 //! threads; the HTTP side is tokio + axum. docs/server.md says what is supported.
 
 mod api;
-pub mod client;
 mod error;
 pub mod meta;
 mod query;
