@@ -580,3 +580,40 @@ impl Api {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_authorization_never_holds_its_token() {
+        // InfluxDB 2 lists authorizations with their tokens.
+        let listed = r#"{"id":"0a","token":"s3cret-token","status":"active","description":"d",
+            "orgID":"0b","org":"acme","userID":"0c","user":"ann",
+            "permissions":[{"action":"read","resource":{"type":"buckets","id":"0d","orgID":"0b","name":"b","org":"acme"}},
+                           {"action":"write","resource":{"type":"instance","id":null,"orgID":null}}]}"#;
+        let a: Authorization = serde_json::from_str(listed).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!format!("{a:?}").contains("s3cret"));
+        let shown: Vec<String> = a.permissions.iter().map(Permission::to_string).collect();
+        assert_eq!(shown, ["read:orgs/0b/buckets/0d", "write:instance"]);
+        // What is sent leaves the names out when there are none.
+        let p = serde_json::to_value(Permission::on("read", "buckets", Some("0b"), None))
+            .unwrap_or_default();
+        assert_eq!(
+            p,
+            json!({"action": "read", "resource": {"type": "buckets", "orgID": "0b"}})
+        );
+    }
+
+    #[test]
+    fn retention_of_a_bucket() {
+        let b: Bucket = serde_json::from_value(json!({"id": "1", "name": "b",
+            "retentionRules": [{"type": "expire", "everySeconds": 3600}]}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.retention_seconds(), Some(3600));
+        let forever: Bucket = serde_json::from_value(json!({"id": "1", "name": "b",
+            "retentionRules": [{"type": "expire", "everySeconds": 0}]}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(forever.retention_seconds(), None);
+    }
+}

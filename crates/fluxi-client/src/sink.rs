@@ -87,6 +87,12 @@ impl RetryPolicy {
 ///
 /// Every point is checked when it is written ([`check_line`]): one whose line protocol
 /// would not read back as the same point is refused then, as `WriteError::InvalidPoint`.
+///
+/// Full batches are sent by the writer's background thread ([`PointSink::write_in_caller`]
+/// is `false`), so `write` never waits for the network; `flush`, `close` and dropping the
+/// writer send from the calling thread, and against a server that cannot take the points
+/// they stop after one batch's retries ([`RetryPolicy`], plus the connect and read
+/// timeouts of each attempt).
 pub struct HttpSink {
     client: Client,
     auth: String,
@@ -269,18 +275,20 @@ impl PointSink for HttpSink {
         for p in points {
             encode_line(&mut lines, p);
         }
-        let body = if self.gzip {
-            gzip(lines.as_bytes()).map_err(|e| DeliveryError::Unavailable {
+        let gzipped;
+        let body: &[u8] = if self.gzip {
+            gzipped = gzip(lines.as_bytes()).map_err(|e| DeliveryError::Unavailable {
                 error: StorageError::Backend(format!("gzipping a batch failed: {e}")),
                 retry_after: None,
-            })?
+            })?;
+            &gzipped
         } else {
-            lines.clone().into_bytes()
+            lines.as_bytes()
         };
         let started = Instant::now();
         let mut retries = 0u32;
         loop {
-            let (error, retry_after) = match self.post(&body) {
+            let (error, retry_after) = match self.post(body) {
                 Ok(answer) if answer.is_success() => return Ok(()),
                 Ok(answer) => match self.classify(&answer, points, &lines) {
                     Verdict::Transient(e, after) => (e, after),

@@ -11,8 +11,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// One saved connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One saved connection. `Debug` does not show the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saved {
     /// Its name.
     pub name: String,
@@ -26,6 +26,18 @@ pub struct Saved {
     /// Whether commands use it when no other is named.
     #[serde(default)]
     pub active: bool,
+}
+
+impl std::fmt::Debug for Saved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Saved")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("token", &"(hidden)")
+            .field("org", &self.org)
+            .field("active", &self.active)
+            .finish()
+    }
 }
 
 /// The file's content.

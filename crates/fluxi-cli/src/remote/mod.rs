@@ -44,7 +44,8 @@ pub struct RemoteArgs {
 }
 
 /// A server to talk to, as the flags, the environment and the saved configs say.
-#[derive(Debug, Clone)]
+/// `Debug` does not show the token.
+#[derive(Clone)]
 pub struct Conn {
     /// Its URL.
     pub host: String,
@@ -52,6 +53,16 @@ pub struct Conn {
     pub token: Option<String>,
     /// The organization, if any was given.
     pub org: Option<OrgRef>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("host", &self.host)
+            .field("token", &self.token.as_ref().map(|_| "(hidden)"))
+            .field("org", &self.org)
+            .finish()
+    }
 }
 
 fn env(name: &str) -> Option<String> {
