@@ -261,6 +261,21 @@ fn a_server_is_managed_end_to_end() {
         "{err}"
     );
 
+    // A query failing after its first result: that result is printed, then the error.
+    let failing = "import \"array\"\n\
+        array.from(rows: [{a: 1}]) |> yield(name: \"first\")\n\
+        array.from(rows: [{a: 1}, {a: 0}]) |> map(fn: (r) => ({r with b: 10 / r.a})) |> yield(name: \"second\")";
+    let (code, out, err) = run(remote(&s, &configs, &op, &["query", failing]), None);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("Result: first") && !out.contains("second"),
+        "{out}"
+    );
+    assert!(
+        err.contains("the query failed on the server") && err.contains("cannot divide by zero"),
+        "{err}"
+    );
+
     // Listings never show tokens.
     let auths = ok(run(remote(&s, &configs, &op, &["auth", "list"]), None));
     assert!(
