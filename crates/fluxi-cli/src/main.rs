@@ -4,6 +4,7 @@ mod check;
 mod explain;
 mod fmt;
 mod out;
+mod remote;
 mod repl;
 mod run;
 mod serve;
@@ -100,9 +101,11 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
-    /// Write line protocol into a bucket of the store.
+    /// Write line protocol into a bucket of the store, or of a server (with --host, or
+    /// $FLUXI_HOST, or a saved config).
     Write {
-        /// The bucket (it must exist: `fluxi bucket create NAME`).
+        /// The bucket (it must exist: `fluxi bucket create NAME`); on a server its name or
+        /// ID.
         #[arg(long, short)]
         bucket: String,
         /// The unit of the timestamps.
@@ -117,14 +120,54 @@ enum Command {
         max_line_length: usize,
         /// The line-protocol file (`-` for standard input).
         file: PathBuf,
+        #[command(flatten)]
+        remote: remote::RemoteArgs,
     },
-    /// Create, list or delete buckets of the store.
+    /// Create, list or delete buckets of the store, or of a server (with --host, or
+    /// $FLUXI_HOST, or a saved config).
     Bucket {
         #[command(subcommand)]
         action: BucketCommand,
         /// The store (default: $FLUXI_DATA, else a per-user directory).
         #[arg(long, value_name = "DIR", global = true)]
         data: Option<PathBuf>,
+        #[command(flatten)]
+        remote: remote::RemoteArgs,
+    },
+    /// Run a Flux query on a server and print its results (as `fluxi run` does).
+    Query {
+        /// The query (`-` for standard input).
+        query: Option<String>,
+        /// Read the query from this file.
+        #[arg(long, short, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Print the server's annotated CSV as it comes.
+        #[arg(long, short)]
+        raw: bool,
+        /// How to print results.
+        #[arg(long, value_enum, default_value = "table", conflicts_with = "raw")]
+        format: run::Format,
+        #[command(flatten)]
+        remote: remote::RemoteArgs,
+    },
+    /// Create, list, delete, enable or disable a server's API tokens.
+    Auth {
+        #[command(subcommand)]
+        action: AuthCommand,
+        #[command(flatten)]
+        remote: remote::RemoteArgs,
+    },
+    /// List or create a server's organizations.
+    Org {
+        #[command(subcommand)]
+        action: OrgCommand,
+        #[command(flatten)]
+        remote: remote::RemoteArgs,
+    },
+    /// Save connections to servers (URL, token, org) and pick the active one.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
     },
     /// Verify the store (`check`) or move its damaged files aside (`repair`).
     Store {
@@ -226,12 +269,112 @@ enum BucketCommand {
         /// Its name.
         name: String,
         /// How long data is kept, e.g. 30d, 12h, 1w (default: forever).
-        #[arg(long)]
+        #[arg(long, short)]
         retention: Option<String>,
+        /// Its description (a server's buckets only).
+        #[arg(long, short)]
+        description: Option<String>,
     },
     /// List the buckets and their retention.
     List,
     /// Delete a bucket and all its data.
+    Delete {
+        /// Its name.
+        #[arg(required_unless_present = "id")]
+        name: Option<String>,
+        /// Its ID (a server's buckets only).
+        #[arg(long, conflicts_with = "name")]
+        id: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuthCommand {
+    /// Create a token for an organization (--org) and print it (this once).
+    Create {
+        /// What it is for.
+        #[arg(long, short)]
+        description: Option<String>,
+        /// Read access to this bucket (by ID); may be repeated.
+        #[arg(long = "read-bucket", value_name = "ID")]
+        read_bucket: Vec<String>,
+        /// Write access to this bucket (by ID); may be repeated.
+        #[arg(long = "write-bucket", value_name = "ID")]
+        write_bucket: Vec<String>,
+        /// Read access to every bucket of the organization.
+        #[arg(long)]
+        read_buckets: bool,
+        /// Write access to every bucket of the organization.
+        #[arg(long)]
+        write_buckets: bool,
+        /// Read and write access to everything in the organization.
+        #[arg(long)]
+        all_access: bool,
+    },
+    /// List the tokens' authorizations (never the tokens themselves).
+    List,
+    /// Delete an authorization: its token is refused from then on.
+    Delete {
+        /// Its ID (`fluxi auth list`).
+        #[arg(long, short)]
+        id: String,
+    },
+    /// Enable an authorization's token again.
+    Active {
+        #[arg(long, short)]
+        id: String,
+    },
+    /// Disable an authorization's token (it stays, refused for everything).
+    Inactive {
+        #[arg(long, short)]
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// List the organizations.
+    List,
+    /// Create an organization.
+    Create {
+        /// Its name.
+        #[arg(long, short)]
+        name: String,
+        /// Its description.
+        #[arg(long, short)]
+        description: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Save a connection (kept in a file only you may read).
+    Create {
+        /// Its name.
+        #[arg(long, short, alias = "config-name")]
+        name: String,
+        /// The server, e.g. http://127.0.0.1:8086.
+        #[arg(long = "host-url", short = 'u', value_name = "URL")]
+        host_url: String,
+        /// The API token.
+        #[arg(long, short)]
+        token: String,
+        /// The organization, by name.
+        #[arg(long, short)]
+        org: Option<String>,
+        /// Make it the active config (the first one saved is).
+        #[arg(long, short)]
+        active: bool,
+    },
+    /// List the saved connections (never their tokens).
+    List,
+    /// Make a saved connection the active one.
+    Activate {
+        /// Its name.
+        name: String,
+    },
+    /// Forget a saved connection.
+    #[command(alias = "rm")]
     Delete {
         /// Its name.
         name: String,
@@ -348,17 +491,108 @@ fn dispatch(command: Command) -> ExitCode {
             data,
             max_line_length,
             file,
-        } => store::write(data, &bucket, &precision, max_line_length, &file),
-        Command::Bucket { action, data } => store::bucket(
+            remote,
+        } => match remote::local_or_remote(data.is_some(), &remote) {
+            Err(code) => code,
+            Ok(Some(conn)) => {
+                remote::write::write(&conn, &bucket, &precision, max_line_length, &file)
+            }
+            Ok(None) => store::write(data, &bucket, &precision, max_line_length, &file),
+        },
+        Command::Bucket {
+            action,
             data,
-            match action {
-                BucketCommand::Create { name, retention } => {
-                    store::BucketAction::Create { name, retention }
-                }
+            remote,
+        } => {
+            let action = match action {
+                BucketCommand::Create {
+                    name,
+                    retention,
+                    description,
+                } => store::BucketAction::Create {
+                    name,
+                    retention,
+                    description,
+                },
                 BucketCommand::List => store::BucketAction::List,
-                BucketCommand::Delete { name } => store::BucketAction::Delete { name },
+                BucketCommand::Delete { name, id } => store::BucketAction::Delete { name, id },
+            };
+            match remote::local_or_remote(data.is_some(), &remote) {
+                Err(code) => code,
+                Ok(Some(conn)) => remote::bucket::bucket(&conn, action),
+                Ok(None) => store::bucket(data, action),
+            }
+        }
+        Command::Query {
+            query,
+            file,
+            raw,
+            format,
+            remote,
+        } => remote::query::query(remote::query::QueryOptions {
+            query,
+            file,
+            raw,
+            format,
+            remote,
+        }),
+        Command::Auth { action, remote } => remote::auth::auth(
+            &remote,
+            match action {
+                AuthCommand::Create {
+                    description,
+                    read_bucket,
+                    write_bucket,
+                    read_buckets,
+                    write_buckets,
+                    all_access,
+                } => remote::auth::AuthAction::Create {
+                    description,
+                    grants: remote::auth::Grants {
+                        read_bucket,
+                        write_bucket,
+                        read_buckets,
+                        write_buckets,
+                        all_access,
+                    },
+                },
+                AuthCommand::List => remote::auth::AuthAction::List,
+                AuthCommand::Delete { id } => remote::auth::AuthAction::Delete { id },
+                AuthCommand::Active { id } => {
+                    remote::auth::AuthAction::SetActive { id, active: true }
+                }
+                AuthCommand::Inactive { id } => {
+                    remote::auth::AuthAction::SetActive { id, active: false }
+                }
             },
         ),
+        Command::Org { action, remote } => remote::auth::org(
+            &remote,
+            match action {
+                OrgCommand::List => remote::auth::OrgAction::List,
+                OrgCommand::Create { name, description } => {
+                    remote::auth::OrgAction::Create { name, description }
+                }
+            },
+        ),
+        Command::Config { action } => remote::config::config(match action {
+            ConfigCommand::Create {
+                name,
+                host_url,
+                token,
+                org,
+                active,
+            } => remote::config::ConfigAction::Create {
+                name,
+                url: host_url,
+                token,
+                org,
+                active,
+            },
+            ConfigCommand::List => remote::config::ConfigAction::List,
+            ConfigCommand::Activate { name } => remote::config::ConfigAction::Activate { name },
+            ConfigCommand::Delete { name } => remote::config::ConfigAction::Delete { name },
+        }),
         Command::Serve(args) => serve::serve(args),
         Command::Setup {
             host,

@@ -197,52 +197,35 @@ pub fn setup(o: SetupOptions) -> ExitCode {
         Some(Ok(r)) => r,
         Some(Err(e)) => return usage(&e),
     };
-    let mut body = serde_json::json!({
-        "username": o.username,
-        "password": o.password,
-        "org": o.org,
-        "bucket": o.bucket,
-        "retentionPeriodSeconds": retention.map_or(0, |ns| ns / 1_000_000_000),
-    });
-    if let Some(t) = o.token {
-        body["token"] = serde_json::json!(t);
-    }
     let host =
         flag_or_env(o.host, "FLUXI_HOST").unwrap_or_else(|| "http://127.0.0.1:8086".to_string());
-    let answer = fluxi_server::client::request(
-        host.trim_end_matches('/'),
-        "POST",
-        "/api/v2/setup",
-        &[("Content-Type", "application/json")],
-        body.to_string().as_bytes(),
-    );
-    let answer = match answer {
+    let api = match fluxi_client::Api::new(&host, None) {
         Ok(a) => a,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let done = api.setup(&fluxi_client::Setup {
+        username: &o.username,
+        password: &o.password,
+        org: &o.org,
+        bucket: &o.bucket,
+        retention_seconds: retention.map(|ns| ns / 1_000_000_000),
+        token: o.token.as_deref(),
+    });
+    let done = match done {
+        Ok(d) => d,
+        Err(fluxi_client::ClientError::Api(e)) => {
+            eprintln!("error: setup refused: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
-    if answer.status != 201 {
-        let message = json["message"]
-            .as_str()
-            .map_or_else(|| answer.text(), str::to_string);
-        eprintln!("error: setup refused ({}): {message}", answer.status);
-        return ExitCode::from(EXIT_ERROR);
-    }
-    println!("User\t{}", json["user"]["name"].as_str().unwrap_or(""));
-    println!(
-        "Organization\t{}\t{}",
-        json["org"]["name"].as_str().unwrap_or(""),
-        json["org"]["id"].as_str().unwrap_or("")
-    );
-    println!(
-        "Bucket\t{}\t{}",
-        json["bucket"]["name"].as_str().unwrap_or(""),
-        json["bucket"]["id"].as_str().unwrap_or("")
-    );
-    println!("Token\t{}", json["auth"]["token"].as_str().unwrap_or(""));
+    println!("User\t{}", done.user);
+    println!("Organization\t{}\t{}", done.org.name, done.org.id);
+    println!("Bucket\t{}\t{}", done.bucket.name, done.bucket.id);
+    println!("Token\t{}", done.token);
     eprintln!("keep the token: it is shown only this once (the server keeps only its hash)");
     ExitCode::SUCCESS
 }

@@ -185,13 +185,17 @@ pub enum BucketAction {
         name: String,
         /// How long data is kept (`--retention`).
         retention: Option<String>,
+        /// Its description (a server's buckets only).
+        description: Option<String>,
     },
     /// List the buckets.
     List,
     /// Delete a bucket and its data.
     Delete {
         /// Its name.
-        name: String,
+        name: Option<String>,
+        /// Its ID (a server's buckets only).
+        id: Option<String>,
     },
 }
 
@@ -201,15 +205,30 @@ pub fn bucket(data: Option<PathBuf>, action: BucketAction) -> ExitCode {
         Ok(d) => d,
         Err(e) => return usage(&e),
     };
-    let retention = match &action {
-        BucketAction::Create {
-            retention: Some(r), ..
-        } => match parse_retention(r) {
-            Ok(r) => r,
-            Err(e) => return usage(&e),
-        },
-        _ => None,
-    };
+    let retention =
+        match &action {
+            BucketAction::Create {
+                description: Some(_),
+                ..
+            } => return usage(
+                "--description is kept by a server only (give --host); the local store keeps none",
+            ),
+            BucketAction::Delete { id: Some(_), .. } => {
+                return usage(
+                    "--id names a server's bucket (give --host); delete a local bucket by name",
+                )
+            }
+            BucketAction::Delete { name: None, .. } => {
+                return usage("give the name of the bucket to delete")
+            }
+            BucketAction::Create {
+                retention: Some(r), ..
+            } => match parse_retention(r) {
+                Ok(r) => r,
+                Err(e) => return usage(&e),
+            },
+            _ => None,
+        };
     let store = match open(&dir) {
         Ok(s) => s,
         Err(e) => return failed(&e),
@@ -218,9 +237,12 @@ pub fn bucket(data: Option<PathBuf>, action: BucketAction) -> ExitCode {
         BucketAction::Create { name, .. } => store.create_bucket(&name, retention).map(|()| {
             outln!("created bucket {name:?} in {}", dir.display());
         }),
-        BucketAction::Delete { name } => store.delete_bucket(&name).map(|()| {
-            outln!("deleted bucket {name:?}");
-        }),
+        BucketAction::Delete { name, .. } => {
+            let name = name.unwrap_or_default();
+            store.delete_bucket(&name).map(|()| {
+                outln!("deleted bucket {name:?}");
+            })
+        }
         BucketAction::List => store.buckets().map(|all| {
             outln!("{:<32} retention", "name");
             for b in all {
@@ -246,6 +268,20 @@ fn usage(msg: &str) -> ExitCode {
 fn failed(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(EXIT_ERROR)
+}
+
+/// The input of `fluxi write`: a file (and its length) or standard input (`-`).
+pub fn open_input(file: &Path) -> Result<(Box<dyn Read>, Option<u64>), String> {
+    if file.as_os_str() == "-" {
+        return Ok((Box::new(std::io::stdin().lock()), None));
+    }
+    match std::fs::File::open(file) {
+        Ok(f) => {
+            let len = f.metadata().ok().map(|m| m.len());
+            Ok((Box::new(f), len))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", file.display())),
+    }
 }
 
 /// Bytes per batch `fluxi write` hands to the store (cut at a line end).
@@ -278,16 +314,9 @@ pub fn write(
         Ok(d) => d,
         Err(e) => return usage(&e),
     };
-    let (mut input, total): (Box<dyn Read>, Option<u64>) = if file.as_os_str() == "-" {
-        (Box::new(std::io::stdin().lock()), None)
-    } else {
-        match std::fs::File::open(file) {
-            Ok(f) => {
-                let len = f.metadata().ok().map(|m| m.len());
-                (Box::new(f), len)
-            }
-            Err(e) => return usage(&format!("cannot read {}: {e}", file.display())),
-        }
+    let (input, total) = match open_input(file) {
+        Ok(i) => i,
+        Err(e) => return usage(&e),
     };
     let store = match open(&dir) {
         Ok(s) => s,
@@ -311,64 +340,26 @@ pub fn write(
     options.accept_crlf = true;
     let progress = std::io::stderr().is_terminal() && total.is_some_and(|t| t > 64 << 20);
     let started = std::time::Instant::now();
-    let mut buf: Vec<u8> = Vec::with_capacity(BATCH_BYTES + (1 << 20));
-    let mut carry: Vec<u8> = Vec::new();
+    let mut batches = LineBatches::new(input, BATCH_BYTES, max_line);
     let (mut lines_done, mut points, mut bytes_done) = (0usize, 0usize, 0u64);
-    let mut eof = false;
-    while !eof {
-        buf.clear();
-        buf.append(&mut carry);
-        // Fill up to the batch size, then cut after the last newline.
-        let mut chunk = vec![0u8; 1 << 20];
-        while buf.len() < BATCH_BYTES {
-            match input.read(&mut chunk) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
-            }
-        }
-        // A batch holding no line end is one long line: read on to its end, as long as it
-        // stays within the limit.
-        while !eof && !buf.contains(&b'\n') && buf.len() <= max_line {
-            match input.read(&mut chunk) {
-                Ok(0) => eof = true,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
-            }
-        }
-        if !eof {
-            if let Some(cut) = buf.iter().rposition(|&b| b == b'\n') {
-                carry.extend_from_slice(&buf[cut + 1..]);
-                buf.truncate(cut + 1);
-            }
-        }
-        let longest = buf
-            .split(|&b| b == b'\n')
-            .map(<[u8]>::len)
-            .max()
-            .unwrap_or(0);
-        if longest > max_line {
-            let line = lines_done
-                + 1
-                + buf
-                    .split(|&b| b == b'\n')
-                    .position(|l| l.len() > max_line)
-                    .unwrap_or(0);
+    loop {
+        let buf = match batches.next_batch() {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
+        };
+        if let Some(at) = long_line(buf, max_line) {
             eprintln!(
-                "error: line {line} of {} is longer than {max_line} bytes (--max-line-length); \
+                "error: line {} of {} is longer than {max_line} bytes (--max-line-length); \
                  it was not written",
+                lines_done + at,
                 file.display()
             );
             report_written(lines_done, points);
             return ExitCode::from(EXIT_ERROR);
         }
-        let batch_lines = bytecount(&buf) + usize::from(!buf.ends_with(b"\n") && !buf.is_empty());
-        match store.write_line_protocol(bucket, &buf, &options) {
+        let batch_lines = lines_in(buf);
+        match store.write_line_protocol(bucket, buf, &options) {
             Ok(n) => points += n,
             Err(StorageError::LineProtocol(mut e)) => {
                 for l in &mut e.lines {
@@ -398,7 +389,7 @@ pub fn write(
                         field,
                         found,
                         ..
-                    } => fluxi::line_with_field(&buf, &options, measurement, field, found),
+                    } => fluxi::line_with_field(buf, &options, measurement, field, found),
                     _ => None,
                 };
                 match line {
@@ -451,6 +442,84 @@ fn report_written(lines_done: usize, points: usize) {
     }
 }
 
-fn bytecount(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| c == b'\n').count()
+/// How many lines a batch of [`LineBatches`] holds.
+pub fn lines_in(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| c == b'\n').count() + usize::from(!b.ends_with(b"\n") && !b.is_empty())
+}
+
+/// Line-protocol input in batches of whole lines, about `batch_bytes` each (a line is
+/// never split; one longer than the batch makes a batch of its own, read only as far as
+/// `max_line` bytes).
+pub struct LineBatches {
+    input: Box<dyn Read>,
+    batch_bytes: usize,
+    max_line: usize,
+    buf: Vec<u8>,
+    carry: Vec<u8>,
+    chunk: Vec<u8>,
+    eof: bool,
+}
+
+impl LineBatches {
+    pub fn new(input: Box<dyn Read>, batch_bytes: usize, max_line: usize) -> LineBatches {
+        LineBatches {
+            input,
+            batch_bytes,
+            max_line,
+            buf: Vec::with_capacity(batch_bytes + (1 << 20)),
+            carry: Vec::new(),
+            chunk: vec![0u8; 1 << 20],
+            eof: false,
+        }
+    }
+
+    fn read_more(&mut self) -> std::io::Result<()> {
+        loop {
+            match self.input.read(&mut self.chunk) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.buf.extend_from_slice(&self.chunk[..n]);
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The next batch (`None` at the end of the input): whole lines, ending in a newline
+    /// except at the end of the input.
+    pub fn next_batch(&mut self) -> std::io::Result<Option<&[u8]>> {
+        self.buf.clear();
+        self.buf.append(&mut self.carry);
+        while !self.eof && self.buf.len() < self.batch_bytes {
+            self.read_more()?;
+        }
+        // A batch holding no line end is one long line: read on to its end, as long as
+        // it stays within the limit.
+        while !self.eof && !self.buf.contains(&b'\n') && self.buf.len() <= self.max_line {
+            self.read_more()?;
+        }
+        if !self.eof {
+            if let Some(cut) = self.buf.iter().rposition(|&b| b == b'\n') {
+                self.carry.extend_from_slice(&self.buf[cut + 1..]);
+                self.buf.truncate(cut + 1);
+            }
+        }
+        if self.buf.is_empty() && self.eof {
+            return Ok(None);
+        }
+        Ok(Some(&self.buf))
+    }
+}
+
+/// The 1-based number, within a batch, of its first line longer than `max_line` bytes.
+pub fn long_line(batch: &[u8], max_line: usize) -> Option<usize> {
+    batch
+        .split(|&b| b == b'\n')
+        .position(|l| l.len() > max_line)
+        .map(|i| i + 1)
 }

@@ -177,7 +177,7 @@ fn the_node_client_library_works_against_fluxi_serve() {
     // the API.
     let call = |method: &str, path: &str, body: &str| {
         let auth = format!("Token {token}");
-        let a = fluxi_server::client::request(
+        let a = fluxi_client::request(
             &served.url,
             method,
             path,
@@ -227,7 +227,7 @@ fn sigterm_stops_fluxi_serve_after_flushing() {
     let mut served = serve();
     let token = setup(&served.url);
     let auth = format!("Token {token}");
-    let w = fluxi_server::client::request(
+    let w = fluxi_client::request(
         &served.url,
         "POST",
         "/api/v2/write?org=acme&bucket=metrics",

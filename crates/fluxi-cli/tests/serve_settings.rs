@@ -60,7 +60,7 @@ fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
 fn call(url: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
     let auth = token.map(|t| format!("Token {t}"));
     let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
-    let a = fluxi_server::client::request(url, method, path, &headers, body).unwrap();
+    let a = fluxi_client::request(url, method, path, &headers, body).unwrap();
     (a.status, a.text())
 }
 

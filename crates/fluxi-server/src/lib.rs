@@ -5,7 +5,6 @@
 
 mod analyze;
 mod api;
-pub mod client;
 pub mod conn;
 mod error;
 pub mod meta;

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
 
-use fluxi_server::client::{request, Answer};
+use fluxi_client::{request, Answer};
 use fluxi_server::Config;
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -281,8 +281,8 @@ fn request_raw(
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
-) -> fluxi_server::client::Answer {
-    fluxi_server::client::request(&s.url, "POST", path, headers, body).unwrap()
+) -> fluxi_client::Answer {
+    fluxi_client::request(&s.url, "POST", path, headers, body).unwrap()
 }
 
 fn base64(bytes: &[u8]) -> String {

@@ -229,8 +229,7 @@ fn every_endpoint_answers_every_kind_of_token_as_influxdb_does() {
             if let Some(a) = &auth {
                 headers.push(("Authorization", a.as_str()));
             }
-            let a = fluxi_server::client::request(&s.url, r.method, &r.path, &headers, &r.body)
-                .unwrap();
+            let a = fluxi_client::request(&s.url, r.method, &r.path, &headers, &r.body).unwrap();
             let what = format!("{} {} as {}", r.method, r.path, CALLERS[i]);
             if a.status != r.status[i] {
                 failures.push(format!(

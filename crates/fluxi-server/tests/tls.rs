@@ -62,7 +62,7 @@ fn https_answers_with_the_given_certificate() {
     assert!(answer.contains("\"status\":\"pass\""), "{answer}");
 
     // Plain HTTP on the HTTPS port gets no HTTP answer.
-    let plain = fluxi_server::client::request(
+    let plain = fluxi_client::request(
         &format!("http://{}", server.addr()),
         "GET",
         "/health",

@@ -52,7 +52,7 @@ pub use fluxi_storage::{
 };
 pub use fluxi_syntax::literals::string_literal;
 pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
-pub use output::{Format, ResultWriter};
+pub use output::{CsvBlock, CsvBlocks, CsvReadError, Format, ResultWriter};
 pub use package::Package;
 pub use session::{needs_more_input, Outcome, Session};
 pub use writer::{

@@ -94,3 +94,216 @@ impl<W: Write> ResultWriter<W> {
         self.out
     }
 }
+
+/// One block of annotated CSV, as [`CsvBlocks`] reads it.
+#[derive(Debug, Clone)]
+pub enum CsvBlock {
+    /// Tables of one result, of one shape (a result whose tables differ in columns or
+    /// group key comes as several blocks with the same name).
+    Tables {
+        /// The result's name (`#default`, else the `result` column; `_result` if none).
+        result: String,
+        /// The tables, in order.
+        tables: Vec<Table>,
+    },
+    /// The in-band error table (columns `error` and `reference`) with which a server
+    /// ends a response whose query failed after the response began.
+    Error(String),
+}
+
+/// Why [`CsvBlocks`] could not read a block.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvReadError {
+    /// Reading the input failed.
+    #[error("reading the annotated CSV failed: {0}")]
+    Io(#[from] io::Error),
+    /// A line is not UTF-8.
+    #[error("line {line} of the annotated CSV is not UTF-8")]
+    NotUtf8 {
+        /// Its 1-based number.
+        line: usize,
+    },
+    /// A block is not annotated CSV as a query answers it.
+    #[error("the annotated CSV block at line {line} cannot be read: {message}")]
+    Decode {
+        /// The 1-based number of the block's first line.
+        line: usize,
+        /// What is wrong (its line numbers count from the block's first line).
+        message: String,
+    },
+}
+
+/// Reads the annotated CSV of a query's answer (InfluxDB's `/api/v2/query` with all
+/// three annotations and the header) block by block as it arrives: a block ends at an
+/// empty line outside quotes, and each becomes a [`CsvBlock`], so a long answer can be
+/// printed before its end.
+#[derive(Debug)]
+pub struct CsvBlocks<R> {
+    input: R,
+    /// Lines read so far.
+    line: usize,
+    done: bool,
+}
+
+impl<R: io::BufRead> CsvBlocks<R> {
+    /// A reader of `input`.
+    pub fn new(input: R) -> Self {
+        CsvBlocks {
+            input,
+            line: 0,
+            done: false,
+        }
+    }
+
+    /// The text of the next block and the number of its first line (`None` at the end).
+    fn next_text(&mut self) -> Result<Option<(String, usize)>, CsvReadError> {
+        let mut block = String::new();
+        let mut first = 0;
+        let mut in_quotes = false;
+        let mut raw = Vec::new();
+        loop {
+            raw.clear();
+            let n = self.input.read_until(b'\n', &mut raw)?;
+            if n == 0 {
+                self.done = true;
+                return Ok((!block.is_empty()).then_some((block, first)));
+            }
+            self.line += 1;
+            let text =
+                std::str::from_utf8(&raw).map_err(|_| CsvReadError::NotUtf8 { line: self.line })?;
+            let blank = text.trim_end_matches(['\r', '\n']).is_empty();
+            if blank && !in_quotes {
+                if block.is_empty() {
+                    continue; // blank lines between blocks
+                }
+                return Ok(Some((block, first)));
+            }
+            if block.is_empty() {
+                first = self.line;
+            }
+            // A doubled quote inside a quoted cell toggles twice: the parity says whether
+            // the line ends inside a quoted cell.
+            if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
+                in_quotes = !in_quotes;
+            }
+            block.push_str(text);
+        }
+    }
+}
+
+/// Decodes one block of annotated CSV.
+fn decode_block(text: &str, line: usize) -> Result<CsvBlock, CsvReadError> {
+    let bad = |e: fluxi_value::ValueError| CsvReadError::Decode {
+        line,
+        message: e.to_string(),
+    };
+    let header = text
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .find(|l| !l.starts_with('#'));
+    if header == Some(",error,reference") {
+        // No `result` and `table` columns: read its rows as they are.
+        let rows: String = text
+            .split_inclusive('\n')
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        let table = fluxi_value::csv::decode_raw(&rows).map_err(bad)?;
+        let message = match (table.column_index("error"), table.num_rows()) {
+            (Some(c), n) if n > 0 => match table.value(0, c) {
+                fluxi_value::Value::String(s) => s.to_string(),
+                other => format!("{other:?}"),
+            },
+            _ => String::new(),
+        };
+        return Ok(CsvBlock::Error(message));
+    }
+    let decoded = fluxi_value::csv::decode(text).map_err(bad)?;
+    Ok(CsvBlock::Tables {
+        result: decoded.result,
+        tables: decoded.tables,
+    })
+}
+
+impl<R: io::BufRead> Iterator for CsvBlocks<R> {
+    type Item = Result<CsvBlock, CsvReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_text() {
+            Ok(Some((text, line))) => Some(decode_block(&text, line)),
+            Ok(None) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_of_results_shapes_and_errors_are_read_back() {
+        let engine = crate::Engine::in_memory();
+        let program = engine
+            .compile(
+                r#"import "array"
+                array.from(rows: [{a: 1, s: "x,\"y\"\n\nz"}, {a: 2, s: ""}]) |> yield(name: "one")
+                array.from(rows: [{b: 1.5}]) |> yield(name: "two")
+                array.from(rows: [{c: true}]) |> yield(name: "two_again")"#,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let results = engine.execute(&program).unwrap_or_else(|e| panic!("{e}"));
+        let mut csv = results.to_csv();
+        let mut w = ResultWriter::new(Vec::new(), Format::Csv);
+        w.write_error("boom, \"quoted\"")
+            .unwrap_or_else(|e| panic!("{e}"));
+        csv.push_str(&String::from_utf8_lossy(&w.into_inner()));
+
+        let blocks: Vec<CsvBlock> = CsvBlocks::new(csv.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(blocks.len(), 4, "{blocks:?}");
+        let mut seen = Vec::new();
+        for b in &blocks[..3] {
+            let CsvBlock::Tables { result, tables } = b else {
+                panic!("{b:?}")
+            };
+            seen.push((result.clone(), tables.clone()));
+        }
+        // The tables read back encode to the same CSV.
+        let again = fluxi_value::csv::encode(&seen, LineEnding::Crlf);
+        assert_eq!(again, results.to_csv());
+        assert!(
+            matches!(seen[0].1[0].value(0, 1), fluxi_value::Value::String(s) if &*s == "x,\"y\"\n\nz"),
+            "{:?}",
+            seen[0].1[0].value(0, 1)
+        );
+        match &blocks[3] {
+            CsvBlock::Error(m) => assert_eq!(m, "boom, \"quoted\""),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_block_names_its_line() {
+        let csv = "#datatype,string,long\r\n#group,false,false\r\n#default,_result,\r\n,result,table,a\r\n\r\n#datatype,string,long,long\r\n#group,false,false,false\r\n#default,_result,,\r\n,result,table,a\r\n,,0,x\r\n";
+        let mut blocks = CsvBlocks::new(csv.as_bytes());
+        let err = blocks.next().and_then(Result::err).map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("line 1")),
+            "{err:?}"
+        );
+        let err = blocks.next().and_then(Result::err).map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("line 6")),
+            "{err:?}"
+        );
+        let bad = CsvBlocks::new(&b"\xff\xfe\n"[..]).next();
+        assert!(matches!(bad, Some(Err(CsvReadError::NotUtf8 { line: 1 }))));
+    }
+}

@@ -1,10 +1,11 @@
-//! A buffered point writer, for applications that record metrics into a fluxi store.
+//! A buffered point writer, for applications that record metrics into a fluxi store or
+//! an InfluxDB-compatible server.
 //!
 //! Build [`Point`]s, hand them to a [`BufferedWriter`], and it writes them to a bucket of
-//! any [`Storage`] in batches: when [`WriterOptions::batch_size`] points are waiting, or
-//! when the oldest waiting point has waited [`WriterOptions::flush_interval`] (a
-//! background thread sees to that), or when you call [`BufferedWriter::flush`],
-//! [`BufferedWriter::close`], or drop the writer.
+//! any [`Storage`] (or any other [`PointSink`]) in batches: when
+//! [`WriterOptions::batch_size`] points are waiting, or when the oldest waiting point has
+//! waited [`WriterOptions::flush_interval`] (a background thread sees to that), or when
+//! you call [`BufferedWriter::flush`], [`BufferedWriter::close`], or drop the writer.
 //!
 //! ```
 //! use fluxi::writer::{BufferedWriter, Point, WriterOptions};
@@ -27,9 +28,20 @@
 //! point beyond that is [`WriterOptions::overflow`]'s choice. A point the store refuses
 //! for good (a field written with another type than it has) is dropped, so that it
 //! cannot hold up the points behind it, and reported as [`WriteError::Rejected`].
+//!
+//! Where the batches go is a [`PointSink`]: [`BufferedWriter::new`] writes into a
+//! [`Storage`] through a [`StoreSink`], [`BufferedWriter::with_sink`] into any other sink
+//! — the `fluxi-client` crate's `HttpSink` posts line protocol to `/api/v2/write` of
+//! `fluxi serve` or InfluxDB 2 (encoded with [`encode_line`], each point checked with
+//! [`check_line`] when it is written).
+
+mod sink;
 
 pub use fluxi_storage::FieldValue;
 use fluxi_storage::{Storage, StorageError};
+pub use sink::{
+    check_line, conflicting_points, encode_line, CheckedPoint, DeliveryError, PointSink, StoreSink,
+};
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -256,7 +268,8 @@ pub struct WriterOptions {
     pub batch_size: usize,
     /// Write to the store when the oldest buffered point has waited this long (default
     /// 1 s; less than a millisecond counts as one). After a failed flush, the writer
-    /// waits this long again before it retries on its own.
+    /// waits this long again before it retries on its own (longer when the sink asks for
+    /// longer: [`DeliveryError::Unavailable`]'s `retry_after`).
     pub flush_interval: Duration,
     /// The most points the writer holds, written or not yet (default 100 000; 0 counts
     /// as 1).
@@ -312,13 +325,15 @@ pub enum WriteError {
         /// [`WriterOptions::max_buffered`].
         capacity: usize,
     },
-    /// Writing buffered points to the store failed. They stay buffered and the next
-    /// flush retries them; when [`BufferedWriter::write`] returns this, its point was
-    /// buffered (do not write it again).
+    /// Writing buffered points to the store (the sink: [`DeliveryError::Unavailable`])
+    /// failed. They stay buffered and the next flush retries them; when
+    /// [`BufferedWriter::write`] returns this, its point was buffered (do not write it
+    /// again).
     #[error("writing buffered points failed (they stay buffered and are retried): {0}")]
     Storage(StorageError),
-    /// The store refused `points` points for good (a field written with another type than
-    /// it has) and they were dropped; the other points of their batch were written.
+    /// The store (the sink: [`DeliveryError::Refused`]) refused `points` points for good
+    /// — a field written with another type than it has; a server's 400 or 422 — and they
+    /// were dropped; the other points of their batch were written.
     #[error(
         "the store refused {points} point(s), which were dropped (the other buffered points were written): {error}"
     )]
@@ -337,6 +352,13 @@ fn for_measurement(measurement: &str) -> String {
     } else {
         format!(" of measurement {measurement:?}")
     }
+}
+
+/// `now + wait`, or as far ahead as an `Instant` goes (a year, else now).
+fn later(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 86_400)))
+        .unwrap_or(now)
 }
 
 /// Nanoseconds since the Unix epoch, now.
@@ -368,8 +390,8 @@ struct State {
     flushing: bool,
     /// How many points that batch has.
     in_flight: usize,
-    /// When the last flush failed, if the one after it has not succeeded yet.
-    failed_at: Option<Instant>,
+    /// After a failed flush (until one succeeds): when the writer may retry on its own.
+    retry_at: Option<Instant>,
     /// The writer is closing: the background thread exits.
     closed: bool,
     written: u64,
@@ -392,9 +414,8 @@ impl State {
     }
 
     /// Whether the writer waits before retrying a failed flush on its own.
-    fn backing_off(&self, now: Instant, interval: Duration) -> bool {
-        self.failed_at
-            .is_some_and(|f| f.checked_add(interval).is_none_or(|retry| now < retry))
+    fn backing_off(&self, now: Instant) -> bool {
+        self.retry_at.is_some_and(|retry| now < retry)
     }
 }
 
@@ -410,7 +431,7 @@ struct Flight {
 
 /// What the writer and its background thread share.
 struct Shared {
-    storage: Arc<dyn Storage>,
+    sink: Arc<dyn PointSink>,
     bucket: String,
     options: WriterOptions,
     state: Mutex<State>,
@@ -433,12 +454,7 @@ impl Shared {
         } else {
             first.checked_add(self.options.flush_interval)
         }?;
-        match st.failed_at {
-            None => Some(base),
-            Some(f) => f
-                .checked_add(self.options.flush_interval)
-                .map(|retry| retry.max(base)),
-        }
+        Some(st.retry_at.map_or(base, |retry| retry.max(base)))
     }
 
     /// Writes the oldest buffered points (up to a batch) to the store. The lock is let go
@@ -457,41 +473,39 @@ impl Shared {
             if points.is_empty() {
                 break Ok(());
             }
-            match self.store(&points) {
+            match self.deliver(&points) {
                 Ok(()) => break Ok(()),
-                Err(StorageError::FieldTypeConflict {
-                    measurement,
-                    field,
-                    existing,
-                    found,
+                Err(DeliveryError::Unavailable { error, retry_after }) => {
+                    break Err((error, retry_after))
+                }
+                Err(DeliveryError::Refused {
+                    error,
+                    points: refused,
                 }) => {
-                    let refused = |p: &fluxi_storage::Point| {
-                        p.measurement == measurement
-                            && p.field(&field).is_some_and(|v| v.type_name() == found)
-                    };
+                    let mut drop_it = vec![false; points.len()];
+                    for i in refused {
+                        if let Some(d) = drop_it.get_mut(i) {
+                            *d = true;
+                        }
+                    }
                     let before = points.len();
                     let (kept, kept_m): (Vec<_>, Vec<_>) = points
                         .into_iter()
                         .zip(meta)
-                        .filter(|(p, _)| !refused(p))
+                        .zip(drop_it)
+                        .filter(|(_, refused)| !refused)
+                        .map(|(pm, _)| pm)
                         .unzip();
                     points = kept;
                     meta = kept_m;
-                    let error = StorageError::FieldTypeConflict {
-                        measurement,
-                        field,
-                        existing,
-                        found,
-                    };
                     let removed = before - points.len();
                     if removed == 0 {
-                        // Not a point of this batch: retrying cannot help here.
-                        break Err(error);
+                        // No point of this batch: retrying cannot help here.
+                        break Err((error, None));
                     }
                     rejected += removed;
                     refusal.get_or_insert(error);
                 }
-                Err(e) => break Err(e),
             }
         };
 
@@ -502,7 +516,7 @@ impl Shared {
         let flight = match result {
             Ok(()) => {
                 st.written += points.len() as u64;
-                st.failed_at = None;
+                st.retry_at = None;
                 let error = refusal.map(|error| WriteError::Rejected {
                     points: rejected,
                     error,
@@ -516,7 +530,7 @@ impl Shared {
                     failed: false,
                 }
             }
-            Err(e) => {
+            Err((e, retry_after)) => {
                 for (p, m) in points.into_iter().zip(meta).rev() {
                     st.points.push_front(p);
                     st.meta.push_front(m);
@@ -527,7 +541,10 @@ impl Shared {
                     }
                 }
                 st.failed_flushes += 1;
-                st.failed_at = Some(Instant::now());
+                let wait = retry_after.map_or(self.options.flush_interval, |after| {
+                    after.max(self.options.flush_interval)
+                });
+                st.retry_at = Some(later(Instant::now(), wait));
                 let error = WriteError::Storage(e);
                 st.last_error = Some(error.clone());
                 Flight {
@@ -542,15 +559,14 @@ impl Shared {
         (st, flight)
     }
 
-    /// One [`Storage::write`] call; a panic in the store becomes an error.
-    fn store(&self, points: &[fluxi_storage::Point]) -> Result<(), StorageError> {
-        match catch_unwind(AssertUnwindSafe(|| {
-            self.storage.write(&self.bucket, points)
-        })) {
-            Ok(r) => r.map(|_| ()),
-            Err(_) => Err(StorageError::Backend(
-                "the store panicked while writing points".into(),
-            )),
+    /// One [`PointSink::write`] call; a panic in the sink becomes an error.
+    fn deliver(&self, points: &[CheckedPoint]) -> Result<(), DeliveryError> {
+        match catch_unwind(AssertUnwindSafe(|| self.sink.write(points))) {
+            Ok(r) => r,
+            Err(_) => Err(DeliveryError::Unavailable {
+                error: StorageError::Backend("the sink panicked while writing points".into()),
+                retry_after: None,
+            }),
         }
     }
 
@@ -656,6 +672,14 @@ impl BufferedWriter {
         bucket: impl Into<String>,
         options: WriterOptions,
     ) -> BufferedWriter {
+        BufferedWriter::with_sink(StoreSink::new(storage, bucket), options)
+    }
+
+    /// A writer of points into `sink` (see [`PointSink`]). Starts the background thread
+    /// that writes batches on time.
+    pub fn with_sink(sink: impl PointSink + 'static, options: WriterOptions) -> BufferedWriter {
+        let sink: Arc<dyn PointSink> = Arc::new(sink);
+        let bucket = sink.bucket().to_string();
         let options = WriterOptions {
             batch_size: options.batch_size.max(1),
             flush_interval: options.flush_interval.max(Duration::from_millis(1)),
@@ -663,8 +687,8 @@ impl BufferedWriter {
             overflow: options.overflow,
         };
         let shared = Arc::new(Shared {
-            storage,
-            bucket: bucket.into(),
+            sink,
+            bucket,
             options,
             state: Mutex::new(State {
                 points: VecDeque::new(),
@@ -672,7 +696,7 @@ impl BufferedWriter {
                 next_seq: 0,
                 flushing: false,
                 in_flight: 0,
-                failed_at: None,
+                retry_at: None,
                 closed: false,
                 written: 0,
                 dropped: 0,
@@ -708,13 +732,22 @@ impl BufferedWriter {
 
     /// Checks a point and buffers it; when that makes a full batch, writes the batch
     /// (in this call) unless a batch is being written already or the last flush failed
-    /// less than [`WriterOptions::flush_interval`] ago.
+    /// less than [`WriterOptions::flush_interval`] ago (or the sink's `retry_after`). A
+    /// sink whose [`PointSink::write_in_caller`] is `false` (the network) has the full
+    /// batch written by the background thread instead.
     ///
-    /// Errors: [`WriteError::InvalidPoint`] and [`WriteError::BufferFull`] (the point was
-    /// not buffered), or the batch's [`WriteError::Storage`] or [`WriteError::Rejected`]
-    /// (the point was buffered).
+    /// Errors: [`WriteError::InvalidPoint`] (also for a point the sink's
+    /// [`PointSink::check`] refuses) and [`WriteError::BufferFull`] (the point was not
+    /// buffered), or the batch's [`WriteError::Storage`] or [`WriteError::Rejected`] (the
+    /// point was buffered).
     pub fn write(&self, point: Point) -> Result<(), WriteError> {
         let point = point.into_storage(unix_now())?;
+        if let Err(problem) = self.shared.sink.check(&point) {
+            return Err(WriteError::InvalidPoint {
+                measurement: point.measurement,
+                problem,
+            });
+        }
         let shared = &*self.shared;
         let options = &shared.options;
         let now = Instant::now();
@@ -743,8 +776,12 @@ impl BufferedWriter {
         if st.flushing {
             return Ok(());
         }
-        let full = st.len() >= options.batch_size && !st.backing_off(now, options.flush_interval);
+        let full = st.len() >= options.batch_size && !st.backing_off(now);
         let overdue = self.thread.is_none() && shared.due(&st).is_some_and(|d| d <= now);
+        if full && self.thread.is_some() && !shared.sink.write_in_caller() {
+            shared.wake.notify_one();
+            return Ok(());
+        }
         if full || overdue {
             let (_st, flight) = shared.flush_batch(st);
             return flight.error.map_or(Ok(()), Err);

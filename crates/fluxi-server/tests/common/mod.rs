@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // each test file uses part of it
 
-use fluxi_server::client::{request, Answer};
+use fluxi_client::{request, Answer};
 use fluxi_server::{Config, Server};
 use serde_json::{json, Value};
 use std::path::Path;
