@@ -112,23 +112,13 @@ impl DiskStorage {
     }
 
     /// A checkpoint, then compaction of partitions that have grown many files or that
-    /// deletes removed points of.
+    /// deletes removed points of (unless compaction is off: `compact_after` below 2).
     pub(crate) fn flush_locked(&self, w: &mut Writer, force: bool) -> Result<()> {
         self.checkpoint(w, force)?;
-        let deletes = self
-            .read_state()?
-            .buckets
-            .values()
-            .any(|b| !b.tombstones.is_empty());
-        if self.options.compact_after >= 2 || deletes {
-            // Without compaction of many files, only the partitions deletes touch.
-            let min_files = match self.options.compact_after {
-                n if n >= 2 => n,
-                _ => usize::MAX,
-            };
+        if self.options.compact_after >= 2 {
             // The flush is done; a failed compaction is tried again after the next one
-            // (the tombstones stay in the manifest meanwhile, and reads apply them).
-            let _ = self.compact_locked(w, min_files);
+            // (tombstones stay in the manifest meanwhile, and reads apply them).
+            let _ = self.compact_locked(w, self.options.compact_after);
         }
         Ok(())
     }
