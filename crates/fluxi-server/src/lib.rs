@@ -1,10 +1,11 @@
-//! `fluxi serve`: the InfluxDB 2 HTTP API (write, query, buckets, orgs, authorizations,
-//! onboarding) over the embedded store, with tokens that may read or write only some
-//! buckets. The engine is reached only through the `fluxi` facade and runs on blocking
+//! `fluxi serve`: the InfluxDB 2 HTTP API (write, query, delete, buckets, orgs,
+//! authorizations, onboarding) over the embedded store, with tokens that may read or write
+//! only some buckets. The engine is reached only through the `fluxi` facade and runs on blocking
 //! threads; the HTTP side is tokio + axum. docs/server.md says what is supported.
 
 mod api;
 pub mod client;
+mod delete;
 mod error;
 pub mod meta;
 mod query;
@@ -379,6 +380,7 @@ fn router(app: Shared) -> Router {
         .route("/api/v2/setup", get(api::setup_allowed).post(api::setup))
         .route("/api/v2/write", post(write::write))
         .route("/api/v2/query", post(query::query))
+        .route("/api/v2/delete", post(delete::delete))
         .route(
             "/api/v2/buckets",
             get(api::list_buckets).post(api::create_bucket),

@@ -6,8 +6,8 @@
 
 use fluxi_storage::storage::Result;
 use fluxi_storage::{
-    Aggregate, Applied, BucketInfo, ParseOptions, Point, Predicate, ReadResult, ReadSpec, Storage,
-    StorageError, Windowing,
+    Aggregate, Applied, BucketInfo, DeletePredicate, ParseOptions, Point, Predicate, ReadResult,
+    ReadSpec, Storage, StorageError, Windowing,
 };
 use fluxi_value::Table;
 use std::collections::BTreeSet;
@@ -144,5 +144,16 @@ impl Storage for Limited {
     fn field_keys(&self, bucket: &str, measurement: Option<&str>) -> Result<Vec<String>> {
         self.readable(bucket)?;
         self.inner.field_keys(bucket, measurement)
+    }
+    fn delete(
+        &self,
+        bucket: &str,
+        start: i64,
+        stop: i64,
+        predicate: &DeletePredicate,
+    ) -> Result<()> {
+        // Deleting points takes write permission on the bucket, as in InfluxDB.
+        self.writable(bucket)?;
+        self.inner.delete(bucket, start, stop, predicate)
     }
 }
