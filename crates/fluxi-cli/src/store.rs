@@ -281,10 +281,9 @@ pub fn delete(
     };
     if let Err(e) = store.delete(bucket, start_ns, stop_ns, &predicate) {
         return match e {
-            StorageError::BucketNotFound(_) => failed(&format!(
-                "bucket {bucket:?} not found in {}",
-                dir.display()
-            )),
+            StorageError::BucketNotFound(_) => {
+                failed(&format!("bucket {bucket:?} not found in {}", dir.display()))
+            }
             e => failed(&e.to_string()),
         };
     }
