@@ -881,6 +881,43 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+
+        /// Any text is a predicate or an error, never a panic; an error's position is
+        /// inside the text (or just past its end).
+        #[test]
+        fn any_text_parses_or_is_refused(text in r#"[a-z_"'\\=!<>~()\- ANDOR0-9.é\n]{0,40}"#) {
+            if let Err(e) = DeletePredicate::parse(&text) {
+                let n = text.chars().count();
+                proptest::prop_assert!(e.position().is_none_or(|p| p <= n), "{e} in {text:?}");
+            }
+        }
+
+        /// A predicate printed reads back as itself, whatever its columns and values.
+        #[test]
+        fn printed_predicates_read_back(
+            conditions in proptest::collection::vec(
+                (r#"[a-zA-Z_][a-zA-Z0-9_ "\\-]{0,6}|_measurement|name|select"#, proptest::bool::ANY, r#"[a-z0-9 "\\'\n=()é-]{0,6}"#),
+                0..4,
+            )
+        ) {
+            let p = DeletePredicate {
+                conditions: conditions
+                    .into_iter()
+                    .filter(|(c, _, _)| !matches!(c.as_str(), "_field" | "_time" | "_value" | "_start" | "_stop"))
+                    .map(|(column, eq, value)| DeleteCondition {
+                        column,
+                        op: if eq { DeleteOp::Equal } else { DeleteOp::NotEqual },
+                        value,
+                    })
+                    .collect(),
+            };
+            let printed = p.to_string();
+            proptest::prop_assert_eq!(DeletePredicate::parse(&printed).ok(), Some(p), "{}", printed);
+        }
+    }
+
     #[test]
     fn matching_is_by_series_and_a_missing_tag_never_matches() {
         let p = DeletePredicate::parse(r#"_measurement="cpu" AND host!="a""#).unwrap_or_default();

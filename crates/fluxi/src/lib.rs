@@ -48,7 +48,7 @@ pub use fluxi_eval::{Args, EvalError, FileAccess};
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
     line_with_field, BucketInfo, DeleteCondition, DeleteOp, DeletePredicate, DiskOptions,
-    DiskStorage, MemoryStorage, ParseOptions, PredicateError, PredicateErrorKind, Precision,
+    DiskStorage, MemoryStorage, ParseOptions, Precision, PredicateError, PredicateErrorKind,
     RecoveryReport, Storage, StorageError, StorageErrorKind,
 };
 pub use fluxi_syntax::literals::string_literal;
