@@ -337,6 +337,12 @@ fn compaction_makes_a_delete_permanent_in_the_files() {
     drop(d);
     let d = DiskStorage::open_with(dir.path(), options()).unwrap();
     assert_eq!(d.pending_deletes().unwrap(), 1);
+    let check = d.check().unwrap();
+    assert!(check.is_clean() && check.pending_deletes == 1);
+    assert!(
+        check.to_string().contains("deletes: 1 not yet rewritten"),
+        "{check}"
+    );
     assert_eq!(d.measurements("b").unwrap(), vec!["cpu"]);
     d.compact().unwrap();
     let (version, rows_after, body) = manifest(dir.path());

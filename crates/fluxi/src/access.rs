@@ -157,3 +157,33 @@ impl Storage for Limited {
         self.inner.delete(bucket, start, stop, predicate)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluxi_storage::{MemoryStorage, StorageErrorKind};
+
+    #[test]
+    fn deleting_points_takes_write_permission_on_the_bucket() {
+        let store = MemoryStorage::new();
+        for b in ["mine", "theirs"] {
+            store.create_bucket(b, None).unwrap();
+            store
+                .write_line_protocol(b, b"m v=1 5", &ParseOptions::default())
+                .unwrap();
+        }
+        let limited = Limited {
+            inner: Arc::new(store),
+            access: Access {
+                read: Buckets::All,
+                write: Buckets::Named(["mine".to_string()].into()),
+            },
+        };
+        let all = DeletePredicate::all();
+        let refused = limited.delete("theirs", 0, 10, &all).unwrap_err();
+        assert_eq!(refused.kind(), StorageErrorKind::PermissionDenied);
+        limited.delete("mine", 0, 10, &all).unwrap();
+        assert!(limited.measurements("mine").unwrap().is_empty());
+        assert_eq!(limited.measurements("theirs").unwrap(), vec!["m"]);
+    }
+}
