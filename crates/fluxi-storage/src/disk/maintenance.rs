@@ -243,8 +243,7 @@ impl DiskStorage {
             self.checkpoint(w, false)?;
         }
         let layout = self.layout();
-        // Output file (none when nothing is left), bucket, ids of the files it replaces.
-        let mut outputs: Vec<(Option<FileMeta>, String, BTreeSet<u64>)> = Vec::new();
+        let mut outputs: Vec<Output> = Vec::new();
         let manifest = {
             let state = self.read_state()?;
             let mut next_id = state.next_file_id;
@@ -292,13 +291,8 @@ impl DiskStorage {
                     sync_dir(&self.dir.join(DATA_DIR))
                 }
             });
-            let written = || {
-                outputs
-                    .iter()
-                    .filter_map(|(f, _, _)| f.as_ref().map(|f| f.id))
-            };
             if let Err(e) = result {
-                self.discard(written());
+                self.discard(written_ids(&outputs));
                 return Err(e);
             }
             if outputs.is_empty() {
@@ -317,15 +311,10 @@ impl DiskStorage {
             }
             manifest
         };
-        let written = || {
-            outputs
-                .iter()
-                .filter_map(|(f, _, _)| f.as_ref().map(|f| f.id))
-        };
         let late_error = match self.swap_manifest(&manifest) {
             Ok(late) => late,
             Err(e) => {
-                self.discard(written());
+                self.discard(written_ids(&outputs));
                 return Err(e);
             }
         };
@@ -467,6 +456,17 @@ impl DiskStorage {
         )
         .map(Some)
     }
+}
+
+/// A compaction's output file (none when deletes left no row), its bucket, and the ids of
+/// the files it replaces.
+type Output = (Option<FileMeta>, String, BTreeSet<u64>);
+
+/// The ids of the files compaction outputs wrote.
+fn written_ids(outputs: &[Output]) -> impl Iterator<Item = u64> + '_ {
+    outputs
+        .iter()
+        .filter_map(|(f, _, _)| f.as_ref().map(|f| f.id))
 }
 
 /// A series' tags and its normalized rows.
