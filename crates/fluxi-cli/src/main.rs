@@ -123,6 +123,26 @@ enum Command {
         #[command(flatten)]
         remote: remote::RemoteArgs,
     },
+    /// Delete the points of a bucket between two times (both included) whose series
+    /// match a predicate, as `influx delete` does.
+    Delete {
+        /// The bucket.
+        #[arg(long, short)]
+        bucket: String,
+        /// The first time to delete (RFC 3339, such as 2024-01-01T00:00:00Z).
+        #[arg(long)]
+        start: String,
+        /// The last time to delete, included (RFC 3339).
+        #[arg(long)]
+        stop: String,
+        /// Which series: conditions `_measurement="cpu"` or `tag="value"` (`=` or `!=`)
+        /// joined by AND; without it, every series of the bucket.
+        #[arg(long, short, default_value = "")]
+        predicate: String,
+        /// The store (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
     /// Create, list or delete buckets of the store, or of a server (with --host, or
     /// $FLUXI_HOST, or a saved config).
     Bucket {
@@ -499,6 +519,13 @@ fn dispatch(command: Command) -> ExitCode {
             }
             Ok(None) => store::write(data, &bucket, &precision, max_line_length, &file),
         },
+        Command::Delete {
+            bucket,
+            start,
+            stop,
+            predicate,
+            data,
+        } => store::delete(data, &bucket, &start, &stop, &predicate),
         Command::Bucket {
             action,
             data,

@@ -1,11 +1,13 @@
 //! The store the commands read and write: where it is (`--data`, `$FLUXI_DATA`, the
 //! per-user default), the one place every command opens it ([`open_store`]: scripts open
 //! it on first use through `fluxi::EngineBuilder::open_lazily_with`), `fluxi write`,
-//! `fluxi bucket` and `fluxi store check|repair`.
+//! `fluxi delete`, `fluxi bucket` and `fluxi store check|repair`.
 
 use crate::out::outln;
 use crate::{EXIT_ERROR, EXIT_USAGE};
-use fluxi::{DiskOptions, DiskStorage, ParseOptions, Precision, Storage, StorageError};
+use fluxi::{
+    DeletePredicate, DiskOptions, DiskStorage, ParseOptions, Precision, Storage, StorageError,
+};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -257,6 +259,72 @@ pub fn bucket(data: Option<PathBuf>, action: BucketAction) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => failed(&e.to_string()),
+    }
+}
+
+/// `fluxi delete --bucket B --start T --stop T [--predicate P]`: deletes the points of the
+/// bucket with `start <= time <= stop` whose series the predicate matches (InfluxDB 2.7's
+/// delete syntax). Bad times and predicates are usage errors (exit 2), told before the
+/// store is opened. The store is closed at the end (a flush, whose compaction rewrites
+/// the data files without the deleted points).
+pub fn delete(
+    data: Option<PathBuf>,
+    bucket: &str,
+    start: &str,
+    stop: &str,
+    predicate: &str,
+) -> ExitCode {
+    let time = |flag: &str, text: &str| {
+        fluxi::parse_time(text).map_err(|_| {
+            format!("--{flag} needs an RFC 3339 time such as 2024-01-01T00:00:00Z, not {text:?}")
+        })
+    };
+    let (start_ns, stop_ns) = match (time("start", start), time("stop", stop)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return usage(&e),
+    };
+    if start_ns > stop_ns {
+        return usage(&format!("--start {start} is after --stop {stop}"));
+    }
+    let predicate = match DeletePredicate::parse(predicate) {
+        Ok(p) => p,
+        Err(e) => return usage(&format!("--predicate: {e}")),
+    };
+    let dir = match data_dir(data) {
+        Ok(d) => d,
+        Err(e) => return usage(&e),
+    };
+    if !dir.join("MANIFEST").exists() {
+        return failed(&format!("there is no store at {}", dir.display()));
+    }
+    let store = match open(&dir) {
+        Ok(s) => s,
+        Err(e) => return failed(&e),
+    };
+    if let Err(e) = store.delete(bucket, start_ns, stop_ns, &predicate) {
+        return match e {
+            StorageError::BucketNotFound(_) => {
+                failed(&format!("bucket {bucket:?} not found in {}", dir.display()))
+            }
+            e => failed(&e.to_string()),
+        };
+    }
+    let which = if predicate.is_all() {
+        "every series".to_string()
+    } else {
+        format!("series where {predicate}")
+    };
+    outln!(
+        "deleted the points of bucket {bucket:?} from {} to {} (both included), {which}",
+        fluxi::Value::Time(start_ns),
+        fluxi::Value::Time(stop_ns)
+    );
+    // The delete is durable (logged); the flush makes it permanent in the data files.
+    match store.flush() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => failed(&format!(
+            "the delete is done (it is in the write-ahead log), but flushing the store failed: {e}"
+        )),
     }
 }
 

@@ -169,6 +169,20 @@ fn the_python_client_library_works_against_fluxi_serve() {
 }
 
 #[test]
+fn the_python_client_deletes_points_through_fluxi_serve() {
+    let python = env_path("FLUXI_TEST_PYTHON");
+    let served = serve();
+    let token = setup(&served.url);
+    let mut cmd = Command::new(python);
+    cmd.arg(script("python_delete.py"))
+        .env("FLUXI_URL", &served.url)
+        .env("FLUXI_TOKEN", &token)
+        .env("FLUXI_ORG", "acme")
+        .env("FLUXI_BUCKET", "metrics");
+    run_client(cmd, "Python delete_api");
+}
+
+#[test]
 fn the_node_client_library_works_against_fluxi_serve() {
     let node_path = env_path("FLUXI_TEST_NODE_PATH");
     let served = serve();

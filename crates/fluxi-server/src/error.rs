@@ -78,6 +78,11 @@ impl ApiError {
         ApiError::new("internal error", message)
     }
 
+    /// 501 `not implemented`.
+    pub fn not_implemented(message: impl Into<String>) -> ApiError {
+        ApiError::new("not implemented", message)
+    }
+
     /// 503 `unavailable`.
     pub fn unavailable(message: impl Into<String>) -> ApiError {
         ApiError::new("unavailable", message)

@@ -1,11 +1,12 @@
-//! `fluxi serve`: the InfluxDB 2 HTTP API (write, query, buckets, orgs, authorizations,
-//! onboarding) over the embedded store, with tokens that may read or write only some
-//! buckets. The engine is reached only through the `fluxi` facade and runs on blocking
+//! `fluxi serve`: the InfluxDB 2 HTTP API (write, query, delete, buckets, orgs,
+//! authorizations, onboarding) over the embedded store, with tokens that may read or write
+//! only some buckets. The engine is reached only through the `fluxi` facade and runs on blocking
 //! threads; the HTTP side is tokio + axum. docs/server.md says what is supported.
 
 mod analyze;
 mod api;
 pub mod conn;
+mod delete;
 mod error;
 pub mod meta;
 pub mod monitor;
@@ -517,6 +518,7 @@ fn router(app: Shared) -> Router {
         .route("/api/v2/query", post(query::query))
         .route("/api/v2/query/analyze", post(analyze::analyze))
         .route("/api/v2/query/ast", post(analyze::ast))
+        .route("/api/v2/delete", post(delete::delete))
         .route(
             "/api/v2/buckets",
             get(api::list_buckets).post(api::create_bucket),

@@ -208,6 +208,8 @@ fn hostile_requests_get_json_errors_and_the_server_keeps_serving() {
         "/api/v2/query/analyze",
         "/write?db=b",
         "/metrics",
+        "/api/v2/delete?org=o&bucket=b",
+        "/api/v2/query/ast",
     ];
     let methods = ["GET", "POST", "DELETE", "PATCH"];
     let mut rng = Rng(0x5eed_1234_abcd_0001);

@@ -168,6 +168,9 @@ fn every_endpoint_answers_every_kind_of_token_as_influxdb_does() {
         row("POST", "/api/v2/write?org=o&bucket=b", [401, 401, 403, 403, 204, 204])
             .body("m v=1"),
         row("POST", "/write?db=b", [401, 401, 403, 403, 204, 204]).body("m v=2"),
+        row("POST", "/api/v2/delete?org=o&bucket=b", [401, 401, 403, 403, 204, 204]).body(
+            r#"{"start":"1970-01-01T00:00:00Z","stop":"1970-01-01T00:00:01Z","predicate":"_measurement=\"gone\""}"#,
+        ),
         // Queries: a bucket the token may not read is not found.
         row("POST", "/api/v2/query?org=o", [401, 401, 404, 404, 404, 200])
             .body("from(bucket: \"b\") |> range(start: 0)")

@@ -7,14 +7,17 @@
 //!   manifest; see `../shared/design/architecture.md`, "Storage direction");
 //! * [`aggregate`]: aggregates computed from read results (the reference every backend's
 //!   `read_aggregate` agrees with);
-//! * [`line_protocol`]: InfluxDB's write format, parsed exactly as InfluxDB 2.7 parses it.
+//! * [`line_protocol`]: InfluxDB's write format, parsed exactly as InfluxDB 2.7 parses it;
+//! * [`delete`]: the predicate of a delete (InfluxDB 2.7's `/api/v2/delete` syntax).
 
 pub mod aggregate;
+pub mod delete;
 pub mod disk;
 pub mod line_protocol;
 pub mod memory;
 pub mod storage;
 
+pub use delete::{DeleteCondition, DeleteOp, DeletePredicate, PredicateError, PredicateErrorKind};
 pub use disk::{DiskOptions, DiskStorage, RecoveryReport, SYSTEM_BUCKETS};
 pub use memory::MemoryStorage;
 pub use storage::{

@@ -1,6 +1,7 @@
 //! A [`Storage`] held in memory: for tests, embedding, and as the reference the
 //! persistent store is checked against. Every predicate is applied exactly.
 
+use crate::delete::DeletePredicate;
 use crate::line_protocol::{FieldValue, Point};
 use crate::storage::{
     check_bucket_name, Aggregate, Applied, BucketInfo, ReadResult, ReadSpec, Result, Storage,
@@ -213,6 +214,36 @@ impl Storage for MemoryStorage {
         self.collect(bucket, measurement, |k, out| {
             out.insert(k.field.clone());
         })
+    }
+
+    fn delete(
+        &self,
+        bucket: &str,
+        start: i64,
+        stop: i64,
+        predicate: &DeletePredicate,
+    ) -> Result<()> {
+        if start > stop {
+            return Err(StorageError::DeleteRange { start, stop });
+        }
+        let mut buckets = self.buckets.write().map_err(|_| poisoned())?;
+        let b = buckets
+            .get_mut(bucket)
+            .ok_or_else(|| StorageError::BucketNotFound(bucket.to_string()))?;
+        b.series.retain(|key, points| {
+            let tag = |k: &str| {
+                key.tags
+                    .iter()
+                    .find(|(t, _)| t == k)
+                    .map(|(_, v)| v.as_str())
+            };
+            if predicate.matches(&key.measurement, tag) {
+                points.retain(|t, _| *t < start || *t > stop);
+            }
+            // A series left without points is gone (from the schema answers too).
+            !points.is_empty()
+        });
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@
 //! exactly, inexactly (it may have returned extra rows) or not at all, so the engine keeps
 //! a `filter` for every predicate that was not applied exactly.
 
+use crate::delete::{DeletePredicate, PredicateError};
 use crate::line_protocol::{LineProtocolError, ParseOptions, Point};
 use fluxi_value::Table;
 use miette::Diagnostic;
@@ -54,6 +55,17 @@ pub enum StorageError {
     /// recorded, it is missing, or it cannot be decoded); the message names the file.
     #[error("storage: {0}")]
     Corrupt(String),
+    /// A delete predicate InfluxDB 2.7 would refuse (nothing was deleted).
+    #[error(transparent)]
+    DeletePredicate(#[from] PredicateError),
+    /// A delete whose start is after its stop (nothing was deleted).
+    #[error("invalid delete range: start {} is after stop {}", fluxi_value::Value::Time(*start), fluxi_value::Value::Time(*stop))]
+    DeleteRange {
+        /// The first time to delete, nanoseconds since the epoch.
+        start: i64,
+        /// The last time to delete (inclusive).
+        stop: i64,
+    },
 }
 
 /// The kind of a [`StorageError`], each with a stable code `fluxi::storage::<name>`
@@ -77,6 +89,10 @@ pub enum StorageErrorKind {
     PermissionDenied,
     /// [`StorageError::Corrupt`].
     Corrupt,
+    /// [`StorageError::DeletePredicate`].
+    DeletePredicate,
+    /// [`StorageError::DeleteRange`].
+    DeleteRange,
 }
 
 impl StorageErrorKind {
@@ -91,6 +107,8 @@ impl StorageErrorKind {
             StorageErrorKind::Backend => "fluxi::storage::backend",
             StorageErrorKind::PermissionDenied => "fluxi::storage::permission_denied",
             StorageErrorKind::Corrupt => "fluxi::storage::corrupt",
+            StorageErrorKind::DeletePredicate => "fluxi::storage::delete_predicate",
+            StorageErrorKind::DeleteRange => "fluxi::storage::delete_range",
         }
     }
 }
@@ -107,6 +125,8 @@ impl StorageError {
             StorageError::Backend(_) => StorageErrorKind::Backend,
             StorageError::PermissionDenied(_) => StorageErrorKind::PermissionDenied,
             StorageError::Corrupt(_) => StorageErrorKind::Corrupt,
+            StorageError::DeletePredicate(_) => StorageErrorKind::DeletePredicate,
+            StorageError::DeleteRange { .. } => StorageErrorKind::DeleteRange,
         }
     }
 
@@ -379,6 +399,24 @@ pub trait Storage: Send + Sync {
         -> Result<Vec<String>>;
     /// The field keys of a bucket (of one measurement), sorted.
     fn field_keys(&self, bucket: &str, measurement: Option<&str>) -> Result<Vec<String>>;
+    /// Deletes the points of `bucket` with `start <= time <= stop` (both inclusive, as
+    /// InfluxDB 2.7 deletes) whose series (measurement and tags) `predicate` matches,
+    /// every field of them. Points written afterwards are not affected, whatever their
+    /// time. Refused with [`StorageError::DeleteRange`] when `start > stop`. Once it
+    /// returns, the delete is as durable as an acknowledged write. The default refuses:
+    /// a backend that can delete overrides it.
+    fn delete(
+        &self,
+        bucket: &str,
+        start: i64,
+        stop: i64,
+        predicate: &DeletePredicate,
+    ) -> Result<()> {
+        let _ = (start, stop, predicate);
+        Err(StorageError::Backend(format!(
+            "this store cannot delete points (bucket \"{bucket}\")"
+        )))
+    }
 }
 
 /// The longest bucket name, in bytes (a file-system name limit with room to spare).
@@ -451,6 +489,10 @@ mod tests {
             StorageError::Backend("disk full".into()),
             StorageError::PermissionDenied("user not authorized to write".into()),
             StorageError::Corrupt("data file d/1.parquet: checksum mismatch".into()),
+            StorageError::DeletePredicate(PredicateError {
+                kind: crate::delete::PredicateErrorKind::Field,
+            }),
+            StorageError::DeleteRange { start: 2, stop: 1 },
         ]
     }
 

@@ -6,8 +6,8 @@
 
 use fluxi_storage::storage::Result;
 use fluxi_storage::{
-    Aggregate, Applied, BucketInfo, ParseOptions, Point, Predicate, ReadResult, ReadSpec, Storage,
-    StorageError, Windowing,
+    Aggregate, Applied, BucketInfo, DeletePredicate, ParseOptions, Point, Predicate, ReadResult,
+    ReadSpec, Storage, StorageError, Windowing,
 };
 use fluxi_value::Table;
 use std::collections::BTreeSet;
@@ -144,5 +144,46 @@ impl Storage for Limited {
     fn field_keys(&self, bucket: &str, measurement: Option<&str>) -> Result<Vec<String>> {
         self.readable(bucket)?;
         self.inner.field_keys(bucket, measurement)
+    }
+    fn delete(
+        &self,
+        bucket: &str,
+        start: i64,
+        stop: i64,
+        predicate: &DeletePredicate,
+    ) -> Result<()> {
+        // Deleting points takes write permission on the bucket, as in InfluxDB.
+        self.writable(bucket)?;
+        self.inner.delete(bucket, start, stop, predicate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluxi_storage::{MemoryStorage, StorageErrorKind};
+
+    #[test]
+    fn deleting_points_takes_write_permission_on_the_bucket() {
+        let store = MemoryStorage::new();
+        for b in ["mine", "theirs"] {
+            store.create_bucket(b, None).unwrap();
+            store
+                .write_line_protocol(b, b"m v=1 5", &ParseOptions::default())
+                .unwrap();
+        }
+        let limited = Limited {
+            inner: Arc::new(store),
+            access: Access {
+                read: Buckets::All,
+                write: Buckets::Named(["mine".to_string()].into()),
+            },
+        };
+        let all = DeletePredicate::all();
+        let refused = limited.delete("theirs", 0, 10, &all).unwrap_err();
+        assert_eq!(refused.kind(), StorageErrorKind::PermissionDenied);
+        limited.delete("mine", 0, 10, &all).unwrap();
+        assert!(limited.measurements("mine").unwrap().is_empty());
+        assert_eq!(limited.measurements("theirs").unwrap(), vec!["m"]);
     }
 }

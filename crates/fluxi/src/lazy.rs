@@ -3,8 +3,8 @@
 
 use fluxi_storage::storage::Result;
 use fluxi_storage::{
-    Aggregate, Applied, BucketInfo, DiskStorage, ParseOptions, Point, Predicate, ReadResult,
-    ReadSpec, Storage, Windowing,
+    Aggregate, Applied, BucketInfo, DeletePredicate, DiskStorage, ParseOptions, Point, Predicate,
+    ReadResult, ReadSpec, Storage, Windowing,
 };
 use fluxi_value::Table;
 use std::path::{Path, PathBuf};
@@ -102,5 +102,14 @@ impl Storage for LazyStore {
     }
     fn field_keys(&self, bucket: &str, measurement: Option<&str>) -> Result<Vec<String>> {
         self.get()?.field_keys(bucket, measurement)
+    }
+    fn delete(
+        &self,
+        bucket: &str,
+        start: i64,
+        stop: i64,
+        predicate: &DeletePredicate,
+    ) -> Result<()> {
+        self.get()?.delete(bucket, start, stop, predicate)
     }
 }

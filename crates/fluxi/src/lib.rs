@@ -47,10 +47,12 @@ pub use error::{Diagnostics, Error, Problem, Result};
 pub use fluxi_eval::{Args, EvalError, FileAccess};
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
-    line_with_field, BucketInfo, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision,
+    line_with_field, BucketInfo, DeleteCondition, DeleteOp, DeletePredicate, DiskOptions,
+    DiskStorage, MemoryStorage, ParseOptions, Precision, PredicateError, PredicateErrorKind,
     RecoveryReport, Storage, StorageError, StorageErrorKind, SYSTEM_BUCKETS,
 };
 pub use fluxi_syntax::literals::string_literal;
+pub use fluxi_time::{parse_rfc3339, DateTime};
 pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
 pub use output::{CsvBlock, CsvBlocks, CsvReadError, Format, ResultWriter};
 pub use package::Package;
@@ -774,7 +776,7 @@ pub fn line_protocol_times(
 
 /// Parse an RFC 3339 time to Unix nanoseconds.
 pub fn parse_time(text: &str) -> Result<i64> {
-    fluxi_time::parse_rfc3339(text)
+    parse_rfc3339(text)
         .ok()
         .and_then(|t| t.unix_nanos())
         .ok_or_else(|| {

@@ -2,7 +2,8 @@
 //! the exact answer:
 //!
 //! * `First`, `Last` and `Count` without windows from the manifest's statistics, when
-//!   every file's points of the series lie inside the range;
+//!   every file's points of the series lie inside the range and no delete cut them (a
+//!   file a delete removed every point of is no source at all);
 //! * otherwise, when the series' sources (files, buffer) do not overlap in time, computed
 //!   while the files are decoded (see [`super::stream`]);
 //! * otherwise from the series' merged values.
@@ -47,7 +48,9 @@ fn from_stats(
         .files
         .iter()
         .all(|s| s.stats.first_time() >= spec.start && s.stats.last_time() < spec.stop);
-    if !inside {
+    // Statistics of values a delete cut are those of the values before it.
+    let cut = w.files.iter().any(|s| !s.cut.is_empty());
+    if !inside || cut {
         return None;
     }
     match aggregate {

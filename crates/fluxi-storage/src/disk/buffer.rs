@@ -3,6 +3,7 @@
 //! (replaying the log rebuilds it).
 
 use super::rows::{FieldType, PointView, SeriesRows};
+use crate::delete::DeletePredicate;
 use crate::storage::{Result, StorageError};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -158,13 +159,38 @@ impl Buffer {
 
     /// Drops the rows before `t`; returns whether any was dropped.
     pub(crate) fn retain_from(&mut self, t: i64) -> bool {
+        self.drop_rows(|_, _| true, |x| x < t)
+    }
+
+    /// Drops the rows with `start <= time <= stop` of the series `predicate` matches;
+    /// returns whether any was dropped.
+    pub(crate) fn delete(&mut self, start: i64, stop: i64, predicate: &DeletePredicate) -> bool {
+        self.drop_rows(
+            |m, s| {
+                predicate.matches(m, |k| {
+                    s.tags.iter().find(|(t, _)| t == k).map(|(_, v)| v.as_str())
+                })
+            },
+            |t| start <= t && t <= stop,
+        )
+    }
+
+    /// Drops the rows at the times `gone` says of the series `chosen` says (given the
+    /// measurement); series left without rows go. Returns whether any row was dropped.
+    fn drop_rows(
+        &mut self,
+        chosen: impl Fn(&str, &SeriesBuf) -> bool,
+        gone: impl Fn(i64) -> bool,
+    ) -> bool {
         let mut dropped = false;
         let mut rows = 0;
-        for mb in self.measurements.values_mut() {
+        for (m, mb) in self.measurements.iter_mut() {
             let before = mb.series.len();
             for s in &mut mb.series {
                 let n = s.rows.len();
-                s.rows.retain_from(t);
+                if chosen(m, s) {
+                    s.rows.retain(|t| !gone(t));
+                }
                 dropped |= s.rows.len() != n;
                 rows += s.rows.len();
             }

@@ -1,5 +1,7 @@
 //! Flushes (checkpoints), compaction and retention: everything that writes data files
-//! and swaps the manifest.
+//! and swaps the manifest. Compaction also makes deletes permanent: it rewrites every
+//! partition a tombstone touches without the deleted rows, and drops the tombstones no
+//! file is below any more (see tombstone.rs).
 //!
 //! Every manifest swap follows the same order: new data files are written and synced
 //! first, then the manifest that lists them replaces the old one, and only then are files
@@ -12,6 +14,7 @@ use super::manifest::{FileMeta, Manifest};
 use super::parquet_read::read_series;
 use super::parquet_write::{field_column, file_path, write_file, Layout, SeriesSlice};
 use super::rows::{Column, FieldType, SeriesRows};
+use super::tombstone::{self, Tombstone};
 use super::wal::{self, Wal};
 use super::{partition_start, sync_dir, DiskStorage, Writer, DATA_DIR};
 use crate::storage::{Result, StorageError};
@@ -33,7 +36,9 @@ impl DiskStorage {
     }
 
     /// Merges the data files of each partition that has several into one (newer values
-    /// win where times meet), then deletes the merged files. Flushes first.
+    /// win where times meet), and rewrites every partition that deletes removed points
+    /// of without them (so the deletes are permanent), then deletes the files replaced.
+    /// Flushes first.
     pub fn compact(&self) -> Result<()> {
         let mut w = self.lock_writer()?;
         self.checkpoint(&mut w, false)?;
@@ -81,6 +86,7 @@ impl DiskStorage {
                         })
                         .cloned()
                         .collect();
+                    b.tombstones = tombstone::live(&b.tombstones, &kept);
                     b.files = Arc::new(kept);
                     changed = true;
                 }
@@ -105,11 +111,13 @@ impl DiskStorage {
         }
     }
 
-    /// A checkpoint, then compaction of partitions that have grown many files.
+    /// A checkpoint, then compaction of partitions that have grown many files or that
+    /// deletes removed points of (unless compaction is off: `compact_after` below 2).
     pub(crate) fn flush_locked(&self, w: &mut Writer, force: bool) -> Result<()> {
         self.checkpoint(w, force)?;
         if self.options.compact_after >= 2 {
-            // The flush is done; a failed compaction is tried again after the next one.
+            // The flush is done; a failed compaction is tried again after the next one
+            // (tombstones stay in the manifest meanwhile, and reads apply them).
             let _ = self.compact_locked(w, self.options.compact_after);
         }
         Ok(())
@@ -227,16 +235,15 @@ impl DiskStorage {
         }
     }
 
-    /// Merges each (bucket, measurement, partition) that has `min_files` files or more
-    /// into one file. The log must be empty (after a checkpoint), so the manifest written
-    /// here is the state.
+    /// Merges each (bucket, measurement, partition) that has `min_files` files or more,
+    /// or a file a tombstone touches, into one file (none when deletes left no row). The
+    /// log must be empty (after a checkpoint), so the manifest written here is the state.
     pub(crate) fn compact_locked(&self, w: &mut Writer, min_files: usize) -> Result<()> {
         if w.wal_dirty {
             self.checkpoint(w, false)?;
         }
         let layout = self.layout();
-        // Output file, bucket, ids of the files it replaces.
-        let mut outputs: Vec<(FileMeta, String, BTreeSet<u64>)> = Vec::new();
+        let mut outputs: Vec<Output> = Vec::new();
         let manifest = {
             let state = self.read_state()?;
             let mut next_id = state.next_file_id;
@@ -250,14 +257,22 @@ impl DiskStorage {
                         .push(f);
                 }
                 for ((m, partition), mut files) in groups {
-                    if files.len() < min_files.max(2) {
+                    let deleted = files.iter().any(|f| tombstone::touches(&b.tombstones, f));
+                    if files.len() < min_files.max(2) && !deleted {
                         continue;
                     }
                     files.sort_by_key(|f| f.id);
                     let id = next_id;
                     next_id += 1;
-                    let merged =
-                        self.merge_files(&files, b.field_types.get(m), m, partition, id, layout);
+                    let merged = self.merge_files(
+                        &files,
+                        b.field_types.get(m),
+                        m,
+                        partition,
+                        id,
+                        layout,
+                        &b.tombstones,
+                    );
                     match merged {
                         Ok(out) => {
                             outputs.push((out, name.clone(), files.iter().map(|f| f.id).collect()))
@@ -277,7 +292,7 @@ impl DiskStorage {
                 }
             });
             if let Err(e) = result {
-                self.discard(outputs.iter().map(|(f, _, _)| f.id));
+                self.discard(written_ids(&outputs));
                 return Err(e);
             }
             if outputs.is_empty() {
@@ -288,15 +303,18 @@ impl DiskStorage {
             for (out, name, inputs) in &outputs {
                 if let Some(b) = manifest.buckets.iter_mut().find(|b| &b.name == name) {
                     b.files.retain(|f| !inputs.contains(&f.id));
-                    b.files.push(out.clone());
+                    b.files.extend(out.clone());
                 }
+            }
+            for b in &mut manifest.buckets {
+                b.tombstones = tombstone::live(&b.tombstones, &b.files);
             }
             manifest
         };
         let late_error = match self.swap_manifest(&manifest) {
             Ok(late) => late,
             Err(e) => {
-                self.discard(outputs.iter().map(|(f, _, _)| f.id));
+                self.discard(written_ids(&outputs));
                 return Err(e);
             }
         };
@@ -314,9 +332,16 @@ impl DiskStorage {
                         .filter(|f| !inputs.contains(&f.id))
                         .cloned()
                         .collect();
-                    files.push(out);
+                    files.extend(out);
                     b.files = Arc::new(files);
                     removed.extend(inputs.into_iter().map(|id| (id, Weak::clone(&old))));
+                }
+            }
+            for (name, bucket) in state.buckets.iter_mut() {
+                if let Some(m) = manifest.buckets.iter().find(|b| &b.name == name) {
+                    if m.tombstones != bucket.tombstones {
+                        Arc::make_mut(bucket).tombstones = m.tombstones.clone();
+                    }
                 }
             }
             state.next_file_id = manifest.next_file_id;
@@ -327,8 +352,9 @@ impl DiskStorage {
         late_error.map_or(Ok(()), Err)
     }
 
-    /// Reads files of one partition (oldest first) and writes their merged rows as file
-    /// `id`.
+    /// Reads files of one partition (oldest first) and writes their merged rows, less
+    /// those `tombstones` delete, as file `id` (none when no row is left).
+    #[allow(clippy::too_many_arguments)]
     fn merge_files(
         &self,
         files: &[&FileMeta],
@@ -337,7 +363,8 @@ impl DiskStorage {
         partition: (i64, i64),
         id: u64,
         layout: Layout,
-    ) -> Result<FileMeta> {
+        tombstones: &[Tombstone],
+    ) -> Result<Option<FileMeta>> {
         let mut series: BTreeMap<Vec<(String, String)>, SeriesRows> = BTreeMap::new();
         for f in files {
             let wanted: Vec<usize> = (0..f.series.len()).collect();
@@ -351,6 +378,7 @@ impl DiskStorage {
                 ))
             };
             let batch = &read.concat()?;
+            let deletes = tombstone::of_file(tombstones, f);
             let times = batch
                 .column_by_name(super::parquet_write::TIME_COLUMN)
                 .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>())
@@ -381,6 +409,15 @@ impl DiskStorage {
                         .ok_or_else(|| bad("a field column of another type"))?;
                     rows.fields.push((name.clone(), col));
                 }
+                if !deletes.is_empty() {
+                    let cut = tombstone::cuts(&deletes, f, s);
+                    if !cut.is_empty() {
+                        rows.retain(|t| !tombstone::is_cut(&cut, t));
+                        if rows.len() == 0 {
+                            continue;
+                        }
+                    }
+                }
                 let tags: Vec<(String, String)> = f
                     .tag_keys
                     .iter()
@@ -394,6 +431,9 @@ impl DiskStorage {
                     }
                 }
             }
+        }
+        if series.is_empty() {
+            return Ok(None);
         }
         let normalized: Vec<Normalized<'_>> =
             series.iter().map(|(t, r)| (t, r.normalized())).collect();
@@ -414,7 +454,19 @@ impl DiskStorage {
             &slices,
             layout,
         )
+        .map(Some)
     }
+}
+
+/// A compaction's output file (none when deletes left no row), its bucket, and the ids of
+/// the files it replaces.
+type Output = (Option<FileMeta>, String, BTreeSet<u64>);
+
+/// The ids of the files compaction outputs wrote.
+fn written_ids(outputs: &[Output]) -> impl Iterator<Item = u64> + '_ {
+    outputs
+        .iter()
+        .filter_map(|(f, _, _)| f.as_ref().map(|f| f.id))
 }
 
 /// A series' tags and its normalized rows.

@@ -5,13 +5,17 @@
 //! It is one file, `MANIFEST`: a first line `fluxi-manifest <version> <crc32 of the rest,
 //! hex>` and then JSON. Version 2 records each data file's CRC-32 (`checksum`); a version
 //! 1 manifest (written before) is read with no checksums, and the store adds them when it
-//! opens it for writing. It is replaced atomically: written to `MANIFEST.tmp`, synced,
+//! opens it for writing. Version 3 is written while a bucket has tombstones (deletes its
+//! data files still hold, see tombstone.rs), so that a fluxi that knows nothing of them
+//! refuses the store instead of showing deleted points again; without tombstones the
+//! manifest is written as version 2. It is replaced atomically: written to `MANIFEST.tmp`, synced,
 //! renamed over `MANIFEST`, and the directory synced. The write-ahead log generation it
 //! names holds every change made after it was written; a Parquet file it does not list is
 //! not part of the store (left over by a crash) and is removed on open.
 
 use super::io_error;
 use super::rows::{FieldRef, FieldType};
+use super::tombstone::Tombstone;
 use crate::storage::{Result, StorageError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,7 +26,9 @@ use std::path::Path;
 /// The manifest's file name.
 pub(crate) const MANIFEST: &str = "MANIFEST";
 pub(crate) const MANIFEST_TMP: &str = "MANIFEST.tmp";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
+/// The version written when no bucket has tombstones.
+const VERSION_WITHOUT_TOMBSTONES: u32 = 2;
 /// The oldest version read.
 const OLDEST_VERSION: u32 = 1;
 
@@ -46,6 +52,9 @@ pub(crate) struct BucketMeta {
     /// The type of each field, per measurement.
     pub field_types: BTreeMap<String, BTreeMap<String, FieldType>>,
     pub files: Vec<FileMeta>,
+    /// Deletes the files still hold rows of (oldest first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tombstones: Vec<Tombstone>,
 }
 
 /// A Parquet file: the rows of one measurement in one time partition, sorted by series
@@ -216,7 +225,12 @@ impl Manifest {
     pub(crate) fn store_temporary(&self, dir: &Path) -> Result<()> {
         let body = serde_json::to_vec(self)
             .map_err(|e| StorageError::Backend(format!("cannot encode the manifest: {e}")))?;
-        let head = format!("fluxi-manifest {VERSION} {:08x}\n", crc32fast::hash(&body));
+        let version = if self.buckets.iter().any(|b| !b.tombstones.is_empty()) {
+            VERSION
+        } else {
+            VERSION_WITHOUT_TOMBSTONES
+        };
+        let head = format!("fluxi-manifest {version} {:08x}\n", crc32fast::hash(&body));
         let tmp = dir.join(MANIFEST_TMP);
         let written = (|| {
             let mut f = File::create(&tmp)?;

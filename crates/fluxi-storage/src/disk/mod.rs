@@ -43,6 +43,13 @@
 //! column and the fields asked for are read, and only the row groups of the wanted
 //! series. File and buffer rows are merged per series and field: for the same time, the
 //! newer value wins (the buffer over files, a newer file over an older one).
+//!
+//! # Deletes
+//!
+//! A delete is logged like a write, then drops the buffered rows it matches and leaves a
+//! tombstone for the data files that existed then; reads apply tombstones to those
+//! files' rows, and compaction rewrites the files without the deleted rows (see
+//! tombstone.rs).
 
 mod aggregate_read;
 mod buffer;
@@ -55,6 +62,7 @@ mod recovery;
 mod repair;
 mod rows;
 mod stream;
+mod tombstone;
 mod wal;
 
 pub use recovery::{DamagedFile, RecoveryReport};
@@ -65,6 +73,7 @@ pub use wal::WalDamage;
 /// `_monitoring` (request and check data) and `_tasks` (task runs).
 pub const SYSTEM_BUCKETS: &[&str] = &["_monitoring", "_tasks"];
 
+use crate::delete::DeletePredicate;
 use crate::line_protocol::{parse_batch, ParseOptions, Point};
 use crate::storage::{
     check_bucket_name, Aggregate, Applied, BucketInfo, ReadResult, ReadSpec, Result, Storage,
@@ -78,6 +87,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tombstone::Tombstone;
 use wal::{Record, Wal};
 
 /// The directory of the data files.
@@ -132,6 +142,8 @@ pub(crate) struct BucketState {
     pub field_types: BTreeMap<String, BTreeMap<String, FieldType>>,
     pub files: Arc<Vec<FileMeta>>,
     pub buffer: Arc<Buffer>,
+    /// Deletes the files may still hold rows of (see tombstone.rs).
+    pub tombstones: Vec<Tombstone>,
 }
 
 /// Everything readers see: a snapshot of the store (see "Reads" above).
@@ -161,6 +173,7 @@ impl State {
                     retention: b.retention,
                     field_types: b.field_types.clone(),
                     files: b.files.as_ref().clone(),
+                    tombstones: b.tombstones.clone(),
                 })
                 .collect(),
         }
@@ -452,7 +465,49 @@ fn apply_record(state: &mut State, record: Record<'_>) -> Result<usize> {
             Arc::make_mut(&mut b.buffer).apply(points.iter(), &b.field_types);
             Ok(points.len())
         }
+        Record::Delete {
+            bucket,
+            start,
+            stop,
+            predicate,
+        } => {
+            apply_delete(state, bucket, start, stop, &predicate)?;
+            Ok(0)
+        }
     }
+}
+
+/// Applies a (logged) delete: drops the buffered rows it matches, and gives the bucket a
+/// tombstone for the data files that exist now when one of them may hold such rows.
+fn apply_delete(
+    state: &mut State,
+    bucket: &str,
+    start: i64,
+    stop: i64,
+    predicate: &DeletePredicate,
+) -> Result<()> {
+    let below = state.next_file_id;
+    let b = state.bucket_mut(bucket)?;
+    if b.buffer
+        .measurements
+        .keys()
+        .any(|m| predicate.may_match_measurement(m))
+    {
+        Arc::make_mut(&mut b.buffer).delete(start, stop, predicate);
+    }
+    let t = Tombstone {
+        below,
+        start,
+        stop,
+        predicate: predicate.clone(),
+    };
+    if b.files
+        .iter()
+        .any(|f| tombstone::touches(std::slice::from_ref(&t), f))
+    {
+        b.tombstones.push(t);
+    }
+    Ok(())
 }
 
 /// The generations of the log files in a store directory.
@@ -603,6 +658,32 @@ impl Storage for DiskStorage {
             out.extend(meta.fields.iter().map(|f| f.to_string()));
         })
     }
+
+    fn delete(
+        &self,
+        bucket: &str,
+        start: i64,
+        stop: i64,
+        predicate: &DeletePredicate,
+    ) -> Result<()> {
+        if start > stop {
+            return Err(StorageError::DeleteRange { start, stop });
+        }
+        let mut w = self.lock_writer()?;
+        self.read_state()?.bucket(bucket)?;
+        self.log(
+            &mut w,
+            &Record::Delete {
+                bucket,
+                start,
+                stop,
+                predicate: std::borrow::Cow::Borrowed(predicate),
+            },
+        )?;
+        // Logged: the delete is durable. Now readers see it.
+        let mut guard = self.write_state()?;
+        apply_delete(Arc::make_mut(&mut guard), bucket, start, stop, predicate)
+    }
 }
 
 /// A series as the schema questions see it.
@@ -628,7 +709,34 @@ impl DiskStorage {
             if measurement.is_some_and(|m| m != f.measurement) {
                 continue;
             }
-            for s in &f.series {
+            let deletes = tombstone::of_file(&b.tombstones, f);
+            for (si, s) in f.series.iter().enumerate() {
+                let cut = if deletes.is_empty() {
+                    Vec::new()
+                } else {
+                    tombstone::cuts(&deletes, f, s)
+                };
+                let mut fields = Vec::new();
+                for (name, stats) in f.fields.iter().zip(&s.fields) {
+                    let Some(stats) = stats else {
+                        continue;
+                    };
+                    let (first, last) = (stats.first_time(), stats.last_time());
+                    let kept = if tombstone::within(&cut, first, last).is_empty() {
+                        true
+                    } else if tombstone::covers(&cut, first, last) {
+                        false
+                    } else {
+                        // Deleted in part: whether a point is left takes reading them.
+                        self.any_point_left(f, si, name, &cut)?
+                    };
+                    if kept {
+                        fields.push(name.as_str());
+                    }
+                }
+                if fields.is_empty() {
+                    continue;
+                }
                 let info = SeriesInfo {
                     measurement: &f.measurement,
                     tags: f
@@ -637,13 +745,7 @@ impl DiskStorage {
                         .zip(&s.tags)
                         .filter_map(|(k, v)| v.as_deref().map(|v| (k.as_str(), v)))
                         .collect(),
-                    fields: f
-                        .fields
-                        .iter()
-                        .zip(&s.fields)
-                        .filter(|(_, st)| st.is_some())
-                        .map(|(n, _)| n.as_str())
-                        .collect(),
+                    fields,
                 };
                 add(&info, &mut out);
             }
@@ -672,6 +774,59 @@ impl DiskStorage {
             }
         }
         Ok(out.into_iter().collect())
+    }
+
+    /// Whether field `field` of series `series` of file `f` has a point outside `cut`
+    /// (the spans deleted from it).
+    fn any_point_left(
+        &self,
+        f: &FileMeta,
+        series: usize,
+        field: &str,
+        cut: &[(i64, i64)],
+    ) -> Result<bool> {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::TimestampNanosecondType;
+        use arrow_array::Array;
+        let column = parquet_write::field_column(field);
+        let mut found = false;
+        parquet_read::scan_series(
+            &self.dir,
+            &self.files,
+            f,
+            &[series],
+            &[field],
+            &mut |_, batch| {
+                let times = batch
+                    .column_by_name(parquet_write::TIME_COLUMN)
+                    .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>());
+                let (Some(times), Some(values)) = (times, batch.column_by_name(&column)) else {
+                    return Err(StorageError::Backend(format!(
+                        "read: data file {} does not match the manifest",
+                        f.id
+                    )));
+                };
+                found |= times
+                    .values()
+                    .iter()
+                    .enumerate()
+                    .any(|(i, &t)| values.is_valid(i) && !tombstone::is_cut(cut, t));
+                Ok(())
+            },
+        )?;
+        Ok(found)
+    }
+
+    /// How many deletes the data files still hold rows of (tombstones, over every
+    /// bucket): applied by every read, and made permanent (the files rewritten without
+    /// those rows) by the compaction after a flush or [`DiskStorage::compact`].
+    pub fn pending_deletes(&self) -> Result<usize> {
+        Ok(self
+            .read_state()?
+            .buckets
+            .values()
+            .map(|b| b.tombstones.len())
+            .sum())
     }
 
     /// Deletes a data file no manifest lists any more (best effort). Reads of snapshots

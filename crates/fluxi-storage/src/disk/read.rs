@@ -7,6 +7,7 @@ use super::manifest::FieldStats;
 use super::parquet_read::{read_series, SeriesRead};
 use super::parquet_write::{field_column, TIME_COLUMN};
 use super::rows::{FieldType, SeriesRows};
+use super::tombstone;
 use super::{BucketState, DiskStorage};
 use crate::storage::{Applied, Predicate, ReadResult, ReadSpec, Result, StorageError};
 use arrow_array::cast::AsArray;
@@ -21,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A series' field in a file.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct FileSource<'s> {
     /// Index in the bucket's files.
     pub(super) file: usize,
@@ -29,7 +30,12 @@ pub(super) struct FileSource<'s> {
     pub(super) series: usize,
     /// The file's id: a newer file wins at equal times.
     pub(super) priority: u64,
+    /// What the manifest says of the values; with a `cut`, of the values before the
+    /// deletes (its times bound the values left, its count and points are no answer).
     pub(super) stats: &'s FieldStats,
+    /// The time spans deletes removed from these values (inclusive, sorted, disjoint,
+    /// each meeting the values' time range); usually none.
+    pub(super) cut: Vec<(i64, i64)>,
 }
 
 /// A series and field the read returns, and where its values are.
@@ -90,10 +96,16 @@ pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
         if !measurement_may_match(&spec.predicates, &f.measurement) {
             continue;
         }
+        let deletes = tombstone::of_file(&b.tombstones, f);
         for (si, s) in f.series.iter().enumerate() {
             if s.max_time < start || s.min_time >= stop {
                 continue;
             }
+            let series_cut = if deletes.is_empty() {
+                Vec::new()
+            } else {
+                tombstone::cuts(&deletes, f, s)
+            };
             let tags: Vec<(&str, &str)> = f
                 .tag_keys
                 .iter()
@@ -107,9 +119,14 @@ pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
                 if stats.last_time() < start || stats.first_time() >= stop {
                     continue;
                 }
+                if tombstone::covers(&series_cut, stats.first_time(), stats.last_time()) {
+                    // Deleted whole.
+                    continue;
+                }
                 if !holds(&f.measurement, field, &tags) {
                     continue;
                 }
+                let cut = tombstone::within(&series_cut, stats.first_time(), stats.last_time());
                 let key = (f.measurement.as_str(), tags.clone(), field.as_str());
                 wanted
                     .entry(key)
@@ -127,6 +144,7 @@ pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
                         series: si,
                         priority: f.id,
                         stats,
+                        cut,
                     });
             }
         }
@@ -358,7 +376,7 @@ pub(super) fn pieces<'b>(
         }
         for (k, local, len) in segments {
             let batch = read.batches.get(k).ok_or_else(|| mismatch(file.id))?;
-            let piece = batch_piece(batch, local, len, &column, spec, file.id)?;
+            let piece = batch_piece(batch, local, len, &column, spec, file.id, &src.cut)?;
             out.extend(piece);
         }
     }
@@ -374,7 +392,7 @@ fn mismatch(id: u64) -> StorageError {
 }
 
 /// The values of a field in rows `[local, local + len)` of a decoded batch of file `id`,
-/// in the range (none if no row is).
+/// in the range and outside the spans `cut` (deleted), none if no row is.
 pub(super) fn batch_piece(
     batch: &RecordBatch,
     local: usize,
@@ -382,6 +400,7 @@ pub(super) fn batch_piece(
     column: &str,
     spec: &ReadSpec,
     id: u64,
+    cut: &[(i64, i64)],
 ) -> Result<Option<Piece>> {
     let times = batch
         .column_by_name(TIME_COLUMN)
@@ -397,8 +416,37 @@ pub(super) fn batch_piece(
     }
     let values = batch.column_by_name(column).ok_or_else(|| mismatch(id))?;
     let mut p = drop_nulls(times.slice(lo, hi - lo), values.slice(local + lo, hi - lo))?;
+    if !cut.is_empty() {
+        p = drop_cut(p, cut)?;
+    }
     p.priority = id;
     Ok((!p.times.is_empty()).then_some(p))
+}
+
+/// Keeps the rows of a piece whose time is outside the spans `cut`.
+fn drop_cut(p: Piece, cut: &[(i64, i64)]) -> Result<Piece> {
+    let keep: Vec<bool> = p
+        .times
+        .iter()
+        .map(|&t| !tombstone::is_cut(cut, t))
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return Ok(p);
+    }
+    let mask = BooleanArray::from(keep);
+    let err = |e: arrow_schema::ArrowError| StorageError::Backend(format!("read: {e}"));
+    let times = arrow_select::filter::filter(&TimestampNanosecondArray::new(p.times, None), &mask)
+        .map_err(err)?;
+    let values = arrow_select::filter::filter(p.values.as_ref(), &mask).map_err(err)?;
+    let times = times
+        .as_primitive_opt::<TimestampNanosecondType>()
+        .map(|a| a.values().clone())
+        .ok_or_else(|| StorageError::Backend("read: filtered times".into()))?;
+    Ok(Piece {
+        priority: p.priority,
+        times,
+        values,
+    })
 }
 
 /// The values of a wanted series and field in the buffer, in the range.

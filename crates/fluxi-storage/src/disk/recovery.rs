@@ -216,6 +216,7 @@ fn state_of(manifest: &Manifest) -> State {
                 field_types: b.field_types.clone(),
                 files: Arc::new(b.files.clone()),
                 buffer: Arc::new(Buffer::default()),
+                tombstones: b.tombstones.clone(),
             }),
         );
     }

@@ -5,6 +5,7 @@
 use super::manifest::FileMeta;
 use super::parquet_write::file_path;
 use super::recovery::{quarantine, DamagedFile, QUARANTINE_DIR};
+use super::tombstone::{self, Tombstone};
 use super::{BucketState, DiskStorage};
 use crate::storage::Result;
 use std::fmt;
@@ -26,6 +27,9 @@ pub struct StoreCheckReport {
     pub moved: Vec<PathBuf>,
     /// What is in `quarantine/` (from this and earlier repairs and recoveries).
     pub quarantined: Vec<PathBuf>,
+    /// Deletes the data files still hold rows of (applied by every read; the next
+    /// compaction makes them permanent).
+    pub pending_deletes: usize,
 }
 
 /// The data of one series in a damaged file.
@@ -61,6 +65,13 @@ impl fmt::Display for StoreCheckReport {
             self.bytes,
             self.damaged.len()
         )?;
+        if self.pending_deletes > 0 {
+            writeln!(
+                f,
+                "deletes: {} not yet rewritten into the data files (every read applies them; the next compaction makes them permanent)",
+                self.pending_deletes
+            )?;
+        }
         for d in &self.damaged {
             writeln!(f, "damaged: data file {}: {}", d.path.display(), d.problem)?;
         }
@@ -94,10 +105,12 @@ impl fmt::Display for StoreCheckReport {
     }
 }
 
-/// The series of a file as lost data.
-fn lost_of(bucket: &str, f: &FileMeta) -> Vec<LostData> {
+/// The series of a file as lost data (less those deletes removed whole).
+fn lost_of(bucket: &str, f: &FileMeta, tombstones: &[Tombstone]) -> Vec<LostData> {
+    let deletes = tombstone::of_file(tombstones, f);
     f.series
         .iter()
+        .filter(|s| !tombstone::covers(&tombstone::cuts(&deletes, f, s), s.min_time, s.max_time))
         .map(|s| LostData {
             bucket: bucket.to_string(),
             measurement: f.measurement.clone(),
@@ -123,6 +136,7 @@ impl DiskStorage {
         let mut report = StoreCheckReport::default();
         for (name, b) in &state.buckets {
             self.check_bucket(name, b, &mut report);
+            report.pending_deletes += b.tombstones.len();
         }
         if let Ok(entries) = std::fs::read_dir(self.dir.join(QUARANTINE_DIR)) {
             let mut q: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
@@ -144,7 +158,7 @@ impl DiskStorage {
                         path: file_path(&self.dir, f.id),
                         problem: e.to_string(),
                     });
-                    report.lost.extend(lost_of(name, f));
+                    report.lost.extend(lost_of(name, f, &b.tombstones));
                 }
             }
         }
@@ -185,6 +199,7 @@ impl DiskStorage {
                         .filter(|f| is_bad(f))
                         .map(|f| (f.id, std::sync::Weak::clone(&held))),
                 );
+                b.tombstones = tombstone::live(&b.tombstones, &kept);
                 b.files = Arc::new(kept);
             }
         }

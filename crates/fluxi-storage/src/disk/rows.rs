@@ -551,10 +551,11 @@ impl SeriesRows {
         Cow::Owned(out)
     }
 
-    /// Keeps the rows at or after `t` only.
-    pub(crate) fn retain_from(&mut self, t: i64) {
+    /// Keeps the rows whose time `keep` accepts (in their order); a field left without
+    /// values is dropped.
+    pub(crate) fn retain(&mut self, keep: impl Fn(i64) -> bool) {
         let keep: Vec<usize> = (0..self.len())
-            .filter(|&i| self.times.get(i).is_some_and(|&x| x >= t))
+            .filter(|&i| self.times.get(i).is_some_and(|&x| keep(x)))
             .collect();
         if keep.len() == self.len() {
             return;

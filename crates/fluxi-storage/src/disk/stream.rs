@@ -316,9 +316,15 @@ fn run_lane(
                         let Some(job) = jobs.get_mut(j) else {
                             continue;
                         };
-                        if let Some(p) =
-                            batch_piece(&batch, a - start, z - a, &job.column, spec, file.id)?
-                        {
+                        let cut = match job.sources.get(pos) {
+                            Some(Source::File(k)) => {
+                                job.wanted.files.get(*k).map_or(&[][..], |f| &f.cut[..])
+                            }
+                            _ => &[],
+                        };
+                        let piece =
+                            batch_piece(&batch, a - start, z - a, &job.column, spec, file.id, cut)?;
+                        if let Some(p) = piece {
                             job.deliver(pos, p)?;
                         }
                     }

@@ -9,8 +9,10 @@
 //! u32 LE CRC-32 of (sequence number, length, payload) | payload
 //! ```
 //!
-//! The payload's first byte is its kind (see [`Record`]). Sequence numbers start at 1 in
-//! each log and go up by one per record.
+//! The payload's first byte is its kind (see [`Record`]): 1 create bucket, 2 delete
+//! bucket, 3 line protocol, 4 points, 5 a delete of points (bucket, inclusive start and
+//! stop, and the predicate's conditions). Sequence numbers start at 1 in each log and go
+//! up by one per record.
 //!
 //! # Replay
 //!
@@ -27,6 +29,7 @@
 //! before the sync markers) are still read, up to the first bad record.
 
 use super::io_error;
+use crate::delete::{DeleteCondition, DeleteOp, DeletePredicate};
 use crate::line_protocol::{FieldValue, ParseOptions, Point, Precision};
 use crate::storage::{Result, StorageError};
 use std::borrow::Cow;
@@ -52,6 +55,7 @@ const KIND_CREATE_BUCKET: u8 = 1;
 const KIND_DELETE_BUCKET: u8 = 2;
 const KIND_LINE_PROTOCOL: u8 = 3;
 const KIND_POINTS: u8 = 4;
+const KIND_DELETE: u8 = 5;
 
 /// A change, as logged.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +76,14 @@ pub(crate) enum Record<'a> {
     Points {
         bucket: &'a str,
         points: Cow<'a, [Point]>,
+    },
+    /// The points of `bucket` with `start <= time <= stop` whose series `predicate`
+    /// matches, deleted.
+    Delete {
+        bucket: &'a str,
+        start: i64,
+        stop: i64,
+        predicate: Cow<'a, DeletePredicate>,
     },
 }
 
@@ -562,6 +574,27 @@ pub(crate) fn encode<'a>(record: &Record<'a>) -> (Vec<u8>, &'a [u8]) {
             }
             (out, &[])
         }
+        Record::Delete {
+            bucket,
+            start,
+            stop,
+            predicate,
+        } => {
+            out.push(KIND_DELETE);
+            put_str(&mut out, bucket);
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&stop.to_le_bytes());
+            put_u32(&mut out, predicate.conditions.len());
+            for c in &predicate.conditions {
+                put_str(&mut out, &c.column);
+                out.push(match c.op {
+                    DeleteOp::Equal => 0,
+                    DeleteOp::NotEqual => 1,
+                });
+                put_str(&mut out, &c.value);
+            }
+            (out, &[])
+        }
     }
 }
 
@@ -656,6 +689,29 @@ pub(crate) fn decode(payload: &[u8]) -> Option<Record<'_>> {
                 points: Cow::Owned(points),
             }
         }
+        KIND_DELETE => {
+            let bucket = c.str()?;
+            let start = c.i64()?;
+            let stop = c.i64()?;
+            let n = c.u32()?;
+            let mut conditions = Vec::with_capacity(n.min(256));
+            for _ in 0..n {
+                let column = c.str()?.to_string();
+                let op = match c.u8()? {
+                    0 => DeleteOp::Equal,
+                    1 => DeleteOp::NotEqual,
+                    _ => return None,
+                };
+                let value = c.str()?.to_string();
+                conditions.push(DeleteCondition { column, op, value });
+            }
+            Record::Delete {
+                bucket,
+                start,
+                stop,
+                predicate: Cow::Owned(DeletePredicate { conditions }),
+            }
+        }
         _ => return None,
     };
     if !matches!(record, Record::LineProtocol { .. }) && !c.bytes.is_empty() {
@@ -728,6 +784,20 @@ mod tests {
             Record::Points {
                 bucket: "b",
                 points: Cow::Owned(points),
+            },
+            Record::Delete {
+                bucket: "b",
+                start: i64::MIN,
+                stop: 7,
+                predicate: Cow::Owned(
+                    DeletePredicate::parse(r#"_measurement="m" AND t!="v\"w""#).unwrap(),
+                ),
+            },
+            Record::Delete {
+                bucket: "b",
+                start: 0,
+                stop: i64::MAX,
+                predicate: Cow::Owned(DeletePredicate::all()),
             },
         ];
         for r in &records {
