@@ -525,7 +525,9 @@ fn router(app: Shared) -> Router {
         )
         .route(
             "/api/v2/buckets/{id}",
-            get(api::get_bucket).delete(api::delete_bucket),
+            get(api::get_bucket)
+                .patch(api::update_bucket)
+                .delete(api::delete_bucket),
         )
         .route("/api/v2", get(api_root))
         .route("/api/v2/orgs", get(api::list_orgs).post(api::create_org))

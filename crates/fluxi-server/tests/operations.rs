@@ -535,3 +535,96 @@ fn ast_answers_fluxs_json_ast_or_the_first_syntax_error() {
         .starts_with("error @1:"));
     assert_eq!(s.call("POST", "/api/v2/query/ast", None, b"{}").status, 401);
 }
+
+#[test]
+fn buckets_are_renamed_described_and_given_a_retention_with_their_data() {
+    let s = start();
+    let (token, org, b) = s.setup();
+    let w = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=b",
+        Some(&token),
+        b"m v=1",
+    );
+    assert_eq!(w.status, 204);
+    let patch = |id: &str, body: serde_json::Value| {
+        s.call(
+            "PATCH",
+            &format!("/api/v2/buckets/{id}"),
+            Some(&token),
+            body.to_string().as_bytes(),
+        )
+    };
+    let a = patch(
+        &b,
+        json!({"name": "renamed", "description": "kept a week",
+               "retentionRules": [{"type": "expire", "everySeconds": 604800}]}),
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
+    let j = json_of(&a);
+    assert_eq!(
+        (
+            j["name"].as_str(),
+            j["description"].as_str(),
+            j["id"].as_str()
+        ),
+        (Some("renamed"), Some("kept a week"), Some(b.as_str()))
+    );
+    assert_eq!(j["retentionRules"][0]["everySeconds"], 604_800);
+    // The data moved with the name; writes and reads use the new one.
+    let q = s.flux(
+        &token,
+        "from(bucket: \"renamed\") |> range(start: -1h) |> count()",
+    );
+    assert!(q.text().contains(",1\r\n"), "{}", q.text());
+    assert_eq!(
+        s.flux(&token, "from(bucket: \"b\") |> range(start: -1h)")
+            .status,
+        404
+    );
+    let w = s.call(
+        "POST",
+        "/api/v2/write?org=o&bucket=renamed",
+        Some(&token),
+        b"m v=2",
+    );
+    assert_eq!(w.status, 204);
+    // Refusals: a taken name, two rules, a negative period, a system bucket's name.
+    let other = s.call(
+        "POST",
+        "/api/v2/buckets",
+        Some(&token),
+        json!({"orgID": org, "name": "other"})
+            .to_string()
+            .as_bytes(),
+    );
+    let other = json_of(&other)["id"].as_str().unwrap().to_string();
+    assert_eq!(patch(&other, json!({"name": "renamed"})).status, 422);
+    let two = json!({"retentionRules": [{"everySeconds": 3600}, {"everySeconds": 7200}]});
+    assert_eq!(patch(&other, two).status, 422);
+    assert_eq!(
+        patch(&other, json!({"retentionRules": [{"everySeconds": -1}]})).status,
+        422
+    );
+    let monitoring = json_of(&s.call("GET", "/api/v2/buckets?name=_monitoring", Some(&token), b""))
+        ["buckets"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(patch(&monitoring, json!({"name": "mine"})).status, 400);
+    assert_eq!(patch("0000000000000001", json!({"name": "x"})).status, 404);
+    // Forever again, and it all survives a restart.
+    let a = patch(&b, json!({"retentionRules": []}));
+    assert_eq!(json_of(&a)["retentionRules"], json!([]));
+    let s = s.restart(|_| {});
+    let got = json_of(&s.call("GET", &format!("/api/v2/buckets/{b}"), Some(&token), b""));
+    assert_eq!(
+        (got["name"].as_str(), got["retentionRules"].clone()),
+        (Some("renamed"), json!([]))
+    );
+    let q = s.flux(
+        &token,
+        "from(bucket: \"renamed\") |> range(start: -1h) |> count()",
+    );
+    assert!(q.text().contains(",2\r\n"), "{}", q.text());
+}

@@ -185,6 +185,10 @@ fn every_endpoint_answers_every_kind_of_token_as_influxdb_does() {
             .lists("buckets", [0, 0, 0, 1, 0, buckets_of_org]),
         row("GET", format!("/api/v2/buckets/{b}"), [401, 401, 401, 401, 401, 200]),
         row("GET", format!("/api/v2/buckets/{other}"), [401, 401, 401, 200, 401, 200]),
+        row("PATCH", format!("/api/v2/buckets/{other}"), [401, 401, 401, 401, 401, 200])
+            .body(r#"{"description":"changed"}"#),
+        row("PATCH", format!("/api/v2/buckets/{b}"), [401, 401, 401, 401, 200, 200])
+            .body(r#"{"description":"changed"}"#),
         row("POST", "/api/v2/buckets", [401, 401, 401, 401, 401, 201])
             .body(json!({"orgID": org, "name": "made"}).to_string()),
         row("GET", "/api/v2/orgs", [401, 401, 200, 200, 200, 200])

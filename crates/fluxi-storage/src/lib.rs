@@ -21,8 +21,8 @@ pub use delete::{DeleteCondition, DeleteOp, DeletePredicate, PredicateError, Pre
 pub use disk::{DiskOptions, DiskStorage, RecoveryReport, SYSTEM_BUCKETS};
 pub use memory::MemoryStorage;
 pub use storage::{
-    Aggregate, Applied, BucketInfo, Predicate, ReadResult, ReadSpec, Storage, StorageError,
-    StorageErrorKind, Windowing,
+    Aggregate, Applied, BucketInfo, BucketUpdate, Predicate, ReadResult, ReadSpec, Storage,
+    StorageError, StorageErrorKind, Windowing,
 };
 
 pub use line_protocol::{

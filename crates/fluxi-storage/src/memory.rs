@@ -75,6 +75,25 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
+    fn update_bucket(&self, name: &str, update: &crate::BucketUpdate) -> Result<()> {
+        let mut buckets = self.buckets.write().map_err(|_| poisoned())?;
+        let new_name = update.name.as_deref().unwrap_or(name);
+        if new_name != name {
+            check_bucket_name(new_name)?;
+            if buckets.contains_key(new_name) {
+                return Err(StorageError::BucketExists(new_name.to_string()));
+            }
+        }
+        let mut bucket = buckets
+            .remove(name)
+            .ok_or_else(|| StorageError::BucketNotFound(name.to_string()))?;
+        if let Some(r) = update.retention {
+            bucket.retention = r;
+        }
+        buckets.insert(new_name.to_string(), bucket);
+        Ok(())
+    }
+
     fn delete_bucket(&self, name: &str) -> Result<()> {
         let mut buckets = self.buckets.write().map_err(|_| poisoned())?;
         buckets

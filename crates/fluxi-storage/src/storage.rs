@@ -417,6 +417,25 @@ pub trait Storage: Send + Sync {
             "this store cannot delete points (bucket \"{bucket}\")"
         )))
     }
+
+    /// Rename a bucket and/or change its retention (its data stays). A new name is
+    /// checked as [`Storage::create_bucket`] checks one; a taken name is
+    /// [`StorageError::BucketExists`]. Stores that cannot answer with an error.
+    fn update_bucket(&self, name: &str, update: &BucketUpdate) -> Result<()> {
+        let _ = update;
+        Err(StorageError::Backend(format!(
+            "this store cannot change buckets (bucket \"{name}\")"
+        )))
+    }
+}
+
+/// A change of a bucket (`Storage::update_bucket`): a new name and/or a new retention.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BucketUpdate {
+    /// The new name (`None`: keep it).
+    pub name: Option<String>,
+    /// The new retention in nanoseconds (`None`: keep it; `Some(None)`: keep data forever).
+    pub retention: Option<Option<i64>>,
 }
 
 /// The longest bucket name, in bytes (a file-system name limit with room to spare).

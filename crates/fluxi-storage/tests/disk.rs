@@ -714,3 +714,97 @@ fn a_store_with_a_manifest_of_version_1_opens_and_gets_checksums() {
     assert!(text.starts_with("fluxi-manifest 2 "), "{text}");
     assert!(text.contains("\"checksum\":"), "{text}");
 }
+
+#[test]
+fn a_bucket_renamed_and_given_a_retention_keeps_its_data_through_replay_and_checkpoints() {
+    use fluxi_storage::BucketUpdate;
+    // Long enough to keep the 1970 points of DATA (retention applies on open).
+    const KEEP: i64 = 100 * 365 * 24 * H;
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    let schema_of = |d: &DiskStorage, b: &str| {
+        (
+            d.buckets()
+                .unwrap()
+                .into_iter()
+                .map(|i| (i.name, i.retention))
+                .collect::<Vec<_>>(),
+            d.measurements(b).unwrap(),
+        )
+    };
+    for flushed in [false, true] {
+        let dir = Scratch::new("rename");
+        {
+            let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+            d.create_bucket("b", None).unwrap();
+            d.create_bucket("taken", None).unwrap();
+            d.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
+            if flushed {
+                d.flush().unwrap();
+            }
+            let rename = BucketUpdate {
+                name: Some("c".into()),
+                retention: Some(Some(KEEP)),
+            };
+            d.update_bucket("b", &rename).unwrap();
+            // A taken name, a bad name, an unknown bucket: refused, nothing changes.
+            let taken = d.update_bucket(
+                "c",
+                &BucketUpdate {
+                    name: Some("taken".into()),
+                    retention: None,
+                },
+            );
+            assert!(
+                matches!(taken, Err(StorageError::BucketExists(_))),
+                "{taken:?}"
+            );
+            let bad = d.update_bucket(
+                "c",
+                &BucketUpdate {
+                    name: Some("_sneaky".into()),
+                    retention: None,
+                },
+            );
+            assert!(
+                matches!(bad, Err(StorageError::InvalidBucketName(..))),
+                "{bad:?}"
+            );
+            let missing = d.update_bucket("b", &BucketUpdate::default());
+            assert!(matches!(missing, Err(StorageError::BucketNotFound(_))));
+            // Writes after the rename go to the new name.
+            d.write_line_protocol("c", b"disk,host=a used=1i 30\n", &opts)
+                .unwrap();
+            let before = schema_of(&d, "c");
+            assert_eq!(
+                before.0,
+                vec![("c".to_string(), Some(KEEP)), ("taken".to_string(), None)]
+            );
+            assert_eq!(before.1, ["cpu", "disk", "mem"]);
+            // As after a crash: the rename is only in the log (or also in a checkpoint).
+            std::mem::forget(d);
+            let _ = std::fs::remove_file(dir.path().join("LOCK"));
+        }
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        let after = schema_of(&d, "c");
+        assert_eq!(
+            after.0[0],
+            ("c".to_string(), Some(KEEP)),
+            "flushed: {flushed}"
+        );
+        assert_eq!(after.1, ["cpu", "disk", "mem"]);
+        assert!(d.measurements("b").is_err());
+        // Back to forever, and through a checkpoint.
+        d.update_bucket(
+            "c",
+            &BucketUpdate {
+                name: None,
+                retention: Some(None),
+            },
+        )
+        .unwrap();
+        d.flush().unwrap();
+        drop(d);
+        let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+        assert_eq!(schema_of(&d, "c").0[0], ("c".to_string(), None));
+    }
+}

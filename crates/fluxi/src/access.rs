@@ -83,6 +83,11 @@ impl Storage for Limited {
             "not allowed to create bucket \"{name}\" here"
         )))
     }
+    fn update_bucket(&self, name: &str, _update: &fluxi_storage::BucketUpdate) -> Result<()> {
+        Err(StorageError::PermissionDenied(format!(
+            "not allowed to change bucket \"{name}\" here"
+        )))
+    }
     fn delete_bucket(&self, name: &str) -> Result<()> {
         Err(StorageError::PermissionDenied(format!(
             "not allowed to delete bucket \"{name}\" here"

@@ -222,3 +222,90 @@ pub(crate) async fn delete_bucket(
     })?;
     Ok(crate::empty(StatusCode::NO_CONTENT))
 }
+
+#[derive(Debug, Deserialize)]
+struct UpdateBucket {
+    name: Option<String>,
+    description: Option<String>,
+    #[serde(rename = "retentionRules")]
+    retention_rules: Option<Vec<RetentionRule>>,
+}
+
+/// `PATCH /api/v2/buckets/{id}`: a new name, description or retention; the data stays.
+pub(crate) async fn update_bucket(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let auth = app.authenticate(request.headers())?;
+    let bucket = bucket_by_id(&app, &id)?;
+    require(
+        &auth,
+        &Permission::on("write", "buckets", Some(&bucket.id), Some(&bucket.org_id)),
+    )?;
+    let req: UpdateBucket = json_body(&app, request).await?;
+    let retention = match &req.retention_rules {
+        None => None,
+        Some(rules) if rules.len() > 1 => {
+            return Err(ApiError::unprocessable(
+                "expecting at most one retention rule",
+            ))
+        }
+        Some(rules) => {
+            let seconds = rules.first().map_or(0, |r| r.every_seconds);
+            if seconds < 0 {
+                return Err(ApiError::unprocessable(
+                    "expiration seconds must be greater than or equal to one hour",
+                ));
+            }
+            Some((seconds > 0).then(|| seconds.saturating_mul(1_000_000_000)))
+        }
+    };
+    let new_name = req.name.clone().filter(|n| *n != bucket.name);
+    if let Some(n) = &new_name {
+        if bucket.kind == "system" {
+            return Err(ApiError::invalid("system buckets cannot be renamed"));
+        }
+        if app.meta().records.buckets.iter().any(|b| &b.name == n) {
+            return Err(ApiError::conflict(format!(
+                "bucket with name {n} already exists"
+            )));
+        }
+    }
+    if new_name.is_some() || retention.is_some() {
+        let store = Arc::clone(&app.store);
+        let update = fluxi::BucketUpdate {
+            name: new_name.clone(),
+            retention,
+        };
+        let name = bucket.name.clone();
+        tokio::task::spawn_blocking(move || store.update_bucket(&name, &update))
+            .await
+            .map_err(internal)?
+            .map_err(|e| match e.kind() {
+                fluxi::StorageErrorKind::BucketExists => ApiError::conflict(format!(
+                    "bucket with name {} already exists",
+                    new_name.as_deref().unwrap_or("")
+                )),
+                _ => store_error(e),
+            })?;
+    }
+    let updated = app.change(|m| {
+        let Some(b) = m.records.buckets.iter_mut().find(|b| b.id == id) else {
+            return Err(ApiError::not_found("bucket not found"));
+        };
+        if let Some(n) = &req.name {
+            b.name = n.clone();
+        }
+        if let Some(d) = &req.description {
+            b.description = d.clone();
+        }
+        b.updated_at = now_nanos();
+        Ok(b.clone())
+    })?;
+    let retention = retentions(&app)?.get(&updated.name).copied().flatten();
+    Ok(json_response(
+        StatusCode::OK,
+        &bucket_json(&updated, retention),
+    ))
+}

@@ -425,6 +425,25 @@ fn add_types(b: &mut BucketState, new_types: Vec<(String, String, FieldType)>) {
     }
 }
 
+/// Renames bucket `name` to `new_name` (maybe the same) with `retention`.
+fn rename_bucket(
+    state: &mut State,
+    name: &str,
+    new_name: &str,
+    retention: Option<i64>,
+) -> Result<()> {
+    if new_name != name && state.buckets.contains_key(new_name) {
+        return Err(StorageError::BucketExists(new_name.to_string()));
+    }
+    let mut bucket = state
+        .buckets
+        .remove(name)
+        .ok_or_else(|| StorageError::BucketNotFound(name.to_string()))?;
+    Arc::make_mut(&mut bucket).retention = retention;
+    state.buckets.insert(new_name.to_string(), bucket);
+    Ok(())
+}
+
 /// Applies a logged record to the state (on replay); returns the points it added.
 fn apply_record(state: &mut State, record: Record<'_>) -> Result<usize> {
     match record {
@@ -446,6 +465,14 @@ fn apply_record(state: &mut State, record: Record<'_>) -> Result<usize> {
             .remove(name)
             .map(|_| 0)
             .ok_or_else(|| StorageError::BucketNotFound(name.to_string())),
+        Record::UpdateBucket {
+            name,
+            new_name,
+            retention,
+        } => {
+            rename_bucket(state, name, new_name, retention)?;
+            Ok(0)
+        }
         Record::LineProtocol {
             bucket,
             options,
@@ -540,6 +567,42 @@ impl Storage for DiskStorage {
     fn create_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
         check_bucket_name(name)?;
         self.create_bucket_named(name, retention)
+    }
+
+    fn update_bucket(&self, name: &str, update: &crate::BucketUpdate) -> Result<()> {
+        let mut w = self.lock_writer()?;
+        let new_name = update.name.as_deref().unwrap_or(name);
+        let retention = {
+            let state = self.read_state()?;
+            let bucket = state.bucket(name)?;
+            if new_name != name {
+                if SYSTEM_BUCKETS.contains(&name) {
+                    return Err(StorageError::InvalidBucketName(
+                        name.to_string(),
+                        "a system bucket cannot be renamed",
+                    ));
+                }
+                check_bucket_name(new_name)?;
+                if state.buckets.contains_key(new_name) {
+                    return Err(StorageError::BucketExists(new_name.to_string()));
+                }
+            }
+            update.retention.unwrap_or(bucket.retention)
+        };
+        self.log(
+            &mut w,
+            &Record::UpdateBucket {
+                name,
+                new_name,
+                retention,
+            },
+        )?;
+        rename_bucket(
+            Arc::make_mut(&mut *self.write_state()?),
+            name,
+            new_name,
+            retention,
+        )
     }
 
     fn delete_bucket(&self, name: &str) -> Result<()> {

@@ -56,6 +56,7 @@ const KIND_DELETE_BUCKET: u8 = 2;
 const KIND_LINE_PROTOCOL: u8 = 3;
 const KIND_POINTS: u8 = 4;
 const KIND_DELETE: u8 = 5;
+const KIND_UPDATE_BUCKET: u8 = 6;
 
 /// A change, as logged.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +77,13 @@ pub(crate) enum Record<'a> {
     Points {
         bucket: &'a str,
         points: Cow<'a, [Point]>,
+    },
+    /// Bucket `name` is now called `new_name` (maybe the same) and keeps data for
+    /// `retention`.
+    UpdateBucket {
+        name: &'a str,
+        new_name: &'a str,
+        retention: Option<i64>,
     },
     /// The points of `bucket` with `start <= time <= stop` whose series `predicate`
     /// matches, deleted.
@@ -516,6 +524,23 @@ pub(crate) fn encode<'a>(record: &Record<'a>) -> (Vec<u8>, &'a [u8]) {
             put_str(&mut out, name);
             (out, &[])
         }
+        Record::UpdateBucket {
+            name,
+            new_name,
+            retention,
+        } => {
+            out.push(KIND_UPDATE_BUCKET);
+            put_str(&mut out, name);
+            put_str(&mut out, new_name);
+            match retention {
+                Some(r) => {
+                    out.push(1);
+                    out.extend_from_slice(&r.to_le_bytes());
+                }
+                None => out.push(0),
+            }
+            (out, &[])
+        }
         Record::LineProtocol {
             bucket,
             options,
@@ -622,6 +647,20 @@ pub(crate) fn decode(payload: &[u8]) -> Option<Record<'_>> {
             Record::CreateBucket { name, retention }
         }
         KIND_DELETE_BUCKET => Record::DeleteBucket { name: c.str()? },
+        KIND_UPDATE_BUCKET => {
+            let name = c.str()?;
+            let new_name = c.str()?;
+            let retention = match c.u8()? {
+                0 => None,
+                1 => Some(c.i64()?),
+                _ => return None,
+            };
+            Record::UpdateBucket {
+                name,
+                new_name,
+                retention,
+            }
+        }
         KIND_LINE_PROTOCOL => {
             let bucket = c.str()?;
             let precision = match c.u8()? {
@@ -776,6 +815,16 @@ mod tests {
                 retention: None,
             },
             Record::DeleteBucket { name: "b" },
+            Record::UpdateBucket {
+                name: "b",
+                new_name: "c",
+                retention: Some(7),
+            },
+            Record::UpdateBucket {
+                name: "b",
+                new_name: "b",
+                retention: None,
+            },
             Record::LineProtocol {
                 bucket: "b",
                 options: ParseOptions::new(Precision::Seconds, 42),
