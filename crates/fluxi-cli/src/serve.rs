@@ -199,8 +199,15 @@ pub fn setup(o: SetupOptions) -> ExitCode {
     };
     let host =
         flag_or_env(o.host, "FLUXI_HOST").unwrap_or_else(|| "http://127.0.0.1:8086".to_string());
-    let api = match fluxi_client::Api::new(&host, None) {
-        Ok(a) => a,
+    // An https:// server with a private or self-signed certificate: $FLUXI_CA_CERT.
+    let client = fluxi_client::Client::new(&host).and_then(|c| {
+        match std::env::var_os("FLUXI_CA_CERT").filter(|v| !v.is_empty()) {
+            Some(ca) => c.ca_file(std::path::Path::new(&ca)),
+            None => Ok(c),
+        }
+    });
+    let api = match client {
+        Ok(c) => fluxi_client::Api::with_client(c, None),
         Err(e) => return usage(&e.to_string()),
     };
     let done = api.setup(&fluxi_client::Setup {

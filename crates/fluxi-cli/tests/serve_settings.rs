@@ -241,3 +241,94 @@ fn the_python_client_works_over_https() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_fluxi_cli_talks_to_an_https_server_that_it_trusts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.key_pair.serialize_pem()).unwrap();
+    let s = serve(
+        &[
+            "--http-bind-address",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert_file.to_str().unwrap(),
+            "--tls-key",
+            key_file.to_str().unwrap(),
+            "--data",
+            dir.path().join("data").to_str().unwrap(),
+        ],
+        &[],
+    );
+    let configs = dir.path().join("configs.json");
+    let cli = |args: &[&str], ca: Option<&Path>| {
+        let mut c = fluxi();
+        for (k, _) in std::env::vars() {
+            if k.starts_with("FLUXI_") {
+                c.env_remove(k);
+            }
+        }
+        c.env("FLUXI_CONFIGS_PATH", &configs).args(args);
+        if let Some(ca) = ca {
+            c.env("FLUXI_CA_CERT", ca);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // Not trusted: refused, saying why.
+    let setup = [
+        "setup",
+        "--host",
+        &s.url,
+        "-u",
+        "ann",
+        "-p",
+        "password123",
+        "-o",
+        "o",
+        "-b",
+        "b",
+        "--token",
+        "the-operator-token",
+    ];
+    let (code, _, err) = cli(&setup, None);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    // Trusted through $FLUXI_CA_CERT, then --ca-cert.
+    let (code, out, err) = cli(&setup, Some(&cert_file));
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = cli(
+        &[
+            "bucket",
+            "list",
+            "--host",
+            &s.url,
+            "--token",
+            "the-operator-token",
+            "--ca-cert",
+            cert_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains('b'), "{out}");
+    let (code, _, err) = cli(
+        &[
+            "bucket",
+            "list",
+            "--host",
+            &s.url,
+            "--token",
+            "the-operator-token",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(1), "{err}");
+}

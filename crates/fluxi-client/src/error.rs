@@ -5,14 +5,9 @@ use std::fmt;
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The URL is not `http://host[:port][/prefix]`.
+    /// The URL is not `http[s]://host[:port][/prefix]`.
     #[error("{0:?} is not a URL such as http://127.0.0.1:8086")]
     BadUrl(String),
-    /// An `https://` URL: the client speaks plain HTTP only.
-    #[error(
-        "{0:?}: https is not supported by the fluxi client (plain http:// only; put a TLS-terminating proxy in front of it, or use http:// on a trusted network)"
-    )]
-    Tls(String),
     /// Connecting, sending or receiving failed (or timed out).
     #[error("cannot reach {0}: {1}")]
     Io(String, std::io::Error),

@@ -1,4 +1,5 @@
-//! A small blocking HTTP/1.1 client for `http://` URLs over `std::net::TcpStream`: one
+//! A small blocking HTTP/1.1 client for `http://` and `https://` (rustls, Mozilla's roots
+//! plus any CA file given) URLs over `std::net::TcpStream`: one
 //! kept-alive connection reused between requests, bodies framed by `Content-Length`,
 //! chunked or by the end of the connection, connect and read timeouts, and answers
 //! either read whole (bounded) or streamed.
@@ -6,7 +7,7 @@
 use crate::error::ClientError;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The most bytes of a status line and headers read (an answer with more is refused).
@@ -22,20 +23,80 @@ pub struct Url {
     pub authority: String,
     /// What every request path is appended to.
     pub prefix: String,
+    /// `https://`: TLS.
+    pub tls: bool,
+}
+
+/// A connection: plain TCP, or TLS over it.
+#[derive(Debug)]
+pub enum Stream {
+    /// `http://`.
+    Plain(TcpStream),
+    /// `https://`.
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// The TLS settings of a client: Mozilla's root certificates (webpki-roots), plus the
+/// certificates of `ca_file` (PEM) when given.
+fn tls_config(ca_file: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, ClientError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        use rustls_pki_types::pem::PemObject;
+        let bad = |why: String| ClientError::Invalid(format!("CA file {}: {why}", path.display()));
+        let mut added = 0;
+        for cert in
+            rustls_pki_types::CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))?
+        {
+            let cert = cert.map_err(|e| bad(e.to_string()))?;
+            roots.add(cert).map_err(|e| bad(e.to_string()))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(bad("holds no PEM certificate".into()));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Invalid(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 impl Url {
-    /// Parses `http://host[:port][/prefix]` (port 80 when none is given).
+    /// Parses `http[s]://host[:port][/prefix]` (port 80, or 443 for https, when none is
+    /// given).
     pub fn parse(url: &str) -> Result<Url, ClientError> {
         let trimmed = url.trim();
-        if trimmed
-            .get(..8)
-            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-        {
-            return Err(ClientError::Tls(url.to_string()));
-        }
-        let rest = match trimmed.get(..7) {
-            Some(s) if s.eq_ignore_ascii_case("http://") => &trimmed[7..],
+        let (tls, rest) = match (trimmed.get(..7), trimmed.get(..8)) {
+            (_, Some(s)) if s.eq_ignore_ascii_case("https://") => (true, &trimmed[8..]),
+            (Some(s), _) if s.eq_ignore_ascii_case("http://") => (false, &trimmed[7..]),
             _ => return Err(ClientError::BadUrl(url.to_string())),
         };
         let (host, path) = match rest.find(['/', '?', '#']) {
@@ -59,17 +120,28 @@ impl Url {
             }
             host.to_string()
         } else {
-            format!("{host}:80")
+            format!("{host}:{}", if tls { 443 } else { 80 })
         };
         Ok(Url {
             authority,
             prefix: path.trim_end_matches('/').to_string(),
+            tls,
         })
     }
 
-    /// `http://authority/prefix` (for messages).
+    /// The host without port or brackets (the name a TLS certificate must carry).
+    pub fn host(&self) -> &str {
+        let a = self.authority.as_str();
+        match a.strip_prefix('[') {
+            Some(rest) => rest.split(']').next().unwrap_or(rest),
+            None => a.rsplit_once(':').map_or(a, |(h, _)| h),
+        }
+    }
+
+    /// `http[s]://authority/prefix` (for messages).
     pub fn base(&self) -> String {
-        format!("http://{}{}", self.authority, self.prefix)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.authority, self.prefix)
     }
 }
 
@@ -141,7 +213,7 @@ enum Framing {
 /// ends (0) at the body's end; a connection that ends early is an error.
 #[derive(Debug)]
 pub struct Body {
-    conn: BufReader<TcpStream>,
+    conn: BufReader<Stream>,
     framing: Framing,
     /// Whether the connection can carry another request once the body is read.
     reusable: bool,
@@ -276,7 +348,7 @@ impl Response {
 }
 
 /// One line of the head, without its CRLF (at most [`MAX_HEAD`] bytes).
-fn read_line(conn: &mut BufReader<TcpStream>) -> io::Result<String> {
+fn read_line(conn: &mut BufReader<Stream>) -> io::Result<String> {
     let mut raw = Vec::new();
     let n = conn
         .by_ref()
@@ -299,7 +371,7 @@ fn read_line(conn: &mut BufReader<TcpStream>) -> io::Result<String> {
 }
 
 /// Reads a response head (skipping interim 1xx answers) and frames its body.
-fn read_head(mut conn: BufReader<TcpStream>, method: &str) -> Result<Response, (io::Error, bool)> {
+fn read_head(mut conn: BufReader<Stream>, method: &str) -> Result<Response, (io::Error, bool)> {
     // Whether any byte of an answer arrived (a reused connection that ends before one
     // was closed by the server while idle: the request may be sent again).
     let mut started = false;
@@ -369,21 +441,41 @@ pub struct Client {
     timeout: Option<Duration>,
     max_answer: usize,
     keep_alive: bool,
-    idle: Mutex<Option<BufReader<TcpStream>>>,
+    idle: Mutex<Option<BufReader<Stream>>>,
+    /// For `https://` URLs.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Client {
-    /// A client of the server at `url` (`http://host[:port][/prefix]`): connect timeout
-    /// 10 s, read and write timeout 60 s, answers read whole up to 64 MiB.
+    /// A client of the server at `url` (`http[s]://host[:port][/prefix]`): connect
+    /// timeout 10 s, read and write timeout 60 s, answers read whole up to 64 MiB; an
+    /// `https://` server's certificate must chain to one of Mozilla's roots (see
+    /// [`Client::ca_file`] for others).
     pub fn new(url: &str) -> Result<Client, ClientError> {
+        let url = Url::parse(url)?;
+        let tls = if url.tls {
+            Some(tls_config(None)?)
+        } else {
+            None
+        };
         Ok(Client {
-            url: Url::parse(url)?,
+            tls,
+            url,
             connect_timeout: Duration::from_secs(10),
             timeout: Some(Duration::from_secs(60)),
             max_answer: DEFAULT_MAX_ANSWER,
             keep_alive: true,
             idle: Mutex::new(None),
         })
+    }
+
+    /// Also trust the certificates of this PEM file (a private CA, or a self-signed
+    /// server's own certificate) for `https://` URLs.
+    pub fn ca_file(mut self, path: &std::path::Path) -> Result<Client, ClientError> {
+        if self.url.tls {
+            self.tls = Some(tls_config(Some(path))?);
+        }
+        Ok(self)
     }
 
     /// How long a send or a read may wait for the server (`None`: for ever).
@@ -421,7 +513,7 @@ impl Client {
         ClientError::Io(self.url.base(), e)
     }
 
-    fn connect(&self) -> Result<BufReader<TcpStream>, ClientError> {
+    fn connect(&self) -> Result<BufReader<Stream>, ClientError> {
         let addrs = self
             .url
             .authority
@@ -434,7 +526,23 @@ impl Client {
                     s.set_read_timeout(self.timeout).map_err(|e| self.io(e))?;
                     s.set_write_timeout(self.timeout).map_err(|e| self.io(e))?;
                     let _ = s.set_nodelay(true);
-                    return Ok(BufReader::with_capacity(64 << 10, s));
+                    let stream = match &self.tls {
+                        None => Stream::Plain(s),
+                        Some(config) => {
+                            let name =
+                                rustls_pki_types::ServerName::try_from(self.url.host().to_string())
+                                    .map_err(|e| {
+                                        ClientError::Invalid(format!(
+                                            "{} is not a name TLS can check: {e}",
+                                            self.url.host()
+                                        ))
+                                    })?;
+                            let conn = rustls::ClientConnection::new(Arc::clone(config), name)
+                                .map_err(|e| ClientError::Invalid(format!("TLS: {e}")))?;
+                            Stream::Tls(Box::new(rustls::StreamOwned::new(conn, s)))
+                        }
+                    };
+                    return Ok(BufReader::with_capacity(64 << 10, stream));
                 }
                 Err(e) => last = e,
             }
@@ -466,7 +574,7 @@ impl Client {
     /// whether any of the answer arrived.
     fn exchange(
         &self,
-        mut conn: BufReader<TcpStream>,
+        mut conn: BufReader<Stream>,
         r: &Request<'_>,
     ) -> Result<Response, (io::Error, bool)> {
         let mut head = format!(
@@ -592,7 +700,10 @@ mod tests {
                 "{bad}"
             );
         }
-        assert!(matches!(Url::parse("https://h"), Err(ClientError::Tls(_))));
+        let https = Url::parse("https://h").unwrap();
+        assert_eq!((https.authority.as_str(), https.tls), ("h:443", true));
+        assert_eq!(Url::parse("https://[::1]:8443/x").unwrap().host(), "::1");
+        assert_eq!(Url::parse("HTTP://h:1").unwrap().host(), "h");
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub struct RemoteArgs {
     /// The organization, by ID (instead of --org).
     #[arg(long, value_name = "ID", global = true, conflicts_with = "org")]
     pub org_id: Option<String>,
+    /// Also trust the certificates in this PEM file for an https:// server (a private CA,
+    /// or a self-signed server's certificate; default: $FLUXI_CA_CERT).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub ca_cert: Option<std::path::PathBuf>,
     /// Use this saved config (`fluxi config list`) instead of the active one.
     #[arg(
         long = "active-config",
@@ -53,6 +57,8 @@ pub struct Conn {
     pub token: Option<String>,
     /// The organization, if any was given.
     pub org: Option<OrgRef>,
+    /// A PEM file of certificates to trust for an https:// server.
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Conn {
@@ -108,6 +114,10 @@ pub fn resolve(args: &RemoteArgs) -> Result<Option<Conn>, String> {
         host: host.trim_end_matches('/').to_string(),
         token: token.filter(|t| !t.is_empty()),
         org,
+        ca_cert: args
+            .ca_cert
+            .clone()
+            .or_else(|| env("FLUXI_CA_CERT").map(std::path::PathBuf::from)),
     }))
 }
 
@@ -146,7 +156,11 @@ impl Conn {
                 self.host
             )));
         };
-        match fluxi_client::Client::new(&self.host) {
+        let client = fluxi_client::Client::new(&self.host).and_then(|c| match &self.ca_cert {
+            Some(ca) => c.ca_file(ca),
+            None => Ok(c),
+        });
+        match client {
             Ok(c) => Ok(Api::with_client(c.timeout(Some(timeout)), Some(token))),
             Err(e) => Err(usage(&e.to_string())),
         }
@@ -178,9 +192,7 @@ pub fn failed(context: &str, e: &ClientError) -> ExitCode {
                 eprintln!("hint: {h}");
             }
         }
-        ClientError::BadUrl(_) | ClientError::Tls(_) | ClientError::Invalid(_) => {
-            return usage(&e.to_string())
-        }
+        ClientError::BadUrl(_) | ClientError::Invalid(_) => return usage(&e.to_string()),
         other => eprintln!("error: {context}: {other}"),
     }
     ExitCode::from(EXIT_ERROR)
