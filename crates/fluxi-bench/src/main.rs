@@ -218,7 +218,8 @@ fn size_of_dir(dir: &Path) -> u64 {
     })
 }
 
-/// `fluxi-bench load [--fluxi PATH] [--seconds S] [--writers W] [--readers R] [--batch B]`:
+/// `fluxi-bench load [--fluxi PATH] [--seconds S] [--writers W] [--readers R] [--batch B]
+/// [--checkpoint-every S]`:
 /// starts `fluxi serve` (a release build: by default the `fluxi` next to this binary) on a
 /// fresh data directory, onboards it, runs W writers and R readers for S seconds, then
 /// checks that every acknowledged write is stored and prints throughput and latencies.
@@ -229,6 +230,7 @@ fn load_mode(mut args: impl Iterator<Item = String>) {
         writers: 16,
         readers: 8,
         batch: 100,
+        checkpoint_every: None,
     };
     while let Some(a) = args.next() {
         let mut value = |what: &str| -> String {
@@ -255,8 +257,15 @@ fn load_mode(mut args: impl Iterator<Item = String>) {
             "--writers" => shape.writers = num("--writers", value("--writers")),
             "--readers" => shape.readers = num("--readers", value("--readers")),
             "--batch" => shape.batch = num("--batch", value("--batch")),
+            "--checkpoint-every" => {
+                let v = value("--checkpoint-every");
+                let secs: f64 = v.parse().ok().filter(|s: &f64| *s > 0.0 && s.is_finite()).unwrap_or_else(|| {
+                    fail(&format!("--checkpoint-every needs seconds, not {v:?}"))
+                });
+                shape.checkpoint_every = Some(Duration::from_secs_f64(secs));
+            }
             other => fail(&format!(
-                "unknown argument {other:?} (load takes --fluxi PATH, --seconds S, --writers W, --readers R, --batch B)"
+                "unknown argument {other:?} (load takes --fluxi PATH, --seconds S, --writers W, --readers R, --batch B, --checkpoint-every S)"
             )),
         }
     }

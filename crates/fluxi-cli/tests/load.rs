@@ -49,6 +49,10 @@ fn acknowledged_writes_survive_a_sigkill_under_load() {
         writers: 16,
         readers: 8,
         batch: 100,
+        // The store's own flush waits for a million buffered rows, more than a debug
+        // build writes here: force checkpoints (data files, a new log, compaction) so
+        // that the kill can also land during or between them.
+        checkpoint_every: Some(Duration::from_secs(4)),
     };
     let duration = load_duration();
     let running = Load::start(target.clone(), shape);
@@ -110,6 +114,11 @@ fn acknowledged_writes_survive_a_sigkill_under_load() {
             kind.name()
         );
     }
+    assert!(
+        outcome.checkpoints.done.len() >= 2,
+        "the store was checkpointed only {} times",
+        outcome.checkpoints.done.len()
+    );
     assert!(
         in_flight > 0,
         "no write was in flight at the kill: the test did not test that"

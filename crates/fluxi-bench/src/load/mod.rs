@@ -68,6 +68,11 @@ pub struct Shape {
     pub readers: usize,
     /// Points per write request.
     pub batch: usize,
+    /// Make the store checkpoint (flush its buffer to data files, start a new log, and
+    /// compact when a partition has many files) this often, by creating and deleting a
+    /// scratch bucket: deleting a bucket checkpoints the whole store. `None`: only the
+    /// store's own flushes (when its buffer is full).
+    pub checkpoint_every: Option<Duration>,
 }
 
 /// The tag value of writer `w`.
@@ -231,6 +236,15 @@ pub struct Load {
     shared: Arc<Shared>,
     writers: Vec<JoinHandle<WriterLog>>,
     readers: Vec<JoinHandle<ReaderLog>>,
+    checkpoints: Option<JoinHandle<CheckpointLog>>,
+}
+
+/// What the checkpointing thread did.
+#[derive(Debug, Clone, Default)]
+pub struct CheckpointLog {
+    /// The checkpoints made (bucket deletions answered).
+    pub done: Vec<Timed>,
+    pub problems: Problems,
 }
 
 /// What the load did.
@@ -241,6 +255,7 @@ pub struct Outcome {
     pub window: Duration,
     pub writers: Vec<WriterLog>,
     pub readers: Vec<ReaderLog>,
+    pub checkpoints: CheckpointLog,
 }
 
 impl Load {
@@ -272,10 +287,15 @@ impl Load {
                 std::thread::spawn(move || read_loop(&s, r))
             })
             .collect();
+        let checkpoints = shape.checkpoint_every.map(|every| {
+            let s = Arc::clone(&shared);
+            std::thread::spawn(move || checkpoint_loop(&s, every))
+        });
         Load {
             shared,
             writers,
             readers,
+            checkpoints,
         }
     }
 
@@ -327,6 +347,14 @@ impl Load {
                 })
             })
             .collect();
+        let checkpoints = match self.checkpoints.map(JoinHandle::join) {
+            None => CheckpointLog::default(),
+            Some(Ok(log)) => log,
+            Some(Err(_)) => CheckpointLog {
+                done: Vec::new(),
+                problems: lost("checkpoint"),
+            },
+        };
         let window = self
             .shared
             .ended
@@ -339,8 +367,94 @@ impl Load {
             window,
             writers,
             readers,
+            checkpoints,
         }
     }
+}
+
+/// Every `every`, creates a scratch bucket and deletes it (see [`Shape::checkpoint_every`]).
+fn checkpoint_loop(s: &Shared, every: Duration) -> CheckpointLog {
+    let mut log = CheckpointLog::default();
+    let mut conn = match Connection::new(&s.target.url) {
+        Ok(c) => c,
+        Err(e) => {
+            log.problems.add(e.to_string());
+            return log;
+        }
+    };
+    let auth = format!("Token {}", s.target.token);
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let call = |conn: &mut Connection, method: &str, path: &str, body: &str, want: u16| {
+        match conn.request(method, path, &headers, body.as_bytes()) {
+            Ok(a) if a.status == want => Ok(Some(a)),
+            Ok(a) => Err(format!(
+                "{method} {path}: answered {}: {}",
+                a.status,
+                a.text()
+            )),
+            Err(_) if s.disconnect_expected.load(Ordering::SeqCst) => Ok(None),
+            Err(e) => Err(format!("{method} {path}: no answer: {e}")),
+        }
+    };
+    let json =
+        |a: &http::Answer| serde_json::from_slice::<serde_json::Value>(&a.body).unwrap_or_default();
+    let org_id = match call(
+        &mut conn,
+        "GET",
+        &format!("/api/v2/orgs?org={}", s.target.org),
+        "",
+        200,
+    ) {
+        Ok(Some(a)) => json(&a)["orgs"][0]["id"].as_str().unwrap_or("").to_string(),
+        Ok(None) => return log,
+        Err(e) => {
+            log.problems.add(e);
+            return log;
+        }
+    };
+    let mut next = Instant::now() + every;
+    for n in 0u64.. {
+        while Instant::now() < next {
+            if s.stopping() {
+                return log;
+            }
+            std::thread::sleep(
+                Duration::from_millis(20).min(next.saturating_duration_since(Instant::now())),
+            );
+        }
+        next += every;
+        let sent = Instant::now();
+        let body = serde_json::json!({"orgID": org_id, "name": format!("scratch-{n}")}).to_string();
+        let made = match call(&mut conn, "POST", "/api/v2/buckets", &body, 201) {
+            Ok(Some(a)) => json(&a)["id"].as_str().unwrap_or("").to_string(),
+            Ok(None) => return log,
+            Err(e) => {
+                log.problems.add(e);
+                return log;
+            }
+        };
+        match call(
+            &mut conn,
+            "DELETE",
+            &format!("/api/v2/buckets/{made}"),
+            "",
+            204,
+        ) {
+            Ok(Some(_)) => log.done.push(Timed {
+                at: s.started.elapsed(),
+                took: sent.elapsed(),
+            }),
+            Ok(None) => return log,
+            Err(e) => {
+                log.problems.add(e);
+                return log;
+            }
+        }
+    }
+    log
 }
 
 fn write_loop(s: &Shared, w: usize) -> WriterLog {
@@ -894,7 +1008,8 @@ impl Outcome {
             .writers
             .iter()
             .map(|w| &w.problems)
-            .chain(self.readers.iter().map(|r| &r.problems));
+            .chain(self.readers.iter().map(|r| &r.problems))
+            .chain(std::iter::once(&self.checkpoints.problems));
         for p in logs {
             out.extend(p.first.iter().cloned());
             if p.count > p.first.len() {
@@ -938,13 +1053,14 @@ impl Outcome {
         let points = writes.count as f64 * self.shape.batch as f64;
         let queries = self.queries(None);
         let mut s = format!(
-            "{} writers (batches of {} points), {} readers, {:.1} s\n\
+            "{} writers (batches of {} points), {} readers, {:.1} s, {} checkpoints forced\n\
              writes:  {} requests acknowledged: {:.0} requests/s, {:.0} points/s; {}\n\
              queries: {} answered and checked: {:.1} queries/s; {}\n",
             self.shape.writers,
             self.shape.batch,
             self.shape.readers,
             secs,
+            self.checkpoints.done.len(),
             writes.count,
             writes.count as f64 / secs,
             points / secs,
