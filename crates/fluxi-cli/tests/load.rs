@@ -63,12 +63,36 @@ fn acknowledged_writes_survive_a_sigkill_under_load() {
         );
     }
     // The writers are in the middle of requests (each sends its next batch as soon as the
-    // last is answered): kill the server under them.
+    // last is answered): kill the server under them, preferably while it checkpoints too
+    // (waiting for one at most twice its interval).
+    let waited = Instant::now();
+    while !running.checkpointing() && waited.elapsed() < Duration::from_secs(8) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let during_checkpoint = running.checkpointing();
+    // Somewhere in the checkpoint (which takes a few hundred ms in a debug build): where
+    // differs from run to run; what must hold does not.
+    let into = Duration::from_millis(u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+            % 200,
+    ));
+    std::thread::sleep(into);
     running.expect_disconnect();
     let killed = server.kill().unwrap();
     let outcome = running.finish();
     let first_run = server.output();
     eprint!("{}", outcome.summary());
+    eprintln!(
+        "killed {} ({into:?} after it was seen)",
+        if during_checkpoint {
+            "during a checkpoint"
+        } else {
+            "with no checkpoint in flight"
+        }
+    );
     let problems = outcome.problems();
     assert!(
         problems.is_empty(),
@@ -115,9 +139,8 @@ fn acknowledged_writes_survive_a_sigkill_under_load() {
         );
     }
     assert!(
-        outcome.checkpoints.done.len() >= 2,
-        "the store was checkpointed only {} times",
-        outcome.checkpoints.done.len()
+        !outcome.checkpoints.done.is_empty(),
+        "the store was never checkpointed"
     );
     assert!(
         in_flight > 0,

@@ -213,6 +213,8 @@ struct Shared {
     begun: Vec<AtomicU64>,
     /// When the load was told to end.
     ended: Mutex<Option<Duration>>,
+    /// Whether a checkpoint (a bucket deletion) is in flight.
+    checkpointing: AtomicBool,
 }
 
 impl Shared {
@@ -274,6 +276,7 @@ impl Load {
             acked: (0..shape.writers).map(|_| AtomicU64::new(0)).collect(),
             begun: (0..shape.writers).map(|_| AtomicU64::new(0)).collect(),
             ended: Mutex::new(None),
+            checkpointing: AtomicBool::new(false),
         });
         let writers = (0..shape.writers)
             .map(|w| {
@@ -302,6 +305,11 @@ impl Load {
     /// Batches acknowledged so far, over all writers.
     pub fn acknowledged(&self) -> u64 {
         Shared::snapshot(&self.shared.acked).iter().sum()
+    }
+
+    /// Whether a forced checkpoint is in flight (its request sent, not yet answered).
+    pub fn checkpointing(&self) -> bool {
+        self.shared.checkpointing.load(Ordering::SeqCst)
     }
 
     /// From now on, a broken connection is expected (the server is about to be killed):
@@ -387,17 +395,17 @@ fn checkpoint_loop(s: &Shared, every: Duration) -> CheckpointLog {
         ("Authorization", auth.as_str()),
         ("Content-Type", "application/json"),
     ];
-    let call = |conn: &mut Connection, method: &str, path: &str, body: &str, want: u16| {
-        match conn.request(method, path, &headers, body.as_bytes()) {
-            Ok(a) if a.status == want => Ok(Some(a)),
-            Ok(a) => Err(format!(
-                "{method} {path}: answered {}: {}",
-                a.status,
-                a.text()
-            )),
-            Err(_) if s.disconnect_expected.load(Ordering::SeqCst) => Ok(None),
-            Err(e) => Err(format!("{method} {path}: no answer: {e}")),
-        }
+    let call = |conn: &mut Connection, method: &str, path: &str, body: &str, want: u16| match conn
+        .request(method, path, &headers, body.as_bytes())
+    {
+        Ok(a) if a.status == want => Ok(Some(a)),
+        Ok(a) => Err(format!(
+            "{method} {path}: answered {}: {}",
+            a.status,
+            a.text()
+        )),
+        Err(_) if s.disconnect_expected.load(Ordering::SeqCst) => Ok(None),
+        Err(e) => Err(format!("{method} {path}: no answer: {e}")),
     };
     let json =
         |a: &http::Answer| serde_json::from_slice::<serde_json::Value>(&a.body).unwrap_or_default();
@@ -436,13 +444,16 @@ fn checkpoint_loop(s: &Shared, every: Duration) -> CheckpointLog {
                 return log;
             }
         };
-        match call(
+        s.checkpointing.store(true, Ordering::SeqCst);
+        let deleted = call(
             &mut conn,
             "DELETE",
             &format!("/api/v2/buckets/{made}"),
             "",
             204,
-        ) {
+        );
+        s.checkpointing.store(false, Ordering::SeqCst);
+        match deleted {
             Ok(Some(_)) => log.done.push(Timed {
                 at: s.started.elapsed(),
                 took: sent.elapsed(),
@@ -1053,14 +1064,13 @@ impl Outcome {
         let points = writes.count as f64 * self.shape.batch as f64;
         let queries = self.queries(None);
         let mut s = format!(
-            "{} writers (batches of {} points), {} readers, {:.1} s, {} checkpoints forced\n\
+            "{} writers (batches of {} points), {} readers, {:.1} s\n\
              writes:  {} requests acknowledged: {:.0} requests/s, {:.0} points/s; {}\n\
              queries: {} answered and checked: {:.1} queries/s; {}\n",
             self.shape.writers,
             self.shape.batch,
             self.shape.readers,
             secs,
-            self.checkpoints.done.len(),
             writes.count,
             writes.count as f64 / secs,
             points / secs,
@@ -1081,6 +1091,13 @@ impl Outcome {
                 kind.name(),
                 l.count,
                 l.count as f64 / secs
+            ));
+        }
+        if !self.checkpoints.done.is_empty() {
+            let l = Latency::of(self.checkpoints.done.iter().map(|t| t.took).collect());
+            s.push_str(&format!(
+                "checkpoints (create + delete a scratch bucket): {}; {l}\n",
+                l.count
             ));
         }
         s
