@@ -237,12 +237,16 @@ fn load_mode(mut args: impl Iterator<Item = String>) {
             args.next()
                 .unwrap_or_else(|| fail(&format!("{what} needs a value")))
         };
-        let num = |what: &str, v: String| -> usize {
+        let num = |what: &str, v: String, least: usize| -> usize {
             v.replace('_', "")
                 .parse()
                 .ok()
-                .filter(|&n| n > 0)
-                .unwrap_or_else(|| fail(&format!("{what} needs a positive number, not {v:?}")))
+                .filter(|&n| n >= least)
+                .unwrap_or_else(|| {
+                    fail(&format!(
+                        "{what} needs a number of at least {least}, not {v:?}"
+                    ))
+                })
         };
         match a.as_str() {
             "--fluxi" => fluxi = PathBuf::from(value("--fluxi")),
@@ -254,9 +258,9 @@ fn load_mode(mut args: impl Iterator<Item = String>) {
                     .filter(|s: &f64| *s > 0.0 && s.is_finite())
                     .unwrap_or_else(|| fail(&format!("--seconds needs a positive number, not {v:?}")));
             }
-            "--writers" => shape.writers = num("--writers", value("--writers")),
-            "--readers" => shape.readers = num("--readers", value("--readers")),
-            "--batch" => shape.batch = num("--batch", value("--batch")),
+            "--writers" => shape.writers = num("--writers", value("--writers"), 1),
+            "--readers" => shape.readers = num("--readers", value("--readers"), 0),
+            "--batch" => shape.batch = num("--batch", value("--batch"), 1),
             "--checkpoint-every" => {
                 let v = value("--checkpoint-every");
                 let secs: f64 = v.parse().ok().filter(|s: &f64| *s > 0.0 && s.is_finite()).unwrap_or_else(|| {

@@ -1093,6 +1093,31 @@ impl Outcome {
                 l.count as f64 / secs
             ));
         }
+        // Write throughput over time, in tenths of the window.
+        let slices = 10u32;
+        let slice = self.window / slices;
+        if slice > Duration::ZERO {
+            let mut per = vec![0u64; slices as usize];
+            for t in self.writers.iter().flat_map(|w| &w.times) {
+                if t.at <= self.window {
+                    let i = (t.at.as_nanos() / slice.as_nanos()).min(u128::from(slices - 1));
+                    per[i as usize] += 1;
+                }
+            }
+            let rates: Vec<String> = per
+                .iter()
+                .map(|&n| {
+                    format!(
+                        "{:.0}",
+                        n as f64 * self.shape.batch as f64 / slice.as_secs_f64()
+                    )
+                })
+                .collect();
+            s.push_str(&format!(
+                "points/s by tenth of the run: {}\n",
+                rates.join(" ")
+            ));
+        }
         if !self.checkpoints.done.is_empty() {
             let l = Latency::of(self.checkpoints.done.iter().map(|t| t.took).collect());
             s.push_str(&format!(
