@@ -257,6 +257,20 @@ mod tests {
         assert_eq!(b[0].rows[1][0], "_result");
         assert_eq!(b[0].rows[1][4], "w,01");
         assert_eq!(parse(b"\r\n").unwrap(), Vec::<Block>::new());
+        // Two results, and two blocks of one result with their own annotations.
+        let two = format!("{GOOD}{}", GOOD.replace("_result", "other"));
+        let b = parse(two.as_bytes()).unwrap();
+        assert_eq!((b.len(), b[1].rows[0][0].as_str()), (2, "other"));
+        let shapes = GOOD.replace(
+            "\r\n\r\n",
+            "\r\n#datatype,string,long,long\r\n#group,false,false,true\r\n#default,_result,,\r\n,result,table,n\r\n,,2,7\r\n\r\n",
+        );
+        let b = parse(shapes.as_bytes()).unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            b[1].rows,
+            vec![vec!["_result".to_string(), "2".into(), "7".into()]]
+        );
     }
 
     #[test]
