@@ -1,5 +1,8 @@
 //! `cargo run --release -p fluxi-bench [-- --rows N --runs K --only NAME]`
 //!
+//! `cargo run --release -p fluxi-bench -- load [--seconds S ...]` instead runs the load of
+//! [`fluxi_bench::load`] against a release `fluxi serve` (see [`load_mode`]).
+//!
 //! Runs Flux pipelines over generated in-memory tables and prints the median wall time of
 //! each (after one warm-up run). The data is bound as constants of a `bench` package
 //! ([`fluxi::Package`]), so what is measured is the engine, not a parser of input files;
@@ -8,6 +11,8 @@
 
 use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray};
 use fluxi::{ColumnType, Engine, GroupKey, KeyColumn, Package, Stream, Table, Value};
+use fluxi_bench::load;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -192,11 +197,149 @@ fn run_case(
     Ok((times, rows))
 }
 
+/// Where the release `fluxi` binary is: next to this one.
+fn default_fluxi() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("fluxi")))
+        .unwrap_or_else(|| PathBuf::from("target/release/fluxi"))
+}
+
+/// The bytes of the files under `dir`.
+fn size_of_dir(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() => size_of_dir(&e.path()),
+                _ => e.metadata().map_or(0, |m| m.len()),
+            })
+            .sum()
+    })
+}
+
+/// `fluxi-bench load [--fluxi PATH] [--seconds S] [--writers W] [--readers R] [--batch B]
+/// [--checkpoint-every S]`:
+/// starts `fluxi serve` (a release build: by default the `fluxi` next to this binary) on a
+/// fresh data directory, onboards it, runs W writers and R readers for S seconds, then
+/// checks that every acknowledged write is stored and prints throughput and latencies.
+fn load_mode(mut args: impl Iterator<Item = String>) {
+    let mut fluxi = default_fluxi();
+    let mut seconds = 60.0f64;
+    let mut shape = load::Shape {
+        writers: 16,
+        readers: 8,
+        batch: 100,
+        checkpoint_every: None,
+    };
+    while let Some(a) = args.next() {
+        let mut value = |what: &str| -> String {
+            args.next()
+                .unwrap_or_else(|| fail(&format!("{what} needs a value")))
+        };
+        let num = |what: &str, v: String, least: usize| -> usize {
+            v.replace('_', "")
+                .parse()
+                .ok()
+                .filter(|&n| n >= least)
+                .unwrap_or_else(|| {
+                    fail(&format!(
+                        "{what} needs a number of at least {least}, not {v:?}"
+                    ))
+                })
+        };
+        match a.as_str() {
+            "--fluxi" => fluxi = PathBuf::from(value("--fluxi")),
+            "--seconds" => {
+                let v = value("--seconds");
+                seconds = v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && s.is_finite())
+                    .unwrap_or_else(|| fail(&format!("--seconds needs a positive number, not {v:?}")));
+            }
+            "--writers" => shape.writers = num("--writers", value("--writers"), 1),
+            "--readers" => shape.readers = num("--readers", value("--readers"), 0),
+            "--batch" => shape.batch = num("--batch", value("--batch"), 1),
+            "--checkpoint-every" => {
+                let v = value("--checkpoint-every");
+                let secs: f64 = v.parse().ok().filter(|s: &f64| *s > 0.0 && s.is_finite()).unwrap_or_else(|| {
+                    fail(&format!("--checkpoint-every needs seconds, not {v:?}"))
+                });
+                shape.checkpoint_every = Some(Duration::from_secs_f64(secs));
+            }
+            other => fail(&format!(
+                "unknown argument {other:?} (load takes --fluxi PATH, --seconds S, --writers W, --readers R, --batch B, --checkpoint-every S)"
+            )),
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("fluxi-bench-load-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = run_load(&fluxi, &dir, shape, Duration::from_secs_f64(seconds));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = result {
+        fail(&e);
+    }
+}
+
+fn run_load(
+    fluxi: &Path,
+    dir: &Path,
+    shape: load::Shape,
+    duration: Duration,
+) -> Result<(), String> {
+    let mut server = load::server::ServerProcess::start(fluxi, dir)?;
+    let onboarded = load::server::onboard(&server.url, "load")?;
+    let target = load::Target {
+        url: server.url.clone(),
+        token: onboarded.token,
+        org: onboarded.org,
+        bucket: onboarded.bucket,
+    };
+    println!(
+        "fluxi serve ({}) at {}, pid {}",
+        fluxi.display(),
+        server.url,
+        server.id()
+    );
+    let running = load::Load::start(target.clone(), shape);
+    std::thread::sleep(duration);
+    let outcome = running.finish();
+    print!("{}", outcome.summary());
+    let problems = outcome.problems();
+    let mut conn = load::http::Connection::new(&target.url).map_err(|e| e.to_string())?;
+    let checked = Instant::now();
+    let verified = load::verify(&mut conn, &target, &shape, &outcome.writers);
+    let _ = server.kill();
+    match verified {
+        Ok(v) => println!(
+            "checked in {:.1} s: {} batches stored, each whole and once; {} values in the bucket; store {:.1} MiB",
+            checked.elapsed().as_secs_f64(),
+            v.batches,
+            v.values,
+            size_of_dir(dir) as f64 / (1u64 << 20) as f64
+        ),
+        Err(p) => return Err(format!("the check after the load failed:\n{}\nserver output:\n{}", p.join("\n"), server.output())),
+    }
+    if !problems.is_empty() {
+        return Err(format!(
+            "problems during the load:\n{}",
+            problems.join("\n")
+        ));
+    }
+    Ok(())
+}
+
 fn main() {
     let mut rows = 1_000_000usize;
     let mut runs = 5usize;
     let mut only: Option<String> = None;
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().is_some_and(|a| a == "load") {
+        args.next();
+        load_mode(args);
+        return;
+    }
     while let Some(a) = args.next() {
         let mut num = |what: &str| -> usize {
             args.next()
@@ -208,7 +351,7 @@ fn main() {
             "--runs" => runs = num("--runs").max(1),
             "--only" => only = args.next(),
             other => fail(&format!(
-                "unknown argument {other:?} (use --rows N, --runs K, --only NAME)"
+                "unknown argument {other:?} (use --rows N, --runs K, --only NAME, or load ...)"
             )),
         }
     }

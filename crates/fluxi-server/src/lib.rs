@@ -411,6 +411,16 @@ async fn shutdown_signal() {
 fn open(config: Config) -> Result<Shared, ServerError> {
     std::fs::create_dir_all(&config.data)?;
     let store = Arc::new(DiskStorage::open(&config.data).map_err(fluxi::Error::from)?);
+    // What opening found (the log replayed after a crash, anything lost or damaged), on
+    // standard error as every CLI command tells it.
+    let report = store.recovery();
+    if report.records > 0 {
+        eprintln!(
+            "fluxi serve: recovered {} records ({} points) from the write-ahead log",
+            report.records, report.points
+        );
+    }
+    eprint!("{report}");
     let engine = Engine::builder()
         .storage(Arc::clone(&store) as Arc<dyn Storage>)
         .memory_limit(config.memory_limit)
