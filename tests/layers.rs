@@ -33,8 +33,11 @@ const LAYERS: &[(&str, u8, Side)] = &[
     ("fluxi-eval", 6, Side::Any),
     ("fluxi-stdlib", 7, Side::Any),
     ("fluxi", 8, Side::Any),
-    ("fluxi-server", 9, Side::Any),
-    ("fluxi-cli", 10, Side::Any),
+    // The task scheduler: runs Flux through the facade, below the server that will serve
+    // its API.
+    ("fluxi-tasks", 9, Side::Any),
+    ("fluxi-server", 10, Side::Any),
+    ("fluxi-cli", 11, Side::Any),
     ("fluxi-bench", 9, Side::Any),
     // A test harness of the readers under the facade (parser, checker, line protocol,
     // annotated CSV), as their own tests are.
@@ -44,7 +47,7 @@ const LAYERS: &[(&str, u8, Side)] = &[
 /// Crates that run Flux only through the facade: their fluxi dependencies are `fluxi`
 /// (`Engine`, `Session`) and other crates of this list on a lower level (the CLI starts
 /// the server), never a layer under the facade.
-const FRONT_DOOR_ONLY: &[&str] = &["fluxi-cli", "fluxi-bench", "fluxi-server"];
+const FRONT_DOOR_ONLY: &[&str] = &["fluxi-cli", "fluxi-bench", "fluxi-server", "fluxi-tasks"];
 
 fn layer(name: &str) -> Option<(u8, Side)> {
     LAYERS
