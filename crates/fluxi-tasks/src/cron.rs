@@ -148,11 +148,7 @@ const YEAR: FieldSpec = FieldSpec {
 
 impl FieldSpec {
     fn value(&self, text: &str) -> Result<u32, CronError> {
-        if let Some(at) = self
-            .names
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(text))
-        {
+        if let Some(at) = self.names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
             // Month names start at 1, day names at 0.
             return Ok(self.min + at as u32);
         }
@@ -259,7 +255,9 @@ pub(crate) fn parse_fixed_duration(text: &str) -> Result<i64, String> {
     let mut total: i64 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(format!("{text:?} is not a duration such as 1h30m"));
         }
@@ -267,7 +265,9 @@ pub(crate) fn parse_fixed_duration(text: &str) -> Result<i64, String> {
             .parse()
             .map_err(|_| format!("{text:?} is too large a duration"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let scale: i64 = match unit {
@@ -367,7 +367,7 @@ impl Cron {
         let (weekdays, any_weekday) = WEEKDAY.bits(rest[4], true)?;
         let years = match year {
             None => None,
-            Some(y) if y == "*" => None,
+            Some("*") => None,
             Some(y) => {
                 let (allowed, _) = YEAR.parse(y, false)?;
                 Some(allowed)
@@ -411,10 +411,7 @@ impl Cron {
     /// twelve years, for an expression without a year field).
     pub fn next_after(&self, after: i64, location: &Location) -> Option<i64> {
         match &self.kind {
-            Kind::Every(every) => after
-                .div_euclid(*every)
-                .checked_add(1)?
-                .checked_mul(*every),
+            Kind::Every(every) => after.div_euclid(*every).checked_add(1)?.checked_mul(*every),
             Kind::Fields(f) => f.next_after(after, location),
         }
     }
@@ -808,7 +805,10 @@ mod tests {
         );
         // 2100 is not a leap year: none in 2097-2099.
         let cron = Cron::parse("0 0 0 29 2 * 2097-2099").unwrap();
-        assert_eq!(cron.next_after(t("2090-01-01T00:00:00Z"), &Location::UTC), None);
+        assert_eq!(
+            cron.next_after(t("2090-01-01T00:00:00Z"), &Location::UTC),
+            None
+        );
         // The last day of February, either way.
         assert_eq!(
             next_n("0 0 28,29 2 *", "2023-01-01T00:00:00Z", 3),
@@ -828,8 +828,14 @@ mod tests {
             ["2024-01-08T08:00:00Z", "2024-01-09T08:00:00Z"]
         );
         // Sunday is 0 and 7, and names are case-insensitive.
-        assert_eq!(next_n("0 0 * * 7", "2024-01-01T00:00:00Z", 1), next_n("0 0 * * sun", "2024-01-01T00:00:00Z", 1));
-        assert_eq!(next_n("0 0 * * 0", "2024-01-01T00:00:00Z", 1), ["2024-01-07T00:00:00Z"]);
+        assert_eq!(
+            next_n("0 0 * * 7", "2024-01-01T00:00:00Z", 1),
+            next_n("0 0 * * sun", "2024-01-01T00:00:00Z", 1)
+        );
+        assert_eq!(
+            next_n("0 0 * * 0", "2024-01-01T00:00:00Z", 1),
+            ["2024-01-07T00:00:00Z"]
+        );
         assert_eq!(
             next_n("0 0 1 jan-mar/2 *", "2024-01-02T00:00:00Z", 2),
             ["2024-03-01T00:00:00Z", "2025-01-01T00:00:00Z"]
@@ -866,14 +872,20 @@ mod tests {
             ["2030-01-01T00:00:00Z"]
         );
         let once = Cron::parse("0 0 0 1 1 * 2030").unwrap();
-        assert_eq!(once.next_after(t("2030-01-01T00:00:00Z"), &Location::UTC), None);
+        assert_eq!(
+            once.next_after(t("2030-01-01T00:00:00Z"), &Location::UTC),
+            None
+        );
     }
 
     #[test]
     fn descriptors() {
         let from = "2024-02-15T10:30:00Z";
         assert_eq!(next_n("@hourly", from, 1), ["2024-02-15T11:00:00Z"]);
-        assert_eq!(next_n("@daily", from, 2), ["2024-02-16T00:00:00Z", "2024-02-17T00:00:00Z"]);
+        assert_eq!(
+            next_n("@daily", from, 2),
+            ["2024-02-16T00:00:00Z", "2024-02-17T00:00:00Z"]
+        );
         assert_eq!(next_n("@midnight", from, 1), ["2024-02-16T00:00:00Z"]);
         // 2024-02-18 is a Sunday.
         assert_eq!(next_n("@weekly", from, 1), ["2024-02-18T00:00:00Z"]);
@@ -966,7 +978,11 @@ mod tests {
     #[test]
     fn errors_say_what_is_wrong() {
         let err = |s: &str| Cron::parse(s).unwrap_err().to_string();
-        assert!(err("* * * *").contains("expected 5 fields"), "{}", err("* * * *"));
+        assert!(
+            err("* * * *").contains("expected 5 fields"),
+            "{}",
+            err("* * * *")
+        );
         assert!(err("61 * * * *").contains("minute 61 is out of range 0-59"));
         assert!(err("* 24 * * *").contains("hour 24 is out of range 0-23"));
         assert!(err("* * 0 * *").contains("day of month 0 is out of range 1-31"));

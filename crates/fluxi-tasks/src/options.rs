@@ -67,7 +67,9 @@ impl Schedule {
     /// The first scheduled time strictly after `after` (Unix nanoseconds), if there is one.
     pub fn next_after(&self, after: i64) -> Option<i64> {
         match self {
-            Schedule::Every { nanos, .. } => after.div_euclid(*nanos).checked_add(1)?.checked_mul(*nanos),
+            Schedule::Every { nanos, .. } => {
+                after.div_euclid(*nanos).checked_add(1)?.checked_mul(*nanos)
+            }
             Schedule::Cron { cron, location, .. } => cron.next_after(after, location),
         }
     }
@@ -155,11 +157,14 @@ fn property(
     let Some(prop) = props.iter().rev().find(|p| p.name == name) else {
         return Ok(None);
     };
-    let failed = |why: String| OptionsError(format!("failed to parse field '{name}' in task options: {why}"));
-    let range = prop
-        .value
-        .clone()
-        .ok_or_else(|| failed("it names a variable of the script; write the value itself".into()))?;
+    let failed = |why: String| {
+        OptionsError(format!(
+            "failed to parse field '{name}' in task options: {why}"
+        ))
+    };
+    let range = prop.value.clone().ok_or_else(|| {
+        failed("it names a variable of the script; write the value itself".into())
+    })?;
     let text = script.get(range).unwrap_or("").trim().to_string();
     let outcome = evaluator()
         .session()
@@ -220,7 +225,11 @@ fn location(
     script: &str,
     record: &fluxi::OptionStatement,
 ) -> Result<Option<(Location, String)>, OptionsError> {
-    let bad = |why: String| OptionsError(format!("failed to parse field 'location' in task options: {why}"));
+    let bad = |why: String| {
+        OptionsError(format!(
+            "failed to parse field 'location' in task options: {why}"
+        ))
+    };
     match property(script, record, "location")? {
         None => Ok(None),
         Some((Value::String(zone), _)) => Location::new(&zone, 0)
@@ -234,16 +243,27 @@ fn location(
             let offset = match r.get("offset") {
                 Some(Value::Duration(d)) if d.signed_months() == 0 => d.signed_nanos(),
                 Some(Value::Duration(_)) => {
-                    return Err(bad("a location's offset cannot be in months or years".into()))
+                    return Err(bad(
+                        "a location's offset cannot be in months or years".into()
+                    ))
                 }
                 None => 0,
-                Some(v) => return Err(bad(format!("`offset` must be a duration, not {}", v.type_name()))),
+                Some(v) => {
+                    return Err(bad(format!(
+                        "`offset` must be a duration, not {}",
+                        v.type_name()
+                    )))
+                }
             };
             Location::new(&zone, offset)
                 .map(|l| Some((l, zone)))
                 .map_err(bad)
         }
-        Some((v, _)) => Err(wrong_type("location", "a zone name or a location record", &v)),
+        Some((v, _)) => Err(wrong_type(
+            "location",
+            "a zone name or a location record",
+            &v,
+        )),
     }
 }
 
@@ -265,7 +285,9 @@ fn extract(script: &str, record: &fluxi::OptionStatement) -> Result<TaskOptions,
         ));
     }
     if cron.is_none() && every.is_none() {
-        return Err(OptionsError("missing required option: cron or every".into()));
+        return Err(OptionsError(
+            "missing required option: cron or every".into(),
+        ));
     }
     let offset = duration(script, record, "offset")?;
     let concurrency = int(script, record, "concurrency")?;
@@ -350,7 +372,10 @@ fn extract(script: &str, record: &fluxi::OptionStatement) -> Result<TaskOptions,
             concurrency: u32::try_from(concurrency).unwrap_or(1),
             retry: u32::try_from(retry).unwrap_or(1),
         }),
-        _ => Err(OptionsError(format!("invalid options: {}", errs.join(", ")))),
+        _ => Err(OptionsError(format!(
+            "invalid options: {}",
+            errs.join(", ")
+        ))),
     }
 }
 
@@ -383,7 +408,11 @@ pub fn update_script(script: &str, changes: &OptionChanges) -> Result<String, Op
         let body = text.trim().strip_prefix('-').unwrap_or(text.trim());
         parse_fixed_duration(body)
             .map(|_| text.trim().to_string())
-            .map_err(|why| OptionsError(format!("failed to parse field '{field}' in task options: {why}")))
+            .map_err(|why| {
+                OptionsError(format!(
+                    "failed to parse field '{field}' in task options: {why}"
+                ))
+            })
     };
     let mut props: Vec<(String, String)> = record
         .properties
@@ -399,12 +428,13 @@ pub fn update_script(script: &str, changes: &OptionChanges) -> Result<String, Op
             (p.name.clone(), text)
         })
         .collect();
-    let set = |props: &mut Vec<(String, String)>, name: &str, value: Option<String>| {
-        match (props.iter_mut().find(|(n, _)| n == name), value) {
-            (Some(slot), Some(v)) => slot.1 = v,
-            (None, Some(v)) => props.push((name.to_string(), v)),
-            (_, None) => props.retain(|(n, _)| n != name),
-        }
+    let set = |props: &mut Vec<(String, String)>, name: &str, value: Option<String>| match (
+        props.iter_mut().find(|(n, _)| n == name),
+        value,
+    ) {
+        (Some(slot), Some(v)) => slot.1 = v,
+        (None, Some(v)) => props.push((name.to_string(), v)),
+        (_, None) => props.retain(|(n, _)| n != name),
     };
     if let Some(name) = &changes.name {
         set(&mut props, "name", Some(fluxi::string_literal(name)));
@@ -482,7 +512,8 @@ mod tests {
         assert_eq!(o.offset, -10 * NS);
         assert_eq!(o.offset_text.as_deref(), Some("-10s"));
         // The option may come after the query, as Python's client appends it.
-        let script = "from(bucket: \"b\") |> range(start: -1h)\n\noption task = {name: \"p\", every: 1h}\n";
+        let script =
+            "from(bucket: \"b\") |> range(start: -1h)\n\noption task = {name: \"p\", every: 1h}\n";
         assert_eq!(TaskOptions::from_script(script).unwrap().name, "p");
         // Unknown properties are ignored.
         assert!(opts(r#"{name: "x", every: 1m, description: "whatever"}"#).is_ok());
@@ -496,8 +527,14 @@ mod tests {
             err(r#"{name: "x", every: 1h, cron: "* * * * *"}"#),
             "cannot use both cron and every in task options"
         );
-        assert_eq!(err(r#"{name: "x"}"#), "missing required option: cron or every");
-        assert_eq!(err(r#"{name: "", every: 1h}"#), "invalid options: name required");
+        assert_eq!(
+            err(r#"{name: "x"}"#),
+            "missing required option: cron or every"
+        );
+        assert_eq!(
+            err(r#"{name: "", every: 1h}"#),
+            "invalid options: name required"
+        );
         assert_eq!(
             err(r#"{name: "x", every: 500ms}"#),
             "invalid options: every option must be at least 1 second"
@@ -564,8 +601,10 @@ mod tests {
         let from = |s: &str| TaskOptions::from_script(s).map_err(|e| e.0);
         assert_eq!(from("x = 1\n").unwrap_err(), "no task options defined");
         assert_eq!(
-            from("option task = {name: \"a\", every: 1h}\noption task = {name: \"b\", every: 1h}\n")
-                .unwrap_err(),
+            from(
+                "option task = {name: \"a\", every: 1h}\noption task = {name: \"b\", every: 1h}\n"
+            )
+            .unwrap_err(),
             "multiple task options defined"
         );
         assert!(from("option task = 1\n")
@@ -594,8 +633,8 @@ mod tests {
             o.schedule.next_after(jan10),
             Some(fluxi::parse_time("2024-01-10T07:00:00Z").unwrap())
         );
-        let o = opts(r#"{name: "x", cron: "0 2 * * *", location: {zone: "UTC", offset: 1h}}"#)
-            .unwrap();
+        let o =
+            opts(r#"{name: "x", cron: "0 2 * * *", location: {zone: "UTC", offset: 1h}}"#).unwrap();
         assert_eq!(
             o.schedule.next_after(jan10),
             Some(fluxi::parse_time("2024-01-10T01:00:00Z").unwrap())
@@ -609,7 +648,8 @@ mod tests {
 
     #[test]
     fn updating_a_script() {
-        let script = "data = 1\noption task = {name: \"a\", every: 1h, offset: 5m}\nfrom(bucket: \"b\")\n";
+        let script =
+            "data = 1\noption task = {name: \"a\", every: 1h, offset: 5m}\nfrom(bucket: \"b\")\n";
         let changed = update_script(
             script,
             &OptionChanges {
@@ -624,9 +664,13 @@ mod tests {
             "data = 1\noption task = {name: \"b \\\"quoted\\\"\", offset: 5m, cron: \"0 * * * *\"}\nfrom(bucket: \"b\")\n"
         );
         let o = TaskOptions::from_script(&changed).unwrap();
-        assert_eq!((o.name.as_str(), o.cron()), ("b \"quoted\"", Some("0 * * * *")));
+        assert_eq!(
+            (o.name.as_str(), o.cron()),
+            ("b \"quoted\"", Some("0 * * * *"))
+        );
         // Back to every, without the offset; a multi-line record stays multi-line.
-        let multi = "option task = {\n    name: \"a\",\n    cron: \"@hourly\",\n    offset: 5m,\n}\n";
+        let multi =
+            "option task = {\n    name: \"a\",\n    cron: \"@hourly\",\n    offset: 5m,\n}\n";
         let changed = update_script(
             multi,
             &OptionChanges {
@@ -636,7 +680,10 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(changed, "option task = {\n    name: \"a\",\n    every: 30m,\n}\n");
+        assert_eq!(
+            changed,
+            "option task = {\n    name: \"a\",\n    every: 30m,\n}\n"
+        );
         // A change that makes the options invalid is refused.
         let bad = update_script(
             script,

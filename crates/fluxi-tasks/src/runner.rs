@@ -12,14 +12,10 @@ pub const TASKS_PACKAGE: &str = "influxdata/influxdb/tasks";
 
 /// What one attempt needs.
 pub(crate) struct Attempt {
-    /// The task's script.
-    pub flux: String,
+    /// The task as the attempt started (its script, its authorization).
+    pub task: crate::model::Task,
     /// The run's scheduled time: `now()`.
     pub scheduled_for: i64,
-    /// The scheduled time of the task's latest successful run.
-    pub last_success: Option<i64>,
-    /// What the task's owner may read and write, or why the task cannot run.
-    pub access: Result<Access, String>,
     /// Set to stop the attempt at its next function call.
     pub cancel: Arc<AtomicBool>,
 }
@@ -36,7 +32,12 @@ pub(crate) enum Outcome {
 }
 
 /// The engine a run uses: `engine` with `now()`, access and `lastSuccessTime` set.
-pub fn run_engine(engine: &Engine, scheduled_for: i64, last_success: Option<i64>, access: Access) -> Engine {
+pub fn run_engine(
+    engine: &Engine,
+    scheduled_for: i64,
+    last_success: Option<i64>,
+    access: Access,
+) -> Engine {
     let mut e = engine.with_now(scheduled_for).with_access(access);
     if let Some(t) = last_success {
         e = e.with_option(TASKS_PACKAGE, "lastSuccessTime", Value::Time(t));
@@ -52,15 +53,18 @@ fn described(e: &fluxi::Error) -> String {
     }
 }
 
-/// Run one attempt. Never panics: a panic inside is a failure of the attempt.
-pub(crate) fn attempt(engine: &Engine, a: &Attempt) -> Outcome {
-    let access = match &a.access {
-        Ok(access) => access.clone(),
-        Err(why) => return Outcome::Failed(why.clone()),
-    };
-    let engine = run_engine(engine, a.scheduled_for, a.last_success, access);
+/// Run one attempt with the access `authorizer` gives the task (asked here, on the
+/// run's thread, not while the scheduler holds its lock). Never panics: a panic inside is
+/// a failure of the attempt.
+pub(crate) fn attempt(
+    engine: &Engine,
+    authorizer: &dyn crate::scheduler::Authorizer,
+    a: &Attempt,
+) -> Outcome {
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let program = engine.compile_named("task.flux", &a.flux)?;
+        let access = authorizer.access(&a.task).map_err(fluxi::Error::Invalid)?;
+        let engine = run_engine(engine, a.scheduled_for, a.task.latest_success, access);
+        let program = engine.compile_named("task.flux", &a.task.flux)?;
         engine
             .execute_to(&program, Some(Arc::clone(&a.cancel)), |_, _| {
                 Ok::<(), std::convert::Infallible>(())

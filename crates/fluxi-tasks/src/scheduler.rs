@@ -124,7 +124,10 @@ impl Config {
     pub fn retry_delay_after(&self, failed: u32) -> Duration {
         let doubled = self
             .retry_delay
-            .checked_mul(1u32.checked_shl(failed.saturating_sub(1)).unwrap_or(u32::MAX))
+            .checked_mul(
+                1u32.checked_shl(failed.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
             .unwrap_or(self.retry_delay_max);
         doubled.min(self.retry_delay_max)
     }
@@ -256,6 +259,15 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The state, for a change: refused once the scheduler is stopping.
+    fn lock_live(&self) -> Result<MutexGuard<'_, State>> {
+        let st = self.lock();
+        if st.stopping {
+            return Err(TaskError::Stopped("the scheduler is stopping".into()));
+        }
+        Ok(st)
     }
 }
 
@@ -435,7 +447,7 @@ impl Scheduler {
     pub fn create_task(&self, new: NewTask) -> Result<Task> {
         let options = TaskOptions::from_script(&new.flux)?;
         let now = self.shared.clock.now();
-        let mut st = self.shared.lock();
+        let mut st = self.shared.lock_live()?;
         let id = st.store.new_id()?;
         let task = Task {
             id: id.clone(),
@@ -469,7 +481,7 @@ impl Scheduler {
     /// name, every, cron or offset.
     pub fn update_task(&self, id: &str, update: TaskUpdate) -> Result<Task> {
         let now = self.shared.clock.now();
-        let mut st = self.shared.lock();
+        let mut st = self.shared.lock_live()?;
         let mut task = st
             .store
             .task(id)
@@ -504,7 +516,7 @@ impl Scheduler {
 
     /// Delete a task and its runs; its running runs are cancelled.
     pub fn delete_task(&self, id: &str) -> Result<()> {
-        let mut st = self.shared.lock();
+        let mut st = self.shared.lock_live()?;
         if st.store.task(id).is_none() {
             return Err(TaskError::TaskNotFound(id.to_string()));
         }
@@ -609,7 +621,7 @@ impl Scheduler {
     /// outside its schedule (active or not): to fill history, or to try a change.
     pub fn run_now(&self, task_id: &str, scheduled_for: Option<i64>) -> Result<Run> {
         let now = self.shared.clock.now();
-        let mut st = self.shared.lock();
+        let mut st = self.shared.lock_live()?;
         if st.store.task(task_id).is_none() {
             return Err(TaskError::TaskNotFound(task_id.to_string()));
         }
@@ -617,8 +629,16 @@ impl Scheduler {
             let why = st.unschedulable.get(task_id).cloned().unwrap_or_default();
             return Err(TaskError::Invalid(format!("the task cannot run: {why}")));
         }
-        let mut run = new_run(st.store.new_id()?, task_id, scheduled_for.unwrap_or(now), Some(now));
-        run.log(now, format!("run requested for {}", rfc3339(run.scheduled_for)));
+        let mut run = new_run(
+            st.store.new_id()?,
+            task_id,
+            scheduled_for.unwrap_or(now),
+            Some(now),
+        );
+        run.log(
+            now,
+            format!("run requested for {}", rfc3339(run.scheduled_for)),
+        );
         st.store.commit(Change::PutRuns {
             task: None,
             runs: vec![run.clone()],
@@ -643,7 +663,7 @@ impl Scheduler {
     /// next function call. Either ends `canceled`.
     pub fn cancel_run(&self, task_id: &str, run_id: &str) -> Result<()> {
         let now = self.shared.clock.now();
-        let mut st = self.shared.lock();
+        let mut st = self.shared.lock_live()?;
         if st.store.task(task_id).is_none() {
             return Err(TaskError::TaskNotFound(task_id.to_string()));
         }
@@ -683,7 +703,10 @@ impl Scheduler {
         Status {
             recovery: st.recovery.clone(),
             running: st.running.len(),
-            error: st.error.clone().or_else(|| st.store.compaction_error.clone()),
+            error: st
+                .error
+                .clone()
+                .or_else(|| st.store.compaction_error.clone()),
             unschedulable: st
                 .unschedulable
                 .iter()
@@ -843,8 +866,12 @@ fn pass(shared: &Arc<Shared>, st: &mut State) {
         .filter_map(|t| st.options.get(&t.id).map(|o| (t.clone(), o.clone())))
         .collect();
     for (mut task, options) in active {
-        let (slots, skipped) =
-            due_slots(&options, task.latest_scheduled, now, shared.config.catch_up_limit);
+        let (slots, skipped) = due_slots(
+            &options,
+            task.latest_scheduled,
+            now,
+            shared.config.catch_up_limit,
+        );
         let Some(&last) = slots.last() else {
             continue;
         };
@@ -888,7 +915,12 @@ fn pass(shared: &Arc<Shared>, st: &mut State) {
         };
         for r in st.store.runs(&task.id) {
             if r.status == RunStatus::Scheduled && r.due_at(options.offset) <= now {
-                due.push((r.scheduled_for, r.due_at(options.offset), task.id.clone(), r.id.clone()));
+                due.push((
+                    r.scheduled_for,
+                    r.due_at(options.offset),
+                    task.id.clone(),
+                    r.id.clone(),
+                ));
             }
         }
     }
@@ -897,7 +929,10 @@ fn pass(shared: &Arc<Shared>, st: &mut State) {
         if st.running.len() >= shared.config.max_running {
             break;
         }
-        let concurrency = st.options.get(&task_id).map_or(1, |o| o.concurrency as usize);
+        let concurrency = st
+            .options
+            .get(&task_id)
+            .map_or(1, |o| o.concurrency as usize);
         if st.running.values().filter(|r| r.task_id == task_id).count() >= concurrency {
             continue;
         }
@@ -910,8 +945,17 @@ fn pass(shared: &Arc<Shared>, st: &mut State) {
 }
 
 /// Start an attempt of a run on its own thread.
-fn start(shared: &Arc<Shared>, st: &mut State, task_id: &str, run_id: &str, now: i64) -> Result<()> {
-    let (Some(task), Some(run)) = (st.store.task(task_id).cloned(), st.store.run(task_id, run_id).cloned()) else {
+fn start(
+    shared: &Arc<Shared>,
+    st: &mut State,
+    task_id: &str,
+    run_id: &str,
+    now: i64,
+) -> Result<()> {
+    let (Some(task), Some(run)) = (
+        st.store.task(task_id).cloned(),
+        st.store.run(task_id, run_id).cloned(),
+    ) else {
         return Ok(());
     };
     let retries = st.options.get(task_id).map_or(1, |o| o.retry);
@@ -935,10 +979,8 @@ fn start(shared: &Arc<Shared>, st: &mut State, task_id: &str, run_id: &str, now:
     })?;
     let cancel = Arc::new(AtomicBool::new(false));
     let attempt = Attempt {
-        flux: task.flux.clone(),
+        task,
         scheduled_for: run.scheduled_for,
-        last_success: task.latest_success,
-        access: shared.authorizer.access(&task),
         cancel: Arc::clone(&cancel),
     };
     st.running.insert(
@@ -946,7 +988,10 @@ fn start(shared: &Arc<Shared>, st: &mut State, task_id: &str, run_id: &str, now:
         Running {
             task_id: task_id.to_string(),
             cancel,
-            deadline: shared.config.time_limit.map(|l| now.saturating_add(nanos(l))),
+            deadline: shared
+                .config
+                .time_limit
+                .map(|l| now.saturating_add(nanos(l))),
             reason: None,
         },
     );
@@ -955,7 +1000,7 @@ fn start(shared: &Arc<Shared>, st: &mut State, task_id: &str, run_id: &str, now:
     let spawned = std::thread::Builder::new()
         .name("fluxi-task-run".into())
         .spawn(move || {
-            let outcome = runner::attempt(&worker.engine, &attempt);
+            let outcome = runner::attempt(&worker.engine, worker.authorizer.as_ref(), &attempt);
             finish(&worker, &task_id, &run_id, outcome);
         });
     match spawned {
@@ -967,7 +1012,9 @@ fn start(shared: &Arc<Shared>, st: &mut State, task_id: &str, run_id: &str, now:
             // The run stays `started` and runs again at the next open; nothing more can
             // start now.
             st.running.remove(&run.id);
-            Err(TaskError::Stopped(format!("cannot start a run's thread: {e}")))
+            Err(TaskError::Stopped(format!(
+                "cannot start a run's thread: {e}"
+            )))
         }
     }
 }
@@ -981,13 +1028,19 @@ fn finish(shared: &Shared, task_id: &str, run_id: &str, outcome: Outcome) {
         // Not recorded: the run is still `started` and runs again at the next open.
         return;
     }
-    let (Some(mut task), Some(mut run)) = (st.store.task(task_id).cloned(), st.store.run(task_id, run_id).cloned()) else {
+    let (Some(mut task), Some(mut run)) = (
+        st.store.task(task_id).cloned(),
+        st.store.run(task_id, run_id).cloned(),
+    ) else {
         return; // deleted meanwhile
     };
     let now = shared.clock.now();
     let reason = running.and_then(|r| r.reason);
     let retries = st.options.get(task_id).map_or(1, |o| o.retry);
-    let limit = shared.config.time_limit.map_or_else(String::new, |l| duration_text(nanos(l)));
+    let limit = shared
+        .config
+        .time_limit
+        .map_or_else(String::new, |l| duration_text(nanos(l)));
     let (status, error) = match (outcome, reason) {
         (Outcome::Success, _) => (RunStatus::Success, None),
         (Outcome::Cancelled | Outcome::Failed(_), Some(CancelReason::TimeLimit)) => (
@@ -999,7 +1052,10 @@ fn finish(shared: &Shared, task_id: &str, run_id: &str, outcome: Outcome) {
         (Outcome::Cancelled | Outcome::Failed(_), Some(CancelReason::Request)) => {
             (RunStatus::Canceled, Some("canceled by request".to_string()))
         }
-        (Outcome::Cancelled, _) => (RunStatus::Canceled, Some("the run was cancelled".to_string())),
+        (Outcome::Cancelled, _) => (
+            RunStatus::Canceled,
+            Some("the run was cancelled".to_string()),
+        ),
         (Outcome::Failed(e), _) => (RunStatus::Failed, Some(e)),
     };
     if let Some(e) = &error {
@@ -1066,8 +1122,14 @@ mod tests {
         let o = options(r#"{name: "a", every: 1h, offset: 5m}"#);
         let m5 = 5 * 60 * 1_000_000_000;
         // Created at 2:30: nothing due until 3:05.
-        assert_eq!(due_slots(&o, 2 * H + H / 2, 3 * H + m5 - 1, 10), (vec![], None));
-        assert_eq!(due_slots(&o, 2 * H + H / 2, 3 * H + m5, 10), (vec![3 * H], None));
+        assert_eq!(
+            due_slots(&o, 2 * H + H / 2, 3 * H + m5 - 1, 10),
+            (vec![], None)
+        );
+        assert_eq!(
+            due_slots(&o, 2 * H + H / 2, 3 * H + m5, 10),
+            (vec![3 * H], None)
+        );
         // The checkpoint's own time is not due again.
         assert_eq!(due_slots(&o, 3 * H, 4 * H, 10), (vec![], None));
         // Five due, a limit of 2: the latest two run, three are skipped.

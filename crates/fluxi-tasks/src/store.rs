@@ -309,7 +309,11 @@ impl Store {
             decode(line.trim_end_matches('\n').as_bytes());
         match applied {
             Ok(l) => self.apply(l.change),
-            Err(why) => return Err(TaskError::Corrupt(format!("a record does not round-trip: {why}"))),
+            Err(why) => {
+                return Err(TaskError::Corrupt(format!(
+                    "a record does not round-trip: {why}"
+                )))
+            }
         }
         if self.since_snapshot >= self.options.compact_after {
             self.compaction_error = self.compact().err().map(|e| e.to_string());
@@ -409,9 +413,8 @@ impl Store {
     pub(crate) fn new_id(&self) -> Result<String> {
         for _ in 0..64 {
             let mut bytes = [0u8; 8];
-            getrandom::getrandom(&mut bytes).map_err(|e| {
-                TaskError::Stopped(format!("no randomness for a new id: {e}"))
-            })?;
+            getrandom::getrandom(&mut bytes)
+                .map_err(|e| TaskError::Stopped(format!("no randomness for a new id: {e}")))?;
             // The top bit set: always 16 digits, never 0.
             let id = format!("{:016x}", u64::from_be_bytes(bytes) | 1 << 63);
             if !self.tasks.contains_key(&id) && !self.run_ids.contains(&id) {
@@ -492,9 +495,7 @@ mod tests {
     }
 
     fn put_runs(store: &mut Store, runs: Vec<Run>) {
-        store
-            .commit(Change::PutRuns { task: None, runs })
-            .unwrap();
+        store.commit(Change::PutRuns { task: None, runs }).unwrap();
     }
 
     #[test]

@@ -7,93 +7,12 @@
 
 mod common;
 
+use common::guide::{assert_means, generate, hourly, SCRIPT};
 use common::*;
 use fluxi::Engine;
 use fluxi_tasks::{AllAccess, ManualClock, NewTask, RunFilter, RunStatus, Scheduler};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-
-const SCRIPT: &str = r#"option task = {name: "downsample", every: 1h, offset: 5m}
-
-from(bucket: "metrics")
-    |> range(start: -task.every)
-    |> aggregateWindow(every: 1h, fn: mean)
-    |> to(bucket: "hourly")
-"#;
-
-const HOSTS: [&str; 3] = ["web-1", "web-2", "db-1"];
-const FIELDS: [&str; 2] = ["usage_user", "usage_system"];
-
-/// The generated value of a field of a host at minute `i`.
-fn value(host: usize, field: usize, i: i64) -> f64 {
-    let x = (i * 7919 + host as i64 * 104_729 + field as i64 * 31) % 1000;
-    (x as f64) / 10.0 + ((i as f64) / 17.0).sin() * 3.0 + host as f64
-}
-
-/// One point a minute per host for 48 hours from `start`, as line protocol; and the
-/// hourly means, computed here: `(host/field, hour end) -> mean`.
-fn generate(start: i64) -> (String, BTreeMap<(String, i64), f64>) {
-    let mut lp = String::new();
-    let mut sums: BTreeMap<(String, i64), (f64, u32)> = BTreeMap::new();
-    for i in 0..48 * 60 {
-        let time = start + i * M;
-        // The window [T - 1h, T) is written at T.
-        let hour_end = start + (i / 60 + 1) * H;
-        for (h, host) in HOSTS.iter().enumerate() {
-            let f0 = value(h, 0, i);
-            let f1 = value(h, 1, i);
-            lp.push_str(&format!(
-                "cpu,host={host} {}={f0:?},{}={f1:?} {time}\n",
-                FIELDS[0], FIELDS[1]
-            ));
-            for (f, v) in [(0, f0), (1, f1)] {
-                let e = sums
-                    .entry((format!("{host}/{}", FIELDS[f]), hour_end))
-                    .or_insert((0.0, 0));
-                e.0 += v;
-                e.1 += 1;
-            }
-        }
-    }
-    let means = sums
-        .into_iter()
-        .map(|(k, (sum, n))| (k, sum / f64::from(n)))
-        .collect();
-    (lp, means)
-}
-
-/// The points of the hourly bucket: `(host/field, time) -> value`.
-fn hourly(engine: &Engine) -> BTreeMap<(String, i64), f64> {
-    let results = engine
-        .query(
-            r#"from(bucket: "hourly")
-                |> range(start: 2023-12-01T00:00:00Z, stop: 2024-02-01T00:00:00Z)"#,
-        )
-        .unwrap();
-    let mut out = BTreeMap::new();
-    for result in results.iter() {
-        for table in &result.tables {
-            let col = |n: &str| table.column_index(n).unwrap();
-            let (time, value, host, field) = (col("_time"), col("_value"), col("host"), col("_field"));
-            for row in 0..table.num_rows() {
-                let fluxi::Value::Time(t) = table.value(row, time) else {
-                    panic!("_time")
-                };
-                let fluxi::Value::Float(v) = table.value(row, value) else {
-                    panic!("_value")
-                };
-                let text = |c: usize| match table.value(row, c) {
-                    fluxi::Value::String(s) => s.to_string(),
-                    v => panic!("{v:?}"),
-                };
-                let key = format!("{}/{}", text(host), text(field));
-                assert!(out.insert((key, t), v).is_none(), "a point twice");
-            }
-        }
-    }
-    out
-}
 
 struct World {
     engine: Engine,
@@ -163,7 +82,11 @@ fn the_guides_downsampling_task_runs_every_hour_exactly_once_across_restarts() {
     // The first hour's run is due at 01:05, not before.
     clock.set(d0 + H + 4 * M);
     settle(&world.scheduler);
-    assert!(world.scheduler.runs(&task.id, &RunFilter::default()).unwrap().is_empty());
+    assert!(world
+        .scheduler
+        .runs(&task.id, &RunFilter::default())
+        .unwrap()
+        .is_empty());
 
     // Hours 1-12, one at a time.
     for h in 1..=12 {
@@ -196,7 +119,10 @@ fn the_guides_downsampling_task_runs_every_hour_exactly_once_across_restarts() {
     world.recording.hold.wait_arrival();
     world.scheduler.begin_stop();
     world.recording.hold.release();
-    let runs = world.scheduler.runs(&task.id, &RunFilter::default()).unwrap();
+    let runs = world
+        .scheduler
+        .runs(&task.id, &RunFilter::default())
+        .unwrap();
     let by_status = |s: RunStatus| runs.iter().filter(|r| r.status == s).count();
     assert_eq!(by_status(RunStatus::Started), 1, "{runs:#?}");
     assert_eq!(by_status(RunStatus::Scheduled), 3);
@@ -222,16 +148,25 @@ fn the_guides_downsampling_task_runs_every_hour_exactly_once_across_restarts() {
     }
 
     // History: every hour exactly once, all successful.
-    let runs = world.scheduler.runs(&task.id, &RunFilter::default()).unwrap();
+    let runs = world
+        .scheduler
+        .runs(&task.id, &RunFilter::default())
+        .unwrap();
     let hours: Vec<i64> = runs.iter().map(|r| r.scheduled_for).collect();
     assert_eq!(hours, (1..=48).map(|h| d0 + h * H).collect::<Vec<_>>());
-    assert!(runs.iter().all(|r| r.status == RunStatus::Success), "{runs:#?}");
+    assert!(
+        runs.iter().all(|r| r.status == RunStatus::Success),
+        "{runs:#?}"
+    );
     assert!(runs.iter().all(|r| r.attempts == 1));
     // Each started at its hour plus the offset (or later, when caught up).
     for r in &runs {
         assert!(r.started_at.unwrap() >= r.scheduled_for + 5 * M, "{r:?}");
     }
-    let interrupted = runs.iter().find(|r| r.scheduled_for == d0 + 27 * H).unwrap();
+    let interrupted = runs
+        .iter()
+        .find(|r| r.scheduled_for == d0 + 27 * H)
+        .unwrap();
     assert!(
         interrupted
             .log
@@ -247,19 +182,7 @@ fn the_guides_downsampling_task_runs_every_hour_exactly_once_across_restarts() {
     assert_eq!(written, once);
 
     // Output: exactly the hourly means computed here.
-    let got = hourly(&world.engine);
-    assert_eq!(
-        got.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>(),
-        "the hourly bucket's points"
-    );
-    for (k, want) in &expected {
-        let v = got[k];
-        assert!(
-            (v - want).abs() <= 1e-9 * want.abs().max(1.0),
-            "{k:?}: {v} != {want}"
-        );
-    }
+    assert_means(&hourly(&world.engine), &expected);
     let task = world.scheduler.task(&task.id).unwrap();
     assert_eq!(task.latest_scheduled, d0 + 48 * H);
     assert_eq!(task.latest_success, Some(d0 + 48 * H));

@@ -8,8 +8,8 @@ mod common;
 use common::*;
 use fluxi::{Access, Buckets, Engine};
 use fluxi_tasks::{
-    AllAccess, Authorizer, Config, ManualClock, NewTask, OptionChanges, Run, RunFilter,
-    RunStatus, Scheduler, StaticAccess, TaskErrorKind, TaskStatus, TaskUpdate,
+    AllAccess, Authorizer, Config, ManualClock, NewTask, OptionChanges, Run, RunFilter, RunStatus,
+    Scheduler, StaticAccess, TaskErrorKind, TaskStatus, TaskUpdate,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -86,7 +86,10 @@ from(bucket: "no-such-bucket") |> range(start: -task.every)
     assert_eq!((r.status, r.attempts), (RunStatus::Scheduled, 1));
     assert_eq!(r.retry_at, Some(d0 + H + M));
     assert!(has_line(r, "transient failure 1"), "{:?}", messages(r));
-    assert!(has_line(r, "attempt 1 of 4 failed; retrying in 1m (at 2024-01-01T01:01:00Z)"));
+    assert!(has_line(
+        r,
+        "attempt 1 of 4 failed; retrying in 1m (at 2024-01-01T01:01:00Z)"
+    ));
     // Not before its time.
     clock.set(d0 + H + M - S);
     settle(&s);
@@ -111,10 +114,18 @@ from(bucket: "no-such-bucket") |> range(start: -task.every)
     // The broken task ran out of retries: failed, with its error in its log and on the
     // task.
     let r = &runs(&s, &broken.id)[0];
-    assert_eq!((r.status, r.attempts), (RunStatus::Failed, 3), "{:?}", messages(r));
+    assert_eq!(
+        (r.status, r.attempts),
+        (RunStatus::Failed, 3),
+        "{:?}",
+        messages(r)
+    );
     let error = r.error.clone().unwrap();
     assert!(error.contains("no-such-bucket"), "{error}");
-    assert!(error.contains("fluxi::storage::bucket_not_found"), "{error}");
+    assert!(
+        error.contains("fluxi::storage::bucket_not_found"),
+        "{error}"
+    );
     assert_eq!(
         r.log.iter().filter(|l| l.message == error).count(),
         3,
@@ -219,7 +230,13 @@ fn a_task_runs_with_its_owners_access() {
             write: Buckets::Named(BTreeSet::from(["allowed".to_string()])),
         },
     );
-    let s = start(dir.path(), &engine, &clock, Arc::new(StaticAccess(auths)), config());
+    let s = start(
+        dir.path(),
+        &engine,
+        &clock,
+        Arc::new(StaticAccess(auths)),
+        config(),
+    );
     let task = |name: &str, bucket: &str, auth: &str| {
         s.create_task(NewTask {
             flux: format!(
@@ -242,11 +259,17 @@ fn a_task_runs_with_its_owners_access() {
         error.contains("user not authorized to write into bucket \"forbidden\""),
         "{error}"
     );
-    assert!(error.contains("fluxi::storage::permission_denied"), "{error}");
+    assert!(
+        error.contains("fluxi::storage::permission_denied"),
+        "{error}"
+    );
     assert!(has_line(r, "not authorized to write"));
     let r = &runs(&s, &orphan.id)[0];
     assert!(
-        r.error.clone().unwrap_or_default().contains("\"deleted-token\" does not exist"),
+        r.error
+            .clone()
+            .unwrap_or_default()
+            .contains("\"deleted-token\" does not exist"),
         "{:?}",
         r.error
     );
@@ -313,7 +336,9 @@ fn cron_schedules_run_at_their_times() {
         ["2024-01-01T07:00:00Z", "2024-01-02T07:00:00Z"]
     );
     for task in [&every, &daily, &six, &ny] {
-        assert!(runs(&s, &task.id).iter().all(|r| r.status == RunStatus::Success));
+        assert!(runs(&s, &task.id)
+            .iter()
+            .all(|r| r.status == RunStatus::Success));
     }
 }
 
@@ -328,7 +353,13 @@ fn catch_up_is_limited_and_the_skipped_runs_are_logged() {
         catch_up_limit: 3,
         ..config()
     };
-    let s = start(dir.path(), &engine, &clock, Arc::new(AllAccess), limited.clone());
+    let s = start(
+        dir.path(),
+        &engine,
+        &clock,
+        Arc::new(AllAccess),
+        limited.clone(),
+    );
     let task = create(
         &s,
         "import \"array\"\noption task = {name: \"c\", every: 1h}\narray.from(rows: [{v: 1}])\n",
@@ -338,7 +369,13 @@ fn catch_up_is_limited_and_the_skipped_runs_are_logged() {
     drop(s);
     // Ten hours down.
     clock.set(d0 + 11 * H);
-    let s = start(dir.path(), &engine, &clock, Arc::new(AllAccess), limited.clone());
+    let s = start(
+        dir.path(),
+        &engine,
+        &clock,
+        Arc::new(AllAccess),
+        limited.clone(),
+    );
     settle(&s);
     assert_eq!(
         scheduled(&s, &task.id),
@@ -370,7 +407,11 @@ fn scripts_see_last_success_and_their_task_option() {
     let dir = tempfile::tempdir().unwrap();
     let probes = Arc::new(Probes::default());
     let (engine, _) = memory_engine(&probes);
-    engine.storage().unwrap().create_bucket("out", None).unwrap();
+    engine
+        .storage()
+        .unwrap()
+        .create_bucket("out", None)
+        .unwrap();
     let d0 = t(D0);
     let clock = ManualClock::new(d0);
     let s = start(dir.path(), &engine, &clock, Arc::new(AllAccess), config());
@@ -445,7 +486,10 @@ array.from(rows: [{v: if n == 2 then die(msg: "boom") else n}])
     assert_eq!(manual.requested_at, Some(d0));
     settle(&s);
     let r = s.run(&task.id, &manual.id).unwrap();
-    assert_eq!((r.status, r.scheduled_for), (RunStatus::Success, d0 - 5 * H));
+    assert_eq!(
+        (r.status, r.scheduled_for),
+        (RunStatus::Success, d0 - 5 * H)
+    );
     assert_eq!(s.task(&task.id).unwrap().latest_scheduled, d0);
     // The next scheduled run fails (n == 2) and waits for its retry; cancel it.
     clock.set(d0 + H);
@@ -466,15 +510,19 @@ array.from(rows: [{v: if n == 2 then die(msg: "boom") else n}])
     assert_ne!(again.id, waiting.id);
     assert_eq!(again.scheduled_for, d0 + H);
     settle(&s);
-    assert_eq!(s.run(&task.id, &again.id).unwrap().status, RunStatus::Success);
+    assert_eq!(
+        s.run(&task.id, &again.id).unwrap().status,
+        RunStatus::Success
+    );
     let err = s.retry_run(&task.id, "0000000000000000").unwrap_err();
     assert_eq!(err.kind(), TaskErrorKind::NotFound);
     assert_eq!(err.code(), "fluxi::tasks::not_found");
     // Logs of the task: every run's lines, oldest first.
     let logs = s.logs(&task.id, None).unwrap();
     assert!(logs.windows(2).all(|w| w[0].time <= w[1].time));
-    assert!(logs.iter().any(|l| l.message == "canceled by request"
-        || l.message.contains("canceled by request")));
+    assert!(logs
+        .iter()
+        .any(|l| l.message == "canceled by request" || l.message.contains("canceled by request")));
     assert_eq!(
         s.logs(&task.id, Some(&again.id)).unwrap(),
         s.run(&task.id, &again.id).unwrap().log
@@ -506,7 +554,9 @@ fn concurrency_lets_several_runs_of_a_task_run_at_once() {
     }
     assert_eq!(most, 2);
     settle(&s);
-    assert!(runs(&s, &two.id).iter().all(|r| r.status == RunStatus::Success));
+    assert!(runs(&s, &two.id)
+        .iter()
+        .all(|r| r.status == RunStatus::Success));
     assert_eq!(runs(&s, &two.id).len(), 4);
 }
 
@@ -527,7 +577,10 @@ fn tasks_are_created_changed_and_deleted() {
         .unwrap_err();
     assert_eq!(err.kind(), TaskErrorKind::Options);
     assert_eq!(err.code(), "fluxi::tasks::invalid_options");
-    assert_eq!(err.to_string(), "cannot use both cron and every in task options");
+    assert_eq!(
+        err.to_string(),
+        "cannot use both cron and every in task options"
+    );
     // An inactive task does not run; reactivated, it starts from then.
     let task = s
         .create_task(NewTask {
@@ -557,7 +610,12 @@ fn tasks_are_created_changed_and_deleted() {
         .unwrap();
     assert_eq!(task.name, "renamed");
     assert_eq!(task.every.as_deref(), Some("30m"));
-    assert!(task.flux.contains("option task = {name: \"renamed\", every: 30m}"), "{}", task.flux);
+    assert!(
+        task.flux
+            .contains("option task = {name: \"renamed\", every: 30m}"),
+        "{}",
+        task.flux
+    );
     clock.set(d0 + 7 * H);
     settle(&s);
     assert_eq!(
@@ -581,8 +639,14 @@ fn tasks_are_created_changed_and_deleted() {
     assert!(s.tasks(&filter).is_empty());
     // Deleted: gone with its runs, also after a restart.
     s.delete_task(&task.id).unwrap();
-    assert_eq!(s.task(&task.id).unwrap_err().kind(), TaskErrorKind::NotFound);
-    assert_eq!(s.runs(&task.id, &RunFilter::default()).unwrap_err().kind(), TaskErrorKind::NotFound);
+    assert_eq!(
+        s.task(&task.id).unwrap_err().kind(),
+        TaskErrorKind::NotFound
+    );
+    assert_eq!(
+        s.runs(&task.id, &RunFilter::default()).unwrap_err().kind(),
+        TaskErrorKind::NotFound
+    );
     drop(s);
     let s = start(dir.path(), &engine, &clock, Arc::new(AllAccess), config());
     assert!(s.tasks(&Default::default()).is_empty());

@@ -2,11 +2,12 @@
 //! package of test functions, and helpers to wait and read results.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod guide;
+
 use fluxi::{Engine, Package, Storage, Value};
 use fluxi_storage::storage::Result as StorageResult;
 use fluxi_storage::{
-    Aggregate, Applied, BucketInfo, ParseOptions, Point, Predicate, ReadResult, ReadSpec,
-    Windowing,
+    Aggregate, Applied, BucketInfo, ParseOptions, Point, Predicate, ReadResult, ReadSpec, Windowing,
 };
 use fluxi_tasks::{Config, Scheduler};
 use std::collections::HashMap;
@@ -120,7 +121,10 @@ impl Storage for Recording {
         let mut times: Vec<i64> = points.iter().map(|p| p.time).collect();
         times.sort();
         times.dedup();
-        self.writes.lock().unwrap().push((bucket.to_string(), times));
+        self.writes
+            .lock()
+            .unwrap()
+            .push((bucket.to_string(), times));
         self.hold.pass(bucket);
         Ok(n)
     }
