@@ -721,9 +721,11 @@ impl Scheduler {
     /// running a backfill to its end.
     pub fn wait_idle(&self, timeout: Duration) -> bool {
         let deadline = std::time::Instant::now() + timeout;
+        // The clock's time now: with the system clock, later times keep coming.
+        let target = self.shared.clock.now();
         let mut st = self.shared.lock();
         loop {
-            if self.is_idle(&st) {
+            if is_idle(&st, target) {
                 return true;
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -737,21 +739,6 @@ impl Scheduler {
                 .map(|(g, _)| g)
                 .unwrap_or_else(|e| e.into_inner().0);
         }
-    }
-
-    fn is_idle(&self, st: &State) -> bool {
-        let now = self.shared.clock.now();
-        if st.stopping || st.processed < now || !st.running.is_empty() || st.error.is_some() {
-            return false;
-        }
-        !st.store.tasks().any(|t| {
-            let offset = st.options.get(&t.id).map_or(0, |o| o.offset);
-            st.options.contains_key(&t.id)
-                && st
-                    .store
-                    .runs(&t.id)
-                    .any(|r| r.status == RunStatus::Scheduled && r.due_at(offset) <= now)
-        })
     }
 
     /// Stop: cancel the running runs and wait for them. They stay `started` in the store
@@ -789,6 +776,21 @@ impl Drop for Scheduler {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// Whether the scheduler has done everything due by `target`: a pass at or after it,
+/// nothing running, no run due by then waiting, no failed write.
+fn is_idle(st: &State, target: i64) -> bool {
+    if st.stopping || st.processed < target || !st.running.is_empty() || st.error.is_some() {
+        return false;
+    }
+    !st.store.tasks().any(|t| {
+        st.options.get(&t.id).is_some_and(|o| {
+            st.store
+                .runs(&t.id)
+                .any(|r| r.status == RunStatus::Scheduled && r.due_at(o.offset) <= target)
+        })
+    })
 }
 
 /// The scheduling loop: a pass, then sleep until the next thing is due or something

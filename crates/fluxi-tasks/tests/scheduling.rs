@@ -662,3 +662,30 @@ fn tasks_are_created_changed_and_deleted() {
     .unwrap();
     assert_eq!(err.kind(), TaskErrorKind::Locked);
 }
+
+#[test]
+fn on_the_system_clock_a_manual_run_runs_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let probes = Arc::new(Probes::default());
+    let (engine, _) = memory_engine(&probes);
+    let s = Scheduler::open(
+        dir.path(),
+        engine,
+        Arc::new(fluxi_tasks::SystemClock),
+        Arc::new(AllAccess),
+        config(),
+    )
+    .unwrap();
+    let task = create(
+        &s,
+        "import \"array\"\noption task = {name: \"now\", every: 1d}\narray.from(rows: [{v: 1}])\n",
+    );
+    let before = fluxi_tasks::Clock::now(&fluxi_tasks::SystemClock);
+    let run = s.run_now(&task.id, None).unwrap();
+    assert!(s.wait_idle(Duration::from_secs(60)));
+    let run = s.run(&task.id, &run.id).unwrap();
+    assert_eq!(run.status, RunStatus::Success);
+    assert!(run.scheduled_for >= before);
+    assert!(run.finished_at.unwrap() >= run.started_at.unwrap());
+    s.stop();
+}

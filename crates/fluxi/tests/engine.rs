@@ -423,7 +423,11 @@ array.from(rows: [{t: tasks.lastSuccess(orTime: -1h)}])"#;
     );
     assert!(matches!(single(&set, script), Value::Time(t) if t == t0 - 5));
     // Setting it again replaces it; the engine it was made from is unchanged.
-    let again = set.with_option("influxdata/influxdb/tasks", "lastSuccessTime", Value::Time(7));
+    let again = set.with_option(
+        "influxdata/influxdb/tasks",
+        "lastSuccessTime",
+        Value::Time(7),
+    );
     assert!(matches!(single(&again, script), Value::Time(7)));
     assert!(matches!(single(&engine, script), Value::Time(t) if t == t0 - 3_600_000_000_000));
     // The script's own option statement wins.
@@ -431,7 +435,10 @@ array.from(rows: [{t: tasks.lastSuccess(orTime: -1h)}])"#;
 import "influxdata/influxdb/tasks"
 option tasks.lastSuccessTime = 2020-01-01T00:00:00Z
 array.from(rows: [{t: tasks.lastSuccess(orTime: -1h)}])"#;
-    assert!(matches!(single(&set, own), Value::Time(1_577_836_800_000_000_000)));
+    assert!(matches!(
+        single(&set, own),
+        Value::Time(1_577_836_800_000_000_000)
+    ));
 }
 
 #[test]
@@ -440,8 +447,14 @@ fn option_statements_are_found_with_their_places() {
     let found = fluxi::option_statements("q.flux", src).unwrap();
     assert_eq!(found.len(), 2);
     let task = &found[0];
-    assert_eq!((task.package.as_deref(), task.name.as_str()), (None, "task"));
-    assert_eq!(&src[task.span.clone()], "option task = {name: \"a\", every: 1h, n}");
+    assert_eq!(
+        (task.package.as_deref(), task.name.as_str()),
+        (None, "task")
+    );
+    assert_eq!(
+        &src[task.span.clone()],
+        "option task = {name: \"a\", every: 1h, n}"
+    );
     assert_eq!(&src[task.value.clone()], "{name: \"a\", every: 1h, n}");
     let props = task.properties.as_ref().unwrap();
     let names: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
