@@ -10,6 +10,7 @@ mod common;
 use common::guide::{assert_means, generate, hourly, SCRIPT};
 use common::*;
 use fluxi_tasks::{AllAccess, ManualClock, NewTask, RunFilter, RunStatus, Scheduler};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -48,6 +49,9 @@ fn crash_child() {
     for h in claimed.max(1)..=48 {
         clock.set(d0 + h * H + 5 * M);
         settle(&s);
+        // Progress, for the parent to choose when to kill.
+        println!("hour {h}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
     }
     println!("child finished");
 }
@@ -88,33 +92,44 @@ fn killed_at_random_moments_every_hour_still_runs_exactly_once() {
             .spawn()
             .unwrap()
     };
-    // A fixed sequence of pseudo-random delays (xorshift), so a failure can be replayed.
+    // Each child is killed a pseudo-random number of hours into its work (1-4) plus a
+    // pseudo-random 0-7 ms, which lands in the middle of the next hour's claim, run or
+    // writes; the sequence is fixed (xorshift), so a failure can be replayed.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut killed = 0;
-    for _ in 0..12 {
+    let mut next = move || {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let delay = Duration::from_millis(20 + x % 200);
+        x
+    };
+    let mut killed = 0;
+    let mut finished = false;
+    while killed < 8 && !finished {
         let mut c = child();
-        std::thread::sleep(delay);
-        if c.try_wait().unwrap().is_none() {
-            c.kill().unwrap();
+        let mut lines = BufReader::new(c.stdout.take().unwrap()).lines();
+        let target = 1 + next() % 4;
+        let mut seen = 0;
+        while seen < target {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("hour ") => seen += 1,
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break,
+            }
+        }
+        if seen < target {
+            // The child ran out of work before the kill.
             let status = c.wait().unwrap();
-            assert!(!status.success());
-            killed += 1;
+            assert!(status.success());
+            finished = true;
         } else {
-            let out = c.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            break;
+            std::thread::sleep(Duration::from_millis(next() % 8));
+            c.kill().unwrap();
+            c.wait().unwrap();
+            killed += 1;
         }
     }
     assert!(
-        killed >= 2,
+        killed >= 6,
         "only {killed} children were killed before finishing"
     );
     // The last child runs to the end.
