@@ -41,6 +41,7 @@
 
 pub mod clock;
 pub mod cron;
+mod due;
 mod error;
 mod model;
 pub mod options;

@@ -30,13 +30,14 @@
 //! their range.
 
 use crate::clock::Clock;
+use crate::due::due_slots;
 use crate::error::{Result, TaskError};
 use crate::model::{duration_text, rfc3339, LogEvent, Run, RunStatus, Task, TaskStatus};
-use crate::options::{update_script, OptionChanges, Schedule, TaskOptions};
+use crate::options::{update_script, OptionChanges, TaskOptions};
 use crate::runner::{self, Attempt, Outcome};
 use crate::store::{Change, Recovery, Store, StoreOptions};
 use fluxi::{Access, Buckets, Engine};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -269,63 +270,6 @@ impl Shared {
         }
         Ok(st)
     }
-}
-
-/// The scheduled times of a task that are due at `now`: after `checkpoint`, with
-/// `T + offset <= now`. At most `limit` (the latest); the rest are counted as skipped,
-/// with the first and last skipped.
-fn due_slots(
-    options: &TaskOptions,
-    checkpoint: i64,
-    now: i64,
-    limit: usize,
-) -> (Vec<i64>, Option<(u64, i64, i64)>) {
-    let end = now.saturating_sub(options.offset);
-    let limit = limit.max(1);
-    if let Schedule::Every { nanos: every, .. } = &options.schedule {
-        // Multiples of `every` in (checkpoint, end], computed rather than enumerated.
-        if end <= checkpoint {
-            return (Vec::new(), None);
-        }
-        let count = end.div_euclid(*every) - checkpoint.div_euclid(*every);
-        if count <= 0 {
-            return (Vec::new(), None);
-        }
-        let first = (checkpoint.div_euclid(*every) + 1).saturating_mul(*every);
-        let (kept_from, skipped) = if count as u64 > limit as u64 {
-            let skipped = count - limit as i64;
-            let last_skipped = first.saturating_add((skipped - 1).saturating_mul(*every));
-            (
-                last_skipped.saturating_add(*every),
-                Some((skipped as u64, first, last_skipped)),
-            )
-        } else {
-            (first, None)
-        };
-        let kept = (0..count.min(limit as i64))
-            .map(|i| kept_from.saturating_add(i.saturating_mul(*every)))
-            .collect();
-        return (kept, skipped);
-    }
-    let mut kept: VecDeque<i64> = VecDeque::new();
-    let mut skipped: Option<(u64, i64, i64)> = None;
-    let mut at = checkpoint;
-    while let Some(next) = options.schedule.next_after(at) {
-        if next > end {
-            break;
-        }
-        kept.push_back(next);
-        if kept.len() > limit {
-            if let Some(dropped) = kept.pop_front() {
-                skipped = Some(match skipped {
-                    None => (1, dropped, dropped),
-                    Some((n, first, _)) => (n + 1, first, dropped),
-                });
-            }
-        }
-        at = next;
-    }
-    (kept.into(), skipped)
 }
 
 fn new_run(id: String, task_id: &str, scheduled_for: i64, requested_at: Option<i64>) -> Run {
@@ -887,17 +831,9 @@ fn pass(shared: &Arc<Shared>, st: &mut State) {
                 }
             }
         }
-        if let (Some((count, first, last_skipped)), Some(run)) = (skipped, runs.first_mut()) {
-            run.log(
-                now,
-                format!(
-                    "skipped {count} scheduled run{} from {} to {}: more than the catch-up limit of {} were due at once",
-                    if count == 1 { "" } else { "s" },
-                    rfc3339(first),
-                    rfc3339(last_skipped),
-                    shared.config.catch_up_limit
-                ),
-            );
+        if let (Some(skipped), Some(run)) = (skipped, runs.first_mut()) {
+            let line = skipped.message(shared.config.catch_up_limit, run.scheduled_for);
+            run.log(now, line);
         }
         task.latest_scheduled = last;
         if let Err(e) = st.store.commit(Change::PutRuns {
@@ -1112,47 +1048,6 @@ fn finish(shared: &Shared, task_id: &str, run_id: &str, outcome: Outcome) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-
-    const H: i64 = 3600 * 1_000_000_000;
-
-    fn options(record: &str) -> TaskOptions {
-        TaskOptions::from_script(&format!("option task = {record}\n")).unwrap()
-    }
-
-    #[test]
-    fn due_slots_of_every() {
-        let o = options(r#"{name: "a", every: 1h, offset: 5m}"#);
-        let m5 = 5 * 60 * 1_000_000_000;
-        // Created at 2:30: nothing due until 3:05.
-        assert_eq!(
-            due_slots(&o, 2 * H + H / 2, 3 * H + m5 - 1, 10),
-            (vec![], None)
-        );
-        assert_eq!(
-            due_slots(&o, 2 * H + H / 2, 3 * H + m5, 10),
-            (vec![3 * H], None)
-        );
-        // The checkpoint's own time is not due again.
-        assert_eq!(due_slots(&o, 3 * H, 4 * H, 10), (vec![], None));
-        // Five due, a limit of 2: the latest two run, three are skipped.
-        assert_eq!(
-            due_slots(&o, 0, 5 * H + m5, 2),
-            (vec![4 * H, 5 * H], Some((3, H, 3 * H)))
-        );
-    }
-
-    #[test]
-    fn due_slots_of_cron_match_every() {
-        let every = options(r#"{name: "a", every: 1h}"#);
-        let cron = options(r#"{name: "a", cron: "0 * * * *"}"#);
-        for (from, to, limit) in [(0, 10 * H, 100), (H / 2, 7 * H + 1, 3), (5, 5, 1)] {
-            assert_eq!(
-                due_slots(&every, from, to, limit),
-                due_slots(&cron, from, to, limit),
-                "{from} {to} {limit}"
-            );
-        }
-    }
 
     #[test]
     fn retry_delays_double_up_to_the_maximum() {
