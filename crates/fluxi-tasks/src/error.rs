@@ -67,7 +67,7 @@ pub enum TaskError {
     #[error("the task store is damaged: {0}")]
     Corrupt(String),
     /// Another scheduler has the store open.
-    #[error("the task store at {} is in use by another scheduler (its lock file is held)", .0.display())]
+    #[error("the task store at {} is in use: its LOCK file is held by another scheduler (or by a data store sharing the directory; give tasks a directory of their own)", .0.display())]
     Locked(PathBuf),
     /// The scheduler has stopped or refuses writes after a failed one.
     #[error("{0}")]
