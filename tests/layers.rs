@@ -33,11 +33,14 @@ const LAYERS: &[(&str, u8, Side)] = &[
     ("fluxi-eval", 6, Side::Any),
     ("fluxi-stdlib", 7, Side::Any),
     ("fluxi", 8, Side::Any),
-    ("fluxi-server", 9, Side::Any),
+    // The task scheduler: runs Flux through the facade, below the server that will serve
+    // its API.
+    ("fluxi-tasks", 9, Side::Any),
     // The HTTP client (the buffered writer's HTTP sink, what the CLI asks a server): beside
-    // the server, never depending on it.
+    // the scheduler, never depending on the server.
     ("fluxi-client", 9, Side::Any),
-    ("fluxi-cli", 10, Side::Any),
+    ("fluxi-server", 10, Side::Any),
+    ("fluxi-cli", 11, Side::Any),
     ("fluxi-bench", 9, Side::Any),
     // A test harness of the readers under the facade (parser, checker, line protocol,
     // annotated CSV), as their own tests are.
@@ -48,7 +51,13 @@ const LAYERS: &[(&str, u8, Side)] = &[
 /// (`Engine`, `Session`, `BufferedWriter`) and other crates of this list on a lower level
 /// (the CLI starts the server and talks to servers through the client), never a layer
 /// under the facade.
-const FRONT_DOOR_ONLY: &[&str] = &["fluxi-cli", "fluxi-bench", "fluxi-server", "fluxi-client"];
+const FRONT_DOOR_ONLY: &[&str] = &[
+    "fluxi-cli",
+    "fluxi-bench",
+    "fluxi-server",
+    "fluxi-client",
+    "fluxi-tasks",
+];
 
 fn layer(name: &str) -> Option<(u8, Side)> {
     LAYERS

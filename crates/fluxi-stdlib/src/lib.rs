@@ -5,7 +5,7 @@
 //! builtin has one (the README's support table is generated from it).
 
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
-//! `influxdata/influxdb/` (`from`, `to`, `buckets`, and `schema`), `join`, `strings`,
+//! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
 //! `regexp`, `math`, `array`, `date`, `testing`; `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
@@ -37,6 +37,7 @@ pub fn registry() -> Registry {
     join::register(&mut r);
     universe::meta::register(&mut r);
     influxdata::influxdb::schema::register(&mut r);
+    influxdata::influxdb::tasks::register(&mut r);
     universe::series::register(&mut r);
     influxdata::influxdb::register(&mut r);
     strings::register(&mut r);

@@ -144,3 +144,85 @@ pub fn syntax_json(name: &str, source: &str) -> (serde_json::Value, Diagnostics)
     }
     (ast, diagnostics)
 }
+
+/// A top-level `option` statement of a source, found without running it: where it is
+/// and, when its value is a record literal, where each property is. Byte ranges index the
+/// source. For tools that read or rewrite options (a task's `option task = {...}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionStatement {
+    /// The package of `option pkg.name = ...`, `None` for `option name = ...`.
+    pub package: Option<String>,
+    /// The option's name.
+    pub name: String,
+    /// The whole statement.
+    pub span: std::ops::Range<usize>,
+    /// The value expression.
+    pub value: std::ops::Range<usize>,
+    /// The properties of a record literal value (`None` for any other expression), in
+    /// source order.
+    pub properties: Option<Vec<OptionProperty>>,
+}
+
+/// One property of an option's record literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionProperty {
+    /// Its name.
+    pub name: String,
+    /// The whole property (`name: value`).
+    pub span: std::ops::Range<usize>,
+    /// Its value expression; `None` for the shorthand `{name}`.
+    pub value: Option<std::ops::Range<usize>>,
+}
+
+/// Every top-level `option` statement of `source`, in order. A source with syntax errors
+/// gives them back as [`Error::Compile`] (`name` names the source in them).
+///
+/// ```
+/// let found = fluxi::option_statements("t.flux", "option task = {name: \"a\", every: 1h}\nx = 1\n")?;
+/// assert_eq!(found.len(), 1);
+/// let props = found[0].properties.as_ref().unwrap();
+/// assert_eq!(props[1].name, "every");
+/// # Ok::<(), fluxi::Error>(())
+/// ```
+pub fn option_statements(name: &str, source: &str) -> Result<Vec<OptionStatement>> {
+    use fluxi_syntax::ast::{ExprKind, StatementKind};
+    let parsed = fluxi_syntax::parse(source);
+    if parsed.has_errors() {
+        let mut diagnostics = Diagnostics::new(name, &Arc::from(source));
+        for d in parsed.diagnostics {
+            diagnostics.syntax(d);
+        }
+        return Err(Error::Compile(diagnostics));
+    }
+    let range = |s: fluxi_syntax::Span| s.start as usize..s.end as usize;
+    Ok(parsed
+        .file
+        .body
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StatementKind::Option { package, id, init } => Some(OptionStatement {
+                package: package.as_ref().map(|p| p.name.clone()),
+                name: id.name.clone(),
+                span: range(s.span),
+                value: range(init.span),
+                properties: match &init.kind {
+                    ExprKind::Record {
+                        with: None,
+                        properties,
+                    } => Some(
+                        properties
+                            .iter()
+                            .map(|p| OptionProperty {
+                                name: p.key.name().to_string(),
+                                span: range(p.span),
+                                value: p.value.as_ref().map(|v| range(v.span)),
+                            })
+                            .collect(),
+                    ),
+                    _ => None,
+                },
+            }),
+            _ => None,
+        })
+        .collect())
+}

@@ -29,7 +29,10 @@ pub struct ReadmeExample;
 pub mod access;
 pub use access::{Access, Buckets};
 mod check;
-pub use check::{format_source, syntax_json, syntax_tree, CheckLevel, CheckReport};
+pub use check::{
+    format_source, option_statements, syntax_json, syntax_tree, CheckLevel, CheckReport,
+    OptionProperty, OptionStatement,
+};
 mod error;
 pub mod explain;
 pub use explain::{Explain, ReadExplain, StorageRequest};
@@ -53,6 +56,7 @@ pub use fluxi_storage::{
 };
 pub use fluxi_syntax::literals::string_literal;
 pub use fluxi_time::{parse_rfc3339, DateTime};
+pub use fluxi_tz::Location;
 pub use fluxi_value::{ColumnType, Duration, GroupKey, KeyColumn, Stream, Table, Value};
 pub use output::{CsvBlock, CsvBlocks, CsvReadError, Format, ResultWriter};
 pub use package::Package;
@@ -78,6 +82,8 @@ pub struct Engine {
 struct Inner {
     storage: Option<Arc<dyn Storage>>,
     now: Option<i64>,
+    /// Package options set from outside (`Engine::with_option`): (package, name, value).
+    options: Vec<(String, String, Value)>,
     pushdown: bool,
     vectorize: bool,
     memory_limit: Option<usize>,
@@ -229,6 +235,7 @@ impl EngineBuilder {
             inner: Arc::new(Inner {
                 storage: self.storage,
                 now: self.now,
+                options: Vec::new(),
                 pushdown: !self.no_pushdown,
                 vectorize: !self.no_vectorize,
                 memory_limit: self.memory_limit.unwrap_or_else(default_memory_limit),
@@ -424,6 +431,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 storage,
                 now: None,
+                options: Vec::new(),
                 pushdown: true,
                 vectorize: true,
                 memory_limit: default_memory_limit(),
@@ -463,6 +471,42 @@ impl Engine {
         }
     }
 
+    /// This engine (sharing its checked packages) with the option `name` of the package
+    /// at `package` (`"universe"` for the prelude's) set to `value` for the queries run
+    /// through the copy, as if each began with `option pkg.name = value`; a script's own
+    /// `option` statement for it wins. The value must have the option's type: a script
+    /// that reads it as another type fails at run time.
+    ///
+    /// ```
+    /// use fluxi::{Engine, Value};
+    ///
+    /// let engine = Engine::new().with_now(0).with_option(
+    ///     "influxdata/influxdb/tasks",
+    ///     "lastSuccessTime",
+    ///     Value::Time(1_600_000_000_000_000_000),
+    /// );
+    /// let results = engine.query(r#"
+    ///     import "array"
+    ///     import "influxdata/influxdb/tasks"
+    ///     array.from(rows: [{t: tasks.lastSuccess(orTime: 2000-01-01T00:00:00Z)}])
+    /// "#)?;
+    /// let table = &results.get("_result").unwrap().tables[0];
+    /// assert!(matches!(table.value(0, 0), Value::Time(1_600_000_000_000_000_000)));
+    /// # Ok::<(), fluxi::Error>(())
+    /// ```
+    pub fn with_option(&self, package: &str, name: &str, value: Value) -> Engine {
+        let mut inner = self.inner.as_ref().clone();
+        inner
+            .options
+            .retain(|(p, n, _)| !(p == package && n == name));
+        inner
+            .options
+            .push((package.to_string(), name.to_string(), value));
+        Engine {
+            inner: Arc::new(inner),
+        }
+    }
+
     /// This engine (sharing its checked packages) seeing only what `access` allows:
     /// `from()` and the schema functions of a bucket it may not read fail as if the
     /// bucket did not exist, `buckets()` lists only readable ones, and `to()` into a
@@ -495,6 +539,9 @@ impl Engine {
         }
         if let Some(t) = self.inner.now {
             interp.set_now(t);
+        }
+        for (package, name, value) in &self.inner.options {
+            interp.set_option(package, name, value.clone());
         }
         interp.set_pushdown(self.inner.pushdown);
         interp.set_vectorize(self.inner.vectorize);

@@ -400,3 +400,70 @@ fn a_panicking_function_fails_its_query_and_the_engine_carries_on() {
         .is_err());
     assert!(session.eval("y = 1 + 1").is_ok());
 }
+
+/// The one value of a one-row, one-column query.
+fn single(engine: &Engine, query: &str) -> Value {
+    let results = engine.query(query).unwrap();
+    results.get("_result").unwrap().tables[0].value(0, 0)
+}
+
+#[test]
+fn options_can_be_set_from_outside_and_a_scripts_own_option_wins() {
+    let t0 = 1_700_000_000_000_000_000;
+    let engine = Engine::new().with_now(t0);
+    let script = r#"import "array"
+import "influxdata/influxdb/tasks"
+array.from(rows: [{t: tasks.lastSuccess(orTime: -1h)}])"#;
+    // Not set: the default, counted from now().
+    assert!(matches!(single(&engine, script), Value::Time(t) if t == t0 - 3_600_000_000_000));
+    let set = engine.with_option(
+        "influxdata/influxdb/tasks",
+        "lastSuccessTime",
+        Value::Time(t0 - 5),
+    );
+    assert!(matches!(single(&set, script), Value::Time(t) if t == t0 - 5));
+    // Setting it again replaces it; the engine it was made from is unchanged.
+    let again = set.with_option(
+        "influxdata/influxdb/tasks",
+        "lastSuccessTime",
+        Value::Time(7),
+    );
+    assert!(matches!(single(&again, script), Value::Time(7)));
+    assert!(matches!(single(&engine, script), Value::Time(t) if t == t0 - 3_600_000_000_000));
+    // The script's own option statement wins.
+    let own = r#"import "array"
+import "influxdata/influxdb/tasks"
+option tasks.lastSuccessTime = 2020-01-01T00:00:00Z
+array.from(rows: [{t: tasks.lastSuccess(orTime: -1h)}])"#;
+    assert!(matches!(
+        single(&set, own),
+        Value::Time(1_577_836_800_000_000_000)
+    ));
+}
+
+#[test]
+fn option_statements_are_found_with_their_places() {
+    let src = "x = 1\noption task = {name: \"a\", every: 1h, n}\noption now = () => 2020-01-01T00:00:00Z\n";
+    let found = fluxi::option_statements("q.flux", src).unwrap();
+    assert_eq!(found.len(), 2);
+    let task = &found[0];
+    assert_eq!(
+        (task.package.as_deref(), task.name.as_str()),
+        (None, "task")
+    );
+    assert_eq!(
+        &src[task.span.clone()],
+        "option task = {name: \"a\", every: 1h, n}"
+    );
+    assert_eq!(&src[task.value.clone()], "{name: \"a\", every: 1h, n}");
+    let props = task.properties.as_ref().unwrap();
+    let names: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["name", "every", "n"]);
+    assert_eq!(&src[props[1].value.clone().unwrap()], "1h");
+    assert_eq!(&src[props[1].span.clone()], "every: 1h");
+    assert_eq!(props[2].value, None);
+    assert_eq!(found[1].properties, None);
+    // Syntax errors come back as such.
+    let err = fluxi::option_statements("q.flux", "option task = {").unwrap_err();
+    assert!(matches!(err, Error::Compile(_)), "{err}");
+}
