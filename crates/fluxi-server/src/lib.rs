@@ -440,8 +440,35 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         started: SystemTime::now(),
         started_at: Instant::now(),
     });
+    forget_lost_buckets(&app).map_err(|e| std::io::Error::other(e.message))?;
     adopt_store_buckets(&app).map_err(|e| std::io::Error::other(e.message))?;
     Ok(app)
+}
+
+/// Drop the records of buckets the store does not have. A bucket is made in the store
+/// before its record and deleted from the store before its record goes, so a record
+/// without a bucket is one whose deletion was cut short (a crash between the two).
+fn forget_lost_buckets(app: &App) -> Result<(), ApiError> {
+    let names: std::collections::HashSet<String> = app
+        .store
+        .buckets()
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    let lost = app
+        .meta()
+        .records
+        .buckets
+        .iter()
+        .any(|b| !names.contains(&b.name));
+    if !lost {
+        return Ok(());
+    }
+    app.change(|meta| {
+        meta.records.buckets.retain(|b| names.contains(&b.name));
+        Ok(())
+    })
 }
 
 /// Give every bucket of the store that has no record yet (made with `fluxi bucket
@@ -525,6 +552,7 @@ fn router(app: Shared) -> Router {
         .route("/api/v2/setup", get(api::setup_allowed).post(api::setup))
         .route("/api/v2/write", post(write::write))
         .route("/write", post(write::write_v1))
+        .route("/query", get(v1_query).post(v1_query))
         .route("/api/v2/query", post(query::query))
         .route("/api/v2/query/analyze", post(analyze::analyze))
         .route("/api/v2/query/ast", post(analyze::ast))
@@ -611,6 +639,13 @@ async fn api_root() -> Response {
             "users": "/api/v2/users",
             "write": "/api/v2/write",
         }),
+    )
+}
+
+/// InfluxDB 1's `/query` runs InfluxQL, which fluxi does not speak.
+async fn v1_query() -> ApiError {
+    ApiError::not_implemented(
+        "InfluxQL (/query) is not supported by fluxi: send Flux to /api/v2/query",
     )
 }
 

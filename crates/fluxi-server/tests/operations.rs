@@ -266,6 +266,18 @@ fn influxdb_1_writes_map_db_and_rp_to_buckets_and_take_v1_credentials() {
         json_of(&denied)["message"],
         "insufficient permissions for write"
     );
+    // InfluxQL is not spoken: 501, saying what to use instead.
+    let influxql = s.call(
+        "GET",
+        "/query?db=telegraf&q=SHOW%20DATABASES",
+        Some(&token),
+        b"",
+    );
+    assert_eq!(influxql.status, 501);
+    assert!(json_of(&influxql)["message"]
+        .as_str()
+        .unwrap()
+        .contains("/api/v2/query"));
     // A bad line rejects the request, as on /api/v2/write.
     let bad = request_raw(
         &s,
@@ -627,4 +639,48 @@ fn buckets_are_renamed_described_and_given_a_retention_with_their_data() {
         "from(bucket: \"renamed\") |> range(start: -1h) |> count()",
     );
     assert!(q.text().contains(",2\r\n"), "{}", q.text());
+}
+
+#[test]
+fn records_of_buckets_the_store_lost_are_dropped_on_start() {
+    use fluxi::Storage;
+    let s = start();
+    let (token, org, _) = s.setup();
+    let mk = s.call(
+        "POST",
+        "/api/v2/buckets",
+        Some(&token),
+        json!({"orgID": org, "name": "doomed"})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(mk.status, 201);
+    let mut s = s;
+    s.server.take().unwrap().stop().unwrap();
+    // As if the server died between deleting the bucket from the store and saving its
+    // records: the store no longer has it, server.json still does.
+    {
+        let store = fluxi::DiskStorage::open(s.dir.path()).unwrap();
+        store.delete_bucket("doomed").unwrap();
+    }
+    let s = s.restart(|_| {});
+    let list = json_of(&s.call("GET", "/api/v2/buckets", Some(&token), b""));
+    let names: Vec<&str> = list["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"doomed"), "{names:?}");
+    assert!(names.contains(&"b"), "{names:?}");
+    // The name can be used again.
+    let again = s.call(
+        "POST",
+        "/api/v2/buckets",
+        Some(&token),
+        json!({"orgID": org, "name": "doomed"})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(again.status, 201, "{}", again.text());
 }
