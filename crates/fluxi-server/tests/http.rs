@@ -4,90 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
 
-use fluxi_client::{request, Answer};
-use fluxi_server::{Config, Server};
-use serde_json::{json, Value};
+mod common;
+
+use common::*;
+use fluxi_client::request;
+use serde_json::json;
 use std::io::Write;
 use std::path::Path;
-
-struct Running {
-    server: Option<Server>,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-fn start_in(dir: tempfile::TempDir, max_body: usize) -> Running {
-    let mut config = Config::new(dir.path().to_path_buf());
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    config.max_body_bytes = max_body;
-    config.memory_limit = Some(256 << 20);
-    let server = fluxi_server::start(config).unwrap();
-    let url = format!("http://{}", server.addr());
-    Running {
-        server: Some(server),
-        url,
-        dir,
-    }
-}
-
-fn start() -> Running {
-    start_in(tempfile::tempdir().unwrap(), 1 << 20)
-}
-
-impl Running {
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Answer {
-        self.call_with(method, path, token, &[], body)
-    }
-
-    fn call_with(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        extra: &[(&str, &str)],
-        body: &[u8],
-    ) -> Answer {
-        let auth = token.map(|t| format!("Token {t}"));
-        let mut headers: Vec<(&str, &str)> = extra.to_vec();
-        if let Some(a) = &auth {
-            headers.push(("Authorization", a));
-        }
-        request(&self.url, method, path, &headers, body).unwrap()
-    }
-
-    /// Onboard with org `o`, bucket `b`; returns (operator token, org id, bucket id).
-    fn setup(&self) -> (String, String, String) {
-        let a = self.call(
-            "POST",
-            "/api/v2/setup",
-            None,
-            json!({"username":"ann","password":"secret-password","org":"o","bucket":"b"})
-                .to_string()
-                .as_bytes(),
-        );
-        assert_eq!(a.status, 201, "{}", a.text());
-        let j: Value = serde_json::from_slice(&a.body).unwrap();
-        (
-            j["auth"]["token"].as_str().unwrap().to_string(),
-            j["org"]["id"].as_str().unwrap().to_string(),
-            j["bucket"]["id"].as_str().unwrap().to_string(),
-        )
-    }
-
-    fn query(&self, token: &str, body: &Value) -> Answer {
-        self.call_with(
-            "POST",
-            "/api/v2/query?org=o",
-            Some(token),
-            &[("Content-Type", "application/json")],
-            body.to_string().as_bytes(),
-        )
-    }
-}
-
-fn json_of(a: &Answer) -> Value {
-    serde_json::from_slice(&a.body).unwrap_or_else(|e| panic!("{e}: {}", a.text()))
-}
 
 #[test]
 fn health_ping_ready_and_unknown_paths() {

@@ -29,6 +29,11 @@ pub fn start_with(dir: tempfile::TempDir, adjust: impl FnOnce(&mut Config)) -> R
     }
 }
 
+/// A server over `dir` taking bodies of at most `max_body` bytes.
+pub fn start_in(dir: tempfile::TempDir, max_body: usize) -> Running {
+    start_with(dir, |c| c.max_body_bytes = max_body)
+}
+
 pub fn start() -> Running {
     start_with(tempfile::tempdir().unwrap(), |_| {})
 }
@@ -81,6 +86,17 @@ impl Running {
             Some(token),
             &[("Content-Type", "application/vnd.flux")],
             query.as_bytes(),
+        )
+    }
+
+    /// A query in org `o` with a JSON body.
+    pub fn query(&self, token: &str, body: &Value) -> Answer {
+        self.call_with(
+            "POST",
+            "/api/v2/query?org=o",
+            Some(token),
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
         )
     }
 
