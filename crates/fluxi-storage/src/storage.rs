@@ -44,9 +44,13 @@ pub enum StorageError {
     /// A batch of line protocol with bad lines (nothing of it was written).
     #[error(transparent)]
     LineProtocol(#[from] LineProtocolError),
-    /// The backend failed (disk, lock, ...), described in words.
+    /// The backend failed (disk, ...), described in words.
     #[error("storage: {0}")]
     Backend(String),
+    /// The store in this directory is open for writing by another process (or already in
+    /// this one): its lock is taken.
+    #[error("storage: store {0} is in use by another process (or already open in this one)")]
+    InUse(String),
     /// The caller may not do this (a store that checks permissions, such as the server's
     /// per-token view of the store), described in words.
     #[error("{0}")]
@@ -85,6 +89,8 @@ pub enum StorageErrorKind {
     LineProtocol,
     /// [`StorageError::Backend`].
     Backend,
+    /// [`StorageError::InUse`].
+    InUse,
     /// [`StorageError::PermissionDenied`].
     PermissionDenied,
     /// [`StorageError::Corrupt`].
@@ -105,6 +111,7 @@ impl StorageErrorKind {
             StorageErrorKind::FieldTypeConflict => "fluxi::storage::field_type_conflict",
             StorageErrorKind::LineProtocol => "fluxi::storage::line_protocol",
             StorageErrorKind::Backend => "fluxi::storage::backend",
+            StorageErrorKind::InUse => "fluxi::storage::in_use",
             StorageErrorKind::PermissionDenied => "fluxi::storage::permission_denied",
             StorageErrorKind::Corrupt => "fluxi::storage::corrupt",
             StorageErrorKind::DeletePredicate => "fluxi::storage::delete_predicate",
@@ -123,6 +130,7 @@ impl StorageError {
             StorageError::FieldTypeConflict { .. } => StorageErrorKind::FieldTypeConflict,
             StorageError::LineProtocol(_) => StorageErrorKind::LineProtocol,
             StorageError::Backend(_) => StorageErrorKind::Backend,
+            StorageError::InUse(_) => StorageErrorKind::InUse,
             StorageError::PermissionDenied(_) => StorageErrorKind::PermissionDenied,
             StorageError::Corrupt(_) => StorageErrorKind::Corrupt,
             StorageError::DeletePredicate(_) => StorageErrorKind::DeletePredicate,
@@ -512,6 +520,7 @@ mod tests {
                 kind: crate::delete::PredicateErrorKind::Field,
             }),
             StorageError::DeleteRange { start: 2, stop: 1 },
+            StorageError::InUse("/var/lib/fluxi".into()),
         ]
     }
 

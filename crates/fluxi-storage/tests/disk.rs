@@ -386,6 +386,8 @@ fn a_second_opener_gets_the_lock_error() {
     let dir = Scratch::new("lock");
     let d = DiskStorage::open(dir.path()).unwrap();
     let err = DiskStorage::open(dir.path()).unwrap_err();
+    // Its own kind, so callers need not read the message.
+    assert_eq!(err.kind(), fluxi_storage::StorageErrorKind::InUse);
     let text = err.to_string();
     assert!(
         text.contains("is in use by another process")

@@ -307,9 +307,7 @@ impl DiskStorage {
     /// (see [`DiskStorage::open_read_only`]); [`DiskStorage::is_read_only`] says which.
     pub fn open_or_read_only(dir: &Path, options: DiskOptions) -> Result<DiskStorage> {
         match recovery::open_writer(dir, options.clone()) {
-            Err(StorageError::Backend(m)) if m.contains(recovery::IN_USE) => {
-                recovery::open_reader(dir, options)
-            }
+            Err(StorageError::InUse(_)) => recovery::open_reader(dir, options),
             r => r,
         }
     }

@@ -17,8 +17,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// Part of the message when another process holds the lock.
-pub(crate) const IN_USE: &str = "is in use by another process";
 /// Where damaged files are moved.
 pub(crate) const QUARANTINE_DIR: &str = "quarantine";
 
@@ -253,10 +251,7 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
     std::fs::create_dir_all(dir.join(DATA_DIR))
         .map_err(|e| io_error("create store directory", dir, e))?;
     let Some(lock) = take_lock(dir)? else {
-        return Err(StorageError::Backend(format!(
-            "store {} {IN_USE} (or already open in this one)",
-            dir.display()
-        )));
+        return Err(StorageError::InUse(dir.display().to_string()));
     };
 
     Manifest::remove_temporary(dir);
