@@ -96,6 +96,23 @@ struct RetentionRule {
     every_seconds: i64,
 }
 
+/// The retention `retentionRules` give, in nanoseconds (`None`: forever — no rule, or
+/// `everySeconds: 0`); InfluxDB's 422 for more than one rule or a negative period.
+fn retention_of(rules: &[RetentionRule]) -> Result<Option<i64>, ApiError> {
+    if rules.len() > 1 {
+        return Err(ApiError::unprocessable(
+            "expecting at most one retention rule",
+        ));
+    }
+    let seconds = rules.first().map_or(0, |r| r.every_seconds);
+    if seconds < 0 {
+        return Err(ApiError::unprocessable(
+            "expiration seconds must be greater than or equal to one hour",
+        ));
+    }
+    Ok((seconds > 0).then(|| seconds.saturating_mul(1_000_000_000)))
+}
+
 #[derive(Debug, Deserialize)]
 struct CreateBucket {
     #[serde(rename = "orgID")]
@@ -130,23 +147,12 @@ pub(crate) async fn create_bucket(
         .name
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::invalid("bucket name is required"))?;
-    if req.retention_rules.len() > 1 {
-        return Err(ApiError::unprocessable(
-            "expecting at most one retention rule",
-        ));
-    }
-    let seconds = req.retention_rules.first().map_or(0, |r| r.every_seconds);
-    if seconds < 0 {
-        return Err(ApiError::unprocessable(
-            "expiration seconds must be greater than or equal to one hour",
-        ));
-    }
+    let retention = retention_of(&req.retention_rules)?;
     if app.meta().records.buckets.iter().any(|b| b.name == name) {
         return Err(ApiError::conflict(format!(
             "bucket with name {name} already exists"
         )));
     }
-    let retention = (seconds > 0).then(|| seconds.saturating_mul(1_000_000_000));
     let store = Arc::clone(&app.store);
     let n = name.clone();
     tokio::task::spawn_blocking(move || store.create_bucket(&n, retention))
@@ -244,23 +250,11 @@ pub(crate) async fn update_bucket(
         &Permission::on("write", "buckets", Some(&bucket.id), Some(&bucket.org_id)),
     )?;
     let req: UpdateBucket = json_body(&app, request).await?;
-    let retention = match &req.retention_rules {
-        None => None,
-        Some(rules) if rules.len() > 1 => {
-            return Err(ApiError::unprocessable(
-                "expecting at most one retention rule",
-            ))
-        }
-        Some(rules) => {
-            let seconds = rules.first().map_or(0, |r| r.every_seconds);
-            if seconds < 0 {
-                return Err(ApiError::unprocessable(
-                    "expiration seconds must be greater than or equal to one hour",
-                ));
-            }
-            Some((seconds > 0).then(|| seconds.saturating_mul(1_000_000_000)))
-        }
-    };
+    let retention = req
+        .retention_rules
+        .as_deref()
+        .map(retention_of)
+        .transpose()?;
     let new_name = req.name.clone().filter(|n| *n != bucket.name);
     if let Some(n) = &new_name {
         if bucket.kind == "system" {
