@@ -133,14 +133,7 @@ fn every_request_becomes_a_point_in_monitoring_with_the_token_id_not_the_token()
         604_800
     );
     // Users cannot make buckets named like system ones.
-    let mk = s.call(
-        "POST",
-        "/api/v2/buckets",
-        Some(&token),
-        json!({"orgID": org, "name": "_tasks"})
-            .to_string()
-            .as_bytes(),
-    );
+    let mk = s.make_bucket(&token, &org, "_tasks");
     assert_eq!(mk.status, 400, "{}", mk.text());
 }
 
@@ -155,13 +148,7 @@ fn monitoring_can_be_switched_off() {
         b"m v=1",
     );
     assert_eq!(w.status, 204);
-    let list = json_of(&s.call("GET", "/api/v2/buckets", Some(&token), b""));
-    let names: Vec<&str> = list["buckets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["name"].as_str().unwrap())
-        .collect();
+    let names = s.bucket_names(&token);
     assert_eq!(names, ["b"]);
     // The counters are kept either way.
     let m = s.call("GET", "/metrics", None, b"").text();
@@ -174,12 +161,7 @@ fn influxdb_1_writes_map_db_and_rp_to_buckets_and_take_v1_credentials() {
     let s = start();
     let (token, org, _) = s.setup();
     for name in ["telegraf", "telegraf/weekly"] {
-        let mk = s.call(
-            "POST",
-            "/api/v2/buckets",
-            Some(&token),
-            json!({"orgID": org, "name": name}).to_string().as_bytes(),
-        );
+        let mk = s.make_bucket(&token, &org, name);
         assert_eq!(mk.status, 201, "{}", mk.text());
     }
     // The token as `p`.
@@ -353,12 +335,7 @@ fn orgs_are_created_renamed_and_deleted_with_their_buckets_and_tokens() {
         404
     );
     // A bucket and a token in it, then the org goes and takes them along.
-    let b = s.call(
-        "POST",
-        "/api/v2/buckets",
-        Some(&token),
-        json!({"orgID": beta, "name": "gb"}).to_string().as_bytes(),
-    );
+    let b = s.make_bucket(&token, &beta, "gb");
     assert_eq!(b.status, 201);
     let w = s.call(
         "POST",
@@ -602,14 +579,7 @@ fn buckets_are_renamed_described_and_given_a_retention_with_their_data() {
     );
     assert_eq!(w.status, 204);
     // Refusals: a taken name, two rules, a negative period, a system bucket's name.
-    let other = s.call(
-        "POST",
-        "/api/v2/buckets",
-        Some(&token),
-        json!({"orgID": org, "name": "other"})
-            .to_string()
-            .as_bytes(),
-    );
+    let other = s.make_bucket(&token, &org, "other");
     let other = json_of(&other)["id"].as_str().unwrap().to_string();
     assert_eq!(patch(&other, json!({"name": "renamed"})).status, 422);
     let two = json!({"retentionRules": [{"everySeconds": 3600}, {"everySeconds": 7200}]});
@@ -646,14 +616,7 @@ fn records_of_buckets_the_store_lost_are_dropped_on_start() {
     use fluxi::Storage;
     let s = start();
     let (token, org, _) = s.setup();
-    let mk = s.call(
-        "POST",
-        "/api/v2/buckets",
-        Some(&token),
-        json!({"orgID": org, "name": "doomed"})
-            .to_string()
-            .as_bytes(),
-    );
+    let mk = s.make_bucket(&token, &org, "doomed");
     assert_eq!(mk.status, 201);
     let mut s = s;
     s.server.take().unwrap().stop().unwrap();
@@ -664,23 +627,10 @@ fn records_of_buckets_the_store_lost_are_dropped_on_start() {
         store.delete_bucket("doomed").unwrap();
     }
     let s = s.restart(|_| {});
-    let list = json_of(&s.call("GET", "/api/v2/buckets", Some(&token), b""));
-    let names: Vec<&str> = list["buckets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["name"].as_str().unwrap())
-        .collect();
-    assert!(!names.contains(&"doomed"), "{names:?}");
-    assert!(names.contains(&"b"), "{names:?}");
+    let names = s.bucket_names(&token);
+    assert!(!names.iter().any(|n| n == "doomed"), "{names:?}");
+    assert!(names.iter().any(|n| n == "b"), "{names:?}");
     // The name can be used again.
-    let again = s.call(
-        "POST",
-        "/api/v2/buckets",
-        Some(&token),
-        json!({"orgID": org, "name": "doomed"})
-            .to_string()
-            .as_bytes(),
-    );
+    let again = s.make_bucket(&token, &org, "doomed");
     assert_eq!(again.status, 201, "{}", again.text());
 }

@@ -100,6 +100,29 @@ impl Running {
         )
     }
 
+    /// `POST /api/v2/buckets` of bucket `name` in org `org_id`; the answer.
+    pub fn make_bucket(&self, token: &str, org_id: &str, name: &str) -> Answer {
+        self.call(
+            "POST",
+            "/api/v2/buckets",
+            Some(token),
+            json!({"orgID": org_id, "name": name})
+                .to_string()
+                .as_bytes(),
+        )
+    }
+
+    /// The names of the buckets `token` lists.
+    pub fn bucket_names(&self, token: &str) -> Vec<String> {
+        let list = json_of(&self.call("GET", "/api/v2/buckets", Some(token), b""));
+        list["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Stop the server (flushing everything) and start a new one on the same data.
     pub fn restart(mut self, adjust: impl FnOnce(&mut Config)) -> Running {
         if let Some(s) = self.server.take() {
