@@ -33,8 +33,8 @@ const LAYERS: &[(&str, u8, Side)] = &[
     ("fluxi-eval", 6, Side::Any),
     ("fluxi-stdlib", 7, Side::Any),
     ("fluxi", 8, Side::Any),
-    // The task scheduler: runs Flux through the facade, below the server that will serve
-    // its API.
+    // The task scheduler: runs Flux through the facade, below the server that serves its
+    // API.
     ("fluxi-tasks", 9, Side::Any),
     // The HTTP client (the buffered writer's HTTP sink, what the CLI asks a server): beside
     // the scheduler, never depending on the server.
@@ -276,10 +276,10 @@ fn the_cli_and_the_bench_use_the_facade_only() {
         assert_eq!(package.as_deref(), Some(*name));
         let mut fluxi: Vec<&String> = deps.iter().filter(|d| d.starts_with("fluxi")).collect();
         fluxi.sort();
-        let expected: &[&str] = if *name == "fluxi-cli" {
-            &["fluxi", "fluxi-client", "fluxi-server"]
-        } else {
-            &["fluxi"]
+        let expected: &[&str] = match *name {
+            "fluxi-cli" => &["fluxi", "fluxi-client", "fluxi-server", "fluxi-tasks"],
+            "fluxi-server" => &["fluxi", "fluxi-tasks"],
+            _ => &["fluxi"],
         };
         assert_eq!(fluxi, expected, "{name}'s fluxi dependencies");
     }

@@ -40,6 +40,23 @@ pub struct ServeArgs {
     /// default) or `false` (default: $FLUXI_MONITORING).
     #[arg(long, value_name = "BOOL")]
     monitoring: Option<String>,
+    /// The most missed runs of one task run after downtime; older ones are skipped with a
+    /// log line (default: $FLUXI_TASK_CATCH_UP_LIMIT, else 100).
+    #[arg(long, value_name = "N")]
+    task_catch_up_limit: Option<String>,
+    /// How long a task run may take before it is cancelled, e.g. 1h, or `none` (default:
+    /// $FLUXI_TASK_TIME_LIMIT, else 1h).
+    #[arg(long, value_name = "DURATION")]
+    task_time_limit: Option<String>,
+    /// The wait before the first retry of a failed task run; each later retry waits
+    /// twice as long, up to 30 times this (default: $FLUXI_TASK_RETRY_DELAY, else 1m).
+    #[arg(long, value_name = "DURATION")]
+    task_retry_delay: Option<String>,
+    /// Schedule tasks by the time written in FILE (RFC 3339 or Unix nanoseconds, moving
+    /// only forward) instead of the wall clock: for tests and simulations (default:
+    /// $FLUXI_TASK_CLOCK_FILE).
+    #[arg(long, value_name = "FILE")]
+    task_clock_file: Option<PathBuf>,
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -61,6 +78,10 @@ const FILE_KEYS: &[&str] = &[
     "tls-cert",
     "tls-key",
     "monitoring",
+    "task-catch-up-limit",
+    "task-time-limit",
+    "task-retry-delay",
+    "task-clock-file",
 ];
 
 /// The settings of a config file, as text, by key; an unknown key or a value that is
@@ -149,6 +170,57 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         None | Some("true") => config.monitoring = true,
         Some("false") => config.monitoring = false,
         Some(other) => return usage(&format!("--monitoring takes true or false, not {other:?}")),
+    }
+    if let Some(n) = setting(
+        args.task_catch_up_limit,
+        "FLUXI_TASK_CATCH_UP_LIMIT",
+        "task-catch-up-limit",
+    ) {
+        match n.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => config.tasks.catch_up_limit = n,
+            _ => {
+                return usage(&format!(
+                    "--task-catch-up-limit needs a count of at least 1, not {n:?}"
+                ))
+            }
+        }
+    }
+    if let Some(t) = setting(
+        args.task_time_limit,
+        "FLUXI_TASK_TIME_LIMIT",
+        "task-time-limit",
+    ) {
+        config.tasks.time_limit = if t.trim().eq_ignore_ascii_case("none") {
+            None
+        } else {
+            match crate::store::parse_duration(&t, "--task-time-limit") {
+                Ok(n) if n > 0 => Some(std::time::Duration::from_nanos(n.unsigned_abs())),
+                Ok(_) => return usage("--task-time-limit must be more than 0 (or none)"),
+                Err(e) => return usage(&e),
+            }
+        };
+    }
+    if let Some(t) = setting(
+        args.task_retry_delay,
+        "FLUXI_TASK_RETRY_DELAY",
+        "task-retry-delay",
+    ) {
+        match crate::store::parse_duration(&t, "--task-retry-delay") {
+            Ok(n) if n > 0 => {
+                let d = std::time::Duration::from_nanos(n.unsigned_abs());
+                config.tasks.retry_delay = d;
+                config.tasks.retry_delay_max = d.saturating_mul(30);
+            }
+            Ok(_) => return usage("--task-retry-delay must be more than 0"),
+            Err(e) => return usage(&e),
+        }
+    }
+    if let Some(f) = path_setting(
+        args.task_clock_file,
+        "FLUXI_TASK_CLOCK_FILE",
+        "task-clock-file",
+    ) {
+        config.task_clock = fluxi_server::TaskClock::File(f);
     }
     let cert = path_setting(args.tls_cert, "FLUXI_TLS_CERT", "tls-cert");
     let key = path_setting(args.tls_key, "FLUXI_TLS_KEY", "tls-key");

@@ -148,7 +148,17 @@ pub fn parse_retention(text: &str) -> Result<Option<i64>, String> {
     if t == "0" || t == "inf" || t.is_empty() {
         return Ok(None);
     }
-    let bad = || format!("--retention needs a duration such as 30d, 12h or 1w, not {text:?}");
+    parse_duration(t, "--retention").map(Some)
+}
+
+/// Nanoseconds of a duration such as `30d`, `12h`, `1w`, `1h30m`, `500ms` given to
+/// `flag`; an error naming the flag otherwise.
+pub fn parse_duration(text: &str, flag: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let bad = || format!("{flag} needs a duration such as 30d, 12h or 1w, not {text:?}");
+    if t.is_empty() {
+        return Err(bad());
+    }
     let mut total: i64 = 0;
     let mut rest = t;
     while !rest.is_empty() {
@@ -158,7 +168,10 @@ pub fn parse_retention(text: &str) -> Result<Option<i64>, String> {
         }
         let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
         rest = &rest[digits..];
-        let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
+        let unit_len = rest
+            .char_indices()
+            .find(|(_, c)| !c.is_alphabetic())
+            .map_or(rest.len(), |(i, _)| i);
         let unit = match &rest[..unit_len] {
             "ns" => 1,
             "us" | "µs" => 1_000,
@@ -176,7 +189,7 @@ pub fn parse_retention(text: &str) -> Result<Option<i64>, String> {
             .and_then(|v| total.checked_add(v))
             .ok_or_else(bad)?;
     }
-    Ok(Some(total))
+    Ok(total)
 }
 
 /// What `fluxi bucket` does.

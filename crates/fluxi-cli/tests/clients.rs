@@ -36,10 +36,16 @@ fn fluxi() -> Command {
 
 /// `fluxi serve` on 127.0.0.1 port 0; waits (at most 60 s) for its "listening on" line.
 fn serve() -> Served {
+    serve_with(&[])
+}
+
+/// `fluxi serve` with more flags.
+fn serve_with(flags: &[&str]) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let mut child = fluxi()
         .args(["serve", "--http-bind-address", "127.0.0.1:0", "--data"])
         .arg(dir.path())
+        .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -180,6 +186,20 @@ fn the_python_client_deletes_points_through_fluxi_serve() {
         .env("FLUXI_ORG", "acme")
         .env("FLUXI_BUCKET", "metrics");
     run_client(cmd, "Python delete_api");
+}
+
+#[test]
+fn the_python_client_manages_and_runs_tasks_through_fluxi_serve() {
+    let python = env_path("FLUXI_TEST_PYTHON");
+    let served = serve_with(&["--task-retry-delay", "1s"]);
+    let token = setup(&served.url);
+    let mut cmd = Command::new(python);
+    cmd.arg(script("python_tasks.py"))
+        .env("FLUXI_URL", &served.url)
+        .env("FLUXI_TOKEN", &token)
+        .env("FLUXI_ORG", "acme")
+        .env("FLUXI_BUCKET", "metrics");
+    run_client(cmd, "Python tasks_api");
 }
 
 #[test]

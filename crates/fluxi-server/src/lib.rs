@@ -52,6 +52,24 @@ pub struct Config {
     /// Record every request as a point in the `_monitoring` bucket (the `/metrics`
     /// counters are kept either way).
     pub monitoring: bool,
+    /// How the task scheduler behaves (catch-up limit, retries, time limit, history).
+    pub tasks: fluxi_tasks::Config,
+    /// The clock tasks are scheduled by.
+    pub task_clock: TaskClock,
+}
+
+/// The clock the server's tasks are scheduled by.
+#[derive(Debug, Clone, Default)]
+pub enum TaskClock {
+    /// The system's wall clock.
+    #[default]
+    System,
+    /// The time written in this file (RFC 3339 or Unix nanoseconds), moving only forward
+    /// when the file changes: for tests and simulations that drive a server process
+    /// through days of schedule ([`fluxi_tasks::FileClock`]).
+    File(PathBuf),
+    /// A clock the embedding program moves (tests in the same process).
+    Manual(Arc<fluxi_tasks::ManualClock>),
 }
 
 impl Config {
@@ -65,6 +83,8 @@ impl Config {
             monitoring: true,
             tls: None,
             timeouts: conn::Timeouts::default(),
+            tasks: fluxi_tasks::Config::default(),
+            task_clock: TaskClock::System,
         }
     }
 }
@@ -78,6 +98,9 @@ pub enum ServerError {
     /// The server's records could not be read or written.
     #[error("{0}")]
     Meta(#[from] MetaError),
+    /// The task scheduler could not start (its store is damaged or held by another).
+    #[error("tasks: {0}")]
+    Tasks(#[from] fluxi_tasks::TaskError),
     /// The TLS certificate or key cannot be used.
     #[error("TLS: {0}")]
     Tls(String),
@@ -90,7 +113,9 @@ pub enum ServerError {
 pub(crate) struct App {
     pub(crate) engine: Engine,
     pub(crate) store: Arc<DiskStorage>,
-    meta: Mutex<Meta>,
+    meta: Arc<Mutex<Meta>>,
+    /// The task scheduler (its store is `DATA/tasks`).
+    pub(crate) tasks: fluxi_tasks::Scheduler,
     pub(crate) config: Config,
     pub(crate) monitor: monitor::Monitor,
     started: SystemTime,
@@ -101,10 +126,7 @@ pub(crate) type Shared = Arc<App>;
 
 impl App {
     pub(crate) fn meta(&self) -> MutexGuard<'_, Meta> {
-        match self.meta.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        lock_meta(&self.meta)
     }
 
     /// The authorization of the request's token: 401 without one or with one the server
@@ -206,34 +228,7 @@ impl App {
 
     /// The `fluxi::Access` of a token: the buckets it may read and write.
     pub(crate) fn access_of(&self, auth: &Auth) -> fluxi::Access {
-        let meta = self.meta();
-        let everything = |action: &str| {
-            auth.allows(&Permission::on(action, "buckets", None, None)) && auth.status == "active"
-        };
-        let set = |action: &str| {
-            if everything(action) {
-                return fluxi::Buckets::All;
-            }
-            let names: std::collections::BTreeSet<String> = meta
-                .records
-                .buckets
-                .iter()
-                .filter(|b| {
-                    auth.allows(&Permission::on(
-                        action,
-                        "buckets",
-                        Some(&b.id),
-                        Some(&b.org_id),
-                    ))
-                })
-                .map(|b| b.name.clone())
-                .collect();
-            fluxi::Buckets::Named(names)
-        };
-        fluxi::Access {
-            read: set("read"),
-            write: set("write"),
-        }
+        access_of(&self.meta(), auth)
     }
 
     /// Record a change of the records: `change` edits them, then they are saved; when
@@ -250,6 +245,80 @@ impl App {
             return Err(ApiError::internal(e.to_string()));
         }
         Ok(out)
+    }
+}
+
+fn lock_meta(meta: &Mutex<Meta>) -> MutexGuard<'_, Meta> {
+    match meta.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// The `fluxi::Access` of a token: the buckets it may read and write.
+fn access_of(meta: &Meta, auth: &Auth) -> fluxi::Access {
+    let everything = |action: &str| {
+        auth.allows(&Permission::on(action, "buckets", None, None)) && auth.status == "active"
+    };
+    let set = |action: &str| {
+        if everything(action) {
+            return fluxi::Buckets::All;
+        }
+        let names: std::collections::BTreeSet<String> = meta
+            .records
+            .buckets
+            .iter()
+            .filter(|b| {
+                auth.allows(&Permission::on(
+                    action,
+                    "buckets",
+                    Some(&b.id),
+                    Some(&b.org_id),
+                ))
+            })
+            .map(|b| b.name.clone())
+            .collect();
+        fluxi::Buckets::Named(names)
+    };
+    fluxi::Access {
+        read: set("read"),
+        write: set("write"),
+    }
+}
+
+/// A task runs with the access of the token that created it, as the records say when
+/// each attempt starts: a deleted or deactivated token (or user) stops its tasks.
+struct TokenAccess(Arc<Mutex<Meta>>);
+
+impl fluxi_tasks::Authorizer for TokenAccess {
+    fn access(&self, task: &fluxi_tasks::Task) -> Result<fluxi::Access, String> {
+        let meta = lock_meta(&self.0);
+        let auth = meta
+            .records
+            .auths
+            .iter()
+            .find(|a| a.id == task.authorization_id)
+            .ok_or_else(|| {
+                format!(
+                    "the task's authorization {} was deleted; update the task with another token",
+                    task.authorization_id
+                )
+            })?;
+        if auth.status != "active" {
+            return Err(format!(
+                "the task's authorization {} is inactive",
+                task.authorization_id
+            ));
+        }
+        if meta
+            .records
+            .users
+            .iter()
+            .any(|u| u.id == auth.user_id && u.status != "active")
+        {
+            return Err(format!("the task's owner {} is inactive", auth.user_id));
+        }
+        Ok(access_of(&meta, auth))
     }
 }
 
@@ -425,7 +494,26 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         .storage(Arc::clone(&store) as Arc<dyn Storage>)
         .memory_limit(config.memory_limit)
         .build()?;
-    let meta = Meta::open(&config.data)?;
+    let meta = Arc::new(Mutex::new(Meta::open(&config.data)?));
+    let clock: Arc<dyn fluxi_tasks::Clock> = match &config.task_clock {
+        TaskClock::System => Arc::new(fluxi_tasks::SystemClock),
+        TaskClock::File(path) => fluxi_tasks::FileClock::open(path, now_nanos())?,
+        TaskClock::Manual(c) => Arc::clone(c) as Arc<dyn fluxi_tasks::Clock>,
+    };
+    let tasks = fluxi_tasks::Scheduler::open(
+        &config.data.join("tasks"),
+        engine.clone(),
+        clock,
+        Arc::new(TokenAccess(Arc::clone(&meta))),
+        config.tasks.clone(),
+    )?;
+    let torn = tasks.status().recovery.torn_bytes;
+    if torn > 0 {
+        eprintln!(
+            "fluxi serve: tasks: dropped the last {torn} bytes of the task journal, a change \
+             cut short by a crash and never acknowledged"
+        );
+    }
     let writer = if config.monitoring {
         Some(monitor::monitoring_writer(&store).map_err(fluxi::Error::from)?)
     } else {
@@ -434,7 +522,8 @@ fn open(config: Config) -> Result<Shared, ServerError> {
     let app = Arc::new(App {
         engine,
         store,
-        meta: Mutex::new(meta),
+        meta,
+        tasks,
         config,
         monitor: monitor::Monitor::new(writer),
         started: SystemTime::now(),
@@ -529,6 +618,11 @@ where
 {
     let router = router(Arc::clone(&app));
     conn::serve(listener, router, app.config.timeouts, shutdown).await;
+    // Runs in progress stop at their next function call and run again at the next start.
+    let stopping = Arc::clone(&app);
+    tokio::task::spawn_blocking(move || stopping.tasks.shutdown())
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     // Every request has finished; write the last request points, then make what was
     // written durable in the data files too.
     if let Err(e) = app.monitor.close() {
@@ -594,6 +688,24 @@ fn router(app: Shared) -> Router {
                 .delete(api::delete_auth)
                 .patch(api::update_auth),
         )
+        .route("/api/v2/tasks", get(api::list_tasks).post(api::create_task))
+        .route(
+            "/api/v2/tasks/{id}",
+            get(api::get_task)
+                .patch(api::update_task)
+                .delete(api::delete_task),
+        )
+        .route(
+            "/api/v2/tasks/{id}/runs",
+            get(api::list_runs).post(api::run_task),
+        )
+        .route(
+            "/api/v2/tasks/{id}/runs/{run}",
+            get(api::get_run).delete(api::cancel_run),
+        )
+        .route("/api/v2/tasks/{id}/runs/{run}/retry", post(api::retry_run))
+        .route("/api/v2/tasks/{id}/runs/{run}/logs", get(api::run_logs))
+        .route("/api/v2/tasks/{id}/logs", get(api::task_logs))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(common_headers))
@@ -636,6 +748,7 @@ async fn api_root() -> Response {
                 "ast": "/api/v2/query/ast",
             },
             "setup": "/api/v2/setup",
+            "tasks": "/api/v2/tasks",
             "users": "/api/v2/users",
             "write": "/api/v2/write",
         }),

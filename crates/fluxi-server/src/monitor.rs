@@ -105,15 +105,14 @@ impl Monitor {
             let from = done
                 .peer
                 .map_or_else(|| "an unknown address".to_string(), |p| p.to_string());
+            let why = match (done.token_given, done.token_id.is_empty()) {
+                (false, _) => " (no token)".to_string(),
+                (true, true) => " (a token the server does not know)".to_string(),
+                (true, false) => format!(" (authorization {} lacks the permission)", done.token_id),
+            };
             eprintln!(
-                "fluxi serve: authentication failed: {} {} from {from}{}",
-                done.method,
-                done.path,
-                if done.token_given {
-                    " (a token the server does not know)"
-                } else {
-                    " (no token)"
-                }
+                "fluxi serve: authentication failed: {} {} from {from}{why}",
+                done.method, done.path,
             );
         }
         if let Some(w) = &self.writer {

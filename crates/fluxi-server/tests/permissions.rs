@@ -151,6 +151,21 @@ fn every_endpoint_answers_every_kind_of_token_as_influxdb_does() {
         .unwrap()
         .len();
     let auths = 4; // operator, inactive, reader, writer
+                   // Two tasks of the operator's: one the rows read and change, one they delete.
+    let task = |name: &str| {
+        let made = s.call(
+            "POST",
+            "/api/v2/tasks",
+            Some(&operator),
+            json!({"orgID": org, "status": "inactive",
+                   "flux": format!("option task = {{name: \"{name}\", every: 1h}}\nbuckets()")})
+            .to_string()
+            .as_bytes(),
+        );
+        assert_eq!(made.status, 201, "{}", made.text());
+        json_of(&made)["id"].as_str().unwrap().to_string()
+    };
+    let (t, gone) = (task("kept"), task("deleted"));
 
     let mut rows =
         vec![
@@ -220,6 +235,31 @@ fn every_endpoint_answers_every_kind_of_token_as_influxdb_does() {
         row("GET", "/api/v2/users", [401, 401, 200, 200, 200, 200])
             .lists("users", [0, 0, 1, 1, 1, 1]),
         row("POST", "/api/v2/users", [401, 401, 401, 401, 401, 201]).body(r#"{"name":"u"}"#),
+        // Tasks.
+        row("GET", "/api/v2/tasks", [401, 401, 200, 200, 200, 200])
+            .lists("tasks", [0, 0, 0, 0, 0, 2]),
+        row("POST", "/api/v2/tasks", [401, 401, 401, 401, 401, 201]).body(
+            json!({"orgID": org, "flux": "option task = {name: \"n\", every: 1h}\n1"})
+                .to_string(),
+        ),
+        row("GET", format!("/api/v2/tasks/{t}"), [401, 401, 401, 401, 401, 200]),
+        row("PATCH", format!("/api/v2/tasks/{t}"), [401, 401, 401, 401, 401, 200])
+            .body(r#"{"description":"changed"}"#),
+        row("GET", format!("/api/v2/tasks/{t}/runs"), [401, 401, 401, 401, 401, 200]),
+        row("POST", format!("/api/v2/tasks/{t}/runs"), [401, 401, 401, 401, 401, 201])
+            .body("{}"),
+        row(
+            "GET",
+            format!("/api/v2/tasks/{t}/runs/0123456789abcdef"),
+            [401, 401, 401, 401, 401, 404],
+        ),
+        row(
+            "POST",
+            format!("/api/v2/tasks/{t}/runs/0123456789abcdef/retry"),
+            [401, 401, 401, 401, 401, 404],
+        ),
+        row("GET", format!("/api/v2/tasks/{t}/logs"), [401, 401, 401, 401, 401, 200]),
+        row("DELETE", format!("/api/v2/tasks/{gone}"), [401, 401, 401, 401, 401, 204]),
         // Unknown paths are 404 for everyone, wrong methods 405.
         row("GET", "/api/v2/nothing-here", [404; 6]),
         row("PUT", "/api/v2/write", [405; 6]),

@@ -111,6 +111,80 @@ impl Clock for ManualClock {
     }
 }
 
+/// A clock whose time is the content of a file: an RFC 3339 time or Unix nanoseconds,
+/// written by another program (a test that drives a server process through simulated
+/// days). Like a [`ManualClock`] it moves only when the file changes, and never back; a
+/// thread looks at the file every 10 ms and wakes the subscribers when the time moved.
+/// Until the file holds a valid time the clock shows the time it was opened with.
+pub struct FileClock {
+    path: std::path::PathBuf,
+    inner: Arc<ManualClock>,
+}
+
+impl std::fmt::Debug for FileClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "FileClock({}, {})",
+            self.path.display(),
+            self.inner.now()
+        )
+    }
+}
+
+impl FileClock {
+    /// A clock reading `path`; it shows `start` until the file holds a later time.
+    pub fn open(path: &std::path::Path, start: i64) -> std::io::Result<Arc<FileClock>> {
+        let clock = Arc::new(FileClock {
+            path: path.to_path_buf(),
+            inner: ManualClock::new(start),
+        });
+        clock.refresh();
+        let weak = Arc::downgrade(&clock);
+        std::thread::Builder::new()
+            .name("fluxi-file-clock".into())
+            .spawn(move || {
+                while let Some(c) = weak.upgrade() {
+                    c.refresh();
+                    drop(c);
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })?;
+        Ok(clock)
+    }
+
+    /// Read the file and move the clock to its time (when valid and later).
+    fn refresh(&self) {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return;
+        };
+        let text = text.trim();
+        let time = text
+            .parse::<i64>()
+            .ok()
+            .or_else(|| fluxi::parse_time(text).ok());
+        if let Some(t) = time {
+            if t > self.inner.now() {
+                self.inner.set(t);
+            }
+        }
+    }
+}
+
+impl Clock for FileClock {
+    fn now(&self) -> i64 {
+        self.inner.now()
+    }
+
+    fn real_wait(&self, deadline: i64) -> Option<Duration> {
+        self.inner.real_wait(deadline)
+    }
+
+    fn subscribe(&self, wake: Waker) {
+        self.inner.subscribe(wake);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +207,31 @@ mod tests {
         assert!(!clock.set(10));
         assert_eq!(clock.now(), 150);
         assert_eq!(woken.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_file_clock_follows_its_file_forward_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("now");
+        let clock = FileClock::open(&path, 5).unwrap();
+        assert_eq!(clock.now(), 5);
+        std::fs::write(&path, "2024-01-01T00:00:00Z").unwrap();
+        let want = 1_704_067_200_000_000_000;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while clock.now() != want && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(clock.now(), want);
+        std::fs::write(&path, "1000").unwrap();
+        std::fs::write(&path, "not a time").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(clock.now(), want);
+        std::fs::write(&path, format!("{}", want + 7)).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while clock.now() != want + 7 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(clock.now(), want + 7);
     }
 
     #[test]

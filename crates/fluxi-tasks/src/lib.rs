@@ -49,7 +49,7 @@ mod runner;
 mod scheduler;
 mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock, Waker};
+pub use clock::{Clock, FileClock, ManualClock, SystemClock, Waker};
 pub use cron::{Cron, CronError};
 pub use error::{Result, TaskError, TaskErrorKind};
 pub use model::{duration_text, rfc3339, LogEvent, Run, RunStatus, Task, TaskStatus};

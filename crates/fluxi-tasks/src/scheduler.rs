@@ -251,7 +251,7 @@ struct Shared {
 /// Dropping it stops it ([`Scheduler::stop`]).
 pub struct Scheduler {
     shared: Arc<Shared>,
-    driver: Option<JoinHandle<()>>,
+    driver: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// The longest the scheduling loop sleeps without looking at the clock again.
@@ -382,7 +382,7 @@ impl Scheduler {
             .map_err(|e| TaskError::Stopped(format!("cannot start the scheduler's thread: {e}")))?;
         Ok(Scheduler {
             shared,
-            driver: Some(driver),
+            driver: Mutex::new(Some(driver)),
         })
     }
 
@@ -687,7 +687,7 @@ impl Scheduler {
 
     /// Stop: cancel the running runs and wait for them. They stay `started` in the store
     /// and run again when the store is next opened.
-    pub fn stop(mut self) {
+    pub fn stop(self) {
         self.shutdown();
     }
 
@@ -704,9 +704,13 @@ impl Scheduler {
         self.shared.changed.notify_all();
     }
 
-    fn shutdown(&mut self) {
+    /// Stop as [`Scheduler::stop`] does, for an owner that shares the scheduler (a
+    /// server that holds it behind an `Arc`): after this returns nothing runs, and every
+    /// later change is refused with `fluxi::tasks::stopped`.
+    pub fn shutdown(&self) {
         self.begin_stop();
-        if let Some(d) = self.driver.take() {
+        let driver = self.driver.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(d) = driver {
             let _ = d.join();
         }
         let workers = std::mem::take(&mut self.shared.lock().workers);

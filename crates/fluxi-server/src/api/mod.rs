@@ -5,12 +5,14 @@ mod auths;
 mod buckets;
 mod orgs;
 mod setup;
+mod tasks;
 mod users;
 
 pub(crate) use auths::*;
 pub(crate) use buckets::*;
 pub(crate) use orgs::*;
 pub(crate) use setup::*;
+pub(crate) use tasks::*;
 pub(crate) use users::*;
 
 use crate::meta::{self, Auth, Bucket, Org, Permission, User};
