@@ -497,7 +497,7 @@ fn open(config: Config) -> Result<Shared, ServerError> {
     let meta = Arc::new(Mutex::new(Meta::open(&config.data)?));
     let clock: Arc<dyn fluxi_tasks::Clock> = match &config.task_clock {
         TaskClock::System => Arc::new(fluxi_tasks::SystemClock),
-        TaskClock::File(path) => fluxi_tasks::FileClock::open(path, now_nanos())?,
+        TaskClock::File(path) => fluxi_tasks::FileClock::open(path)?,
         TaskClock::Manual(c) => Arc::clone(c) as Arc<dyn fluxi_tasks::Clock>,
     };
     let tasks = fluxi_tasks::Scheduler::open(

@@ -115,7 +115,8 @@ impl Clock for ManualClock {
 /// written by another program (a test that drives a server process through simulated
 /// days). Like a [`ManualClock`] it moves only when the file changes, and never back; a
 /// thread looks at the file every 10 ms and wakes the subscribers when the time moved.
-/// Until the file holds a valid time the clock shows the time it was opened with.
+/// A later write that is not a valid time (or an earlier one) leaves the clock where it
+/// is.
 pub struct FileClock {
     path: std::path::PathBuf,
     inner: Arc<ManualClock>,
@@ -133,13 +134,28 @@ impl std::fmt::Debug for FileClock {
 }
 
 impl FileClock {
-    /// A clock reading `path`; it shows `start` until the file holds a later time.
-    pub fn open(path: &std::path::Path, start: i64) -> std::io::Result<Arc<FileClock>> {
+    /// A clock reading `path`, which must hold a valid time now.
+    pub fn open(path: &std::path::Path) -> std::io::Result<Arc<FileClock>> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot read the clock file {}: {e}", path.display()),
+            )
+        })?;
+        let start = time_of(&text).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the clock file {} holds {:?}, not an RFC 3339 time or Unix nanoseconds",
+                    path.display(),
+                    text.trim()
+                ),
+            )
+        })?;
         let clock = Arc::new(FileClock {
             path: path.to_path_buf(),
             inner: ManualClock::new(start),
         });
-        clock.refresh();
         let weak = Arc::downgrade(&clock);
         std::thread::Builder::new()
             .name("fluxi-file-clock".into())
@@ -158,17 +174,20 @@ impl FileClock {
         let Ok(text) = std::fs::read_to_string(&self.path) else {
             return;
         };
-        let text = text.trim();
-        let time = text
-            .parse::<i64>()
-            .ok()
-            .or_else(|| fluxi::parse_time(text).ok());
-        if let Some(t) = time {
+        if let Some(t) = time_of(&text) {
             if t > self.inner.now() {
                 self.inner.set(t);
             }
         }
     }
+}
+
+/// The time a clock file holds: Unix nanoseconds or an RFC 3339 time.
+fn time_of(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| fluxi::parse_time(text).ok())
 }
 
 impl Clock for FileClock {
@@ -213,7 +232,12 @@ mod tests {
     fn a_file_clock_follows_its_file_forward_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("now");
-        let clock = FileClock::open(&path, 5).unwrap();
+        assert!(FileClock::open(&path).is_err());
+        std::fs::write(&path, "soon").unwrap();
+        let e = FileClock::open(&path).err().unwrap().to_string();
+        assert!(e.contains("not an RFC 3339 time"), "{e}");
+        std::fs::write(&path, "5").unwrap();
+        let clock = FileClock::open(&path).unwrap();
         assert_eq!(clock.now(), 5);
         std::fs::write(&path, "2024-01-01T00:00:00Z").unwrap();
         let want = 1_704_067_200_000_000_000;

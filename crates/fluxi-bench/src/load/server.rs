@@ -45,9 +45,15 @@ impl ServerProcess {
     /// Starts `fluxi serve` (the binary `bin`) on 127.0.0.1 port 0 over `data`, and waits
     /// until it says where it listens.
     pub fn start(bin: &Path, data: &Path) -> Result<ServerProcess, String> {
+        ServerProcess::start_with(bin, data, &[])
+    }
+
+    /// As [`ServerProcess::start`], with more flags for `fluxi serve`.
+    pub fn start_with(bin: &Path, data: &Path, flags: &[&str]) -> Result<ServerProcess, String> {
         let mut child = Command::new(bin)
             .args(["serve", "--http-bind-address", "127.0.0.1:0", "--data"])
             .arg(data)
+            .args(flags)
             .env_remove("FLUXI_MEMORY_LIMIT")
             .env_remove("FLUXI_MAX_BODY_SIZE")
             .stdin(Stdio::null())
