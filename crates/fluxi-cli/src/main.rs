@@ -1,5 +1,6 @@
 //! `fluxi`: run, check and inspect Flux scripts.
 
+mod backfill;
 mod check;
 mod explain;
 mod fmt;
@@ -174,6 +175,14 @@ enum Command {
     Auth {
         #[command(subcommand)]
         action: AuthCommand,
+        #[command(flatten)]
+        remote: remote::RemoteArgs,
+    },
+    /// Manage a server's tasks (scheduled Flux) and their runs; backfill a task script
+    /// locally (`fluxi task run FILE --from T --to T`).
+    Task {
+        #[command(subcommand)]
+        action: remote::task::TaskCommand,
         #[command(flatten)]
         remote: remote::RemoteArgs,
     },
@@ -593,6 +602,7 @@ fn dispatch(command: Command) -> ExitCode {
                 }
             },
         ),
+        Command::Task { action, remote } => remote::task::task(&remote, action),
         Command::Org { action, remote } => remote::auth::org(
             &remote,
             match action {

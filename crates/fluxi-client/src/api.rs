@@ -261,7 +261,12 @@ impl Api {
     }
 
     /// A request with a JSON body (or none); an error status is [`ClientError::Api`].
-    fn call(&self, method: &str, path: &str, body: Option<&Json>) -> Result<Answer, ClientError> {
+    pub(crate) fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Json>,
+    ) -> Result<Answer, ClientError> {
         let text = body.map(Json::to_string).unwrap_or_default();
         let content = [("Content-Type", "application/json; charset=utf-8")];
         let headers = self.headers(if body.is_some() { &content } else { &[] });
@@ -279,7 +284,10 @@ impl Api {
     }
 
     /// The JSON of an answer as `T`.
-    fn decode<T: DeserializeOwned>(what: &str, answer: &Answer) -> Result<T, ClientError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        what: &str,
+        answer: &Answer,
+    ) -> Result<T, ClientError> {
         serde_json::from_slice(&answer.body).map_err(|e| ClientError::Unexpected {
             what: what.to_string(),
             problem: e.to_string(),
@@ -287,7 +295,7 @@ impl Api {
     }
 
     /// `field` of an answer's JSON as `T`.
-    fn field<T: DeserializeOwned>(
+    pub(crate) fn field<T: DeserializeOwned>(
         what: &str,
         answer: &Answer,
         field: &str,

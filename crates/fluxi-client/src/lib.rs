@@ -6,8 +6,8 @@
 //!   `Retry-After`), points kept buffered while the server cannot take them, and refused
 //!   points reported — so an application can record metrics into a remote server without
 //!   depending on the server crate.
-//! * [`Api`]: onboarding, organizations, buckets, authorizations, query (streamed
-//!   annotated CSV) and write, as typed calls (what the `fluxi` command asks a server).
+//! * [`Api`]: onboarding, organizations, buckets, authorizations, tasks (their runs and
+//!   logs), query (streamed annotated CSV) and write, as typed calls (what the `fluxi` command asks a server).
 //! * [`Client`]: the HTTP/1.1 client under both (one kept-alive connection, timeouts),
 //!   and [`request`] for a one-off request.
 
@@ -15,8 +15,10 @@ pub mod api;
 mod error;
 pub mod http;
 mod sink;
+pub mod tasks;
 
 pub use api::{Api, Authorization, Bucket, Org, OrgRef, Permission, Resource, Setup, SetupResult};
 pub use error::{ApiError, ClientError};
 pub use http::{request, Answer, Client, Request, Response};
 pub use sink::{retry_after, HttpSink, RetryPolicy};
+pub use tasks::{LogEvent, NewTask, Run, Task, TaskChanges};

@@ -39,6 +39,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod backfill;
 pub mod clock;
 pub mod cron;
 mod due;
@@ -49,6 +50,7 @@ mod runner;
 mod scheduler;
 mod store;
 
+pub use backfill::{backfill, scheduled_times, Backfill, BackfillRun};
 pub use clock::{Clock, FileClock, ManualClock, SystemClock, Waker};
 pub use cron::{Cron, CronError};
 pub use error::{Result, TaskError, TaskErrorKind};

@@ -1,5 +1,5 @@
 //! The commands that manage a remote server the way the `influx` CLI does: `fluxi auth`,
-//! `org`, `query`, the remote forms of `bucket` and `write`, and `fluxi config` (saved
+//! `org`, `task`, `query`, the remote forms of `bucket` and `write`, and `fluxi config` (saved
 //! connections). Which server and token: `--host`/`--token`/`--org` (or `--org-id`),
 //! else `$FLUXI_HOST`/`$FLUXI_TOKEN`/`$FLUXI_ORG`, else the saved config named with
 //! `--active-config` or the active one. A saved config's token and org are only ever
@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bucket;
 pub mod config;
 pub mod query;
+pub mod task;
 pub mod write;
 
 use crate::out::outln;
