@@ -11,6 +11,7 @@ mod error;
 pub mod meta;
 pub mod monitor;
 mod query;
+mod task_runs;
 mod tls;
 mod write;
 
@@ -500,12 +501,13 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         TaskClock::File(path) => fluxi_tasks::FileClock::open(path)?,
         TaskClock::Manual(c) => Arc::clone(c) as Arc<dyn fluxi_tasks::Clock>,
     };
-    let tasks = fluxi_tasks::Scheduler::open(
+    let tasks = fluxi_tasks::Scheduler::open_observed(
         &config.data.join("tasks"),
         engine.clone(),
         clock,
         Arc::new(TokenAccess(Arc::clone(&meta))),
         config.tasks.clone(),
+        Some(task_runs::observer(&store).map_err(fluxi::Error::from)?),
     )?;
     let torn = tasks.status().recovery.torn_bytes;
     if torn > 0 {

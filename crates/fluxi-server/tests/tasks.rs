@@ -360,3 +360,53 @@ fn wrong_task_requests_get_clear_errors() {
         "{j}"
     );
 }
+
+#[test]
+fn finished_runs_are_copied_into_the_tasks_bucket() {
+    // Near the wall clock: `_tasks` keeps three days.
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    let hour = wall - wall.rem_euclid(HOUR);
+    let clock = ManualClock::new(hour + 1);
+    let s = start_with(tempfile::tempdir().unwrap(), with_clock(&clock));
+    let (token, org, _) = s.setup();
+    assert!(s.bucket_names(&token).contains(&"_tasks".to_string()));
+    let task = create_task(
+        &s,
+        &token,
+        &org,
+        "option task = {name: \"noop\", every: 1h}\nbuckets()",
+    );
+    let id = task["id"].as_str().unwrap().to_string();
+    clock.set(hour + 2 * HOUR);
+    let runs = finished_runs(&s, &token, &id, 2);
+    let csv = s.flux(
+        &token,
+        &format!(
+            "from(bucket: \"_tasks\") |> range(start: -7d, stop: 7d) \
+             |> filter(fn: (r) => r._measurement == \"runs\" and r.taskID == \"{id}\") \
+             |> pivot(rowKey: [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\") \
+             |> keep(columns: [\"_time\", \"status\", \"runID\", \"scheduledFor\", \"logs\"]) \
+             |> group() |> sort(columns: [\"scheduledFor\"])"
+        ),
+    );
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    let text = csv.text();
+    for r in &runs {
+        let run_id = r["id"].as_str().unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains(run_id))
+            .unwrap_or_else(|| panic!("run {run_id} is not in _tasks: {text}"));
+        assert!(line.contains("success"), "{line}");
+        assert!(line.contains(r["scheduledFor"].as_str().unwrap()), "{line}");
+        assert!(line.contains("Completed(success)"), "{line}");
+    }
+    assert_eq!(
+        text.lines().filter(|l| l.contains(",success,")).count(),
+        2,
+        "{text}"
+    );
+}

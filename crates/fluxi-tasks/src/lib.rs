@@ -58,7 +58,7 @@ pub use model::{duration_text, rfc3339, LogEvent, Run, RunStatus, Task, TaskStat
 pub use options::{update_script, OptionChanges, OptionsError, Schedule, TaskOptions};
 pub use runner::{run_engine, TASKS_PACKAGE};
 pub use scheduler::{
-    AllAccess, Authorizer, Config, NewTask, RunFilter, Scheduler, StaticAccess, Status, TaskFilter,
-    TaskUpdate,
+    AllAccess, Authorizer, Config, NewTask, RunFilter, RunObserver, Scheduler, StaticAccess,
+    Status, TaskFilter, TaskUpdate,
 };
 pub use store::Recovery;

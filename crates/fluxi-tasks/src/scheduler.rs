@@ -238,7 +238,12 @@ struct State {
     recovery: Recovery,
 }
 
+/// Told about each run that has finished (succeeded, failed for good, or was cancelled),
+/// after it is recorded in the task store, with the task as it is then.
+pub type RunObserver = Arc<dyn Fn(&Task, &Run) + Send + Sync>;
+
 struct Shared {
+    observer: Mutex<Option<RunObserver>>,
     state: Mutex<State>,
     changed: Condvar,
     clock: Arc<dyn Clock>,
@@ -258,6 +263,18 @@ pub struct Scheduler {
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
 impl Shared {
+    /// Tell the observer (if any) that `run` finished.
+    fn observed(&self, task: &Task, run: &Run) {
+        let observer = self
+            .observer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(o) = observer {
+            o(task, run);
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -301,6 +318,19 @@ impl Scheduler {
         clock: Arc<dyn Clock>,
         authorizer: Arc<dyn Authorizer>,
         config: Config,
+    ) -> Result<Scheduler> {
+        Scheduler::open_observed(dir, engine, clock, authorizer, config, None)
+    }
+
+    /// As [`Scheduler::open`], with `observer` told about every run that finishes from
+    /// the start (see [`Scheduler::observe`]).
+    pub fn open_observed(
+        dir: &Path,
+        engine: Engine,
+        clock: Arc<dyn Clock>,
+        authorizer: Arc<dyn Authorizer>,
+        config: Config,
+        observer: Option<RunObserver>,
     ) -> Result<Scheduler> {
         if config.catch_up_limit == 0 || config.max_running == 0 || config.history_limit == 0 {
             return Err(TaskError::Invalid(
@@ -351,6 +381,7 @@ impl Scheduler {
             }
         }
         let shared = Arc::new(Shared {
+            observer: Mutex::new(observer),
             state: Mutex::new(State {
                 store,
                 options,
@@ -633,12 +664,28 @@ impl Scheduler {
         run.retry_at = None;
         run.error = Some("canceled by request".into());
         run.log(now, "Completed(canceled): canceled by request");
+        let task = st.store.task(task_id).cloned();
         st.store.commit(Change::PutRuns {
             task: None,
-            runs: vec![run],
+            runs: vec![run.clone()],
         })?;
         self.shared.changed.notify_all();
+        drop(st);
+        if let Some(task) = task {
+            self.shared.observed(&task, &run);
+        }
         Ok(())
+    }
+
+    /// Call `observer` for every run that finishes from now on (once each, after it is
+    /// recorded; not on the scheduler's lock, so it may take its time): a server copies
+    /// the runs into its `_tasks` bucket. Replaces an earlier observer.
+    pub fn observe(&self, observer: RunObserver) {
+        *self
+            .shared
+            .observer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(observer);
     }
 
     /// What the scheduler is doing.
@@ -1040,12 +1087,16 @@ fn finish(shared: &Shared, task_id: &str, run_id: &str, outcome: Outcome) {
     }
     task.last_run_status = Some(status);
     task.last_run_error = error;
+    let finished = (task.clone(), run.clone());
     if let Err(e) = st.store.commit(Change::PutRuns {
         task: Some(task),
         runs: vec![run],
     }) {
         st.error = Some(e.to_string());
+        return;
     }
+    drop(st);
+    shared.observed(&finished.0, &finished.1);
 }
 
 #[cfg(test)]
