@@ -6,10 +6,11 @@
 
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
-//! `regexp`, `math`, `array`, `date`, `testing`; `constants` holds the values
+//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`; `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
 mod array;
+mod bitwise;
 mod constants;
 pub mod date;
 mod influxdata;
@@ -44,6 +45,7 @@ pub fn registry() -> Registry {
     regexp::register(&mut r);
     math::register(&mut r);
     array::register(&mut r);
+    bitwise::register(&mut r);
     universe::tables::register(&mut r);
     testing::register(&mut r);
     universe::transforms::register(&mut r);

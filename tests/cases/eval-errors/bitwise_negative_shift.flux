@@ -1,0 +1,3 @@
+import "bitwise"
+
+bitwise.slshift(a: 1, b: -1)
