@@ -6,7 +6,7 @@
 
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
-//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`; `constants` holds the values
+//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`; `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
 mod array;
@@ -19,6 +19,7 @@ mod math;
 mod regexp;
 mod strings;
 mod testing;
+mod types;
 mod universe;
 mod util;
 mod vectorize;
@@ -48,6 +49,7 @@ pub fn registry() -> Registry {
     bitwise::register(&mut r);
     universe::tables::register(&mut r);
     testing::register(&mut r);
+    types::register(&mut r);
     universe::transforms::register(&mut r);
     universe::windows::register(&mut r);
     plan_nodes(&mut r);
