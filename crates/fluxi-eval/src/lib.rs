@@ -6,14 +6,22 @@
 
 pub mod env;
 pub mod error;
+mod effects;
 mod execute;
 pub mod files;
 pub mod interp;
+pub mod net;
 pub mod ops;
 pub mod registry;
+pub mod runlog;
+pub mod secrets;
 
 pub use error::{ErrorKind, EvalError};
+pub use effects::MAX_LOG_LINES;
 pub use execute::{Explained, MemoryBudget, ResultSink};
 pub use files::FileAccess;
+pub use net::Egress;
+pub use runlog::{LogLevel, LogSink};
+pub use secrets::{EnvSecrets, Redactor, SecretStore};
 pub use interp::{Closure, Entry, Interpreter, Runtime};
 pub use registry::{Args, Builtin, BuiltinFn, DeferredCall, NativeFn, Registry};
