@@ -109,11 +109,27 @@ fn allowing(dest: &str) -> Engine {
 
 /// The first value of the first table of the first result.
 fn first_value(engine: &Engine, script: &str, column: &str) -> Value {
-    let results = engine.query(script).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let results = engine.query(script).unwrap_or_else(|e| panic!("{}", said(&e)));
     let r = results.iter().next().unwrap();
     let t = &r.tables[0];
     let i = t.column_index(column).unwrap();
     t.value(0, i)
+}
+
+/// Everything an error says: its message, every problem's message and help.
+fn said(e: &Error) -> String {
+    let mut out = e.to_string();
+    if let Some(d) = e.diagnostics() {
+        for p in d.problems() {
+            out.push('\n');
+            out.push_str(&p.message);
+            if let Some(h) = &p.help {
+                out.push('\n');
+                out.push_str(h);
+            }
+        }
+    }
+    out
 }
 
 fn code(e: &Error) -> String {
@@ -160,7 +176,7 @@ x = http.post(url: "http://127.0.0.1:{port}/", data: bytes(v: "x"))"#
     );
     let err = Engine::new().query(&script).unwrap_err();
     assert_eq!(code(&err), "fluxi::eval::egress_denied");
-    let text = err.render(false);
+    let text = said(&err);
     assert!(text.contains("network egress is off"), "{text}");
     assert!(text.contains("--allow-egress"), "{text}");
     assert!(text.contains("http.post"), "{text}");
@@ -179,9 +195,9 @@ fn another_destination_or_a_name_for_loopback_is_refused() {
         .unwrap_err();
     assert_eq!(code(&e), "fluxi::eval::egress_denied");
     assert!(
-        e.render(false).contains("not on the egress allow-list (example.com)"),
+        said(&e).contains("not on the egress allow-list (example.com)"),
         "{}",
-        e.render(false)
+        said(&e)
     );
     // `localhost` resolves to loopback, but only example.com is allowed.
     let e = allowing("example.com")
@@ -193,7 +209,7 @@ fn another_destination_or_a_name_for_loopback_is_refused() {
         .query(&post(format!("http://localhost:{port}/")))
         .unwrap_err();
     assert_eq!(code(&e), "fluxi::eval::egress_denied");
-    assert!(e.render(false).contains("a loopback address"), "{}", e.render(false));
+    assert!(said(&e).contains("a loopback address"), "{}", said(&e));
     // And so is the address written out, unless named.
     let e = allowing("*")
         .query(&post(format!("http://127.0.0.1:{port}/")))
@@ -262,7 +278,7 @@ x = http.post(
     );
     let err = engine.query(&script).unwrap_err();
     assert_eq!(code(&err), "fluxi::eval::egress_denied");
-    let text = err.render(false);
+    let text = said(&err);
     assert!(!text.contains(secret), "{text}");
     assert!(text.contains("/hook/<secret>"), "{text}");
     assert_eq!(*lines.lock().unwrap(), vec!["info: using token <secret>".to_string()]);
@@ -287,7 +303,7 @@ x = http.post(
     );
     let err = engine.query(&script).unwrap_err();
     assert_eq!(code(&err), "fluxi::eval::egress");
-    assert!(!err.render(false).contains(secret));
+    assert!(!said(&err).contains(secret));
     // `die` with the secret in its message.
     let err = engine
         .query(
@@ -295,7 +311,7 @@ x = http.post(
 x = die(msg: "leaked " + secrets.get(key: "token"))"#,
         )
         .unwrap_err();
-    let text = err.render(false);
+    let text = said(&err);
     assert!(!text.contains(secret), "{text}");
     assert!(text.contains("leaked <secret>"), "{text}");
 }
@@ -306,7 +322,7 @@ fn missing_secrets_are_errors_with_a_code() {
         .query("import \"influxdata/influxdb/secrets\"\nx = secrets.get(key: \"k\")")
         .unwrap_err();
     assert_eq!(code(&e), "fluxi::eval::secret_not_found");
-    assert!(e.render(false).contains("no secret store"), "{}", e.render(false));
+    assert!(said(&e).contains("no secret store"), "{}", said(&e));
     let store: HashMap<String, String> = HashMap::new();
     let e = Engine::builder()
         .secrets(Arc::new(store))
@@ -315,7 +331,7 @@ fn missing_secrets_are_errors_with_a_code() {
         .query("import \"influxdata/influxdb/secrets\"\nx = secrets.get(key: \"k\")")
         .unwrap_err();
     assert_eq!(code(&e), "fluxi::eval::secret_not_found");
-    assert!(e.render(false).contains("secret key \"k\" not found"));
+    assert!(said(&e).contains("secret key \"k\" not found"));
 }
 
 #[test]
@@ -332,7 +348,7 @@ import "dict"
 r = requests.get(url: "http://127.0.0.1:{port}/a", params: ["q": ["1 2", "3"], "a": ["&"]], headers: ["Accept": "text/plain"])
 array.from(rows: [{{s: r.statusCode, b: string(v: r.body), h: dict.get(dict: r.headers, key: "X-Reply", default: "")}}])"#
     );
-    let results = engine.query(&script).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let results = engine.query(&script).unwrap_or_else(|e| panic!("{}", said(&e)));
     let t = &results.iter().next().unwrap().tables[0];
     assert!(matches!(t.value(0, t.column_index("s").unwrap()), Value::Int(201)));
     assert_eq!(t.value(0, t.column_index("b").unwrap()).to_string(), "hello");
@@ -381,7 +397,7 @@ fn a_silent_server_times_out_and_a_long_answer_is_refused() {
         ))
         .unwrap_err();
     assert_eq!(code(&e), "fluxi::eval::egress");
-    assert!(e.render(false).contains("timed out"), "{}", e.render(false));
+    assert!(said(&e).contains("timed out"), "{}", said(&e));
     assert!(started.elapsed() < Duration::from_secs(5));
     hold.join().unwrap();
 
@@ -397,7 +413,7 @@ fn a_silent_server_times_out_and_a_long_answer_is_refused() {
         ))
         .unwrap_err();
     assert_eq!(code(&e), "fluxi::eval::limit");
-    assert!(e.render(false).contains("limit of 10 bytes"), "{}", e.render(false));
+    assert!(said(&e).contains("limit of 10 bytes"), "{}", said(&e));
 }
 
 #[test]
@@ -407,9 +423,9 @@ fn slack_message_sends_upstreams_json() {
     let status = first_value(
         &engine,
         &format!(
-            r#"import "array"
+            r##"import "array"
 import "slack"
-array.from(rows: [{{c: slack.message(url: "http://127.0.0.1:{port}/api/chat.postMessage", token: "tok", channel: "#ops", text: "disk <90%> & rising", color: "warning")}}])"#
+array.from(rows: [{{c: slack.message(url: "http://127.0.0.1:{port}/api/chat.postMessage", token: "tok", channel: "#ops", text: "disk <90%> & rising", color: "warning")}}])"##
         ),
         "c",
     );
@@ -420,13 +436,13 @@ array.from(rows: [{{c: slack.message(url: "http://127.0.0.1:{port}/api/chat.post
     assert_eq!(got.header("content-type"), Some("application/json"));
     assert_eq!(
         String::from_utf8(got.body).unwrap(),
-        r#"{"attachments":[{"color":"warning","mrkdwn_in":["text"],"text":"disk \u003c90%\u003e \u0026 rising"}],"channel":"#ops"}"#
+        r##"{"attachments":[{"color":"warning","mrkdwn_in":["text"],"text":"disk \u003c90%\u003e \u0026 rising"}],"channel":"#ops"}"##
     );
     let e = engine
         .query(r#"import "slack"
 x = slack.validateColorString(color: "red")"#)
         .unwrap_err();
-    assert!(e.render(false).contains("could not parse color"), "{}", e.render(false));
+    assert!(said(&e).contains("could not parse color"), "{}", said(&e));
 }
 
 #[test]
@@ -445,7 +461,7 @@ array.from(rows: [{{host: "a", v: 1}}, {{host: "b", v: 2}}])
     |> endpoint(mapFn: (r) => ({{headers: {{"Content-Type": "application/json"}}, data: json.encode(v: r)}}))()
     |> sort(columns: ["host"])"#
     );
-    let results = engine.query(&script).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let results = engine.query(&script).unwrap_or_else(|e| panic!("{}", said(&e)));
     let mut rows = Vec::new();
     for t in &results.iter().next().unwrap().tables {
         for r in 0..t.num_rows() {
