@@ -79,7 +79,10 @@ impl Redactor {
 
     /// Whether any value was read.
     pub fn is_empty(&self) -> bool {
-        self.values.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+        self.values
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
     }
 
     /// `text` with every remembered value replaced by [`REDACTED`].

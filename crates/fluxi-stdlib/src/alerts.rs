@@ -71,7 +71,11 @@ fn go_time(t: i64) -> String {
 fn dedup_key(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let exclude = a.opt_strings("exclude")?.unwrap_or_else(|| {
-        vec!["_start".to_string(), "_stop".to_string(), "_level".to_string()]
+        vec![
+            "_start".to_string(),
+            "_stop".to_string(),
+            "_level".to_string(),
+        ]
     });
     let mut out = Vec::with_capacity(tables.tables().len());
     for t in tables.tables() {
@@ -137,7 +141,10 @@ mod tests {
 
     #[test]
     fn go_times() {
-        assert_eq!(go_time(1_623_142_800_000_000_000), "2021-06-08 09:00:00 +0000 UTC");
+        assert_eq!(
+            go_time(1_623_142_800_000_000_000),
+            "2021-06-08 09:00:00 +0000 UTC"
+        );
         assert_eq!(
             go_time(1_623_142_800_500_000_000),
             "2021-06-08 09:00:00.5 +0000 UTC"

@@ -47,7 +47,13 @@ fn group(_: &mut Interpreter, a: &mut Args) -> R {
             }
         }
         let mut key = labels;
-        key.extend(columns.iter().filter(|c| !key.contains(c)).cloned().collect::<Vec<_>>());
+        key.extend(
+            columns
+                .iter()
+                .filter(|c| !key.contains(c))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
         out.extend(ops::group(&ts, &key, false).map_err(ex)?);
     }
     derived(&tables, out)

@@ -234,10 +234,16 @@ fn requests_do(interp: &mut Interpreter, a: &mut Args) -> R {
     }));
     let nanos = i64::try_from(answer.elapsed.as_nanos()).unwrap_or(i64::MAX);
     Ok(Value::Record(Arc::new(Record::from_fields([
-        (Arc::from("statusCode"), Value::Int(i64::from(answer.status))),
+        (
+            Arc::from("statusCode"),
+            Value::Int(i64::from(answer.status)),
+        ),
         (Arc::from("body"), Value::Bytes(Arc::from(answer.body))),
         (Arc::from("headers"), Value::Dict(Arc::new(headers))),
-        (Arc::from("duration"), Value::Duration(Duration::from_nanos(nanos))),
+        (
+            Arc::from("duration"),
+            Value::Duration(Duration::from_nanos(nanos)),
+        ),
     ]))))
 }
 
@@ -250,7 +256,9 @@ fn duration_limit(d: &Duration) -> Result<Option<std::time::Duration>, EvalError
     }
     let n = d.signed_nanos();
     if n < 0 {
-        return Err(EvalError::msg("the timeout of a request cannot be negative"));
+        return Err(EvalError::msg(
+            "the timeout of a request cannot be negative",
+        ));
     }
     Ok((n > 0).then(|| std::time::Duration::from_nanos(n as u64)))
 }

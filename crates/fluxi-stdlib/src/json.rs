@@ -52,8 +52,11 @@ pub fn encode(v: &Value, out: &mut String) -> Result<(), EvalError> {
             object(fields.into_iter().map(|(k, v)| (k.to_string(), v)), out)?;
         }
         Value::Dict(d) => {
-            let mut entries: Vec<(String, &Value)> =
-                d.entries().iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let mut entries: Vec<(String, &Value)> = d
+                .entries()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             object(entries.into_iter(), out)?;
         }
@@ -141,7 +144,11 @@ mod tests {
             (Arc::from("a"), Value::string("<x & \"y\">\n")),
             (
                 Arc::from("c"),
-                Value::Array(Arc::new(vec![Value::Int(-1), Value::Null, Value::Bool(true)])),
+                Value::Array(Arc::new(vec![
+                    Value::Int(-1),
+                    Value::Null,
+                    Value::Bool(true),
+                ])),
             ),
             (Arc::from("d"), Value::Time(1_500_000_000_000_000_000)),
             (Arc::from("e"), Value::Bytes(Arc::from(&b"hi"[..]))),

@@ -52,8 +52,7 @@ pub use fluxi_eval::net::{
     DEFAULT_TIMEOUT as DEFAULT_EGRESS_TIMEOUT,
 };
 pub use fluxi_eval::{
-    Args, Egress, EnvSecrets, EvalError, FileAccess, LogLevel, LogSink, SecretStore,
-    MAX_LOG_LINES,
+    Args, Egress, EnvSecrets, EvalError, FileAccess, LogLevel, LogSink, SecretStore, MAX_LOG_LINES,
 };
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{

@@ -44,7 +44,8 @@ fn receiver(answers: Vec<Vec<u8>>) -> (u16, Receiver<Got>) {
             let Ok((mut conn, _)) = listener.accept() else {
                 return;
             };
-            conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
             let got = read_request(&mut conn);
             let _ = conn.write_all(&answer);
             let _ = conn.flush();
@@ -109,7 +110,9 @@ fn allowing(dest: &str) -> Engine {
 
 /// The first value of the first table of the first result.
 fn first_value(engine: &Engine, script: &str, column: &str) -> Value {
-    let results = engine.query(script).unwrap_or_else(|e| panic!("{}", said(&e)));
+    let results = engine
+        .query(script)
+        .unwrap_or_else(|e| panic!("{}", said(&e)));
     let r = results.iter().next().unwrap();
     let t = &r.tables[0];
     let i = t.column_index(column).unwrap();
@@ -158,7 +161,10 @@ fn an_allowed_post_arrives_whole() {
     assert!(matches!(status, Value::Int(202)), "{status:?}");
     let got = next(&rx);
     assert_eq!(got.line, "POST /hook/a%20b?x=1&y=2 HTTP/1.1");
-    assert_eq!(got.header("host"), Some(format!("127.0.0.1:{port}").as_str()));
+    assert_eq!(
+        got.header("host"),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
     assert_eq!(got.header("content-type"), Some("application/json"));
     assert_eq!(got.header("x-token"), Some("abc"));
     assert_eq!(got.header("content-length"), Some("7"));
@@ -245,7 +251,10 @@ array.from(rows: [{{c: http.post(url: "http://localhost:{port}/x")}}])"#
     assert!(matches!(status, Value::Int(200)), "{status:?}");
     let got = next(&rx);
     assert_eq!(got.line, "POST /x HTTP/1.1");
-    assert_eq!(got.header("host"), Some(format!("localhost:{port}").as_str()));
+    assert_eq!(
+        got.header("host"),
+        Some(format!("localhost:{port}").as_str())
+    );
 }
 
 #[test]
@@ -262,7 +271,9 @@ fn secrets_never_show_in_errors_or_logs() {
         .build()
         .unwrap()
         .with_log_sink(Arc::new(move |level, line: &str| {
-            keep.lock().unwrap().push(format!("{}: {line}", level.as_str()));
+            keep.lock()
+                .unwrap()
+                .push(format!("{}: {line}", level.as_str()));
         }));
     // A refused request whose URL and header carry the secret.
     let script = format!(
@@ -281,7 +292,10 @@ x = http.post(
     let text = said(&err);
     assert!(!text.contains(secret), "{text}");
     assert!(text.contains("/hook/<secret>"), "{text}");
-    assert_eq!(*lines.lock().unwrap(), vec!["info: using token <secret>".to_string()]);
+    assert_eq!(
+        *lines.lock().unwrap(),
+        vec!["info: using token <secret>".to_string()]
+    );
     // A failing request (nothing listens) whose header carries it.
     drop(listener);
     let engine = Engine::builder()
@@ -348,10 +362,18 @@ import "dict"
 r = requests.get(url: "http://127.0.0.1:{port}/a", params: ["q": ["1 2", "3"], "a": ["&"]], headers: ["Accept": "text/plain"])
 array.from(rows: [{{s: r.statusCode, b: string(v: r.body), h: dict.get(dict: r.headers, key: "X-Reply", default: "")}}])"#
     );
-    let results = engine.query(&script).unwrap_or_else(|e| panic!("{}", said(&e)));
+    let results = engine
+        .query(&script)
+        .unwrap_or_else(|e| panic!("{}", said(&e)));
     let t = &results.iter().next().unwrap().tables[0];
-    assert!(matches!(t.value(0, t.column_index("s").unwrap()), Value::Int(201)));
-    assert_eq!(t.value(0, t.column_index("b").unwrap()).to_string(), "hello");
+    assert!(matches!(
+        t.value(0, t.column_index("s").unwrap()),
+        Value::Int(201)
+    ));
+    assert_eq!(
+        t.value(0, t.column_index("b").unwrap()).to_string(),
+        "hello"
+    );
     assert_eq!(t.value(0, t.column_index("h").unwrap()).to_string(), "yes");
     let got = next(&rx);
     assert_eq!(got.line, "GET /a?a=%26&q=1+2&q=3 HTTP/1.1");
@@ -378,7 +400,8 @@ fn a_silent_server_times_out_and_a_long_answer_is_refused() {
     let hold = std::thread::spawn(move || {
         let (mut conn, _) = listener.accept().unwrap();
         let mut sink = [0u8; 1024];
-        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         while let Ok(n) = conn.read(&mut sink) {
             if n == 0 {
                 break;
@@ -439,8 +462,10 @@ array.from(rows: [{{c: slack.message(url: "http://127.0.0.1:{port}/api/chat.post
         r##"{"attachments":[{"color":"warning","mrkdwn_in":["text"],"text":"disk \u003c90%\u003e \u0026 rising"}],"channel":"#ops"}"##
     );
     let e = engine
-        .query(r#"import "slack"
-x = slack.validateColorString(color: "red")"#)
+        .query(
+            r#"import "slack"
+x = slack.validateColorString(color: "red")"#,
+        )
         .unwrap_err();
     assert!(said(&e).contains("could not parse color"), "{}", said(&e));
 }
@@ -461,7 +486,9 @@ array.from(rows: [{{host: "a", v: 1}}, {{host: "b", v: 2}}])
     |> endpoint(mapFn: (r) => ({{headers: {{"Content-Type": "application/json"}}, data: json.encode(v: r)}}))()
     |> sort(columns: ["host"])"#
     );
-    let results = engine.query(&script).unwrap_or_else(|e| panic!("{}", said(&e)));
+    let results = engine
+        .query(&script)
+        .unwrap_or_else(|e| panic!("{}", said(&e)));
     let mut rows = Vec::new();
     for t in &results.iter().next().unwrap().tables {
         for r in 0..t.num_rows() {

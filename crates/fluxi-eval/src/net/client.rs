@@ -153,7 +153,10 @@ fn seconds(d: Duration) -> String {
 }
 
 fn timeout_kind(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
 }
 
 fn remaining(deadline: Instant) -> Option<Duration> {
@@ -362,7 +365,8 @@ fn exchange(
     let no_body = req.method == "HEAD" || status == 204 || status == 304;
     let body = if no_body {
         Vec::new()
-    } else if header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    } else if header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
     {
         read_chunked(&mut reader, max_answer)?
     } else if let Some(len) = header("content-length") {
@@ -484,9 +488,15 @@ mod tests {
         let raw = b"4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-T: 1\r\n\r\n";
         let body = read_chunked(&mut &raw[..], 100).ok().unwrap();
         assert_eq!(body, b"Wikipedia");
-        assert!(matches!(read_chunked(&mut &raw[..], 8), Err(Failure::TooLarge)));
+        assert!(matches!(
+            read_chunked(&mut &raw[..], 8),
+            Err(Failure::TooLarge)
+        ));
         let cut = b"4\r\nWi";
-        assert!(matches!(read_chunked(&mut &cut[..], 100), Err(Failure::Bad(_))));
+        assert!(matches!(
+            read_chunked(&mut &cut[..], 100),
+            Err(Failure::Bad(_))
+        ));
     }
 
     #[test]

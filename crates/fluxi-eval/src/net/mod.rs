@@ -135,8 +135,7 @@ impl Destination {
     }
 
     fn matches(&self, u: &Url) -> bool {
-        if self.scheme.is_some_and(|s| s != u.scheme) || self.port.is_some_and(|p| p != u.port)
-        {
+        if self.scheme.is_some_and(|s| s != u.scheme) || self.port.is_some_and(|p| p != u.port) {
             return false;
         }
         let host_ok = match (&self.host, &u.host) {
@@ -307,7 +306,9 @@ mod tests {
 
     #[test]
     fn nothing_is_allowed_by_default() {
-        let e = Egress::default().check(&url("https://example.com/")).unwrap_err();
+        let e = Egress::default()
+            .check(&url("https://example.com/"))
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::EgressDenied);
         assert_eq!(e.kind.code(), "fluxi::eval::egress_denied");
         assert!(e.message.contains("egress is off"), "{}", e.message);
@@ -346,7 +347,10 @@ mod tests {
         assert!(allows(&e, "https://events.pagerduty.com/v2/enqueue/more"));
         assert!(!allows(&e, "https://events.pagerduty.com/v2/enqueuex"));
         // A bare host URL allows every path of that scheme and port.
-        assert!(allows(&["http://10.0.0.1:8080"], "http://10.0.0.1:8080/a/b"));
+        assert!(allows(
+            &["http://10.0.0.1:8080"],
+            "http://10.0.0.1:8080/a/b"
+        ));
     }
 
     #[test]
@@ -385,15 +389,29 @@ mod tests {
         }
         // One bad address among good ones refuses them all.
         assert!(p
-            .check_addresses(&u, by_name, &[sock("93.184.216.34:80"), sock("127.0.0.1:80")])
+            .check_addresses(
+                &u,
+                by_name,
+                &[sock("93.184.216.34:80"), sock("127.0.0.1:80")]
+            )
             .is_err());
         assert!(p
-            .check_addresses(&u, by_name, &[sock("10.1.2.3:80"), sock("93.184.216.34:80")])
+            .check_addresses(
+                &u,
+                by_name,
+                &[sock("10.1.2.3:80"), sock("93.184.216.34:80")]
+            )
             .is_ok());
         // `*` names no address.
-        assert!(p.check_addresses(&u, &p.allowed[1], &[sock("127.0.0.1:80")]).is_err());
+        assert!(p
+            .check_addresses(&u, &p.allowed[1], &[sock("127.0.0.1:80")])
+            .is_err());
         // `localhost` and 127.0.0.1 written out do.
-        assert!(p.check_addresses(&u, &p.allowed[2], &[sock("127.0.0.1:80")]).is_ok());
-        assert!(p.check_addresses(&u, &p.allowed[3], &[sock("127.0.0.1:80")]).is_ok());
+        assert!(p
+            .check_addresses(&u, &p.allowed[2], &[sock("127.0.0.1:80")])
+            .is_ok());
+        assert!(p
+            .check_addresses(&u, &p.allowed[3], &[sock("127.0.0.1:80")])
+            .is_ok());
     }
 }

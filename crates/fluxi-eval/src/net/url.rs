@@ -98,9 +98,11 @@ impl Url {
         let end = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
         if authority.contains('@') {
-            return Err("credentials in a URL (user:password@) are not supported; send them in \
+            return Err(
+                "credentials in a URL (user:password@) are not supported; send them in \
                  an Authorization header (http.basicAuth builds one)"
-                .into());
+                    .into(),
+            );
         }
         let (host, port) = split_authority(authority)?;
         let port = match port {
@@ -219,7 +221,11 @@ pub(crate) fn parse_host(host: &str) -> Result<Host, String> {
 fn encode_loose(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
-        if b.is_ascii_graphic() && !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}')
+        if b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+            )
         {
             out.push(b as char);
         } else {
