@@ -737,11 +737,17 @@ impl Engine {
         let streams = interp
             .run(&program.graph)
             .map_err(|e| runtime(&program.name, &program.source, e))?;
-        Ok(Explain::new(
-            &program.source,
-            interp.take_explained(),
-            &streams,
-        ))
+        let mut explain = Explain::new(&program.source, interp.take_explained(), &streams);
+        // Secret values read while planning never show in the plans' text.
+        let redactor = interp.redactor();
+        if !redactor.is_empty() {
+            explain.results = redactor.redact(&explain.results);
+            for r in &mut explain.reads {
+                r.logical = redactor.redact(&r.logical);
+                r.optimized = redactor.redact(&r.optimized);
+            }
+        }
+        Ok(explain)
     }
 
     fn run(

@@ -577,3 +577,27 @@ array.from(rows: [{{c: http.post(url: "http://127.0.0.1:{port}/")}}])"#
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err(), "explain sent a request");
 }
+
+#[test]
+fn explain_shows_no_secret() {
+    let secret = "pl4n-s3cret";
+    let engine = Engine::builder()
+        .secrets(Arc::new(
+            [("k".to_string(), secret.to_string())]
+                .into_iter()
+                .collect::<HashMap<_, _>>(),
+        ))
+        .build()
+        .unwrap();
+    let program = engine
+        .compile(
+            r#"import "array"
+import "influxdata/influxdb/secrets"
+s = secrets.get(key: "k")
+array.from(rows: [{v: "a"}]) |> filter(fn: (r) => r.v != s) |> set(key: "t", value: s)"#,
+        )
+        .unwrap();
+    let explain = engine.explain(&program).unwrap();
+    let all = format!("{}{:?}", explain.results, explain.reads);
+    assert!(!all.contains(secret), "{all}");
+}
