@@ -19,7 +19,13 @@ pub fn explain(file: &Path, data: Option<PathBuf>, now: Option<i64>) -> ExitCode
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let engine = match engine(data, now, fluxi::default_memory_limit(), &[]) {
+    let engine = match engine(
+        data,
+        now,
+        fluxi::default_memory_limit(),
+        &[],
+        &crate::run::Outside::default(),
+    ) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

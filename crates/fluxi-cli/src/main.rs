@@ -49,6 +49,8 @@ enum Command {
         /// repeated. Without it, scripts read any regular file you can.
         #[arg(long = "allow-file-read", value_name = "DIR")]
         allow_file_read: Vec<PathBuf>,
+        #[command(flatten)]
+        outside: run::Outside,
     },
     /// Check Flux files for syntax and type errors without running them.
     Check {
@@ -89,6 +91,8 @@ enum Command {
         /// repeated. Without it, scripts read any regular file you can.
         #[arg(long = "allow-file-read", value_name = "DIR")]
         allow_file_read: Vec<PathBuf>,
+        #[command(flatten)]
+        outside: run::Outside,
     },
     /// Print the plan of a script's results and what is pushed into storage, without
     /// reading data.
@@ -234,6 +238,8 @@ enum Command {
         /// repeated. Without it, scripts read any regular file you can.
         #[arg(long = "allow-file-read", value_name = "DIR")]
         allow_file_read: Vec<PathBuf>,
+        #[command(flatten)]
+        outside: run::Outside,
     },
     /// Format Flux files in canonical style (in place; `-` for standard input to output).
     Fmt {
@@ -434,6 +440,7 @@ fn main() -> ExitCode {
                 format: run::Format::Table,
                 memory_limit: None,
                 allow_file_read: Vec::new(),
+                outside: run::Outside::default(),
             }))
         });
     match worker.map(|h| h.join()) {
@@ -454,6 +461,7 @@ fn dispatch(command: Command) -> ExitCode {
             format,
             memory_limit,
             allow_file_read,
+            outside,
         } => {
             let now = match now.map(|n| run::parse_now(&n)).transpose() {
                 Ok(n) => n,
@@ -475,6 +483,7 @@ fn dispatch(command: Command) -> ExitCode {
                 format,
                 memory_limit,
                 allow_file_read,
+                outside,
             })
         }
         Command::Check {
@@ -497,6 +506,7 @@ fn dispatch(command: Command) -> ExitCode {
             timing,
             memory_limit,
             allow_file_read,
+            outside,
         } => run::run(run::RunOptions {
             file,
             exec,
@@ -506,6 +516,7 @@ fn dispatch(command: Command) -> ExitCode {
             timing,
             memory_limit,
             allow_file_read,
+            outside,
         }),
         Command::Explain { file, data, now } => match now.map(|n| run::parse_now(&n)).transpose() {
             Ok(now) => explain::explain(&file, data, now),
@@ -664,6 +675,7 @@ fn dispatch(command: Command) -> ExitCode {
             now,
             memory_limit,
             allow_file_read,
+            outside,
         } => test::test(test::TestOptions {
             paths,
             tests,
@@ -673,6 +685,7 @@ fn dispatch(command: Command) -> ExitCode {
             now,
             memory_limit,
             allow_file_read,
+            outside,
         }),
     }
 }

@@ -25,11 +25,12 @@ pub fn engine(
     now: Option<i64>,
     memory_limit: Option<usize>,
     read_dirs: &[PathBuf],
+    outside: &Outside,
 ) -> Result<fluxi::Engine, String> {
-    let mut b = file_access(
+    let mut b = outside.apply(file_access(
         fluxi::Engine::builder().memory_limit(memory_limit),
         read_dirs,
-    );
+    ));
     // Without any store directory, reads say there is no store.
     if let Ok(dir) = crate::store::data_dir(data) {
         b = b.open_lazily_with(dir, |d| {
@@ -49,6 +50,36 @@ pub fn file_access(b: fluxi::EngineBuilder, dirs: &[PathBuf]) -> fluxi::EngineBu
         return b.allow_any_file_read();
     }
     dirs.iter().fold(b, |b, d| b.allow_file_read(d.clone()))
+}
+
+/// What scripts may reach outside themselves besides files: the network and secrets.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Outside {
+    /// Let scripts send HTTP requests (http.post, requests, slack, pagerduty) to this
+    /// destination: host, host:port, *.domain, an IP address, a URL prefix such as
+    /// https://hooks.slack.com/services/, or * for any host; may be repeated. Without it
+    /// scripts reach no network. A name resolving to a loopback or link-local address is
+    /// reached only when DEST is `localhost` or that address.
+    #[arg(long = "allow-egress", value_name = "DEST")]
+    pub allow_egress: Vec<String>,
+    /// Let `secrets.get(key: K)` read the environment variable PREFIX followed by K
+    /// (without it scripts have no secrets).
+    #[arg(long = "secrets-from-env", value_name = "PREFIX")]
+    pub secrets_from_env: Option<String>,
+}
+
+impl Outside {
+    /// The builder with these allowances.
+    pub fn apply(&self, b: fluxi::EngineBuilder) -> fluxi::EngineBuilder {
+        let mut b = self
+            .allow_egress
+            .iter()
+            .fold(b, |b, d| b.allow_egress(d.clone()));
+        if let Some(prefix) = &self.secrets_from_env {
+            b = b.secrets(std::sync::Arc::new(fluxi::EnvSecrets::new(prefix.clone())));
+        }
+        b
+    }
 }
 
 /// The process's peak resident memory in KiB, as the OS reports it (Linux: `VmHWM` of
@@ -133,6 +164,8 @@ pub struct RunOptions {
     pub memory_limit: Option<String>,
     /// `--allow-file-read`.
     pub allow_file_read: Vec<PathBuf>,
+    /// `--allow-egress`, `--secrets-from-env`.
+    pub outside: Outside,
 }
 
 /// `fluxi run FILE | -e SCRIPT | -`.
@@ -166,7 +199,7 @@ pub fn run(o: RunOptions) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let engine = match engine(o.data, now, memory_limit, &o.allow_file_read) {
+    let engine = match engine(o.data, now, memory_limit, &o.allow_file_read, &o.outside) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

@@ -22,6 +22,8 @@ pub struct TestOptions {
     pub memory_limit: Option<String>,
     /// `--allow-file-read`.
     pub allow_file_read: Vec<PathBuf>,
+    /// `--allow-egress`, `--secrets-from-env`.
+    pub outside: crate::run::Outside,
 }
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) {
@@ -67,10 +69,10 @@ pub fn test(opts: TestOptions) -> ExitCode {
         }
         collect_files(p, &mut files);
     }
-    let mut builder = crate::run::file_access(
+    let mut builder = opts.outside.apply(crate::run::file_access(
         fluxi::Engine::builder().memory_limit(limit),
         &opts.allow_file_read,
-    );
+    ));
     if let Some(t) = now {
         builder = builder.now(t);
     }

@@ -41,6 +41,16 @@ pub enum ErrorKind {
     /// A file the query may not read: file access is off, the file is outside the allowed
     /// directories, or it is not a regular file (a FIFO, a device, `/proc`).
     FileAccess,
+    /// A request the egress policy refuses: egress is off, the destination is not on the
+    /// allow-list, or its host resolves to a loopback, link-local or unspecified address
+    /// no destination names (see `fluxi_eval::net`).
+    EgressDenied,
+    /// An allowed request that failed: the name did not resolve, the connection or TLS
+    /// failed, the answer was not HTTP, or the request passed its time limit.
+    Egress,
+    /// `secrets.get` of a key the engine's secret store does not have, or an engine with
+    /// no secret store.
+    SecretNotFound,
     /// An error of the store (a missing bucket, a type conflict, ...), with its kind.
     Storage(StorageErrorKind),
     /// An error of a table operator, with its kind. Never `ExecErrorKind::Value` or
@@ -69,6 +79,9 @@ impl ErrorKind {
             ErrorKind::MemoryLimit => "fluxi::exec::memory_limit",
             ErrorKind::Limit => "fluxi::eval::limit",
             ErrorKind::FileAccess => "fluxi::eval::file_access",
+            ErrorKind::EgressDenied => "fluxi::eval::egress_denied",
+            ErrorKind::Egress => "fluxi::eval::egress",
+            ErrorKind::SecretNotFound => "fluxi::eval::secret_not_found",
             ErrorKind::Storage(k) => k.code(),
             ErrorKind::Exec(k) => k.code(),
             ErrorKind::Value(k) => k.code(),

@@ -197,6 +197,11 @@ pub struct Interpreter {
     pub(crate) sink: Option<ResultSink>,
     pub(crate) memory: MemoryBudget,
     pub(crate) files: Arc<crate::files::FileAccess>,
+    pub(crate) egress: Arc<crate::net::Egress>,
+    pub(crate) secrets: Option<Arc<dyn crate::secrets::SecretStore>>,
+    pub(crate) redactor: crate::secrets::Redactor,
+    pub(crate) log_sink: Option<crate::runlog::LogSink>,
+    pub(crate) log_lines: usize,
 }
 
 /// What a session entry left behind (see [`Interpreter::run_entry`]).
@@ -441,6 +446,11 @@ impl Interpreter {
             sink: None,
             memory: MemoryBudget::default(),
             files: Arc::default(),
+            egress: Arc::default(),
+            secrets: None,
+            redactor: crate::secrets::Redactor::default(),
+            log_sink: None,
+            log_lines: 0,
         }
     }
 
@@ -713,7 +723,7 @@ impl Interpreter {
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.run_entry_unguarded(program, prior)
         }));
-        caught.unwrap_or_else(|payload| {
+        let run = caught.unwrap_or_else(|payload| {
             let what = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -728,7 +738,9 @@ impl Interpreter {
                     "internal error: {what} (a bug in fluxi; please report it with the script)"
                 ),
             ))
-        })
+        });
+        // Secret values read by the run never reach a message.
+        run.map_err(|e| self.redact_error(e))
     }
 
     fn run_entry_unguarded(

@@ -6,16 +6,24 @@
 
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
-//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`; `constants` holds the values
+//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `http` (with
+//! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
+//! `pagerduty`), `log`, `experimental` (`group`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
+mod alerts;
 mod array;
 mod bitwise;
 mod constants;
 pub mod date;
+mod experimental;
+pub mod http;
 mod influxdata;
 mod join;
+mod json;
+mod log;
 mod math;
+mod record;
 mod regexp;
 mod strings;
 mod testing;
@@ -52,6 +60,13 @@ pub fn registry() -> Registry {
     types::register(&mut r);
     universe::transforms::register(&mut r);
     universe::windows::register(&mut r);
+    experimental::register(&mut r);
+    http::register(&mut r);
+    json::register(&mut r);
+    record::register(&mut r);
+    alerts::register(&mut r);
+    influxdata::influxdb::secrets::register(&mut r);
+    log::register(&mut r);
     plan_nodes(&mut r);
     r
 }

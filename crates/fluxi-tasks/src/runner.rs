@@ -53,17 +53,26 @@ fn described(e: &fluxi::Error) -> String {
     }
 }
 
+/// The lines a run's script logged (`log.info` and friends): when, and `level: message`.
+pub(crate) type ScriptLines = Arc<std::sync::Mutex<Vec<(i64, String)>>>;
+
 /// Run one attempt with the access `authorizer` gives the task (asked here, on the
 /// run's thread, not while the scheduler holds its lock). Never panics: a panic inside is
-/// a failure of the attempt.
+/// a failure of the attempt. The lines the script logs go to `lines`, timed by `clock`.
 pub(crate) fn attempt(
     engine: &Engine,
     authorizer: &dyn crate::scheduler::Authorizer,
     a: &Attempt,
+    clock: Arc<dyn crate::clock::Clock>,
+    lines: ScriptLines,
 ) -> Outcome {
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let access = authorizer.access(&a.task).map_err(fluxi::Error::Invalid)?;
-        let engine = run_engine(engine, a.scheduled_for, a.task.latest_success, access);
+        let engine = run_engine(engine, a.scheduled_for, a.task.latest_success, access)
+            .with_log_sink(Arc::new(move |level: fluxi::LogLevel, line: &str| {
+                let mut l = lines.lock().unwrap_or_else(|e| e.into_inner());
+                l.push((clock.now(), format!("{}: {line}", level.as_str())));
+            }));
         let program = engine.compile_named("task.flux", &a.task.flux)?;
         engine
             .execute_to(&program, Some(Arc::clone(&a.cancel)), |_, _| {

@@ -989,8 +989,16 @@ fn start(
     let spawned = std::thread::Builder::new()
         .name("fluxi-task-run".into())
         .spawn(move || {
-            let outcome = runner::attempt(&worker.engine, worker.authorizer.as_ref(), &attempt);
-            finish(&worker, &task_id, &run_id, outcome);
+            let lines = runner::ScriptLines::default();
+            let outcome = runner::attempt(
+                &worker.engine,
+                worker.authorizer.as_ref(),
+                &attempt,
+                Arc::clone(&worker.clock),
+                Arc::clone(&lines),
+            );
+            let lines = std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()));
+            finish(&worker, &task_id, &run_id, outcome, lines);
         });
     match spawned {
         Ok(handle) => {
@@ -1008,8 +1016,14 @@ fn start(
     }
 }
 
-/// Record how an attempt ended.
-fn finish(shared: &Shared, task_id: &str, run_id: &str, outcome: Outcome) {
+/// Record how an attempt ended, after the lines its script logged.
+fn finish(
+    shared: &Shared,
+    task_id: &str,
+    run_id: &str,
+    outcome: Outcome,
+    lines: Vec<(i64, String)>,
+) {
     let mut st = shared.lock();
     let running = st.running.remove(run_id);
     shared.changed.notify_all();
@@ -1047,6 +1061,9 @@ fn finish(shared: &Shared, task_id: &str, run_id: &str, outcome: Outcome) {
         ),
         (Outcome::Failed(e), _) => (RunStatus::Failed, Some(e)),
     };
+    for (time, line) in lines {
+        run.log(time, line);
+    }
     if let Some(e) = &error {
         run.log(now, e.clone());
     }

@@ -689,3 +689,46 @@ fn on_the_system_clock_a_manual_run_runs_at_once() {
     assert!(run.finished_at.unwrap() >= run.started_at.unwrap());
     s.stop();
 }
+
+#[test]
+fn log_lines_of_the_script_are_in_the_runs_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::new();
+    let d0 = t(D0);
+    let clock = ManualClock::new(d0);
+    let s = start(dir.path(), &engine, &clock, Arc::new(AllAccess), config());
+    let task = create(
+        &s,
+        r#"import "log"
+import "array"
+option task = {name: "talk", every: 1h}
+said = log.info(message: "checking " + task.name)
+array.from(rows: [{v: 1}, {v: 2}])
+    |> map(fn: (r) => ({r with note: log.warn(message: "row " + string(v: r.v))}))
+    |> filter(fn: (r) => if r.v == 2 then die(msg: "stop here") else true)
+"#,
+    );
+    clock.set(d0 + H);
+    settle(&s);
+    let all = runs(&s, &task.id);
+    let first = &all[0];
+    let lines = messages(first);
+    // The script's lines in order, before the failure and the retry note.
+    let pos = |text: &str| {
+        lines
+            .iter()
+            .position(|l| l == text)
+            .unwrap_or_else(|| panic!("{text:?} not in {lines:?}"))
+    };
+    let (a, b, c) = (
+        pos("info: checking talk"),
+        pos("warn: row 1"),
+        pos("warn: row 2"),
+    );
+    assert!(a < b && b < c, "{lines:?}");
+    let failure = lines
+        .iter()
+        .position(|l| l.contains("stop here"))
+        .unwrap_or_else(|| panic!("no failure line in {lines:?}"));
+    assert!(c < failure, "{lines:?}");
+}

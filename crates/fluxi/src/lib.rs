@@ -47,7 +47,13 @@ pub mod writer;
 pub use arrow_array;
 pub use arrow_array::RecordBatch;
 pub use error::{Diagnostics, Error, Problem, Result};
-pub use fluxi_eval::{Args, EvalError, FileAccess};
+pub use fluxi_eval::net::{
+    Destination as EgressDestination, DEFAULT_MAX_ANSWER as DEFAULT_EGRESS_MAX_ANSWER,
+    DEFAULT_TIMEOUT as DEFAULT_EGRESS_TIMEOUT,
+};
+pub use fluxi_eval::{
+    Args, Egress, EnvSecrets, EvalError, FileAccess, LogLevel, LogSink, SecretStore, MAX_LOG_LINES,
+};
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
     line_with_field, BucketInfo, BucketUpdate, DeleteCondition, DeleteOp, DeletePredicate,
@@ -89,6 +95,12 @@ struct Inner {
     memory_limit: Option<usize>,
     /// Which files queries may read (`csv.from(file:)`).
     files: Arc<FileAccess>,
+    /// Where queries may send requests (`http.post`, ...).
+    egress: Arc<Egress>,
+    /// What `secrets.get` reads.
+    secrets: Option<Arc<dyn SecretStore>>,
+    /// Where `log.info` and friends write (standard error when `None`).
+    log_sink: Option<LogSink>,
     /// Builtins, checked packages and their evaluated members: built once, shared by
     /// every query and session of the engine.
     runtime: Arc<Runtime>,
@@ -115,6 +127,10 @@ pub struct EngineBuilder {
     packages: Vec<Package>,
     read_dirs: Vec<PathBuf>,
     read_any_file: bool,
+    egress: Vec<String>,
+    egress_timeout: Option<std::time::Duration>,
+    egress_max_answer: Option<usize>,
+    secrets: Option<Arc<dyn SecretStore>>,
 }
 
 impl EngineBuilder {
@@ -193,6 +209,40 @@ impl EngineBuilder {
         self
     }
 
+    /// Let queries send requests (`http.post`, `requests.do`, `slack`, `pagerduty`) to
+    /// `destination`; may be given several times. By default an engine reaches no
+    /// network. A destination is `host`, `host:port`, `*.domain[:port]`, an IP address, a
+    /// URL prefix such as `https://hooks.slack.com/services/`, or `*` (any host); a host
+    /// name that resolves to a loopback, link-local or unspecified address is refused
+    /// unless the destination names `localhost` or the address itself (docs/egress.md).
+    /// A destination that does not parse fails [`EngineBuilder::build`].
+    pub fn allow_egress(mut self, destination: impl Into<String>) -> Self {
+        self.egress.push(destination.into());
+        self
+    }
+
+    /// The time limit of one request a query sends, the whole exchange (default
+    /// [`DEFAULT_EGRESS_TIMEOUT`], 30 s); passing it is a `fluxi::eval::egress` error.
+    pub fn egress_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.egress_timeout = Some(timeout);
+        self
+    }
+
+    /// The most bytes of an answer's body a query reads (default
+    /// [`DEFAULT_EGRESS_MAX_ANSWER`], 10 MiB); a longer answer is a `fluxi::eval::limit`
+    /// error.
+    pub fn egress_max_answer(mut self, bytes: usize) -> Self {
+        self.egress_max_answer = Some(bytes);
+        self
+    }
+
+    /// Where `secrets.get` (package `influxdata/influxdb/secrets`) reads secrets. By
+    /// default an engine has none: every key is `fluxi::eval::secret_not_found`.
+    pub fn secrets(mut self, store: Arc<dyn SecretStore>) -> Self {
+        self.secrets = Some(store);
+        self
+    }
+
     /// Make a package of your own functions importable.
     pub fn package(mut self, package: Package) -> Self {
         self.packages.push(package);
@@ -231,6 +281,13 @@ impl EngineBuilder {
         } else {
             FileAccess::only(&self.read_dirs).map_err(Error::Invalid)?
         };
+        let mut egress = Egress::allowing(&self.egress).map_err(Error::Invalid)?;
+        if let Some(t) = self.egress_timeout {
+            egress.timeout = t;
+        }
+        if let Some(b) = self.egress_max_answer {
+            egress.max_answer = b;
+        }
         Ok(Engine {
             inner: Arc::new(Inner {
                 storage: self.storage,
@@ -240,6 +297,9 @@ impl EngineBuilder {
                 vectorize: !self.no_vectorize,
                 memory_limit: self.memory_limit.unwrap_or_else(default_memory_limit),
                 files: Arc::new(files),
+                egress: Arc::new(egress),
+                secrets: self.secrets,
+                log_sink: None,
                 runtime: Arc::new(Runtime::new(Arc::new(registry), Arc::new(library))),
             }),
         })
@@ -436,6 +496,9 @@ impl Engine {
                 vectorize: true,
                 memory_limit: default_memory_limit(),
                 files: Arc::default(),
+                egress: Arc::default(),
+                secrets: None,
+                log_sink: None,
                 runtime: Arc::new(Runtime::new(
                     Arc::new(fluxi_stdlib::registry()),
                     Arc::new(standard_library()),
@@ -521,6 +584,48 @@ impl Engine {
         }
     }
 
+    /// This engine (sharing its checked packages) reading secrets from `store` for the
+    /// queries run through the copy (see [`EngineBuilder::secrets`]).
+    pub fn with_secrets(&self, store: Arc<dyn SecretStore>) -> Engine {
+        let mut inner = self.inner.as_ref().clone();
+        inner.secrets = Some(store);
+        Engine {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// This engine (sharing its checked packages) handing the lines its queries log
+    /// (`log.info`, `log.warn`, `log.error`) to `sink`, with secret values blotted out,
+    /// instead of writing them to standard error. A task runner gives each run its own.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let lines = Arc::new(Mutex::new(Vec::new()));
+    /// let keep = Arc::clone(&lines);
+    /// let engine = fluxi::Engine::new().with_log_sink(Arc::new(move |level, line: &str| {
+    ///     keep.lock().unwrap().push(format!("{}: {line}", level.as_str()));
+    /// }));
+    /// engine.query(r#"
+    ///     import "log"
+    ///     x = log.info(message: "starting")
+    /// "#)?;
+    /// assert_eq!(*lines.lock().unwrap(), vec!["info: starting".to_string()]);
+    /// # Ok::<(), fluxi::Error>(())
+    /// ```
+    pub fn with_log_sink(&self, sink: LogSink) -> Engine {
+        let mut inner = self.inner.as_ref().clone();
+        inner.log_sink = Some(sink);
+        Engine {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Where this engine's queries may send requests.
+    pub fn egress(&self) -> &Egress {
+        &self.inner.egress
+    }
+
     /// The store, if there is one.
     pub fn storage(&self) -> Option<Arc<dyn Storage>> {
         self.inner.storage.clone()
@@ -547,6 +652,9 @@ impl Engine {
         interp.set_vectorize(self.inner.vectorize);
         interp.set_memory_limit(self.inner.memory_limit);
         interp.set_file_access(Arc::clone(&self.inner.files));
+        interp.set_egress(Arc::clone(&self.inner.egress));
+        interp.set_secrets(self.inner.secrets.clone());
+        interp.set_log_sink(self.inner.log_sink.clone());
         interp
     }
 
@@ -629,11 +737,17 @@ impl Engine {
         let streams = interp
             .run(&program.graph)
             .map_err(|e| runtime(&program.name, &program.source, e))?;
-        Ok(Explain::new(
-            &program.source,
-            interp.take_explained(),
-            &streams,
-        ))
+        let mut explain = Explain::new(&program.source, interp.take_explained(), &streams);
+        // Secret values read while planning never show in the plans' text.
+        let redactor = interp.redactor();
+        if !redactor.is_empty() {
+            explain.results = redactor.redact(&explain.results);
+            for r in &mut explain.reads {
+                r.logical = redactor.redact(&r.logical);
+                r.optimized = redactor.redact(&r.optimized);
+            }
+        }
+        Ok(explain)
     }
 
     fn run(

@@ -51,14 +51,16 @@ pub struct ReplOptions {
     pub memory_limit: Option<usize>,
     /// `--allow-file-read`.
     pub allow_file_read: Vec<PathBuf>,
+    /// `--allow-egress`, `--secrets-from-env`.
+    pub outside: crate::run::Outside,
 }
 
 /// Run the REPL until `:quit` or end of input.
 pub fn repl(o: ReplOptions) -> ExitCode {
-    let mut builder = crate::run::file_access(
+    let mut builder = o.outside.apply(crate::run::file_access(
         fluxi::Engine::builder().memory_limit(o.memory_limit),
         &o.allow_file_read,
-    );
+    ));
     if let Ok(dir) = crate::store::data_dir(o.data) {
         builder = builder.open_lazily_with(dir, |d| {
             crate::store::open_store(d, crate::store::Access::Query)

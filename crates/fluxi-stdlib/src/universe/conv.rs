@@ -132,6 +132,18 @@ fn to_string(_: &mut Interpreter, a: &mut Args) -> R {
         | Value::Bool(_)
         | Value::Time(_)
         | Value::Duration(_) => Value::string(v.to_string()),
+        // Bytes are read as UTF-8 text (an HTTP answer's body, say); other bytes are not
+        // text, and guessing would change them.
+        Value::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(s) => Value::string(s),
+            Err(e) => {
+                return Err(EvalError::msg(format!(
+                    "cannot convert bytes to string: they are not UTF-8 text (the first bad \
+                     byte is at offset {})",
+                    e.valid_up_to()
+                )))
+            }
+        },
         _ => return Err(cannot(&v, "string")),
     })
 }

@@ -7,6 +7,7 @@
 //! does, when a function that needs the rows (or the end of the program) reads it.
 
 pub(crate) mod schema;
+pub(crate) mod secrets;
 pub(crate) mod tasks;
 
 use crate::util::ve;
