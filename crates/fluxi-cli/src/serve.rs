@@ -57,6 +57,17 @@ pub struct ServeArgs {
     /// $FLUXI_TASK_CLOCK_FILE).
     #[arg(long, value_name = "FILE")]
     task_clock_file: Option<PathBuf>,
+    /// Let Flux (`http.post`, `slack`, `pagerduty`, ...) send requests to DEST: a host,
+    /// host:port, *.domain, an address, a URL prefix such as https://hooks.slack.com/, or
+    /// *; repeatable (default: $FLUXI_ALLOW_EGRESS, comma-separated; else nowhere). A
+    /// name resolving to a loopback or link-local address is reached only when DEST names
+    /// it (`localhost`, or the address).
+    #[arg(long = "allow-egress", value_name = "DEST")]
+    allow_egress: Vec<String>,
+    /// `secrets.get(key: K)` also reads the variable PREFIX followed by K when the org
+    /// has no secret K (default: $FLUXI_SECRETS_FROM_ENV).
+    #[arg(long, value_name = "PREFIX")]
+    secrets_from_env: Option<String>,
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -82,6 +93,8 @@ const FILE_KEYS: &[&str] = &[
     "task-time-limit",
     "task-retry-delay",
     "task-clock-file",
+    "allow-egress",
+    "secrets-from-env",
 ];
 
 /// The settings of a config file, as text, by key; an unknown key or a value that is
@@ -103,6 +116,23 @@ fn read_config_file(path: &std::path::Path) -> Result<BTreeMap<String, String>, 
         }
         let text = match value {
             toml::Value::String(s) => s,
+            // The list of egress destinations: its strings, comma-separated.
+            toml::Value::Array(items) if key == "allow-egress" => {
+                let mut texts = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => texts.push(s),
+                        other => {
+                            return Err(format!(
+                                "the config file {}: {key} must be a list of strings, not one holding {}",
+                                path.display(),
+                                other.type_str()
+                            ))
+                        }
+                    }
+                }
+                texts.join(",")
+            }
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
             other => {
@@ -215,6 +245,20 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             Err(e) => return usage(&e),
         }
     }
+    let egress = (!args.allow_egress.is_empty()).then(|| args.allow_egress.join(","));
+    if let Some(list) = setting(egress, "FLUXI_ALLOW_EGRESS", "allow-egress") {
+        for d in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            if let Err(e) = fluxi::EgressDestination::parse(d) {
+                return usage(&format!("--allow-egress {d:?}: {e}"));
+            }
+            config.egress.push(d.to_string());
+        }
+    }
+    config.secrets_env_prefix = setting(
+        args.secrets_from_env,
+        "FLUXI_SECRETS_FROM_ENV",
+        "secrets-from-env",
+    );
     if let Some(f) = path_setting(
         args.task_clock_file,
         "FLUXI_TASK_CLOCK_FILE",

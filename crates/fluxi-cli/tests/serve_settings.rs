@@ -148,7 +148,15 @@ fn a_config_file_sets_what_flags_and_variables_do_not() {
 #[test]
 fn bad_config_files_stop_the_server_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &str); 4] = [
+    let cases: [(&str, &str); 6] = [
+        (
+            "allow-egress = [\"hooks.example.com\", 7]\n",
+            "allow-egress must be a list of strings",
+        ),
+        (
+            "allow-egress = [\"ftp://files.example.com/\"]\n",
+            "--allow-egress \"ftp://files.example.com/\"",
+        ),
         (
             "http-bind-adress = \"127.0.0.1:0\"\n",
             "unknown setting \"http-bind-adress\"",

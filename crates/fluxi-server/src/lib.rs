@@ -11,6 +11,7 @@ mod error;
 pub mod meta;
 pub mod monitor;
 mod query;
+mod secrets;
 mod task_runs;
 mod tls;
 mod write;
@@ -57,6 +58,12 @@ pub struct Config {
     pub tasks: fluxi_tasks::Config,
     /// The clock tasks are scheduled by.
     pub task_clock: TaskClock,
+    /// Where Flux may send requests (`http.post`, `slack`, ...): destinations as
+    /// `fluxi::EngineBuilder::allow_egress` takes them. Empty: nowhere.
+    pub egress: Vec<String>,
+    /// `secrets.get(key: K)` also reads the variable `PREFIX` + `K` when an org's own
+    /// secrets have no `K`.
+    pub secrets_env_prefix: Option<String>,
 }
 
 /// The clock the server's tasks are scheduled by.
@@ -86,6 +93,8 @@ impl Config {
             timeouts: conn::Timeouts::default(),
             tasks: fluxi_tasks::Config::default(),
             task_clock: TaskClock::System,
+            egress: Vec::new(),
+            secrets_env_prefix: None,
         }
     }
 }
@@ -117,6 +126,8 @@ pub(crate) struct App {
     meta: Arc<Mutex<Meta>>,
     /// The task scheduler (its store is `DATA/tasks`).
     pub(crate) tasks: fluxi_tasks::Scheduler,
+    /// The organizations' secrets.
+    pub(crate) secrets: Arc<secrets::Secrets>,
     pub(crate) config: Config,
     pub(crate) monitor: monitor::Monitor,
     started: SystemTime,
@@ -288,12 +299,20 @@ fn access_of(meta: &Meta, auth: &Auth) -> fluxi::Access {
 }
 
 /// A task runs with the access of the token that created it, as the records say when
-/// each attempt starts: a deleted or deactivated token (or user) stops its tasks.
-struct TokenAccess(Arc<Mutex<Meta>>);
+/// each attempt starts: a deleted or deactivated token (or user) stops its tasks. It reads
+/// the secrets of its organization.
+struct TokenAccess {
+    meta: Arc<Mutex<Meta>>,
+    secrets: Arc<secrets::Secrets>,
+}
 
 impl fluxi_tasks::Authorizer for TokenAccess {
+    fn secrets(&self, task: &fluxi_tasks::Task) -> Option<Arc<dyn fluxi::SecretStore>> {
+        Some(self.secrets.of_org(&task.org_id))
+    }
+
     fn access(&self, task: &fluxi_tasks::Task) -> Result<fluxi::Access, String> {
-        let meta = lock_meta(&self.0);
+        let meta = lock_meta(&self.meta);
         let auth = meta
             .records
             .auths
@@ -491,10 +510,20 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         );
     }
     eprint!("{report}");
-    let engine = Engine::builder()
-        .storage(Arc::clone(&store) as Arc<dyn Storage>)
-        .memory_limit(config.memory_limit)
+    let engine = config
+        .egress
+        .iter()
+        .fold(
+            Engine::builder()
+                .storage(Arc::clone(&store) as Arc<dyn Storage>)
+                .memory_limit(config.memory_limit),
+            |b, d| b.allow_egress(d.clone()),
+        )
         .build()?;
+    let secrets = Arc::new(secrets::Secrets::open(
+        &config.data,
+        config.secrets_env_prefix.clone(),
+    )?);
     let meta = Arc::new(Mutex::new(Meta::open(&config.data)?));
     let clock: Arc<dyn fluxi_tasks::Clock> = match &config.task_clock {
         TaskClock::System => Arc::new(fluxi_tasks::SystemClock),
@@ -505,7 +534,10 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         &config.data.join("tasks"),
         engine.clone(),
         clock,
-        Arc::new(TokenAccess(Arc::clone(&meta))),
+        Arc::new(TokenAccess {
+            meta: Arc::clone(&meta),
+            secrets: Arc::clone(&secrets),
+        }),
         config.tasks.clone(),
         Some(task_runs::observer(&store).map_err(fluxi::Error::from)?),
     )?;
@@ -526,6 +558,7 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         store,
         meta,
         tasks,
+        secrets,
         config,
         monitor: monitor::Monitor::new(writer),
         started: SystemTime::now(),
@@ -670,6 +703,18 @@ fn router(app: Shared) -> Router {
             get(api::get_org)
                 .patch(api::update_org)
                 .delete(api::delete_org),
+        )
+        .route(
+            "/api/v2/orgs/{id}/secrets",
+            get(api::list_secrets).patch(api::patch_secrets),
+        )
+        .route(
+            "/api/v2/orgs/{id}/secrets/delete",
+            post(api::delete_secrets),
+        )
+        .route(
+            "/api/v2/orgs/{id}/secrets/{key}",
+            axum::routing::delete(api::delete_secret),
         )
         .route("/api/v2/users", get(api::list_users).post(api::create_user))
         .route(

@@ -409,9 +409,13 @@ pub(crate) async fn query(
     )
     .await?;
     let parsed = parse_request(&content_type, &body)?;
-    app.resolve_org(params.org.as_deref(), params.org_id.as_deref())
+    let org = app
+        .resolve_org(params.org.as_deref(), params.org_id.as_deref())
         .map_err(|e| decode_error(e.message))?;
-    let mut engine = app.engine.with_access(app.access_of(&auth));
+    let mut engine = app
+        .engine
+        .with_access(app.access_of(&auth))
+        .with_secrets(app.secrets.of_org(&org.id));
     engine = engine.with_now(parsed.now.unwrap_or_else(crate::now_nanos));
     let (tx, mut rx) = mpsc::channel::<Msg>(8);
     let cancel = Arc::new(AtomicBool::new(false));

@@ -68,11 +68,14 @@ pub(crate) fn attempt(
 ) -> Outcome {
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let access = authorizer.access(&a.task).map_err(fluxi::Error::Invalid)?;
-        let engine = run_engine(engine, a.scheduled_for, a.task.latest_success, access)
-            .with_log_sink(Arc::new(move |level: fluxi::LogLevel, line: &str| {
-                let mut l = lines.lock().unwrap_or_else(|e| e.into_inner());
-                l.push((clock.now(), format!("{}: {line}", level.as_str())));
-            }));
+        let mut engine = run_engine(engine, a.scheduled_for, a.task.latest_success, access);
+        if let Some(secrets) = authorizer.secrets(&a.task) {
+            engine = engine.with_secrets(secrets);
+        }
+        let engine = engine.with_log_sink(Arc::new(move |level: fluxi::LogLevel, line: &str| {
+            let mut l = lines.lock().unwrap_or_else(|e| e.into_inner());
+            l.push((clock.now(), format!("{}: {line}", level.as_str())));
+        }));
         let program = engine.compile_named("task.flux", &a.task.flux)?;
         engine
             .execute_to(&program, Some(Arc::clone(&a.cancel)), |_, _| {

@@ -49,6 +49,11 @@ pub trait Authorizer: Send + Sync + 'static {
     /// What a run of `task` may read and write, or why it may not run (the run fails with
     /// that message).
     fn access(&self, task: &Task) -> std::result::Result<Access, String>;
+
+    /// The secrets `secrets.get` reads in a run of `task` (none by default).
+    fn secrets(&self, _task: &Task) -> Option<Arc<dyn fluxi::SecretStore>> {
+        None
+    }
 }
 
 /// Every task may read and write every bucket (for a single-user embedding).

@@ -4,6 +4,7 @@
 mod auths;
 mod buckets;
 mod orgs;
+mod secrets;
 mod setup;
 mod tasks;
 mod users;
@@ -11,6 +12,7 @@ mod users;
 pub(crate) use auths::*;
 pub(crate) use buckets::*;
 pub(crate) use orgs::*;
+pub(crate) use secrets::*;
 pub(crate) use setup::*;
 pub(crate) use tasks::*;
 pub(crate) use users::*;

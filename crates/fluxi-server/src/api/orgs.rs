@@ -194,5 +194,21 @@ pub(crate) async fn delete_org(
         m.records.orgs.retain(|o| o.id != org.id);
         Ok(())
     })?;
+    // Its tasks and secrets go too.
+    let shared = Arc::clone(&app);
+    let org_id = org.id.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let filter = fluxi_tasks::TaskFilter {
+            org_id: Some(org_id.clone()),
+            ..Default::default()
+        };
+        for t in shared.tasks.tasks(&filter) {
+            shared.tasks.delete_task(&t.id).map_err(|e| e.to_string())?;
+        }
+        shared.secrets.forget(&org_id).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(internal)?
+    .map_err(|e| ApiError::internal(format!("the organization's tasks or secrets: {e}")))?;
     Ok(crate::empty(StatusCode::NO_CONTENT))
 }
