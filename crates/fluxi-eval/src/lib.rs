@@ -10,6 +10,7 @@ mod execute;
 pub mod files;
 pub mod interp;
 pub mod ops;
+mod options;
 pub mod registry;
 
 pub use error::{ErrorKind, EvalError};

@@ -6,12 +6,14 @@
 
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
-//! `regexp`, `math`, `array`, `date`, `testing`; `constants` holds the values
+//! `regexp`, `math`, `array`, `date`, `testing`, `experimental` (`group`, `set`,
+//! `objectKeys`; its `to` is with `influxdb.wideTo`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
 mod array;
 mod constants;
 pub mod date;
+mod experimental;
 mod influxdata;
 mod join;
 mod math;
@@ -33,6 +35,7 @@ pub fn registry() -> Registry {
     universe::conv::register(&mut r);
     universe::conv::register_dict(&mut r);
     date::register(&mut r);
+    experimental::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);

@@ -53,6 +53,7 @@ pub use fluxi_storage::{
     line_with_field, BucketInfo, BucketUpdate, DeleteCondition, DeleteOp, DeletePredicate,
     DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision, PredicateError,
     PredicateErrorKind, RecoveryReport, Storage, StorageError, StorageErrorKind, SYSTEM_BUCKETS,
+    system_bucket_retention,
 };
 pub use fluxi_syntax::literals::string_literal;
 pub use fluxi_time::{parse_rfc3339, DateTime};
