@@ -1006,7 +1006,9 @@ impl Interpreter {
                 // A package's own option named inside its functions, called while the
                 // package is still loading: the value bound so far.
                 match (self.loading.contains(path.as_str()), env.get(name)) {
-                    (true, Some(v)) if !self.options.contains_key(&(path.clone(), name.clone())) => {
+                    (true, Some(v))
+                        if !self.options.contains_key(&(path.clone(), name.clone())) =>
+                    {
                         v.clone()
                     }
                     _ => self.option(path, name).map_err(err_at)?,

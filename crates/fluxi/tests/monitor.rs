@@ -10,8 +10,21 @@
 use fluxi::{Engine, Storage, Value};
 use std::collections::BTreeMap;
 
-/// 2024-01-01T00:00:00Z in nanoseconds: the start of the metrics.
-const T0: i64 = 1_704_067_200_000_000_000;
+/// 2024-01-01T00:00:00Z in nanoseconds.
+const JAN1: i64 = 1_704_067_200_000_000_000;
+
+/// The start of the metrics: an hour before the current five minutes, since
+/// `_monitoring` keeps seven days and the store drops older partitions when it opens.
+fn t0() -> i64 {
+    static T0: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *T0.get_or_init(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as i64;
+        now - now.rem_euclid(PERIOD) - 12 * PERIOD
+    })
+}
 const SECOND: i64 = 1_000_000_000;
 const PERIOD: i64 = 300 * SECOND;
 /// How many periods (check runs) the metrics cover.
@@ -33,7 +46,7 @@ fn base(h: usize, p: usize) -> f64 {
 fn point(h: usize, i: i64) -> (i64, f64) {
     let p = (i * STEP * SECOND / PERIOD) as usize;
     let wobble = ((i * 7 + h as i64 * 3) % 13) as f64 * 0.25 - 1.5;
-    (T0 + i * STEP * SECOND, base(h, p) + wobble)
+    (t0() + i * STEP * SECOND, base(h, p) + wobble)
 }
 
 fn points_per_host() -> i64 {
@@ -49,17 +62,15 @@ fn line_protocol() -> String {
                 "cpu,cpu=cpu-total,host={host} usage_user={v:?},usage_system=1.5 {t}\n"
             ));
             // Another cpu, which the check's filter leaves out.
-            lp.push_str(&format!(
-                "cpu,cpu=cpu0,host={host} usage_user=99.5 {t}\n"
-            ));
+            lp.push_str(&format!("cpu,cpu=cpu0,host={host} usage_user=99.5 {t}\n"));
         }
     }
     lp
 }
 
-/// The mean usage_user of host `h` over period `p` (`[T0 + p*5m, T0 + (p+1)*5m)`).
+/// The mean usage_user of host `h` over period `p` (`[t0() + p*5m, t0() + (p+1)*5m)`).
 fn period_mean(h: usize, p: usize) -> f64 {
-    let (start, stop) = (T0 + p as i64 * PERIOD, T0 + (p as i64 + 1) * PERIOD);
+    let (start, stop) = (t0() + p as i64 * PERIOD, t0() + (p as i64 + 1) * PERIOD);
     let values: Vec<f64> = (0..points_per_host())
         .map(|i| point(h, i))
         .filter(|(t, _)| *t >= start && *t < stop)
@@ -124,7 +135,7 @@ rule = {
     _notification_endpoint_name: "ops hook",
 }
 
-monitor.from(start: -2 * task.every)
+monitor.from(start: -10m)
     |> monitor.stateChanges(toLevel: "crit")
     |> filter(fn: (r) => r._time >= experimental.subDuration(d: task.every, from: now()))
     |> monitor.notify(data: rule, endpoint: endpoint)
@@ -188,7 +199,12 @@ fn expected_statuses() -> Vec<Status> {
     for (h, host) in HOSTS.iter().enumerate() {
         for p in 0..RUNS {
             let mean = period_mean(h, p);
-            out.push((host.to_string(), T0 + (p as i64 + 1) * PERIOD, level(mean), mean));
+            out.push((
+                host.to_string(),
+                t0() + (p as i64 + 1) * PERIOD,
+                level(mean),
+                mean,
+            ));
         }
     }
     out
@@ -217,7 +233,12 @@ fn status_check(row: &BTreeMap<String, Value>, key: &[String], want: &Status) {
     assert_eq!(time(row, "_time"), want.1, "{row:?}");
     assert_eq!(string(row, "_level"), want.2, "{row:?}");
     let got = float(row, "usage_user");
-    assert!((got - want.3).abs() < 1e-9, "mean of {}: {got} != {}", want.0, want.3);
+    assert!(
+        (got - want.3).abs() < 1e-9,
+        "mean of {}: {got} != {}",
+        want.0,
+        want.3
+    );
     // aggregateWindow's row time is the end of its window: the run's time.
     assert_eq!(int(row, "_source_timestamp"), want.1);
     assert_eq!(string(row, "_measurement"), "statuses");
@@ -261,11 +282,15 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
         .write_line_protocol("telegraf", &line_protocol())
         .unwrap();
     assert_eq!(written, 2 * 2 * points_per_host() as usize);
-    assert!(!storage.buckets().unwrap().iter().any(|b| b.name == "_monitoring"));
+    assert!(!storage
+        .buckets()
+        .unwrap()
+        .iter()
+        .any(|b| b.name == "_monitoring"));
 
     // Reading statuses before any check ran: `_monitoring` reads as an empty bucket.
     let none = engine
-        .with_now(T0)
+        .with_now(t0())
         .query("import \"influxdata/influxdb/monitor\"\nmonitor.from(start: -1h)")
         .unwrap();
     assert!(rows(&none, "_result").is_empty());
@@ -275,7 +300,7 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
     let check = engine.compile(CHECK).unwrap();
     let rule = engine.compile(RULE).unwrap();
     for run in 1..=RUNS as i64 {
-        let now = T0 + run * PERIOD;
+        let now = t0() + run * PERIOD;
         let out = engine.with_now(now).execute(&check).unwrap();
         // The check passes its statuses on: one per host.
         assert_eq!(rows(&out, "_result").len(), HOSTS.len(), "run {run}");
@@ -295,13 +320,15 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
     drop(check);
     drop(rule);
     drop(engine);
-    let engine = Engine::open(dir.path()).unwrap().with_now(T0 + 40 * 60 * SECOND);
+    let engine = Engine::open(dir.path())
+        .unwrap()
+        .with_now(t0() + 40 * 60 * SECOND);
 
     // monitor.from: every status, with the columns check gave it.
     let out = engine
         .query(
             "import \"influxdata/influxdb/monitor\"\n\
-             monitor.from(start: 2024-01-01T00:00:00Z)\n\
+             monitor.from(start: -1h)\n\
              |> sort(columns: [\"_time\"])",
         )
         .unwrap();
@@ -326,7 +353,7 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
     let out = engine
         .query(
             "import \"influxdata/influxdb/monitor\"\n\
-             monitor.from(start: 2024-01-01T00:00:00Z, fn: (r) => r._level == \"crit\")",
+             monitor.from(start: -1h, fn: (r) => r._level == \"crit\")",
         )
         .unwrap();
     let crit = rows(&out, "_result");
@@ -335,8 +362,14 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
 
     // stateChangesOnly, stateChanges(any, any) and two specific changes.
     let cases: Vec<(&str, Vec<(String, i64, &str)>)> = vec![
-        ("monitor.stateChangesOnly()", expected_changes(|_| true, |_| true)),
-        ("monitor.stateChanges()", expected_changes(|_| true, |_| true)),
+        (
+            "monitor.stateChangesOnly()",
+            expected_changes(|_| true, |_| true),
+        ),
+        (
+            "monitor.stateChanges()",
+            expected_changes(|_| true, |_| true),
+        ),
         (
             "monitor.stateChanges(toLevel: \"crit\")",
             expected_changes(|l| l != "crit", |l| l == "crit"),
@@ -354,7 +387,7 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
         let out = engine
             .query(&format!(
                 "import \"influxdata/influxdb/monitor\"\n\
-                 monitor.from(start: 2024-01-01T00:00:00Z) |> {call}"
+                 monitor.from(start: -1h) |> {call}"
             ))
             .unwrap();
         let got = rows(&out, "_result");
@@ -373,7 +406,9 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
         assert_eq!(got_changes, want, "{call}");
         assert!(!want.is_empty(), "{call}: the data has such changes");
         // `_level` is back in the group key.
-        assert!(got.iter().all(|(_, key)| key.contains(&"_level".to_string())));
+        assert!(got
+            .iter()
+            .all(|(_, key)| key.contains(&"_level".to_string())));
     }
 
     // The rule's notifications: one per change to crit, recorded a minute after the
@@ -381,7 +416,7 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
     let out = engine
         .query(
             "import \"influxdata/influxdb/monitor\"\n\
-             monitor.logs(start: 2024-01-01T00:00:00Z, fn: (r) => true)",
+             monitor.logs(start: -1h, fn: (r) => true)",
         )
         .unwrap();
     let mut got: Vec<(String, i64, i64)> = Vec::new();
@@ -440,7 +475,7 @@ fn experimental_set_writes_values_of_any_basic_type_and_updates_the_key() {
         assert_eq!(string(r, "k"), "z");
         assert_eq!(float(r, "n"), 2.5);
         assert!(matches!(r.get("on"), Some(Value::Bool(true))));
-        assert_eq!(time(r, "at"), T0);
+        assert_eq!(time(r, "at"), JAN1);
     }
     let vs: Vec<i64> = rows.iter().map(|(r, _)| int(r, "v")).collect();
     assert_eq!(vs, [1, 2]);
@@ -522,7 +557,10 @@ fn wrong_uses_are_clear_errors() {
         array.from(rows: [{_time: 2024-01-01T00:00:00Z, _measurement: "m", v: 1.0}])
             |> experimental.to(bucket: "b")"#,
     );
-    assert!(e.contains("\"_measurement\" is not in the group key"), "{e}");
+    assert!(
+        e.contains("\"_measurement\" is not in the group key"),
+        "{e}"
+    );
     // Writes into a missing bucket fail; only the system bucket is made on first write.
     let e = query_error(
         &engine,
@@ -552,11 +590,10 @@ fn experimental_to_writes_key_columns_as_tags_and_the_rest_as_fields() {
         .unwrap();
     let out = engine
         .query(
-            r#"from(bucket: "b") |> range(start: 2024-01-01T00:00:00Z, stop: 2024-01-02T00:00:00Z)
-            |> group() |> sort(columns: ["_field", "_time"])"#,
+            r#"from(bucket: "b") |> range(start: 2024-01-01T00:00:00Z, stop: 2024-01-02T00:00:00Z)"#,
         )
         .unwrap();
-    let got: Vec<(String, String, i64, String)> = rows(&out, "_result")
+    let mut got: Vec<(String, String, i64, String)> = rows(&out, "_result")
         .iter()
         .map(|(r, _)| {
             (
@@ -567,13 +604,14 @@ fn experimental_to_writes_key_columns_as_tags_and_the_rest_as_fields() {
             )
         })
         .collect();
-    let t1 = T0 + 10 * SECOND;
+    got.sort();
+    let t1 = JAN1 + 10 * SECOND;
     let want: Vec<(String, String, i64, String)> = [
-        ("a", T0, "1.5"),
+        ("a", JAN1, "1.5"),
         ("a", t1, "2.5"),
-        ("b", T0, "s"),
+        ("b", JAN1, "s"),
         ("b", t1, "t"),
-        ("c", T0, "7"),
+        ("c", JAN1, "7"),
         ("c", t1, "8"),
     ]
     .into_iter()
@@ -588,5 +626,43 @@ fn experimental_to_writes_key_columns_as_tags_and_the_rest_as_fields() {
         .iter()
         .map(|(r, _)| string(r, "_value"))
         .collect();
-    assert!(!tags.iter().any(|t| t == "_start" || t == "_stop"), "{tags:?}");
+    assert!(
+        !tags.iter().any(|t| t == "_start" || t == "_stop"),
+        "{tags:?}"
+    );
+}
+
+#[test]
+fn a_script_replaces_the_packages_options_and_now_as_its_functions_run() {
+    // `monitor.check` calls the package's `write` option and `now()`: both are the
+    // script's, set after the package was loaded (and by a second script after that).
+    let engine = Engine::in_memory();
+    let script = |mark: &str| {
+        format!(
+            r#"
+            import "array"
+            import "experimental"
+            import "influxdata/influxdb/monitor"
+            option now = () => 2024-01-01T00:00:00Z
+            option monitor.write = (tables=<-) => tables |> experimental.set(o: {{seen: "{mark}"}})
+            array.from(rows: [{{_time: 2023-12-31T23:59:00Z, _measurement: "cpu", v: 1.0}}])
+                |> monitor.check(
+                    data: {{_check_id: "c", _check_name: "n", _type: "custom", tags: {{}}}},
+                    messageFn: (r) => "level ${{r._level}}",
+                    crit: (r) => r.v > 0.5,
+                )
+            "#
+        )
+    };
+    for mark in ["first", "second"] {
+        let out = engine.query(&script(mark)).unwrap();
+        let got = rows(&out, "_result");
+        assert_eq!(got.len(), 1);
+        let r = &got[0].0;
+        assert_eq!(string(r, "seen"), mark);
+        assert_eq!(time(r, "_time"), JAN1);
+        assert_eq!(int(r, "_source_timestamp"), JAN1 - 60 * SECOND);
+        assert_eq!(string(r, "_level"), "crit");
+        assert_eq!(string(r, "_message"), "level crit");
+    }
 }

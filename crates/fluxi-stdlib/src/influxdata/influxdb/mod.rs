@@ -28,7 +28,9 @@ pub fn register(r: &mut Registry) {
     r.register(PACKAGE, "to", to);
     r.register(PACKAGE, "buckets", buckets);
     r.register(PACKAGE, "wideTo", |i, a| wide::wide_to(i, a, "wideTo"));
-    r.register("experimental", "to", |i, a| wide::wide_to(i, a, "experimental.to"));
+    r.register("experimental", "to", |i, a| {
+        wide::wide_to(i, a, "experimental.to")
+    });
 }
 
 /// The plan behind a stream not read yet.
