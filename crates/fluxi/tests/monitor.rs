@@ -7,7 +7,7 @@
 //! reads back. Every expected row is computed here from the metrics written. Then the
 //! `experimental` pieces monitor is built on, on their own.
 
-use fluxi::{Engine, Storage, Value};
+use fluxi::{Engine, Value};
 use std::collections::BTreeMap;
 
 /// 2024-01-01T00:00:00Z in nanoseconds.
@@ -191,6 +191,9 @@ fn labels(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// A status change: (host, time, level).
+type Change = (String, i64, &'static str);
+
 /// One expected status: (host, run time, level, mean).
 type Status = (String, i64, &'static str, f64);
 
@@ -215,7 +218,7 @@ fn expected_statuses() -> Vec<Status> {
 fn expected_changes(
     from: impl Fn(&str) -> bool,
     to: impl Fn(&str) -> bool,
-) -> Vec<(String, i64, &'static str)> {
+) -> Vec<Change> {
     let all = expected_statuses();
     let mut out = Vec::new();
     for w in all.windows(2) {
@@ -361,7 +364,7 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
     assert!(crit.iter().all(|(r, _)| string(r, "_level") == "crit"));
 
     // stateChangesOnly, stateChanges(any, any) and two specific changes.
-    let cases: Vec<(&str, Vec<(String, i64, &str)>)> = vec![
+    let cases: Vec<(&str, Vec<Change>)> = vec![
         (
             "monitor.stateChangesOnly()",
             expected_changes(|_| true, |_| true),
@@ -391,7 +394,7 @@ fn a_five_minute_cpu_check_writes_statuses_that_monitor_reads_back() {
             ))
             .unwrap();
         let got = rows(&out, "_result");
-        let mut got_changes: Vec<(String, i64, &str)> = got
+        let mut got_changes: Vec<Change> = got
             .iter()
             .map(|(r, _)| {
                 let l = string(r, "_level");
