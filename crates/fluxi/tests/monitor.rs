@@ -215,10 +215,7 @@ fn expected_statuses() -> Vec<Status> {
 
 /// The statuses of `expected_statuses` whose level differs from the host's previous
 /// status (in run order) and satisfies `to`, and whose previous one satisfies `from`.
-fn expected_changes(
-    from: impl Fn(&str) -> bool,
-    to: impl Fn(&str) -> bool,
-) -> Vec<Change> {
+fn expected_changes(from: impl Fn(&str) -> bool, to: impl Fn(&str) -> bool) -> Vec<Change> {
     let all = expected_statuses();
     let mut out = Vec::new();
     for w in all.windows(2) {
