@@ -605,6 +605,18 @@ impl Interpreter {
             .checker
             .package_graph(path)
             .ok_or_else(|| internal(format!("package {path} has no semantic graph")))?;
+        // A package's functions read its own options when they run (`option
+        // monitor.write = ...` changes what `monitor.check` calls). The prelude's options
+        // (`now`, `location`) are read through the option table by their builtins.
+        let graph = match PRELUDE.contains(&path) {
+            true => graph,
+            false => {
+                let prelude = self.prelude_options();
+                crate::options::late_options(path, &graph, &prelude)
+                    .map(Arc::new)
+                    .unwrap_or(graph)
+            }
+        };
         self.loading.insert(path.to_string());
         let globals = self.prelude_globals(Some(path));
         self.runtime.evaluated.fetch_add(1, Ordering::Relaxed);
@@ -615,6 +627,30 @@ impl Interpreter {
         // Another interpreter may have published first: use what the runtime holds.
         let shared = self.runtime.cached(path).unwrap_or(members);
         Ok(self.adopt(path, &shared))
+    }
+
+    /// The options the prelude packages declare: (package path, name).
+    fn prelude_options(&mut self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for p in PRELUDE {
+            if self.checker.package(p).is_err() {
+                continue;
+            }
+            let Some(graph) = self.checker.package_graph(p) else {
+                continue;
+            };
+            for s in &graph.body {
+                if let Statement::Option {
+                    package: None,
+                    name,
+                    ..
+                } = s
+                {
+                    out.push((p.to_string(), name.clone()));
+                }
+            }
+        }
+        out
     }
 
     /// Use a package's evaluated members in this interpreter.
@@ -978,7 +1014,18 @@ impl Interpreter {
             ExprKind::Ident(name) => env.get(name).cloned().ok_or_else(|| {
                 internal(format!("`{name}` is not bound at run time")).at(e.span, None)
             })?,
-            ExprKind::PackageMember { path, name } => self.option(path, name).map_err(err_at)?,
+            ExprKind::PackageMember { path, name } => {
+                // A package's own option named inside its functions, called while the
+                // package is still loading: the value bound so far.
+                match (self.loading.contains(path.as_str()), env.get(name)) {
+                    (true, Some(v))
+                        if !self.options.contains_key(&(path.clone(), name.clone())) =>
+                    {
+                        v.clone()
+                    }
+                    _ => self.option(path, name).map_err(err_at)?,
+                }
+            }
             ExprKind::Int(v) => Value::Int(*v),
             ExprKind::Float(v) => Value::Float(*v),
             ExprKind::String(s) | ExprKind::Label(s) => Value::string(s.as_str()),

@@ -12,6 +12,7 @@ pub mod files;
 pub mod interp;
 pub mod net;
 pub mod ops;
+mod options;
 pub mod registry;
 pub mod runlog;
 pub mod secrets;

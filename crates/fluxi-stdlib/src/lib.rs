@@ -8,7 +8,8 @@
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `experimental` (`group`); `constants` holds the values
+//! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`; its `to` is with
+//! `influxdb.wideTo`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
 mod alerts;
@@ -43,6 +44,7 @@ pub fn registry() -> Registry {
     universe::conv::register(&mut r);
     universe::conv::register_dict(&mut r);
     date::register(&mut r);
+    experimental::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);
@@ -60,7 +62,6 @@ pub fn registry() -> Registry {
     types::register(&mut r);
     universe::transforms::register(&mut r);
     universe::windows::register(&mut r);
-    experimental::register(&mut r);
     http::register(&mut r);
     json::register(&mut r);
     record::register(&mut r);

@@ -18,7 +18,7 @@ pub mod memory;
 pub mod storage;
 
 pub use delete::{DeleteCondition, DeleteOp, DeletePredicate, PredicateError, PredicateErrorKind};
-pub use disk::{DiskOptions, DiskStorage, RecoveryReport, SYSTEM_BUCKETS};
+pub use disk::{system_bucket_retention, DiskOptions, DiskStorage, RecoveryReport, SYSTEM_BUCKETS};
 pub use memory::MemoryStorage;
 pub use storage::{
     Aggregate, Applied, BucketInfo, BucketUpdate, Predicate, ReadResult, ReadSpec, Storage,

@@ -41,6 +41,22 @@ impl MemoryStorage {
     pub fn new() -> MemoryStorage {
         MemoryStorage::default()
     }
+
+    /// Creates a bucket whose name was checked.
+    fn create_checked(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        let mut buckets = self.buckets.write().map_err(|_| poisoned())?;
+        if buckets.contains_key(name) {
+            return Err(StorageError::BucketExists(name.to_string()));
+        }
+        buckets.insert(
+            name.to_string(),
+            Bucket {
+                retention,
+                ..Bucket::default()
+            },
+        );
+        Ok(())
+    }
 }
 
 fn poisoned() -> StorageError {
@@ -61,18 +77,14 @@ impl Storage for MemoryStorage {
 
     fn create_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
         check_bucket_name(name)?;
-        let mut buckets = self.buckets.write().map_err(|_| poisoned())?;
-        if buckets.contains_key(name) {
-            return Err(StorageError::BucketExists(name.to_string()));
+        self.create_checked(name, retention)
+    }
+
+    fn create_system_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        if !crate::SYSTEM_BUCKETS.contains(&name) {
+            check_bucket_name(name)?;
         }
-        buckets.insert(
-            name.to_string(),
-            Bucket {
-                retention,
-                ..Bucket::default()
-            },
-        );
-        Ok(())
+        self.create_checked(name, retention)
     }
 
     fn update_bucket(&self, name: &str, update: &crate::BucketUpdate) -> Result<()> {

@@ -302,6 +302,13 @@ pub trait Storage: Send + Sync {
     fn buckets(&self) -> Result<Vec<BucketInfo>>;
     /// Create a bucket.
     fn create_bucket(&self, name: &str, retention: Option<i64>) -> Result<()>;
+    /// Create one of the system buckets ([`crate::SYSTEM_BUCKETS`], whose names start with
+    /// `_`, which [`Storage::create_bucket`] refuses); any other name is checked as
+    /// `create_bucket` checks it. The default is `create_bucket`, so a store that does not
+    /// override this refuses system names with [`StorageError::InvalidBucketName`].
+    fn create_system_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        self.create_bucket(name, retention)
+    }
     /// Delete a bucket and its data.
     fn delete_bucket(&self, name: &str) -> Result<()>;
     /// Write points (a batch is written whole or not at all); returns how many were

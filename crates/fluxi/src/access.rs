@@ -83,6 +83,16 @@ impl Storage for Limited {
             "not allowed to create bucket \"{name}\" here"
         )))
     }
+    /// A system bucket that InfluxDB would always have (`_monitoring`) is made on the first
+    /// write of a caller allowed to write into it; other names are refused as
+    /// `create_bucket` refuses them.
+    fn create_system_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        if !fluxi_storage::SYSTEM_BUCKETS.contains(&name) {
+            return self.create_bucket(name, retention);
+        }
+        self.writable(name)?;
+        self.inner.create_system_bucket(name, retention)
+    }
     fn update_bucket(&self, name: &str, _update: &fluxi_storage::BucketUpdate) -> Result<()> {
         Err(StorageError::PermissionDenied(format!(
             "not allowed to change bucket \"{name}\" here"

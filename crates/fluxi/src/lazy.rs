@@ -48,6 +48,9 @@ impl Storage for LazyStore {
     fn create_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
         self.get()?.create_bucket(name, retention)
     }
+    fn create_system_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        self.get()?.create_system_bucket(name, retention)
+    }
     fn update_bucket(&self, name: &str, update: &fluxi_storage::BucketUpdate) -> Result<()> {
         self.get()?.update_bucket(name, update)
     }

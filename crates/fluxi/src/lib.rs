@@ -56,9 +56,10 @@ pub use fluxi_eval::{
 };
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
-    line_with_field, BucketInfo, BucketUpdate, DeleteCondition, DeleteOp, DeletePredicate,
-    DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision, PredicateError,
-    PredicateErrorKind, RecoveryReport, Storage, StorageError, StorageErrorKind, SYSTEM_BUCKETS,
+    line_with_field, system_bucket_retention, BucketInfo, BucketUpdate, DeleteCondition, DeleteOp,
+    DeletePredicate, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision,
+    PredicateError, PredicateErrorKind, RecoveryReport, Storage, StorageError, StorageErrorKind,
+    SYSTEM_BUCKETS,
 };
 pub use fluxi_syntax::literals::string_literal;
 pub use fluxi_time::{parse_rfc3339, DateTime};

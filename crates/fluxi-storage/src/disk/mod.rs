@@ -73,6 +73,17 @@ pub use wal::WalDamage;
 /// `_monitoring` (request and check data) and `_tasks` (task runs).
 pub const SYSTEM_BUCKETS: &[&str] = &["_monitoring", "_tasks"];
 
+/// The retention InfluxDB gives a system bucket when it makes one (nanoseconds):
+/// `_monitoring` 7 days, `_tasks` 3 days; `None` for any other name.
+pub fn system_bucket_retention(name: &str) -> Option<i64> {
+    const DAY_NS: i64 = 86_400_000_000_000;
+    match name {
+        "_monitoring" => Some(7 * DAY_NS),
+        "_tasks" => Some(3 * DAY_NS),
+        _ => None,
+    }
+}
+
 use crate::delete::DeletePredicate;
 use crate::line_protocol::{parse_batch, ParseOptions, Point};
 use crate::storage::{
@@ -253,16 +264,6 @@ pub(crate) fn partition_start(t: i64, duration: i64) -> i64 {
 }
 
 impl DiskStorage {
-    /// Creates one of the system buckets ([`SYSTEM_BUCKETS`]: names starting with `_`,
-    /// which [`Storage::create_bucket`] refuses), for the server's own data such as
-    /// `_monitoring`. Any other name is refused as `create_bucket` refuses it.
-    pub fn create_system_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
-        if !SYSTEM_BUCKETS.contains(&name) {
-            check_bucket_name(name)?;
-        }
-        self.create_bucket_named(name, retention)
-    }
-
     /// Creates a bucket whose name was checked.
     fn create_bucket_named(&self, name: &str, retention: Option<i64>) -> Result<()> {
         let mut w = self.lock_writer()?;
@@ -564,6 +565,13 @@ impl Storage for DiskStorage {
 
     fn create_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
         check_bucket_name(name)?;
+        self.create_bucket_named(name, retention)
+    }
+
+    fn create_system_bucket(&self, name: &str, retention: Option<i64>) -> Result<()> {
+        if !SYSTEM_BUCKETS.contains(&name) {
+            check_bucket_name(name)?;
+        }
         self.create_bucket_named(name, retention)
     }
 

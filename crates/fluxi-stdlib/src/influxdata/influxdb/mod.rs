@@ -9,12 +9,13 @@
 pub(crate) mod schema;
 pub(crate) mod secrets;
 pub(crate) mod tasks;
+mod wide;
 
 use crate::util::ve;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
 use fluxi_exec::logical::{Deferred, LogicalPlan};
 use fluxi_exec::plan::ReadPlan;
-use fluxi_storage::{FieldValue, Point};
+use fluxi_storage::{FieldValue, Point, Storage, StorageError, SYSTEM_BUCKETS};
 use fluxi_value::{ColumnType, Record, Stream, Table, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -27,6 +28,10 @@ pub fn register(r: &mut Registry) {
     r.register(PACKAGE, "from", from);
     r.register(PACKAGE, "to", to);
     r.register(PACKAGE, "buckets", buckets);
+    r.register(PACKAGE, "wideTo", |i, a| wide::wide_to(i, a, "wideTo"));
+    r.register("experimental", "to", |i, a| {
+        wide::wide_to(i, a, "experimental.to")
+    });
 }
 
 /// The plan behind a stream not read yet.
@@ -139,6 +144,17 @@ fn bucket_arg(interp: &mut Interpreter, a: &mut Args, what: &str) -> Result<Stri
 fn from(interp: &mut Interpreter, a: &mut Args) -> R {
     let bucket = bucket_arg(interp, a, "from")?;
     let storage = interp.storage()?;
+    // InfluxDB always has its system buckets; a store that has not been written to
+    // `_monitoring` yet reads as that empty bucket rather than as a missing one.
+    if SYSTEM_BUCKETS.contains(&bucket.as_str())
+        && !storage
+            .buckets()
+            .map_err(EvalError::from)?
+            .iter()
+            .any(|b| b.name == bucket)
+    {
+        return Ok(Value::Stream(Stream::new(Vec::new())));
+    }
     Ok(Value::Stream(pending_stream(ReadPlan::new(
         storage, &bucket,
     ))))
@@ -322,7 +338,7 @@ fn to(interp: &mut Interpreter, a: &mut Args) -> R {
         }
     }
     if !points.is_empty() && !interp.explain_only() {
-        storage.write(&bucket, &points).map_err(EvalError::from)?;
+        write_points(&*storage, &bucket, &points)?;
         interp.count("points written", points.len() as u64);
     }
     let mut out = Vec::new();
@@ -330,6 +346,28 @@ fn to(interp: &mut Interpreter, a: &mut Args) -> R {
         out.push(drop_null_times(t, &time_column)?);
     }
     Ok(Value::Stream(Stream::new(out).with_bounds(tables.bounds())))
+}
+
+/// Writes `points` into `bucket`. A system bucket ([`SYSTEM_BUCKETS`]: `_monitoring`,
+/// which InfluxDB always has and `monitor.check` writes into) that the store has not got
+/// yet is made by this first write, with InfluxDB's retention for it; any other missing
+/// bucket is an error.
+fn write_points(storage: &dyn Storage, bucket: &str, points: &[Point]) -> Result<(), EvalError> {
+    match storage.write(bucket, points) {
+        Err(StorageError::BucketNotFound(_)) if SYSTEM_BUCKETS.contains(&bucket) => {
+            let retention = fluxi_storage::system_bucket_retention(bucket);
+            match storage.create_system_bucket(bucket, retention) {
+                // Made meanwhile by another writer: write into it all the same.
+                Ok(()) | Err(StorageError::BucketExists(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            storage.write(bucket, points).map_err(EvalError::from)?;
+        }
+        other => {
+            other.map_err(EvalError::from)?;
+        }
+    }
+    Ok(())
 }
 
 /// The columns a `fieldFn` reads (`r.<label>` of its record parameter); upstream does not
