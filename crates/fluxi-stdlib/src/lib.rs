@@ -45,6 +45,7 @@ pub fn registry() -> Registry {
     universe::conv::register_dict(&mut r);
     date::register(&mut r);
     experimental::register(&mut r);
+    experimental::table::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);
