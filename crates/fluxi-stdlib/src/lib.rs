@@ -20,6 +20,7 @@ pub mod date;
 mod experimental;
 pub mod http;
 mod influxdata;
+mod interpolate;
 mod join;
 mod json;
 mod log;
@@ -46,6 +47,7 @@ pub fn registry() -> Registry {
     date::register(&mut r);
     experimental::register(&mut r);
     experimental::table::register(&mut r);
+    interpolate::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);
