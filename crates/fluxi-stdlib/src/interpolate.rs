@@ -88,11 +88,13 @@ fn linear_held(
         for (n, row) in rows.iter().enumerate() {
             let (x1, y1) = match (&row[ti], &row[vi]) {
                 (Value::Time(x), Value::Float(y)) => (*x, *y),
-                (Value::Time(_), _) => return Err(fail(format!(
+                (Value::Time(_), _) => {
+                    return Err(fail(format!(
                     "row {} has a null `_value`; linear interpolation needs a value at every row",
                     n + 1
                 ))
-                .with_hint("fill or filter out null values first")),
+                    .with_hint("fill or filter out null values first"))
+                }
                 _ => {
                     return Err(fail(format!(
                         "row {} has a null `_time`; linear interpolation needs a time at every row",

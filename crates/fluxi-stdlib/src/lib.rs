@@ -6,7 +6,8 @@
 
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
-//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `http` (with
+//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
+//! `generate`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
 //! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`; its `to` is with
 //! `influxdb.wideTo`); `constants` holds the values
@@ -18,6 +19,7 @@ mod bitwise;
 mod constants;
 pub mod date;
 mod experimental;
+mod generate;
 pub mod http;
 mod influxdata;
 mod interpolate;
@@ -48,6 +50,7 @@ pub fn registry() -> Registry {
     experimental::register(&mut r);
     experimental::table::register(&mut r);
     interpolate::register(&mut r);
+    generate::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);

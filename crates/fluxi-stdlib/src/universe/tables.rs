@@ -142,7 +142,11 @@ fn yield_(interp: &mut Interpreter, a: &mut Args) -> R {
 }
 
 /// A bound of `range`: a time, a duration relative to now, or Unix seconds.
-fn bound(interp: &mut Interpreter, v: Value, now: &mut Option<i64>) -> Result<i64, EvalError> {
+pub(crate) fn bound(
+    interp: &mut Interpreter,
+    v: Value,
+    now: &mut Option<i64>,
+) -> Result<i64, EvalError> {
     let mut get_now = |interp: &mut Interpreter| -> Result<i64, EvalError> {
         if let Some(n) = now {
             return Ok(*n);
