@@ -7,7 +7,7 @@
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
-//! `generate`, `http` (with
+//! `generate`, `events` (`contrib/tomhollingworth/events`), `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
 //! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`; its `to` is with
 //! `influxdb.wideTo`); `constants` holds the values
@@ -18,6 +18,7 @@ mod array;
 mod bitwise;
 mod constants;
 pub mod date;
+mod events;
 mod experimental;
 mod generate;
 pub mod http;
@@ -51,6 +52,7 @@ pub fn registry() -> Registry {
     experimental::table::register(&mut r);
     interpolate::register(&mut r);
     generate::register(&mut r);
+    events::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);
