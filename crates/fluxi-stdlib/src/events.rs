@@ -18,9 +18,11 @@ fn duration(_: &mut Interpreter, a: &mut Args) -> Result<Value, EvalError> {
         None => 1_000_000_000,
         Some(d) => match d.as_nanos() {
             Some(n) if n > 0 => n,
-            _ => return Err(EvalError::msg(format!(
+            _ => {
+                return Err(EvalError::msg(format!(
                 "`unit` must be a positive duration of fixed length (no months or years), got {d}"
-            ))),
+            )))
+            }
         },
     };
     let time_col = a.string_or("timeColumn", "_time")?;

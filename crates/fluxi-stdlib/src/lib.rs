@@ -9,7 +9,8 @@
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`; its `to` is with
+//! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
+//! in `experimental/table`; its `to` is with
 //! `influxdb.wideTo`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
@@ -50,6 +51,7 @@ pub fn registry() -> Registry {
     date::register(&mut r);
     experimental::register(&mut r);
     experimental::table::register(&mut r);
+    experimental::join::register(&mut r);
     interpolate::register(&mut r);
     generate::register(&mut r);
     events::register(&mut r);
