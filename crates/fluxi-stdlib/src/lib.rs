@@ -10,7 +10,7 @@
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
 //! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
-//! in `experimental/table`; its `to` is with
+//! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
 //! `influxdb.wideTo`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
@@ -52,6 +52,7 @@ pub fn registry() -> Registry {
     experimental::register(&mut r);
     experimental::table::register(&mut r);
     experimental::join::register(&mut r);
+    experimental::json::register(&mut r);
     interpolate::register(&mut r);
     generate::register(&mut r);
     events::register(&mut r);
