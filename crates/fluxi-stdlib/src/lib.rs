@@ -7,7 +7,7 @@
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
-//! `generate`, `events` (`contrib/tomhollingworth/events`), `http` (with
+//! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
 //! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
 //! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
@@ -31,6 +31,7 @@ mod log;
 mod math;
 mod record;
 mod regexp;
+mod sampledata;
 mod strings;
 mod testing;
 mod types;
@@ -56,6 +57,7 @@ pub fn registry() -> Registry {
     interpolate::register(&mut r);
     generate::register(&mut r);
     events::register(&mut r);
+    sampledata::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);
