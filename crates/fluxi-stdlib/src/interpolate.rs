@@ -117,7 +117,7 @@ fn linear_held(
                     e => ex(e),
                 })?;
                 for (start, _) in windows.into_iter().skip(1) {
-                    if inserted % BLOCK == 0 {
+                    if inserted.is_multiple_of(BLOCK) {
                         interp.reserve(BLOCK * row_bytes, "interpolate.linear")?;
                         *held += BLOCK * row_bytes;
                     }
