@@ -22,6 +22,9 @@ use std::sync::{Arc, Mutex};
 pub struct Closure {
     func: Arc<nodes::Function>,
     env: Env,
+    /// Written in a package's source rather than the script: spans inside it do not
+    /// point into the script.
+    in_package: bool,
 }
 
 impl Closure {
@@ -202,6 +205,8 @@ pub struct Interpreter {
     pub(crate) redactor: crate::secrets::Redactor,
     pub(crate) log_sink: Option<crate::runlog::LogSink>,
     pub(crate) log_lines: usize,
+    /// Whether the code running now is a package's (its body, or a function it defines).
+    package_code: bool,
 }
 
 /// What a session entry left behind (see [`Interpreter::run_entry`]).
@@ -451,6 +456,7 @@ impl Interpreter {
             redactor: crate::secrets::Redactor::default(),
             log_sink: None,
             log_lines: 0,
+            package_code: false,
         }
     }
 
@@ -620,7 +626,9 @@ impl Interpreter {
         self.loading.insert(path.to_string());
         let globals = self.prelude_globals(Some(path));
         self.runtime.evaluated.fetch_add(1, Ordering::Relaxed);
+        let outer = std::mem::replace(&mut self.package_code, true);
         let result = self.eval_package(path, &graph, globals);
+        self.package_code = outer;
         self.loading.remove(path);
         let members = Arc::new(result?);
         self.runtime.publish(path, Arc::clone(&members));
@@ -966,6 +974,28 @@ impl Interpreter {
     fn call_closure(
         &mut self,
         c: &Closure,
+        named: Vec<(String, Value)>,
+        pipe: Option<Value>,
+        span: Span,
+    ) -> Result<Value> {
+        let outer = std::mem::replace(&mut self.package_code, c.in_package);
+        let result = self.call_closure_body(c, named, pipe, span);
+        self.package_code = outer;
+        match result {
+            // A package's function failed when called from the script: the place inside
+            // the package's source means nothing in the script, so the error points at
+            // the call.
+            Err(mut e) if c.in_package && !outer => {
+                e.span = Some(span);
+                Err(e)
+            }
+            r => r,
+        }
+    }
+
+    fn call_closure_body(
+        &mut self,
+        c: &Closure,
         mut named: Vec<(String, Value)>,
         mut pipe: Option<Value>,
         span: Span,
@@ -1097,6 +1127,7 @@ impl Interpreter {
             ExprKind::Function(f) => Value::Function(Arc::new(Closure {
                 func: Arc::clone(f),
                 env: env.clone(),
+                in_package: self.package_code,
             })),
             ExprKind::Call { callee, args, pipe } => {
                 let f = self.eval(callee, env)?;

@@ -10,6 +10,10 @@ use fluxi_value::table::build_array;
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
 use std::sync::Arc;
 
+pub mod join;
+pub mod json;
+pub mod table;
+
 type R = Result<Value, EvalError>;
 
 const PACKAGE: &str = "experimental";

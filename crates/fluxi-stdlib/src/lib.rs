@@ -6,9 +6,11 @@
 
 //! Modules follow Flux's packages: `universe/` (one file per family of functions),
 //! `influxdata/influxdb/` (`from`, `to`, `buckets`, `schema` and `tasks`), `join`, `strings`,
-//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `http` (with
+//! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
+//! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`; its `to` is with
+//! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
+//! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
 //! `influxdb.wideTo`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
@@ -17,15 +19,19 @@ mod array;
 mod bitwise;
 mod constants;
 pub mod date;
+mod events;
 mod experimental;
+mod generate;
 pub mod http;
 mod influxdata;
+mod interpolate;
 mod join;
 mod json;
 mod log;
 mod math;
 mod record;
 mod regexp;
+mod sampledata;
 mod strings;
 mod testing;
 mod types;
@@ -45,6 +51,13 @@ pub fn registry() -> Registry {
     universe::conv::register_dict(&mut r);
     date::register(&mut r);
     experimental::register(&mut r);
+    experimental::table::register(&mut r);
+    experimental::join::register(&mut r);
+    experimental::json::register(&mut r);
+    interpolate::register(&mut r);
+    generate::register(&mut r);
+    events::register(&mut r);
+    sampledata::register(&mut r);
     universe::indicators::register(&mut r);
     join::register(&mut r);
     universe::meta::register(&mut r);

@@ -56,9 +56,27 @@ pub fn register(r: &mut Registry) {
         stream(Vec::new())
     });
     r.register("internal/debug", "null", |_, _| Ok(Value::Null));
+    r.register("internal/debug", "getOption", get_option);
     r.register("testing/expect", "planner", |_, _| {
         Ok(Value::Record(Default::default()))
     });
+}
+
+/// `debug.getOption(pkg:, name:)`: the value option `name` of package `pkg` has where it
+/// is called (a script's `option pkg.name = ...` included).
+fn get_option(interp: &mut Interpreter, a: &mut Args) -> R {
+    let pkg = a.string("pkg")?;
+    let name = a.string("name")?;
+    if interp.checker().package(&pkg).is_err() {
+        return Err(EvalError::msg(format!("there is no package {pkg:?}")));
+    }
+    let declared = interp.package_values(&pkg)?.contains_key(name.as_str());
+    if !declared {
+        return Err(EvalError::msg(format!(
+            "package {pkg:?} has no option {name:?}"
+        )));
+    }
+    interp.option(&pkg, &name)
 }
 
 fn identity(_: &mut Interpreter, a: &mut Args) -> R {
@@ -124,7 +142,11 @@ fn yield_(interp: &mut Interpreter, a: &mut Args) -> R {
 }
 
 /// A bound of `range`: a time, a duration relative to now, or Unix seconds.
-fn bound(interp: &mut Interpreter, v: Value, now: &mut Option<i64>) -> Result<i64, EvalError> {
+pub(crate) fn bound(
+    interp: &mut Interpreter,
+    v: Value,
+    now: &mut Option<i64>,
+) -> Result<i64, EvalError> {
     let mut get_now = |interp: &mut Interpreter| -> Result<i64, EvalError> {
         if let Some(n) = now {
             return Ok(*n);

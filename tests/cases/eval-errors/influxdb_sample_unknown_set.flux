@@ -1,0 +1,3 @@
+import "influxdata/influxdb/sample"
+
+sample.data(set: "nope")
