@@ -423,28 +423,31 @@ impl MonoType {
                 }
             },
             MonoType::Fun(func) => {
-                let mut changed = false;
-                let mut g = |t: &MonoType| {
-                    let n = f(t);
-                    changed |= !n.same(t);
-                    n
-                };
-                let pipe = func.pipe.as_ref().map(|(k, t)| (k.clone(), g(t)));
-                let req: BTreeMap<String, MonoType> =
-                    func.req.iter().map(|(k, t)| (k.clone(), g(t))).collect();
-                let opt: BTreeMap<String, MonoType> =
-                    func.opt.iter().map(|(k, t)| (k.clone(), g(t))).collect();
-                let ret = g(&func.ret);
-                if changed {
-                    MonoType::Fun(Arc::new(Function {
-                        req,
-                        opt,
-                        pipe,
-                        ret,
-                    }))
-                } else {
-                    self.clone()
+                // Map into a list first: the maps are rebuilt only when something changed.
+                let parts: Vec<&MonoType> = func
+                    .pipe
+                    .iter()
+                    .map(|(_, t)| t)
+                    .chain(func.req.values())
+                    .chain(func.opt.values())
+                    .chain(std::iter::once(&func.ret))
+                    .collect();
+                let mapped: Vec<MonoType> = parts.iter().map(|t| f(t)).collect();
+                if parts.iter().zip(&mapped).all(|(t, n)| n.same(t)) {
+                    return self.clone();
                 }
+                let mut mapped = mapped.into_iter();
+                let mut next = || mapped.next().unwrap_or_default();
+                let pipe = func.pipe.as_ref().map(|(k, _)| (k.clone(), next()));
+                let req = func.req.keys().map(|k| (k.clone(), next())).collect();
+                let opt = func.opt.keys().map(|k| (k.clone(), next())).collect();
+                let ret = next();
+                MonoType::Fun(Arc::new(Function {
+                    req,
+                    opt,
+                    pipe,
+                    ret,
+                }))
             }
         }
     }
