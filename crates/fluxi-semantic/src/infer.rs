@@ -8,7 +8,7 @@ use crate::error::{sp, TypeError};
 use crate::nodes::{self, Expr, ExprKind, Statement};
 use crate::report::Reporter;
 use crate::scopes::Scopes;
-use crate::subst::Subst;
+use crate::subst::{Subst, MAX_TYPE_SIZE};
 use crate::types::{BasicType, Function, Kind, MonoType, PolyType, Row, Tvar};
 use fluxi_syntax::ast;
 use fluxi_syntax::Span;
@@ -146,16 +146,14 @@ impl<'a> Infer<'a> {
     }
 
     fn statement(&mut self, s: &ast::Statement, place: &Place) -> Option<Statement> {
-        /// The most nodes the type of one binding may have (`fluxi::types::too_large`).
-        const MAX_TYPE_SIZE: usize = 100_000;
         let top = matches!(place, Place::Top);
         match &s.kind {
             ast::StatementKind::Variable { id, init } => {
                 self.level += 1;
                 let e = self.expr(init);
                 self.level -= 1;
-                let mut ty = self.subst.generalize(&e.ty, self.level);
-                if ty.ty.size_up_to(MAX_TYPE_SIZE) > MAX_TYPE_SIZE {
+                let (mut ty, size) = self.subst.generalize_measured(&e.ty, self.level);
+                if size > MAX_TYPE_SIZE {
                     // Checking more of it would take time and memory exponential in the
                     // program's size; the binding's uses see an error type instead.
                     self.errors.push(TypeError::TooLarge {

@@ -3,7 +3,7 @@
 //! required, optional and pipe parameters.
 
 use crate::types::{Function, Kind, Memo, MonoType, PolyType, Row, Tvar, Visited};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -110,10 +110,28 @@ impl UnifyError {
 
 type Result<T = ()> = std::result::Result<T, UnifyError>;
 
+/// The most nodes the type of one binding may have written out
+/// (`fluxi::types::too_large`).
+pub(crate) const MAX_TYPE_SIZE: usize = 100_000;
+
+/// What one [`Subst::settle`] walk has seen: variables, and the sizes of shared parts
+/// that hold variables.
+#[derive(Default)]
+struct Walked {
+    vars: HashSet<Tvar>,
+    parts: HashMap<(usize, usize), usize>,
+}
+
 /// The store of type variables.
 #[derive(Debug, Default, Clone)]
 pub struct Subst {
     vars: Vec<VarInfo>,
+    /// Composite parts of generalised types known to hold no type variable, with their
+    /// size written out (at most `MAX_TYPE_SIZE + 1`). Nothing can change inside them, so
+    /// substitution, generalisation, instantiation and the occurs check skip them: a let
+    /// binding built from earlier ones walks only its own new parts. Each part is held
+    /// here, so its address is not reused while it is known.
+    ground: HashMap<(usize, usize), (MonoType, usize)>,
 }
 
 impl Subst {
@@ -201,10 +219,16 @@ impl Subst {
     }
 
     /// Quantify the variables of `t` created at a deeper level than `level`.
-    pub fn generalize(&self, t: &MonoType, level: u32) -> PolyType {
+    pub fn generalize(&mut self, t: &MonoType, level: u32) -> PolyType {
+        self.generalize_measured(t, level).0
+    }
+
+    /// [`Subst::generalize`], and the size of the type written out (at most
+    /// `MAX_TYPE_SIZE + 1`). The parts found to hold no variable are remembered.
+    pub(crate) fn generalize_measured(&mut self, t: &MonoType, level: u32) -> (PolyType, usize) {
         let ty = self.apply(t);
         let mut vars = Vec::new();
-        ty.free_vars(&mut vars);
+        let (_, size) = self.settle(&ty, &mut vars, &mut Walked::default());
         vars.retain(|v| self.info(*v).is_some_and(|i| i.level > level));
         let kinds = vars
             .iter()
@@ -213,7 +237,51 @@ impl Subst {
                 (!k.is_empty()).then_some((*v, k))
             })
             .collect();
-        PolyType { vars, kinds, ty }
+        (PolyType { vars, kinds, ty }, size)
+    }
+
+    /// Whether `t` is a composite part known to hold no type variable.
+    fn is_ground(&self, t: &MonoType) -> bool {
+        t.node_key().is_some_and(|k| self.ground.contains_key(&k))
+    }
+
+    /// Walk an applied type: collect its variables (in order of first appearance), record
+    /// its composite parts that hold none in `self.ground`, and give whether `t` holds
+    /// none and its size written out (capped). Known ground parts are not walked again;
+    /// `walked` keeps this walk's other shared parts.
+    fn settle(&mut self, t: &MonoType, vars: &mut Vec<Tvar>, walked: &mut Walked) -> (bool, usize) {
+        let key = match t {
+            MonoType::Var(v) => {
+                if walked.vars.insert(*v) {
+                    vars.push(*v);
+                }
+                return (false, 1);
+            }
+            MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => return (true, 1),
+            _ => t.node_key(),
+        };
+        if let Some(k) = key {
+            if let Some((_, size)) = self.ground.get(&k) {
+                return (true, *size);
+            }
+            if let Some(size) = walked.parts.get(&k) {
+                return (false, *size);
+            }
+        }
+        let (mut ground, mut size) = (true, 1usize);
+        t.for_each_child(&mut |c| {
+            let (g, n) = self.settle(c, vars, walked);
+            ground &= g;
+            size = size.saturating_add(n).min(MAX_TYPE_SIZE + 1);
+        });
+        if let Some(k) = key {
+            if ground {
+                self.ground.insert(k, (t.clone(), size));
+            } else {
+                walked.parts.insert(k, size);
+            }
+        }
+        (ground, size)
     }
 
     /// Generalize every free variable (for package exports and printing).
@@ -252,7 +320,17 @@ impl Subst {
             let fresh = self.fresh_var(level, kinds);
             map.insert(*v, MonoType::Var(fresh));
         }
-        p.ty.substitute(&map)
+        self.substitute(&p.ty, &map, &mut Memo::default())
+    }
+
+    /// [`MonoType::substitute`], skipping the parts known to hold no variable.
+    fn substitute(&self, t: &MonoType, map: &HashMap<Tvar, MonoType>, memo: &mut Memo) -> MonoType {
+        match t {
+            MonoType::Var(v) => map.get(v).cloned().unwrap_or_else(|| t.clone()),
+            MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => t.clone(),
+            _ if self.is_ground(t) => t.clone(),
+            _ => memo.map(t, &mut |c, memo| self.substitute(c, map, memo)),
+        }
     }
 
     /// Require `kind` of `t`.
@@ -323,7 +401,7 @@ impl Subst {
                         None => break,
                     }
                 }
-                if seen.first_visit(r) {
+                if !self.is_ground(r) && seen.first_visit(r) {
                     r.for_each_child(&mut |c| self.unbound_vars(c, out, seen));
                 }
             }
@@ -628,6 +706,7 @@ fn apply_with(
             }
         }
         MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => t.clone(),
+        _ if subst.is_ground(t) => t.clone(),
         _ => memo.map(t, &mut |c, memo| apply_with(subst, c, vars, memo)),
     }
 }

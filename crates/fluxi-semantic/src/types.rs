@@ -476,19 +476,30 @@ impl MonoType {
     /// holds it too (so a walk may reach it again by another path). A part held once can
     /// only be reached through its one holder.
     pub(crate) fn shared_key(&self) -> Option<(usize, usize)> {
-        fn key<T>(a: &Arc<T>) -> usize {
-            Arc::as_ptr(a) as *const () as usize
-        }
         fn shared<T>(a: &Arc<T>) -> bool {
             Arc::strong_count(a) > 1
         }
+        let held_elsewhere = match self {
+            MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => shared(e),
+            MonoType::Dict(k, v) => shared(k) || shared(v),
+            MonoType::Record(r) => shared(r),
+            MonoType::Fun(f) => shared(f),
+            MonoType::Error | MonoType::Basic(_) | MonoType::Var(_) | MonoType::Dynamic => false,
+        };
+        self.node_key().filter(|_| held_elsewhere)
+    }
+
+    /// The identity of a composite type's shared part (the addresses behind its `Arc`s),
+    /// valid while something holds the part.
+    pub(crate) fn node_key(&self) -> Option<(usize, usize)> {
+        fn key<T>(a: &Arc<T>) -> usize {
+            Arc::as_ptr(a) as *const () as usize
+        }
         match self {
-            MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => {
-                shared(e).then(|| (key(e), 0))
-            }
-            MonoType::Dict(k, v) => (shared(k) || shared(v)).then(|| (key(k), key(v))),
-            MonoType::Record(r) => shared(r).then(|| (key(r), 0)),
-            MonoType::Fun(f) => shared(f).then(|| (key(f), 0)),
+            MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => Some((key(e), 0)),
+            MonoType::Dict(k, v) => Some((key(k), key(v))),
+            MonoType::Record(r) => Some((key(r), 0)),
+            MonoType::Fun(f) => Some((key(f), 0)),
             MonoType::Error | MonoType::Basic(_) | MonoType::Var(_) | MonoType::Dynamic => None,
         }
     }
