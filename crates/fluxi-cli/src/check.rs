@@ -52,7 +52,9 @@ pub fn check(files: &[std::path::PathBuf], syntax_only: bool, types: bool) -> Ex
         let report = engine.check(&name, &src, level);
         eprint!("{}", report.diagnostics().render(color()));
         failed |= report.has_errors();
-        if let (true, Some(bindings)) = (types, report.types()) {
+        // Types are printed only when asked for (printing is as long as the types are).
+        let bindings = if types { report.types() } else { None };
+        if let Some(bindings) = bindings {
             if files.len() > 1 {
                 outln!("// {name}");
             }

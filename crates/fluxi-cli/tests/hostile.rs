@@ -376,3 +376,43 @@ fn a_field_type_conflict_names_its_line() {
     assert!(err.contains("error: line 3: field type conflict"), "{err}");
     assert!(err.contains("nothing was written"), "{err}");
 }
+
+#[test]
+fn a_failed_final_flush_exits_1_and_keeps_the_points_in_the_log() {
+    let (dir, data) = store_with_bucket();
+    let input = dir.path().join("points.lp");
+    std::fs::write(
+        &input,
+        "cpu,host=a v=1 1000000000\ncpu,host=b v=2 2000000000\n",
+    )
+    .unwrap();
+    // The final flush writes data files, a new log and then `MANIFEST.tmp`, which it
+    // renames over the manifest. A directory in that place makes the flush fail for real
+    // (also for root, whom permissions do not stop), while opening the store and
+    // logging the points work: opening only tries to remove a leftover `MANIFEST.tmp`.
+    let obstacle = Path::new(&data).join("MANIFEST.tmp");
+    std::fs::create_dir(&obstacle).unwrap();
+    std::fs::write(obstacle.join("keep"), "").unwrap();
+    let out = run(&[
+        "write",
+        "--data",
+        &data,
+        "--bucket",
+        "b",
+        input.to_str().unwrap(),
+    ]);
+    no_panic(&out, "write");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("2 points from 2 lines are in the write-ahead log")
+            && err.contains("writing them into data files failed")
+            && err.contains("MANIFEST.tmp"),
+        "{err}"
+    );
+    assert!(!err.contains("wrote 2 points"), "{err}");
+    // Nothing is lost: with the obstacle gone, the next open finds both points in the log.
+    std::fs::remove_dir_all(&obstacle).unwrap();
+    let counted = count_points(&data);
+    assert!(counted.contains(",2\r\n"), "{counted}");
+}

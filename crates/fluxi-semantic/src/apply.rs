@@ -1,16 +1,21 @@
-//! Apply the final substitution to every type in the semantic graph.
+//! Apply the final substitution to every type in the semantic graph, once, at the end of
+//! checking. A node's type is usually part of its parent's (a function's return type is
+//! its body's type, shared), and one [`Applier`] remembers what each shared part and each
+//! bound variable became: the pass costs the number of distinct type parts, not the sum
+//! of every node's type size (which is quadratic for deeply nested functions).
 
-use crate::nodes::{Expr, ExprKind, Function, Package, Statement, StringPart};
-use crate::subst::Subst;
+use crate::nodes::{Expr, ExprKind, Package, Statement, StringPart};
+use crate::subst::{Applier, Subst};
 use std::sync::Arc;
 
 pub fn apply_package(subst: &Subst, p: &mut Package) {
+    let mut applier = Applier::new(subst);
     for s in &mut p.body {
-        statement(subst, s);
+        statement(&mut applier, s);
     }
 }
 
-fn statement(subst: &Subst, s: &mut Statement) {
+fn statement(subst: &mut Applier<'_>, s: &mut Statement) {
     match s {
         Statement::Variable { init, .. } | Statement::Option { init, .. } => expr(subst, init),
         Statement::Expr(e) | Statement::Return(e) => expr(subst, e),
@@ -23,7 +28,7 @@ fn statement(subst: &Subst, s: &mut Statement) {
     }
 }
 
-fn expr(subst: &Subst, e: &mut Expr) {
+fn expr(subst: &mut Applier<'_>, e: &mut Expr) {
     e.ty = subst.apply(&e.ty);
     match &mut e.kind {
         ExprKind::Ident(_)
@@ -58,7 +63,7 @@ fn expr(subst: &Subst, e: &mut Expr) {
             properties.iter_mut().for_each(|(_, v)| expr(subst, v));
         }
         ExprKind::Function(f) => {
-            let mut func: Function = (**f).clone();
+            let func = Arc::make_mut(f);
             for p in &mut func.params {
                 if let Some(d) = &mut p.default {
                     expr(subst, d);
@@ -67,7 +72,6 @@ fn expr(subst: &Subst, e: &mut Expr) {
             for s in &mut func.body {
                 statement(subst, s);
             }
-            *f = Arc::new(func);
         }
         ExprKind::Call { callee, args, pipe } => {
             expr(subst, callee);

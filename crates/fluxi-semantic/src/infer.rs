@@ -7,7 +7,8 @@ use crate::check::PackageExports;
 use crate::error::{sp, TypeError};
 use crate::nodes::{self, Expr, ExprKind, Statement};
 use crate::report::Reporter;
-use crate::subst::Subst;
+use crate::scopes::Scopes;
+use crate::subst::{Subst, MAX_TYPE_SIZE};
 use crate::types::{BasicType, Function, Kind, MonoType, PolyType, Row, Tvar};
 use fluxi_syntax::ast;
 use fluxi_syntax::Span;
@@ -57,7 +58,7 @@ pub(crate) struct Scope {
 pub(crate) struct Infer<'a> {
     pub(crate) subst: &'a mut Subst,
     pub(crate) src: &'a str,
-    scopes: Vec<Scope>,
+    scopes: Scopes,
     level: u32,
     pub(crate) errors: Vec<TypeError>,
     bindings: Vec<(String, PolyType)>,
@@ -75,7 +76,7 @@ impl<'a> Infer<'a> {
         Infer {
             subst,
             src,
-            scopes,
+            scopes: Scopes::new(scopes),
             level: 0,
             errors: Vec::new(),
             bindings: Vec::new(),
@@ -96,25 +97,18 @@ impl<'a> Infer<'a> {
     }
 
     fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes.iter().rev().find_map(|s| s.names.get(name))
+        self.scopes.lookup(name)
     }
 
     fn all_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .scopes
-            .iter()
-            .flat_map(|s| s.names.keys().cloned())
-            .collect();
+        let mut names: Vec<String> = self.scopes.names().cloned().collect();
         names.sort();
         names.dedup();
         names
     }
 
     fn bind(&mut self, name: &str, binding: Binding, span: Span) {
-        let Some(scope) = self.scopes.last_mut() else {
-            return;
-        };
-        if let Some(prev) = scope.names.get(name) {
+        if let Some(prev) = self.scopes.in_current(name) {
             if prev.span.is_some() && !(prev.option && binding.option) {
                 self.errors.push(TypeError::Redefined {
                     name: name.to_string(),
@@ -124,7 +118,7 @@ impl<'a> Infer<'a> {
                 return;
             }
         }
-        scope.names.insert(name.to_string(), binding);
+        self.scopes.insert(name, binding);
     }
 
     fn reporter(&mut self) -> Reporter<'_, 'a> {
@@ -152,16 +146,14 @@ impl<'a> Infer<'a> {
     }
 
     fn statement(&mut self, s: &ast::Statement, place: &Place) -> Option<Statement> {
-        /// The most nodes the type of one binding may have (`fluxi::types::too_large`).
-        const MAX_TYPE_SIZE: usize = 100_000;
         let top = matches!(place, Place::Top);
         match &s.kind {
             ast::StatementKind::Variable { id, init } => {
                 self.level += 1;
                 let e = self.expr(init);
                 self.level -= 1;
-                let mut ty = self.subst.generalize(&e.ty, self.level);
-                if ty.ty.size_up_to(MAX_TYPE_SIZE) > MAX_TYPE_SIZE {
+                let (mut ty, size) = self.subst.generalize_measured(&e.ty, self.level);
+                if size > MAX_TYPE_SIZE {
                     // Checking more of it would take time and memory exponential in the
                     // program's size; the binding's uses see an error type instead.
                     self.errors.push(TypeError::TooLarge {
@@ -229,10 +221,10 @@ impl<'a> Infer<'a> {
                 })
             }
             ast::StatementKind::Testcase { id, extends, block } => {
-                self.scopes.push(Scope::default());
+                self.scopes.push();
                 if extends.is_some() {
                     let ret = self.fresh();
-                    let f = MonoType::Fun(Box::new(Function {
+                    let f = MonoType::Fun(Arc::new(Function {
                         ret,
                         ..Function::default()
                     }));
@@ -440,10 +432,7 @@ impl<'a> Infer<'a> {
                     self.reporter().unify_error(err, i.span, None);
                 }
                 let elem = self.fresh();
-                if let Err(err) = self
-                    .subst
-                    .unify(&MonoType::Array(Box::new(elem.clone())), &a.ty)
-                {
+                if let Err(err) = self.subst.unify(&elem.clone().array(), &a.ty) {
                     self.reporter().unify_error(err, a.span, None);
                 }
                 self.mk(
@@ -557,11 +546,7 @@ impl<'a> Infer<'a> {
                 self.reporter().unify_error(err, item.span, origin);
             }
         }
-        self.mk(
-            span,
-            MonoType::Array(Box::new(elem)),
-            ExprKind::Array(items),
-        )
+        self.mk(span, elem.array(), ExprKind::Array(items))
     }
 
     fn dict(&mut self, items: &[(ast::Expr, ast::Expr)], span: Span) -> Expr {
@@ -584,7 +569,7 @@ impl<'a> Infer<'a> {
         }
         self.mk(
             span,
-            MonoType::Dict(Box::new(key), Box::new(value)),
+            MonoType::Dict(Arc::new(key), Arc::new(value)),
             ExprKind::Dict(out),
         )
     }
@@ -656,7 +641,7 @@ impl<'a> Infer<'a> {
     fn function(&mut self, params: &[ast::Param], body: &ast::FunctionBody, span: Span) -> Expr {
         self.level += 1;
         self.functions += 1;
-        self.scopes.push(Scope::default());
+        self.scopes.push();
         let mut ft = Function::default();
         let mut out_params = Vec::new();
         let mut has_defaults = false;
@@ -703,7 +688,7 @@ impl<'a> Infer<'a> {
         self.scopes.pop();
         self.functions -= 1;
         self.level -= 1;
-        let fun_ty = MonoType::Fun(Box::new(ft));
+        let fun_ty = MonoType::Fun(Arc::new(ft));
         // Defaults are checked against a fresh instance of the function's type, so they do
         // not narrow the parameter types (as upstream): `(x=1) => x` is `(?x: A) => A`.
         let mut sem_params = Vec::new();
@@ -737,7 +722,7 @@ impl<'a> Infer<'a> {
             default_fn.ret = self.fresh();
             if let Err(err) = self
                 .subst
-                .unify(&instance, &MonoType::Fun(Box::new(default_fn)))
+                .unify(&instance, &MonoType::Fun(Arc::new(default_fn)))
             {
                 self.reporter().unify_error(err, span, None);
             }
@@ -815,7 +800,7 @@ impl<'a> Infer<'a> {
         let o = self.expr(object);
         let t = self.fresh();
         let rest = self.fresh();
-        let expected = MonoType::Record(Box::new(Row::Extend {
+        let expected = MonoType::Record(Arc::new(Row::Extend {
             label: name.clone(),
             ty: t.clone(),
             tail: rest,
@@ -939,7 +924,7 @@ impl<'a> Infer<'a> {
         let callee_ty = self.subst.resolve(&callee.ty);
         match callee_ty {
             MonoType::Fun(_) | MonoType::Var(_) | MonoType::Error => {
-                if let Err(err) = self.subst.unify(&callee_ty, &MonoType::Fun(Box::new(act))) {
+                if let Err(err) = self.subst.unify(&callee_ty, &MonoType::Fun(Arc::new(act))) {
                     let site = crate::report::CallSite {
                         callee_span: call.callee.span,
                         callee_name: self.text(call.callee.span).to_string(),
@@ -1068,18 +1053,16 @@ impl<'a> Infer<'a> {
             },
             ast::MonoTypeKind::Dynamic => MonoType::Dynamic,
             ast::MonoTypeKind::Label(_) => MonoType::STRING,
-            ast::MonoTypeKind::Array(e) => {
-                MonoType::Array(Box::new(self.convert_mono(e, vars, order)))
-            }
+            ast::MonoTypeKind::Array(e) => self.convert_mono(e, vars, order).array(),
             ast::MonoTypeKind::Stream(e) => {
-                MonoType::Stream(Box::new(self.convert_mono(e, vars, order)))
+                MonoType::Stream(Arc::new(self.convert_mono(e, vars, order)))
             }
             ast::MonoTypeKind::Vector(e) => {
-                MonoType::Vector(Box::new(self.convert_mono(e, vars, order)))
+                MonoType::Vector(Arc::new(self.convert_mono(e, vars, order)))
             }
             ast::MonoTypeKind::Dict { key, value } => MonoType::Dict(
-                Box::new(self.convert_mono(key, vars, order)),
-                Box::new(self.convert_mono(value, vars, order)),
+                Arc::new(self.convert_mono(key, vars, order)),
+                Arc::new(self.convert_mono(value, vars, order)),
             ),
             ast::MonoTypeKind::Record { tvar, properties } => {
                 let tail = match tvar {
@@ -1122,7 +1105,7 @@ impl<'a> Infer<'a> {
                     }
                 }
                 f.ret = self.convert_mono(ret, vars, order);
-                MonoType::Fun(Box::new(f))
+                MonoType::Fun(Arc::new(f))
             }
         }
     }

@@ -24,6 +24,7 @@ pub mod types;
 mod apply;
 mod infer;
 mod report;
+mod scopes;
 mod suggest;
 
 pub use check::{Checked, Checker, Export, Lookup, PackageExports, SessionScope, PRELUDE};

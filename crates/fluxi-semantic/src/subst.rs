@@ -2,8 +2,9 @@
 //! let-polymorphism, row unification with scoped labels, and function unification with
 //! required, optional and pipe parameters.
 
-use crate::types::{Function, Kind, MonoType, PolyType, Row, Tvar};
-use std::collections::{BTreeSet, HashMap};
+use crate::types::{Function, Kind, Memo, MonoType, PolyType, Row, Tvar, Visited};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 struct VarInfo {
@@ -109,10 +110,28 @@ impl UnifyError {
 
 type Result<T = ()> = std::result::Result<T, UnifyError>;
 
+/// The most nodes the type of one binding may have written out
+/// (`fluxi::types::too_large`).
+pub(crate) const MAX_TYPE_SIZE: usize = 100_000;
+
+/// What one [`Subst::settle`] walk has seen: variables, and the sizes of shared parts
+/// that hold variables.
+#[derive(Default)]
+struct Walked {
+    vars: HashSet<Tvar>,
+    parts: HashMap<(usize, usize), usize>,
+}
+
 /// The store of type variables.
 #[derive(Debug, Default, Clone)]
 pub struct Subst {
     vars: Vec<VarInfo>,
+    /// Composite parts of generalised types known to hold no type variable, with their
+    /// size written out (at most `MAX_TYPE_SIZE + 1`). Nothing can change inside them, so
+    /// substitution, generalisation, instantiation and the occurs check skip them: a let
+    /// binding built from earlier ones walks only its own new parts. Each part is held
+    /// here, so its address is not reused while it is known.
+    ground: HashMap<(usize, usize), (MonoType, usize)>,
 }
 
 impl Subst {
@@ -141,7 +160,8 @@ impl Subst {
         self.vars.get(v as usize)
     }
 
-    /// Follow variable bindings at the top of the type.
+    /// Follow variable bindings at the top of the type (a cheap copy: the parts of a
+    /// composite type are shared).
     pub fn resolve(&self, t: &MonoType) -> MonoType {
         self.resolve_ref(t).clone()
     }
@@ -160,42 +180,37 @@ impl Subst {
         cur
     }
 
-    /// Apply every binding, deeply.
-    pub fn apply(&self, t: &MonoType) -> MonoType {
-        match self.resolve_ref(t) {
-            MonoType::Var(v) => MonoType::Var(*v),
-            MonoType::Error => MonoType::Error,
-            MonoType::Basic(b) => MonoType::Basic(*b),
-            MonoType::Dynamic => MonoType::Dynamic,
-            MonoType::Array(e) => MonoType::Array(Box::new(self.apply(e))),
-            MonoType::Vector(e) => MonoType::Vector(Box::new(self.apply(e))),
-            MonoType::Stream(e) => MonoType::Stream(Box::new(self.apply(e))),
-            MonoType::Dict(k, v) => {
-                MonoType::Dict(Box::new(self.apply(k)), Box::new(self.apply(v)))
+    /// [`Subst::resolve`] that also shortens the chain of bound variables it passes: each
+    /// then points at the end. (Unification can keep lengthening one chain — a long sum of
+    /// parameters binds each to the next — and walking it whole at every use was
+    /// quadratic.)
+    fn resolve_mut(&mut self, t: &MonoType) -> MonoType {
+        let mut chain = Vec::new();
+        let mut cur = t;
+        while let MonoType::Var(v) = cur {
+            match self.info(*v).and_then(|i| i.bound.as_ref()) {
+                Some(b) => {
+                    chain.push(*v);
+                    cur = b;
+                }
+                None => break,
             }
-            MonoType::Record(row) => match &**row {
-                Row::Empty => MonoType::empty_record(),
-                Row::Extend { label, ty, tail } => MonoType::Record(Box::new(Row::Extend {
-                    label: label.clone(),
-                    ty: self.apply(ty),
-                    tail: self.apply(tail),
-                })),
-            },
-            MonoType::Fun(f) => MonoType::Fun(Box::new(Function {
-                req: f
-                    .req
-                    .iter()
-                    .map(|(k, t)| (k.clone(), self.apply(t)))
-                    .collect(),
-                opt: f
-                    .opt
-                    .iter()
-                    .map(|(k, t)| (k.clone(), self.apply(t)))
-                    .collect(),
-                pipe: f.pipe.as_ref().map(|(k, t)| (k.clone(), self.apply(t))),
-                ret: self.apply(&f.ret),
-            })),
         }
+        let end = cur.clone();
+        if chain.len() > 1 {
+            for v in chain {
+                if let Some(info) = self.vars.get_mut(v as usize) {
+                    info.bound = Some(end.clone());
+                }
+            }
+        }
+        end
+    }
+
+    /// Apply every binding, deeply. Parts that no binding changes are shared with `t`, and
+    /// a part shared by several places is applied once.
+    pub fn apply(&self, t: &MonoType) -> MonoType {
+        Applier::new(self).apply(t)
     }
 
     /// The kinds required of an unbound variable.
@@ -204,10 +219,16 @@ impl Subst {
     }
 
     /// Quantify the variables of `t` created at a deeper level than `level`.
-    pub fn generalize(&self, t: &MonoType, level: u32) -> PolyType {
+    pub fn generalize(&mut self, t: &MonoType, level: u32) -> PolyType {
+        self.generalize_measured(t, level).0
+    }
+
+    /// [`Subst::generalize`], and the size of the type written out (at most
+    /// `MAX_TYPE_SIZE + 1`). The parts found to hold no variable are remembered.
+    pub(crate) fn generalize_measured(&mut self, t: &MonoType, level: u32) -> (PolyType, usize) {
         let ty = self.apply(t);
         let mut vars = Vec::new();
-        ty.free_vars(&mut vars);
+        let (_, size) = self.settle(&ty, &mut vars, &mut Walked::default());
         vars.retain(|v| self.info(*v).is_some_and(|i| i.level > level));
         let kinds = vars
             .iter()
@@ -216,7 +237,51 @@ impl Subst {
                 (!k.is_empty()).then_some((*v, k))
             })
             .collect();
-        PolyType { vars, kinds, ty }
+        (PolyType { vars, kinds, ty }, size)
+    }
+
+    /// Whether `t` is a composite part known to hold no type variable.
+    fn is_ground(&self, t: &MonoType) -> bool {
+        t.node_key().is_some_and(|k| self.ground.contains_key(&k))
+    }
+
+    /// Walk an applied type: collect its variables (in order of first appearance), record
+    /// its composite parts that hold none in `self.ground`, and give whether `t` holds
+    /// none and its size written out (capped). Known ground parts are not walked again;
+    /// `walked` keeps this walk's other shared parts.
+    fn settle(&mut self, t: &MonoType, vars: &mut Vec<Tvar>, walked: &mut Walked) -> (bool, usize) {
+        let key = match t {
+            MonoType::Var(v) => {
+                if walked.vars.insert(*v) {
+                    vars.push(*v);
+                }
+                return (false, 1);
+            }
+            MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => return (true, 1),
+            _ => t.node_key(),
+        };
+        if let Some(k) = key {
+            if let Some((_, size)) = self.ground.get(&k) {
+                return (true, *size);
+            }
+            if let Some(size) = walked.parts.get(&k) {
+                return (false, *size);
+            }
+        }
+        let (mut ground, mut size) = (true, 1usize);
+        t.for_each_child(&mut |c| {
+            let (g, n) = self.settle(c, vars, walked);
+            ground &= g;
+            size = size.saturating_add(n).min(MAX_TYPE_SIZE + 1);
+        });
+        if let Some(k) = key {
+            if ground {
+                self.ground.insert(k, (t.clone(), size));
+            } else {
+                walked.parts.insert(k, size);
+            }
+        }
+        (ground, size)
     }
 
     /// Generalize every free variable (for package exports and printing).
@@ -255,12 +320,22 @@ impl Subst {
             let fresh = self.fresh_var(level, kinds);
             map.insert(*v, MonoType::Var(fresh));
         }
-        p.ty.substitute(&map)
+        self.substitute(&p.ty, &map, &mut Memo::default())
+    }
+
+    /// [`MonoType::substitute`], skipping the parts known to hold no variable.
+    fn substitute(&self, t: &MonoType, map: &HashMap<Tvar, MonoType>, memo: &mut Memo) -> MonoType {
+        match t {
+            MonoType::Var(v) => map.get(v).cloned().unwrap_or_else(|| t.clone()),
+            MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => t.clone(),
+            _ if self.is_ground(t) => t.clone(),
+            _ => memo.map(t, &mut |c, memo| self.substitute(c, map, memo)),
+        }
     }
 
     /// Require `kind` of `t`.
     pub fn constrain(&mut self, t: &MonoType, kind: Kind) -> Result {
-        let t = self.resolve(t);
+        let t = self.resolve_mut(t);
         let fail = |t: &MonoType| {
             Err(UnifyError::new(Mismatch::Kind {
                 ty: t.clone(),
@@ -303,17 +378,49 @@ impl Subst {
         }
     }
 
+    /// The unbound variables of `t` under the current bindings, without building the
+    /// applied type: each bound variable and each shared part is walked once.
+    fn unbound_vars(&self, t: &MonoType, out: &mut Vec<Tvar>, seen: &mut Visited) {
+        match self.resolve_ref(t) {
+            MonoType::Var(v) => {
+                if seen.vars.insert(*v) {
+                    out.push(*v);
+                }
+            }
+            MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => {}
+            r => {
+                // The variables passed on the way to `r` are bound: mark them walked, so
+                // another path through them stops here.
+                let mut cur = t;
+                while let MonoType::Var(v) = cur {
+                    if !seen.vars.insert(*v) {
+                        return;
+                    }
+                    match self.info(*v).and_then(|i| i.bound.as_ref()) {
+                        Some(b) => cur = b,
+                        None => break,
+                    }
+                }
+                if !self.is_ground(r) && seen.first_visit(r) {
+                    r.for_each_child(&mut |c| self.unbound_vars(c, out, seen));
+                }
+            }
+        }
+    }
+
     fn bind(&mut self, v: Tvar, t: &MonoType) -> Result {
         if let MonoType::Var(w) = t {
             if *w == v {
                 return Ok(());
             }
         }
-        let applied = self.apply(t);
-        if applied.contains(v) {
+        // One walk for the occurs check and the levels: no copy of `t` is made.
+        let mut free = Vec::new();
+        self.unbound_vars(t, &mut free, &mut Visited::default());
+        if free.contains(&v) {
             return Err(UnifyError::new(Mismatch::Occurs {
                 var: v,
-                ty: applied,
+                ty: self.apply(t),
             }));
         }
         let (level, kinds) = match self.info(v) {
@@ -321,8 +428,6 @@ impl Subst {
             None => return Ok(()),
         };
         // Free variables of the bound type now live at least as long as `v`.
-        let mut free = Vec::new();
-        applied.free_vars(&mut free);
         for w in free {
             if let Some(info) = self.vars.get_mut(w as usize) {
                 info.level = info.level.min(level);
@@ -340,10 +445,12 @@ impl Subst {
     /// Unify the expected type `exp` with the actual type `act`. The direction matters for
     /// functions (the expected one says what will be passed) and for error messages.
     pub fn unify(&mut self, exp: &MonoType, act: &MonoType) -> Result {
-        let e = self.resolve(exp);
-        let a = self.resolve(act);
+        let e = self.resolve_mut(exp);
+        let a = self.resolve_mut(act);
         match (&e, &a) {
             (MonoType::Error, _) | (_, MonoType::Error) => Ok(()),
+            // One type, shared: nothing to do (and nothing to walk).
+            _ if e.same(&a) => Ok(()),
             (MonoType::Var(x), MonoType::Var(y)) if x == y => Ok(()),
             (MonoType::Var(x), _) => self.bind(*x, &a),
             (_, MonoType::Var(y)) => self.bind(*y, &e),
@@ -369,13 +476,13 @@ impl Subst {
 
     /// The variable at the end of a row, if it ends in one.
     fn row_tail_var(&self, t: &MonoType) -> Option<Tvar> {
-        let mut cur = self.resolve(t);
+        let mut cur = self.resolve_ref(t);
         loop {
             match cur {
-                MonoType::Var(v) => return Some(v),
-                MonoType::Record(row) => match *row {
+                MonoType::Var(v) => return Some(*v),
+                MonoType::Record(row) => match &**row {
                     Row::Empty => return None,
-                    Row::Extend { tail, .. } => cur = self.resolve(&tail),
+                    Row::Extend { tail, .. } => cur = self.resolve_ref(tail),
                 },
                 _ => return None,
             }
@@ -384,15 +491,15 @@ impl Subst {
 
     fn row_labels(&self, t: &MonoType) -> Vec<String> {
         let mut out = Vec::new();
-        let mut cur = self.resolve(t);
+        let mut cur = self.resolve_ref(t);
         while let MonoType::Record(row) = cur {
-            match *row {
+            match &**row {
                 Row::Empty => break,
                 Row::Extend { label, tail, .. } => {
-                    if !out.contains(&label) {
-                        out.push(label);
+                    if !out.contains(label) {
+                        out.push(label.clone());
                     }
-                    cur = self.resolve(&tail);
+                    cur = self.resolve_ref(tail);
                 }
             }
         }
@@ -408,18 +515,18 @@ impl Subst {
         label: &str,
         avoid: Option<Tvar>,
     ) -> Result<Option<(MonoType, MonoType)>> {
-        let cur = self.resolve(t);
+        let cur = self.resolve_mut(t);
         match cur {
-            MonoType::Record(row) => match *row {
+            MonoType::Record(row) => match &*row {
                 Row::Empty => Ok(None),
                 Row::Extend { label: l, ty, tail } => {
                     if l == label {
-                        return Ok(Some((ty, tail)));
+                        return Ok(Some((ty.clone(), tail.clone())));
                     }
-                    Ok(self.take_label(&tail, label, avoid)?.map(|(found, rest)| {
-                        let rebuilt = MonoType::Record(Box::new(Row::Extend {
-                            label: l,
-                            ty,
+                    Ok(self.take_label(tail, label, avoid)?.map(|(found, rest)| {
+                        let rebuilt = MonoType::Record(Arc::new(Row::Extend {
+                            label: l.clone(),
+                            ty: ty.clone(),
                             tail: rest,
                         }));
                         (found, rebuilt)
@@ -433,7 +540,7 @@ impl Subst {
                 let level = self.info(v).map_or(0, |i| i.level);
                 let field = self.fresh(level);
                 let rest = MonoType::Var(self.fresh_var(level, BTreeSet::new()));
-                let ext = MonoType::Record(Box::new(Row::Extend {
+                let ext = MonoType::Record(Arc::new(Row::Extend {
                     label: label.to_string(),
                     ty: field.clone(),
                     tail: rest.clone(),
@@ -450,8 +557,8 @@ impl Subst {
     }
 
     fn unify_rows(&mut self, exp: &MonoType, act: &MonoType) -> Result {
-        let e = self.resolve(exp);
-        let a = self.resolve(act);
+        let e = self.resolve_mut(exp);
+        let a = self.resolve_mut(act);
         match (&e, &a) {
             (MonoType::Error, _) | (_, MonoType::Error) => Ok(()),
             (MonoType::Var(x), MonoType::Var(y)) if x == y => Ok(()),
@@ -548,5 +655,58 @@ impl Subst {
         }
         self.unify(&f.ret, &g.ret)
             .map_err(|err| err.within(Context::Return))
+    }
+}
+
+/// Applies a store's bindings to many types, remembering what each bound variable and
+/// each shared part became: applying it to every node of a typed graph (where a node's
+/// type is part of its parent's) costs the number of distinct parts, not the sum of the
+/// types' sizes.
+pub(crate) struct Applier<'s> {
+    subst: &'s Subst,
+    vars: HashMap<Tvar, MonoType>,
+    memo: Memo,
+}
+
+impl<'s> Applier<'s> {
+    pub(crate) fn new(subst: &'s Subst) -> Self {
+        Applier {
+            subst,
+            vars: HashMap::new(),
+            memo: Memo::default(),
+        }
+    }
+
+    pub(crate) fn apply(&mut self, t: &MonoType) -> MonoType {
+        let mut vars = std::mem::take(&mut self.vars);
+        let out = apply_with(self.subst, t, &mut vars, &mut self.memo);
+        self.vars = vars;
+        out
+    }
+}
+
+fn apply_with(
+    subst: &Subst,
+    t: &MonoType,
+    vars: &mut HashMap<Tvar, MonoType>,
+    memo: &mut Memo,
+) -> MonoType {
+    match t {
+        MonoType::Var(v) => {
+            if let Some(done) = vars.get(v) {
+                return done.clone();
+            }
+            match subst.info(*v).and_then(|i| i.bound.as_ref()) {
+                Some(b) => {
+                    let out = apply_with(subst, b, vars, memo);
+                    vars.insert(*v, out.clone());
+                    out
+                }
+                None => t.clone(),
+            }
+        }
+        MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => t.clone(),
+        _ if subst.is_ground(t) => t.clone(),
+        _ => memo.map(t, &mut |c, memo| apply_with(subst, c, vars, memo)),
     }
 }

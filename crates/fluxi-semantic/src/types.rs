@@ -1,8 +1,9 @@
 //! Flux types: monotypes with row-polymorphic records, polytypes, kinds, and printing in
 //! Flux syntax with variables named A, B, C.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::{self, Write};
+use std::sync::Arc;
 
 /// A type variable.
 pub type Tvar = u32;
@@ -196,7 +197,7 @@ impl Kind {
 }
 
 /// A monomorphic type.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum MonoType {
     /// The type of an expression that failed to check; unifies with everything, so one
     /// mistake is reported once.
@@ -207,24 +208,24 @@ pub enum MonoType {
     /// A type variable.
     Var(Tvar),
     /// `[T]`
-    Array(Box<MonoType>),
+    Array(Arc<MonoType>),
     /// `vector[T]`
-    Vector(Box<MonoType>),
+    Vector(Arc<MonoType>),
     /// `stream[T]`
-    Stream(Box<MonoType>),
+    Stream(Arc<MonoType>),
     /// `[K: V]`
-    Dict(Box<MonoType>, Box<MonoType>),
+    Dict(Arc<MonoType>, Arc<MonoType>),
     /// A record row.
-    Record(Box<Row>),
+    Record(Arc<Row>),
     /// A function.
-    Fun(Box<Function>),
+    Fun(Arc<Function>),
     /// `dynamic`
     Dynamic,
 }
 
 /// A record row: labels in order, ending in the empty row or a row variable. Labels may
 /// repeat (the outermost wins), as `{r with a: ...}` extends a row that may have `a`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Row {
     /// `{}`
     Empty,
@@ -240,7 +241,7 @@ pub enum Row {
 }
 
 /// A function type.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     /// Required named parameters.
     pub req: BTreeMap<String, MonoType>,
@@ -253,40 +254,27 @@ pub struct Function {
 }
 
 impl MonoType {
-    /// How many nodes the type has, counting at most to `cap` (then `cap + 1`).
+    /// How many nodes the type has written out, counting at most to `cap` (then
+    /// `cap + 1`). A part shared by several places counts at each, but is walked once.
     pub fn size_up_to(&self, cap: usize) -> usize {
-        fn walk(t: &MonoType, n: &mut usize, cap: usize) {
-            *n += 1;
-            if *n > cap {
-                return;
+        fn walk(t: &MonoType, cap: usize, memo: &mut HashMap<(usize, usize), usize>) -> usize {
+            let key = t.shared_key();
+            if let Some(n) = key.and_then(|k| memo.get(&k)) {
+                return *n;
             }
-            match t {
-                MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => walk(e, n, cap),
-                MonoType::Dict(k, v) => {
-                    walk(k, n, cap);
-                    walk(v, n, cap);
+            let mut n: usize = 1;
+            t.for_each_child(&mut |c| {
+                if n <= cap {
+                    n = n.saturating_add(walk(c, cap, memo));
                 }
-                MonoType::Record(row) => {
-                    if let Row::Extend { ty, tail, .. } = &**row {
-                        walk(ty, n, cap);
-                        walk(tail, n, cap);
-                    }
-                }
-                MonoType::Fun(f) => {
-                    for t in f.req.values().chain(f.opt.values()) {
-                        walk(t, n, cap);
-                    }
-                    if let Some((_, t)) = &f.pipe {
-                        walk(t, n, cap);
-                    }
-                    walk(&f.ret, n, cap);
-                }
-                _ => {}
+            });
+            let n = n.min(cap + 1);
+            if let Some(k) = key {
+                memo.insert(k, n);
             }
+            n
         }
-        let mut n = 0;
-        walk(self, &mut n, cap);
-        n.min(cap + 1)
+        walk(self, cap, &mut HashMap::new())
     }
 
     /// `int`
@@ -308,46 +296,38 @@ impl MonoType {
 
     /// The empty record `{}`.
     pub fn empty_record() -> MonoType {
-        MonoType::Record(Box::new(Row::Empty))
+        MonoType::Record(Arc::new(Row::Empty))
     }
 
     /// A record with the given properties and tail.
     pub fn record(props: Vec<(String, MonoType)>, tail: MonoType) -> MonoType {
         let mut t = tail;
         for (label, ty) in props.into_iter().rev() {
-            t = MonoType::Record(Box::new(Row::Extend { label, ty, tail: t }));
+            t = MonoType::Record(Arc::new(Row::Extend { label, ty, tail: t }));
         }
         t
     }
 
-    /// Free type variables in order of first appearance.
+    /// Free type variables in order of first appearance (those already in `out` are not
+    /// added again). A part shared by several places of the type is visited once.
     pub fn free_vars(&self, out: &mut Vec<Tvar>) {
+        let mut seen = Visited::default();
+        seen.vars.extend(out.iter().copied());
+        self.free_vars_into(out, &mut seen);
+    }
+
+    fn free_vars_into(&self, out: &mut Vec<Tvar>, seen: &mut Visited) {
         match self {
             MonoType::Var(v) => {
-                if !out.contains(v) {
+                if seen.vars.insert(*v) {
                     out.push(*v);
                 }
             }
             MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => {}
-            MonoType::Array(t) | MonoType::Vector(t) | MonoType::Stream(t) => t.free_vars(out),
-            MonoType::Dict(k, v) => {
-                k.free_vars(out);
-                v.free_vars(out);
-            }
-            MonoType::Record(row) => {
-                if let Row::Extend { ty, tail, .. } = row.as_ref() {
-                    ty.free_vars(out);
-                    tail.free_vars(out);
+            _ => {
+                if seen.first_visit(self) {
+                    self.for_each_child(&mut |c| c.free_vars_into(out, seen));
                 }
-            }
-            MonoType::Fun(f) => {
-                if let Some((_, t)) = &f.pipe {
-                    t.free_vars(out);
-                }
-                for t in f.req.values().chain(f.opt.values()) {
-                    t.free_vars(out);
-                }
-                f.ret.free_vars(out);
             }
         }
     }
@@ -361,38 +341,177 @@ impl MonoType {
 
     /// Replace variables by the map.
     pub fn substitute(&self, map: &HashMap<Tvar, MonoType>) -> MonoType {
+        let mut memo = Memo::default();
+        self.substitute_memo(map, &mut memo)
+    }
+
+    fn substitute_memo(&self, map: &HashMap<Tvar, MonoType>, memo: &mut Memo) -> MonoType {
         match self {
             MonoType::Var(v) => map.get(v).cloned().unwrap_or(MonoType::Var(*v)),
             MonoType::Error | MonoType::Basic(_) | MonoType::Dynamic => self.clone(),
-            MonoType::Array(t) => MonoType::Array(Box::new(t.substitute(map))),
-            MonoType::Vector(t) => MonoType::Vector(Box::new(t.substitute(map))),
-            MonoType::Stream(t) => MonoType::Stream(Box::new(t.substitute(map))),
-            MonoType::Dict(k, v) => {
-                MonoType::Dict(Box::new(k.substitute(map)), Box::new(v.substitute(map)))
-            }
-            MonoType::Record(row) => MonoType::Record(Box::new(match row.as_ref() {
-                Row::Empty => Row::Empty,
-                Row::Extend { label, ty, tail } => Row::Extend {
-                    label: label.clone(),
-                    ty: ty.substitute(map),
-                    tail: tail.substitute(map),
-                },
-            })),
-            MonoType::Fun(f) => MonoType::Fun(Box::new(Function {
-                req: f
-                    .req
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.substitute(map)))
-                    .collect(),
-                opt: f
-                    .opt
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.substitute(map)))
-                    .collect(),
-                pipe: f.pipe.as_ref().map(|(k, t)| (k.clone(), t.substitute(map))),
-                ret: f.ret.substitute(map),
-            })),
+            _ => memo.map(self, &mut |c, memo| c.substitute_memo(map, memo)),
         }
+    }
+
+    /// Call `f` on each type directly inside this one (in the order printed: pipe,
+    /// required, optional parameters, then the return type).
+    pub(crate) fn for_each_child(&self, f: &mut dyn FnMut(&MonoType)) {
+        match self {
+            MonoType::Error | MonoType::Basic(_) | MonoType::Var(_) | MonoType::Dynamic => {}
+            MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => f(e),
+            MonoType::Dict(k, v) => {
+                f(k);
+                f(v);
+            }
+            MonoType::Record(row) => {
+                if let Row::Extend { ty, tail, .. } = &**row {
+                    f(ty);
+                    f(tail);
+                }
+            }
+            MonoType::Fun(func) => {
+                if let Some((_, t)) = &func.pipe {
+                    f(t);
+                }
+                for t in func.req.values().chain(func.opt.values()) {
+                    f(t);
+                }
+                f(&func.ret);
+            }
+        }
+    }
+
+    /// This type with `f` applied to each type directly inside it. Where `f` gives back
+    /// every part unchanged ([`MonoType::same`]), the result is this very type, shared: a
+    /// substitution that changes nothing copies nothing.
+    pub(crate) fn map_children(&self, f: &mut dyn FnMut(&MonoType) -> MonoType) -> MonoType {
+        fn one(t: &Arc<MonoType>, f: &mut dyn FnMut(&MonoType) -> MonoType) -> Option<MonoType> {
+            let n = f(t);
+            (!n.same(t)).then_some(n)
+        }
+        match self {
+            MonoType::Error | MonoType::Basic(_) | MonoType::Var(_) | MonoType::Dynamic => {
+                self.clone()
+            }
+            MonoType::Array(e) => one(e, f).map_or_else(|| self.clone(), |n| n.array()),
+            MonoType::Vector(e) => {
+                one(e, f).map_or_else(|| self.clone(), |n| MonoType::Vector(Arc::new(n)))
+            }
+            MonoType::Stream(e) => {
+                one(e, f).map_or_else(|| self.clone(), |n| MonoType::Stream(Arc::new(n)))
+            }
+            MonoType::Dict(k, v) => match (one(k, f), one(v, f)) {
+                (None, None) => self.clone(),
+                (nk, nv) => MonoType::Dict(
+                    nk.map_or_else(|| Arc::clone(k), Arc::new),
+                    nv.map_or_else(|| Arc::clone(v), Arc::new),
+                ),
+            },
+            MonoType::Record(row) => match &**row {
+                Row::Empty => self.clone(),
+                Row::Extend { label, ty, tail } => {
+                    let (nty, ntail) = (f(ty), f(tail));
+                    if nty.same(ty) && ntail.same(tail) {
+                        self.clone()
+                    } else {
+                        MonoType::Record(Arc::new(Row::Extend {
+                            label: label.clone(),
+                            ty: nty,
+                            tail: ntail,
+                        }))
+                    }
+                }
+            },
+            MonoType::Fun(func) => {
+                // Map into a list first: the maps are rebuilt only when something changed.
+                let parts: Vec<&MonoType> = func
+                    .pipe
+                    .iter()
+                    .map(|(_, t)| t)
+                    .chain(func.req.values())
+                    .chain(func.opt.values())
+                    .chain(std::iter::once(&func.ret))
+                    .collect();
+                let mapped: Vec<MonoType> = parts.iter().map(|t| f(t)).collect();
+                if parts.iter().zip(&mapped).all(|(t, n)| n.same(t)) {
+                    return self.clone();
+                }
+                let mut mapped = mapped.into_iter();
+                let mut next = || mapped.next().unwrap_or_default();
+                let pipe = func.pipe.as_ref().map(|(k, _)| (k.clone(), next()));
+                let req = func.req.keys().map(|k| (k.clone(), next())).collect();
+                let opt = func.opt.keys().map(|k| (k.clone(), next())).collect();
+                let ret = next();
+                MonoType::Fun(Arc::new(Function {
+                    req,
+                    opt,
+                    pipe,
+                    ret,
+                }))
+            }
+        }
+    }
+
+    /// Whether two types are the same value without looking inside: equal leaves, or
+    /// composite types that share their parts. (`false` says nothing: equal types built
+    /// apart are not `same`.)
+    pub(crate) fn same(&self, other: &MonoType) -> bool {
+        match (self, other) {
+            (MonoType::Error, MonoType::Error) | (MonoType::Dynamic, MonoType::Dynamic) => true,
+            (MonoType::Basic(a), MonoType::Basic(b)) => a == b,
+            (MonoType::Var(a), MonoType::Var(b)) => a == b,
+            (MonoType::Array(a), MonoType::Array(b))
+            | (MonoType::Vector(a), MonoType::Vector(b))
+            | (MonoType::Stream(a), MonoType::Stream(b)) => Arc::ptr_eq(a, b),
+            (MonoType::Dict(k1, v1), MonoType::Dict(k2, v2)) => {
+                Arc::ptr_eq(k1, k2) && Arc::ptr_eq(v1, v2)
+            }
+            (MonoType::Record(a), MonoType::Record(b)) => Arc::ptr_eq(a, b),
+            (MonoType::Fun(a), MonoType::Fun(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// The identity of a composite type's shared part, when something besides this value
+    /// holds it too (so a walk may reach it again by another path). A part held once can
+    /// only be reached through its one holder.
+    pub(crate) fn shared_key(&self) -> Option<(usize, usize)> {
+        fn shared<T>(a: &Arc<T>) -> bool {
+            Arc::strong_count(a) > 1
+        }
+        let held_elsewhere = match self {
+            MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => shared(e),
+            MonoType::Dict(k, v) => shared(k) || shared(v),
+            MonoType::Record(r) => shared(r),
+            MonoType::Fun(f) => shared(f),
+            MonoType::Error | MonoType::Basic(_) | MonoType::Var(_) | MonoType::Dynamic => false,
+        };
+        self.node_key().filter(|_| held_elsewhere)
+    }
+
+    /// The identity of a composite type's shared part (the addresses behind its `Arc`s),
+    /// valid while something holds the part.
+    pub(crate) fn node_key(&self) -> Option<(usize, usize)> {
+        fn key<T>(a: &Arc<T>) -> usize {
+            Arc::as_ptr(a) as *const () as usize
+        }
+        match self {
+            MonoType::Array(e) | MonoType::Vector(e) | MonoType::Stream(e) => Some((key(e), 0)),
+            MonoType::Dict(k, v) => Some((key(k), key(v))),
+            MonoType::Record(r) => Some((key(r), 0)),
+            MonoType::Fun(f) => Some((key(f), 0)),
+            MonoType::Error | MonoType::Basic(_) | MonoType::Var(_) | MonoType::Dynamic => None,
+        }
+    }
+
+    /// `[self]`
+    pub fn array(self) -> MonoType {
+        MonoType::Array(Arc::new(self))
+    }
+
+    /// A function type.
+    pub fn fun(f: Function) -> MonoType {
+        MonoType::Fun(Arc::new(f))
     }
 
     /// A short name of the type's form, for messages ("a record", "a function").
@@ -412,7 +531,7 @@ impl MonoType {
 }
 
 /// A polymorphic type: quantified variables with their kinds, and a monotype.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PolyType {
     /// The quantified variables.
     pub vars: Vec<Tvar>,
@@ -615,5 +734,54 @@ fn write_label(out: &mut String, label: &str) {
         out.push_str(label);
     } else {
         let _ = write!(out, "{label:?}");
+    }
+}
+
+/// The parts of a type a walk has visited: variables, and shared composite parts (so a
+/// type whose parts are shared many times over is walked in time linear in the parts it
+/// has, not in the size it would have written out).
+#[derive(Default)]
+pub(crate) struct Visited {
+    pub(crate) vars: HashSet<Tvar>,
+    nodes: HashSet<(usize, usize)>,
+}
+
+impl Visited {
+    /// Whether this is the first visit of the composite type `t` (always true for a part
+    /// held only once).
+    pub(crate) fn first_visit(&mut self, t: &MonoType) -> bool {
+        match t.shared_key() {
+            Some(k) => self.nodes.insert(k),
+            None => true,
+        }
+    }
+}
+
+/// The results of mapping shared composite parts, so each is mapped once. Holds the
+/// originals, so an address cannot be freed and reused for another type while the memo
+/// lives.
+#[derive(Default)]
+pub(crate) struct Memo {
+    nodes: HashMap<(usize, usize), (MonoType, MonoType)>,
+}
+
+impl Memo {
+    /// `t` (composite) with `f` applied to its children, remembered for `t`'s shared part.
+    pub(crate) fn map(
+        &mut self,
+        t: &MonoType,
+        f: &mut dyn FnMut(&MonoType, &mut Memo) -> MonoType,
+    ) -> MonoType {
+        let key = t.shared_key();
+        if let Some(k) = key {
+            if let Some((_, done)) = self.nodes.get(&k) {
+                return done.clone();
+            }
+        }
+        let out = t.map_children(&mut |c| f(c, self));
+        if let Some(k) = key {
+            self.nodes.insert(k, (t.clone(), out.clone()));
+        }
+        out
     }
 }

@@ -88,7 +88,7 @@ fn kinds_follow_bindings() {
     let y = s.fresh(1);
     assert!(s.unify(&x, &y).is_ok());
     assert!(
-        s.unify(&y, &MonoType::Fun(Box::default())).is_err(),
+        s.unify(&y, &MonoType::Fun(Default::default())).is_err(),
         "kinds move to the variable bound to"
     );
 }
@@ -97,7 +97,7 @@ fn kinds_follow_bindings() {
 fn occurs_check() {
     let mut s = Subst::new();
     let v = s.fresh(1);
-    let arr = MonoType::Array(Box::new(v.clone()));
+    let arr = v.clone().array();
     assert!(matches!(
         s.unify(&v, &arr).unwrap_err().mismatch,
         Mismatch::Occurs { .. }
@@ -108,13 +108,13 @@ fn occurs_check() {
 fn functions_match_optional_parameters_to_required_ones() {
     // aggregateWindow passes `column`; `mean` takes it as optional: fine.
     let mut s = Subst::new();
-    let exp = MonoType::Fun(Box::new(Function {
+    let exp = MonoType::Fun(std::sync::Arc::new(Function {
         req: BTreeMap::from([("column".to_string(), MonoType::STRING)]),
         pipe: Some(("tables".into(), MonoType::INT)),
         ret: MonoType::INT,
         ..Function::default()
     }));
-    let act = MonoType::Fun(Box::new(Function {
+    let act = MonoType::Fun(std::sync::Arc::new(Function {
         opt: BTreeMap::from([("column".to_string(), MonoType::STRING)]),
         pipe: Some(("tables".into(), MonoType::INT)),
         ret: MonoType::INT,
@@ -122,7 +122,7 @@ fn functions_match_optional_parameters_to_required_ones() {
     }));
     assert!(s.unify(&exp, &act).is_ok());
     // A function without `column` cannot be given where `column` will be passed...
-    let none = MonoType::Fun(Box::new(Function {
+    let none = MonoType::Fun(std::sync::Arc::new(Function {
         pipe: Some(("tables".into(), MonoType::INT)),
         ret: MonoType::INT,
         ..Function::default()
@@ -145,7 +145,7 @@ fn generalisation_respects_levels() {
     let mut s = Subst::new();
     let outer = s.fresh(0);
     let inner = s.fresh(1);
-    let f = MonoType::Fun(Box::new(Function {
+    let f = MonoType::Fun(std::sync::Arc::new(Function {
         req: BTreeMap::from([("x".to_string(), inner.clone()), ("y".to_string(), outer)]),
         ret: inner,
         ..Function::default()

@@ -421,6 +421,48 @@ fn orphan_files_are_ignored_and_removed() {
 }
 
 #[test]
+fn a_failed_flush_keeps_every_point_and_a_later_flush_writes_them() {
+    let dir = Scratch::new("failed-flush");
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    d.flush().unwrap();
+    d.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
+    let before = read_csv(&d, "b", 0, 3 * H, vec![]);
+    assert!(
+        !before.starts_with("error") && before.contains("usage") && before.contains("used"),
+        "{before}"
+    );
+    // A directory where the flush writes its new manifest: the flush fails for real
+    // (root included) after it has written data files and a new log.
+    let obstacle = dir.path().join("MANIFEST.tmp");
+    std::fs::create_dir(&obstacle).unwrap();
+    let err = d.flush().unwrap_err();
+    assert_eq!(
+        err.kind(),
+        fluxi_storage::StorageErrorKind::Backend,
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("cannot write the new manifest") && text.contains("MANIFEST.tmp"),
+        "{text}"
+    );
+    // What the failed flush wrote is gone again; every point is still readable.
+    let data_files = || std::fs::read_dir(dir.path().join("data")).unwrap().count();
+    assert_eq!(data_files(), 0);
+    assert_eq!(read_csv(&d, "b", 0, 3 * H, vec![]), before);
+    // The next flush, once it can, writes them into data files.
+    std::fs::remove_dir(&obstacle).unwrap();
+    d.flush().unwrap();
+    assert!(data_files() > 0);
+    assert_eq!(read_csv(&d, "b", 0, 3 * H, vec![]), before);
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(read_csv(&d, "b", 0, 3 * H, vec![]), before);
+}
+
+#[test]
 fn a_corrupt_manifest_is_a_clear_error() {
     let dir = Scratch::new("corrupt");
     drop(DiskStorage::open(dir.path()).unwrap());

@@ -4,8 +4,8 @@
 
 use crate::error::{Diagnostics, Error, Result};
 use crate::Engine;
-use fluxi_semantic::{Checker, TypePrinter};
-use std::sync::Arc;
+use fluxi_semantic::{Checker, PolyType, TypePrinter};
+use std::sync::{Arc, OnceLock};
 
 /// How far [`Engine::check`] goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,11 +16,39 @@ pub enum CheckLevel {
     Types,
 }
 
+/// The types of a source's top-level bindings, printed in Flux syntax when first asked
+/// for: a printed type is as long as the type written out, so printing every binding's
+/// type of a program whose types grow with it (each binding holding the one before) is
+/// quadratic, and most callers never look.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BindingTypes {
+    types: Vec<(String, PolyType)>,
+    printed: OnceLock<Vec<(String, String)>>,
+}
+
+impl BindingTypes {
+    pub(crate) fn new(types: Vec<(String, PolyType)>) -> Self {
+        BindingTypes {
+            types,
+            printed: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn printed(&self) -> &[(String, String)] {
+        self.printed.get_or_init(|| {
+            self.types
+                .iter()
+                .map(|(n, t)| (n.clone(), TypePrinter::new().poly(t)))
+                .collect()
+        })
+    }
+}
+
 /// What [`Engine::check`] found in one source.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
     diagnostics: Diagnostics,
-    types: Option<Vec<(String, String)>>,
+    types: Option<BindingTypes>,
 }
 
 impl CheckReport {
@@ -39,7 +67,7 @@ impl CheckReport {
     /// the source was not type-checked (only its syntax was asked for, or it has syntax
     /// errors). With type errors, these are the types as far as they were inferred.
     pub fn types(&self) -> Option<&[(String, String)]> {
-        self.types.as_deref()
+        self.types.as_ref().map(BindingTypes::printed)
     }
 }
 
@@ -72,11 +100,7 @@ impl Engine {
         }
         let mut checker = Checker::with_library(Arc::clone(self.library()));
         let checked = checker.check(&parsed.file, &source);
-        let types = checked
-            .bindings
-            .iter()
-            .map(|(n, t)| (n.clone(), TypePrinter::new().poly(t)))
-            .collect();
+        let types = BindingTypes::new(checked.bindings);
         for d in checked.diagnostics {
             diagnostics.types(d);
         }

@@ -323,7 +323,7 @@ pub struct Program {
     name: String,
     source: Arc<str>,
     graph: Arc<nodes::Package>,
-    types: Vec<(String, String)>,
+    types: check::BindingTypes,
     warnings: Diagnostics,
 }
 
@@ -335,7 +335,7 @@ impl Program {
 
     /// The type of every top-level binding, in Flux syntax, in source order.
     pub fn types(&self) -> &[(String, String)] {
-        &self.types
+        self.types.printed()
     }
 
     /// Warnings found while compiling (the program runs anyway).
@@ -848,13 +848,9 @@ fn compile_in(checker: &mut Checker, name: &str, source: &str) -> Result<Program
         return Err(Error::Compile(diags));
     }
     let checked = checker.check(&parsed.file, &source);
-    let printer = |t: &fluxi_semantic::PolyType| fluxi_semantic::TypePrinter::new().poly(t);
-    let types = checked
-        .bindings
-        .iter()
-        .map(|(n, t)| (n.clone(), printer(t)))
-        .collect();
-    if !checked.is_ok() {
+    let ok = checked.is_ok();
+    let types = check::BindingTypes::new(checked.bindings);
+    if !ok {
         for d in checked.diagnostics {
             diags.types(d);
         }
