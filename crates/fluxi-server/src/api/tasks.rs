@@ -466,17 +466,27 @@ pub(crate) async fn retry_run(
     Ok(json_response(StatusCode::OK, &run_json(&run)))
 }
 
+/// The log of one run of task `id`, or of all its runs, as `{"events": [...]}`.
+async fn logs(
+    app: Shared,
+    request: Request,
+    id: String,
+    run: Option<String>,
+) -> Result<Response, ApiError> {
+    let auth = app.authenticate(request.headers())?;
+    task_for(&app, &auth, &id, "read").await?;
+    let events = on_scheduler(&app, move |s| s.logs(&id, run.as_deref())).await?;
+    let events: Vec<Json> = events.iter().map(event_json).collect();
+    Ok(json_response(StatusCode::OK, &json!({"events": events})))
+}
+
 /// `GET /api/v2/tasks/:id/logs`: the log of every run, oldest first.
 pub(crate) async fn task_logs(
     State(app): State<Shared>,
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let auth = app.authenticate(request.headers())?;
-    task_for(&app, &auth, &id, "read").await?;
-    let events = on_scheduler(&app, move |s| s.logs(&id, None)).await?;
-    let events: Vec<Json> = events.iter().map(event_json).collect();
-    Ok(json_response(StatusCode::OK, &json!({"events": events})))
+    logs(app, request, id, None).await
 }
 
 /// `GET /api/v2/tasks/:id/runs/:run/logs`.
@@ -485,9 +495,5 @@ pub(crate) async fn run_logs(
     Path((id, run)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let auth = app.authenticate(request.headers())?;
-    task_for(&app, &auth, &id, "read").await?;
-    let events = on_scheduler(&app, move |s| s.logs(&id, Some(&run))).await?;
-    let events: Vec<Json> = events.iter().map(event_json).collect();
-    Ok(json_response(StatusCode::OK, &json!({"events": events})))
+    logs(app, request, id, Some(run)).await
 }
