@@ -271,7 +271,7 @@ enum Command {
         #[arg(long, short)]
         retention: Option<String>,
         /// Use this as the operator token instead of a generated one.
-        #[arg(long, short)]
+        #[arg(long, short, allow_hyphen_values = true)]
         token: Option<String>,
     },
     /// Parse a Flux file and print its syntax tree.
@@ -392,7 +392,7 @@ enum ConfigCommand {
         #[arg(long = "host-url", short = 'u', value_name = "URL")]
         host_url: String,
         /// The API token.
-        #[arg(long, short)]
+        #[arg(long, short, allow_hyphen_values = true)]
         token: String,
         /// The organization, by name.
         #[arg(long, short)]

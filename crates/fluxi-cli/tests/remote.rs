@@ -496,3 +496,36 @@ fn saved_configs_are_private_and_their_token_stays_with_their_host() {
     let list = ok(run(c, None));
     assert!(!list.contains("other"), "{list}");
 }
+
+/// Tokens are URL-safe base64, so one in 32 starts with `-`: `--token -J...` is a token,
+/// not an unknown flag (this failed a test run once).
+#[test]
+fn a_token_starting_with_a_hyphen_is_taken_as_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let configs = dir.path().join("configs.json");
+    let mut c = fluxi(&configs);
+    c.args([
+        "bucket",
+        "list",
+        "--host",
+        "http://127.0.0.1:9",
+        "--token",
+        "-Jx2-token",
+    ]);
+    let (code, _, err) = run(c, None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot reach http://127.0.0.1:9"), "{err}");
+    let mut c = fluxi(&configs);
+    c.args([
+        "config",
+        "create",
+        "--name",
+        "n",
+        "--host-url",
+        "http://127.0.0.1:9",
+        "--token",
+        "-Jx2-token",
+    ]);
+    let (code, _, err) = run(c, None);
+    assert_eq!(code, 0, "{err}");
+}

@@ -25,8 +25,15 @@ pub struct RemoteArgs {
     /// config's).
     #[arg(long, value_name = "URL", global = true)]
     pub host: Option<String>,
-    /// The API token (default: $FLUXI_TOKEN, else the config's).
-    #[arg(long, short = 't', value_name = "TOKEN", global = true)]
+    /// The API token (default: $FLUXI_TOKEN, else the config's). Tokens may start with
+    /// `-` (URL-safe base64), so the value is taken whatever it starts with.
+    #[arg(
+        long,
+        short = 't',
+        value_name = "TOKEN",
+        global = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
     /// The organization, by name (default: $FLUXI_ORG, else the config's).
     #[arg(long, short = 'o', value_name = "NAME", global = true)]
