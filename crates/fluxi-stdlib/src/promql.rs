@@ -20,10 +20,10 @@ type R = Result<Value, EvalError>;
 
 pub fn register(r: &mut Registry) {
     r.register(PACKAGE, "changes", |_, a| {
-        per_series(a, "changes", |t| changes(t, false))
+        per_series(a, |t| changes(t, false))
     });
     r.register(PACKAGE, "resets", |_, a| {
-        per_series(a, "resets", |t| changes(t, true))
+        per_series(a, |t| changes(t, true))
     });
     r.register(PACKAGE, "extrapolatedRate", extrapolated_rate);
     r.register(PACKAGE, "holtWinters", holt_winters);
@@ -60,66 +60,62 @@ fn key_text(key: &GroupKey) -> String {
 }
 
 /// Refuse a second table with a key already seen (a series must be one table).
-fn check_unique(
-    seen: &mut HashSet<GroupKey>,
-    key: &GroupKey,
-    function: &str,
-) -> Result<(), EvalError> {
+fn check_unique(seen: &mut HashSet<GroupKey>, key: &GroupKey) -> Result<(), EvalError> {
     if seen.insert(key.clone()) {
         Ok(())
     } else {
         Err(EvalError::msg(format!(
-            "{function}: two tables have the same group key {}; each series must be one table",
+            "two tables have the same group key {}; each series must be one table",
             key_text(key)
         )))
     }
 }
 
 /// The index of a float column the function needs.
-fn float_column(t: &Table, label: &str, function: &str) -> Result<usize, EvalError> {
+fn float_column(t: &Table, label: &str) -> Result<usize, EvalError> {
     let Some(c) = t.column_index(label) else {
         return Err(EvalError::msg(format!(
-            "{function}: table {} has no `{label}` column",
+            "table {} has no `{label}` column",
             key_text(t.key())
         )));
     };
     match t.columns().get(c).map(|(_, ty)| *ty) {
         Some(ColumnType::Float) => Ok(c),
         Some(ty) => Err(EvalError::msg(format!(
-            "{function}: column `{label}` must be of type float, found {}",
+            "column `{label}` must be of type float, found {}",
             ty.name()
         ))),
         None => Err(EvalError::msg(format!(
-            "{function}: table {} has no `{label}` column",
+            "table {} has no `{label}` column",
             key_text(t.key())
         ))),
     }
 }
 
 /// The index of the `_time` column.
-fn time_column(t: &Table, function: &str) -> Result<usize, EvalError> {
+fn time_column(t: &Table) -> Result<usize, EvalError> {
     match t.column_index("_time") {
         Some(c) if t.columns().get(c).map(|(_, ty)| *ty) == Some(ColumnType::Time) => Ok(c),
         Some(_) => Err(EvalError::msg(format!(
-            "{function}: column `_time` must be of type time"
+            "column `_time` must be of type time"
         ))),
         None => Err(EvalError::msg(format!(
-            "{function}: table {} has no `_time` column",
+            "table {} has no `_time` column",
             key_text(t.key())
         ))),
     }
 }
 
 /// A time the group key holds (`_start`, `_stop`).
-fn key_time(t: &Table, label: &str, function: &str) -> Result<i64, EvalError> {
+fn key_time(t: &Table, label: &str) -> Result<i64, EvalError> {
     match t.key().get(label).map(|k| &k.value) {
         Some(Value::Time(ns)) => Ok(*ns),
         Some(v) => Err(EvalError::msg(format!(
-            "{function}: group key column `{label}` must be a time, found {}",
+            "group key column `{label}` must be a time, found {}",
             if v.is_null() { "null" } else { v.type_name() }
         ))),
         None => Err(EvalError::msg(format!(
-            "{function}: `{label}` is not in the group key of table {}",
+            "`{label}` is not in the group key of table {}",
             key_text(t.key())
         ))
         .with_hint("use range() first, or group by `_start` and `_stop`")),
@@ -137,9 +133,9 @@ fn floats(t: &Table, c: usize) -> Vec<f64> {
 }
 
 /// The samples (time, value) of the rows where both are present, in row order.
-fn samples(t: &Table, function: &str) -> Result<Vec<(i64, f64)>, EvalError> {
-    let tc = time_column(t, function)?;
-    let vc = float_column(t, "_value", function)?;
+fn samples(t: &Table) -> Result<Vec<(i64, f64)>, EvalError> {
+    let tc = time_column(t)?;
+    let vc = float_column(t, "_value")?;
     Ok((0..t.num_rows())
         .filter_map(|r| match (t.value(r, tc), t.value(r, vc)) {
             (Value::Time(ts), Value::Float(v)) => Some((ts, v)),
@@ -149,11 +145,11 @@ fn samples(t: &Table, function: &str) -> Result<Vec<(i64, f64)>, EvalError> {
 }
 
 /// A one-row table: the group key's columns and a float `_value`.
-fn key_and_value(t: &Table, value: f64, function: &str) -> Result<Table, EvalError> {
+fn key_and_value(t: &Table, value: f64) -> Result<Table, EvalError> {
     let key = t.key();
     if key.contains("_value") {
         return Err(EvalError::msg(format!(
-            "{function}: `_value` must not be in the group key"
+            "`_value` must not be in the group key"
         )));
     }
     let mut cols: Vec<(String, ColumnType)> = key
@@ -169,26 +165,18 @@ fn key_and_value(t: &Table, value: f64, function: &str) -> Result<Table, EvalErr
 }
 
 /// Reduce every table to its key and one value (`None`: no output for that table).
-fn per_series(
-    a: &mut Args,
-    function: &str,
-    f: impl Fn(&Table) -> Result<Option<f64>, EvalError>,
-) -> R {
+fn per_series(a: &mut Args, f: impl Fn(&Table) -> Result<Option<f64>, EvalError>) -> R {
     let tables = a.tables()?;
-    reduce_tables(&tables, function, f)
+    reduce_tables(&tables, f)
 }
 
-fn reduce_tables(
-    tables: &Stream,
-    function: &str,
-    f: impl Fn(&Table) -> Result<Option<f64>, EvalError>,
-) -> R {
+fn reduce_tables(tables: &Stream, f: impl Fn(&Table) -> Result<Option<f64>, EvalError>) -> R {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for t in tables.tables() {
-        check_unique(&mut seen, t.key(), function)?;
+        check_unique(&mut seen, t.key())?;
         if let Some(v) = f(t)? {
-            out.push(key_and_value(t, v, function)?);
+            out.push(key_and_value(t, v)?);
         }
     }
     derived(tables, out)
@@ -196,8 +184,7 @@ fn reduce_tables(
 
 /// `changes` (or with `resets`, `resets`) of one table.
 fn changes(t: &Table, resets: bool) -> Result<Option<f64>, EvalError> {
-    let function = if resets { "resets" } else { "changes" };
-    let vc = float_column(t, "_value", function)?;
+    let vc = float_column(t, "_value")?;
     let values = floats(t, vc);
     if values.is_empty() {
         return Ok(None);
@@ -220,11 +207,10 @@ fn extrapolated_rate(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let is_counter = a.opt_bool("isCounter")?.unwrap_or(false);
     let is_rate = a.opt_bool("isRate")?.unwrap_or(false);
-    let function = "extrapolatedRate";
-    reduce_tables(&tables, function, |t| {
-        let start = key_time(t, "_start", function)?;
-        let stop = key_time(t, "_stop", function)?;
-        let s = samples(t, function)?;
+    reduce_tables(&tables, |t| {
+        let start = key_time(t, "_start")?;
+        let stop = key_time(t, "_stop")?;
+        let s = samples(t)?;
         let (Some(&(first_t, first_v)), Some(&(last_t, last_v))) = (s.first(), s.last()) else {
             return Ok(None);
         };
@@ -283,16 +269,15 @@ fn holt_winters(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let sf = a.opt_float("smoothingFactor")?.unwrap_or(0.0);
     let tf = a.opt_float("trendFactor")?.unwrap_or(0.0);
-    let function = "holtWinters";
     for (name, v) in [("smoothingFactor", sf), ("trendFactor", tf)] {
         if !(v > 0.0 && v < 1.0) {
             return Err(EvalError::msg(format!(
-                "{function}: `{name}` must be greater than 0 and less than 1, got {v}"
+                "`{name}` must be greater than 0 and less than 1, got {v}"
             )));
         }
     }
-    reduce_tables(&tables, function, |t| {
-        let s = samples(t, function)?;
+    reduce_tables(&tables, |t| {
+        let s = samples(t)?;
         let values: Vec<f64> = s.iter().map(|(_, v)| *v).collect();
         let [first, second, ..] = values[..] else {
             return Ok(None);
@@ -315,9 +300,8 @@ fn holt_winters(_: &mut Interpreter, a: &mut Args) -> R {
 fn instant_rate(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let is_rate = a.opt_bool("isRate")?.unwrap_or(false);
-    let function = "instantRate";
-    reduce_tables(&tables, function, |t| {
-        let s = samples(t, function)?;
+    reduce_tables(&tables, |t| {
+        let s = samples(t)?;
         let [.., (prev_t, prev_v), (last_t, last_v)] = s[..] else {
             return Ok(None);
         };
@@ -342,9 +326,8 @@ fn linear_regression(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let predict = a.opt_bool("predict")?.unwrap_or(false);
     let from_now = a.opt_float("fromNow")?.unwrap_or(0.0);
-    let function = "linearRegression";
-    reduce_tables(&tables, function, |t| {
-        let s = samples(t, function)?;
+    reduce_tables(&tables, |t| {
+        let s = samples(t)?;
         let Some(&(first_t, _)) = s.first() else {
             return Ok(None);
         };
@@ -354,7 +337,7 @@ fn linear_regression(_: &mut Interpreter, a: &mut Args) -> R {
         // x is seconds since the first sample (`deriv`) or since `_stop`
         // (`predict_linear`, whose intercept is then the value at `_stop`).
         let origin = if predict {
-            key_time(t, "_stop", function)?
+            key_time(t, "_stop")?
         } else {
             first_t
         };
@@ -379,21 +362,20 @@ fn linear_regression(_: &mut Interpreter, a: &mut Args) -> R {
 
 fn histogram_quantile(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
-    let function = "promHistogramQuantile";
-    let q = a.opt_float("quantile")?.ok_or_else(|| {
-        EvalError::msg(format!("{function}: missing required argument `quantile`"))
-    })?;
+    let q = a
+        .opt_float("quantile")?
+        .ok_or_else(|| EvalError::msg(format!("missing required argument `quantile`")))?;
     let count_col = a.string_or("countColumn", "_value")?;
     let upper_col = a.string_or("upperBoundColumn", "le")?;
     let value_col = a.string_or("valueColumn", "_value")?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for t in tables.tables() {
-        check_unique(&mut seen, t.key(), function)?;
+        check_unique(&mut seen, t.key())?;
         let key = t.key();
         if key.contains(&value_col) {
             return Err(EvalError::msg(format!(
-                "{function}: value column `{value_col}` must not be in the group key"
+                "value column `{value_col}` must not be in the group key"
             )));
         }
         let mut cols: Vec<(String, ColumnType)> = key
@@ -404,7 +386,7 @@ fn histogram_quantile(_: &mut Interpreter, a: &mut Args) -> R {
         cols.push((value_col.clone(), ColumnType::Float));
         let labels: Vec<String> = key.columns().iter().map(|k| k.label.clone()).collect();
         let key_values: Vec<Value> = key.columns().iter().map(|k| k.value.clone()).collect();
-        let cc = float_column(t, &count_col, function)?;
+        let cc = float_column(t, &count_col)?;
         // A table without upper bounds has no buckets: an empty result table.
         let Some(uc) = t.column_index(&upper_col) else {
             out.push(Table::from_rows(&labels, &cols, &[], Some(&key_values)).map_err(ve)?);
@@ -412,7 +394,7 @@ fn histogram_quantile(_: &mut Interpreter, a: &mut Args) -> R {
         };
         if t.columns().get(uc).map(|(_, ty)| *ty) != Some(ColumnType::String) {
             return Err(EvalError::msg(format!(
-                "{function}: upper bound column `{upper_col}` must be of type string"
+                "upper bound column `{upper_col}` must be of type string"
             )));
         }
         let mut buckets = Vec::with_capacity(t.num_rows());
@@ -421,7 +403,7 @@ fn histogram_quantile(_: &mut Interpreter, a: &mut Args) -> R {
                 Value::Float(c) => c,
                 _ => {
                     return Err(EvalError::msg(format!(
-                        "{function}: null count in column `{count_col}` (row {r} of table {})",
+                        "null count in column `{count_col}` (row {r} of table {})",
                         key_text(key)
                     )))
                 }
@@ -512,16 +494,21 @@ fn bucket_quantile(q: f64, mut buckets: Vec<Bucket>) -> f64 {
 
 fn label_replace(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
-    let function = "labelReplace";
     let source = a.string("source")?;
     let destination = a.string("destination")?;
     let pattern = a.string("regex")?;
     let replacement = a.string("replacement")?;
     // The expression must match the whole label value.
     let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-        EvalError::msg(format!(
-            "{function}: invalid regular expression {pattern:?}: {e}"
-        ))
+        // The parser's message ends with a line "error: <what>".
+        let text = e.to_string();
+        let what = text
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("error: "))
+            .unwrap_or(&text)
+            .to_string();
+        EvalError::msg(format!("invalid regular expression {pattern:?}: {what}"))
     })?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -532,7 +519,7 @@ fn label_replace(_: &mut Interpreter, a: &mut Args) -> R {
             Some(Value::String(s)) => s.to_string(),
             Some(v) => {
                 return Err(EvalError::msg(format!(
-                    "{function}: source column `{source}` must be a string, found {}",
+                    "source column `{source}` must be a string, found {}",
                     v.type_name()
                 )))
             }
@@ -560,13 +547,13 @@ fn label_replace(_: &mut Interpreter, a: &mut Args) -> R {
         };
         if out_key.contains("_value") {
             return Err(EvalError::msg(format!(
-                "{function}: `_value` must not be in the group key"
+                "`_value` must not be in the group key"
             )));
         }
-        check_unique(&mut seen, &out_key, function).map_err(|e| {
+        check_unique(&mut seen, &out_key).map_err(|e| {
             e.with_hint("label_replace made two series the same; choose a destination that keeps them apart")
         })?;
-        let vc = float_column(t, "_value", function)?;
+        let vc = float_column(t, "_value")?;
         let mut cols: Vec<(String, ColumnType)> = out_key
             .columns()
             .iter()
@@ -589,17 +576,16 @@ fn label_replace(_: &mut Interpreter, a: &mut Args) -> R {
 
 fn timestamp(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
-    let function = "timestamp";
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for t in tables.tables() {
-        check_unique(&mut seen, t.key(), function)?;
+        check_unique(&mut seen, t.key())?;
         if t.key().contains("_value") {
             return Err(EvalError::msg(format!(
-                "{function}: `_value` must not be in the group key"
+                "`_value` must not be in the group key"
             )));
         }
-        let vc = float_column(t, "_value", function)?;
+        let vc = float_column(t, "_value")?;
         let types = t.columns();
         let time_of = |label: &str| {
             t.column_index(label)
@@ -607,7 +593,7 @@ fn timestamp(_: &mut Interpreter, a: &mut Args) -> R {
         };
         let Some(tc) = time_of("_time").or_else(|| time_of("_stop")) else {
             return Err(EvalError::msg(format!(
-                "{function}: table {} has neither a `_time` nor a `_stop` column of type time",
+                "table {} has neither a `_time` nor a `_stop` column of type time",
                 key_text(t.key())
             )));
         };
