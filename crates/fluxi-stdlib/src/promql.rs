@@ -96,9 +96,7 @@ fn float_column(t: &Table, label: &str) -> Result<usize, EvalError> {
 fn time_column(t: &Table) -> Result<usize, EvalError> {
     match t.column_index("_time") {
         Some(c) if t.columns().get(c).map(|(_, ty)| *ty) == Some(ColumnType::Time) => Ok(c),
-        Some(_) => Err(EvalError::msg(format!(
-            "column `_time` must be of type time"
-        ))),
+        Some(_) => Err(EvalError::msg("column `_time` must be of type time")),
         None => Err(EvalError::msg(format!(
             "table {} has no `_time` column",
             key_text(t.key())
@@ -148,9 +146,7 @@ fn samples(t: &Table) -> Result<Vec<(i64, f64)>, EvalError> {
 fn key_and_value(t: &Table, value: f64) -> Result<Table, EvalError> {
     let key = t.key();
     if key.contains("_value") {
-        return Err(EvalError::msg(format!(
-            "`_value` must not be in the group key"
-        )));
+        return Err(EvalError::msg("`_value` must not be in the group key"));
     }
     let mut cols: Vec<(String, ColumnType)> = key
         .columns()
@@ -364,7 +360,7 @@ fn histogram_quantile(_: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let q = a
         .opt_float("quantile")?
-        .ok_or_else(|| EvalError::msg(format!("missing required argument `quantile`")))?;
+        .ok_or_else(|| EvalError::msg("missing required argument `quantile`"))?;
     let count_col = a.string_or("countColumn", "_value")?;
     let upper_col = a.string_or("upperBoundColumn", "le")?;
     let value_col = a.string_or("valueColumn", "_value")?;
@@ -546,9 +542,7 @@ fn label_replace(_: &mut Interpreter, a: &mut Args) -> R {
             }
         };
         if out_key.contains("_value") {
-            return Err(EvalError::msg(format!(
-                "`_value` must not be in the group key"
-            )));
+            return Err(EvalError::msg("`_value` must not be in the group key"));
         }
         check_unique(&mut seen, &out_key).map_err(|e| {
             e.with_hint("label_replace made two series the same; choose a destination that keeps them apart")
@@ -581,9 +575,7 @@ fn timestamp(_: &mut Interpreter, a: &mut Args) -> R {
     for t in tables.tables() {
         check_unique(&mut seen, t.key())?;
         if t.key().contains("_value") {
-            return Err(EvalError::msg(format!(
-                "`_value` must not be in the group key"
-            )));
+            return Err(EvalError::msg("`_value` must not be in the group key"));
         }
         let vc = float_column(t, "_value")?;
         let types = t.columns();
