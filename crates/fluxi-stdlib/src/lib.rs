@@ -9,7 +9,7 @@
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
+//! `pagerduty`), `log`, `promql` (`internal/promql`), `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
 //! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
 //! `influxdb.wideTo`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
@@ -29,6 +29,7 @@ mod join;
 mod json;
 mod log;
 mod math;
+mod promql;
 mod record;
 mod regexp;
 mod sampledata;
@@ -81,6 +82,7 @@ pub fn registry() -> Registry {
     alerts::register(&mut r);
     influxdata::influxdb::secrets::register(&mut r);
     log::register(&mut r);
+    promql::register(&mut r);
     plan_nodes(&mut r);
     r
 }

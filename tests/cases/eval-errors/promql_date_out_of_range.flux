@@ -1,0 +1,3 @@
+import "internal/promql"
+
+promql.promqlYear(timestamp: 100000000000.0)
