@@ -25,6 +25,8 @@ pub struct Closure {
     /// Written in a package's source rather than the script: spans inside it do not
     /// point into the script.
     in_package: bool,
+    /// The literal's checked type (for `display` and messages).
+    ty: fluxi_semantic::types::MonoType,
 }
 
 impl Closure {
@@ -95,6 +97,14 @@ impl Callable for Closure {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn type_text(&self) -> Option<String> {
+        match self.ty {
+            fluxi_semantic::types::MonoType::Fun(_) => {
+                Some(fluxi_semantic::types::TypePrinter::new().mono(&self.ty))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -1128,6 +1138,7 @@ impl Interpreter {
                 func: Arc::clone(f),
                 env: env.clone(),
                 in_package: self.package_code,
+                ty: e.ty.clone(),
             })),
             ExprKind::Call { callee, args, pipe } => {
                 let f = self.eval(callee, env)?;

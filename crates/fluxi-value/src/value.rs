@@ -14,6 +14,10 @@ pub trait Callable: fmt::Debug + Send + Sync {
     fn name(&self) -> &str;
     /// For the evaluator to recover its own type.
     fn as_any(&self) -> &dyn Any;
+    /// The function's type in Flux syntax (`() => bool`), when it is known.
+    fn type_text(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A stream whose tables are not computed yet, such as a storage read: it stays open so

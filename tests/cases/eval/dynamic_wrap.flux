@@ -19,5 +19,6 @@ array.from(
         {case: "null", text: display(v: dynamic.dynamic(v: {a: 1}).b)},
         {case: "float of int", text: string(v: float(v: dynamic.dynamic(v: 3)))},
         {case: "rows", text: display(v: rows)},
+        {case: "function", text: display(v: dynamic.dynamic(v: (s) => s + "!"))},
     ],
 )

@@ -62,6 +62,11 @@ fn value_arg(a: &mut Args) -> R {
 }
 
 fn cannot(v: &Value, to: &str) -> EvalError {
+    if let Value::Function(c) = v {
+        if let Some(ty) = c.type_text() {
+            return EvalError::new(ErrorKind::Runtime, format!("cannot convert {ty} to {to}"));
+        }
+    }
     EvalError::new(
         ErrorKind::Runtime,
         format!("cannot convert {} {v} to {to}", v.type_name()),

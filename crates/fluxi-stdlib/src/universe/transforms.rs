@@ -695,6 +695,7 @@ fn display(v: &Value, indent: usize) -> String {
         Value::Dynamic(inner) => format!("dynamic({})", display(inner, indent)),
         Value::Regex(r) => r.as_str().to_string(),
         Value::Stream(_) => "<stream>".into(),
+        Value::Function(c) => c.type_text().unwrap_or_else(|| v.to_string()),
         other => other.to_string(),
     }
 }
