@@ -293,7 +293,7 @@ impl Value {
             Value::Record(r) => Value::Record(Arc::new(Record::from_fields(
                 r.fields()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone().into_dynamic())),
+                    .map(|(k, v)| (Arc::clone(k), v.clone().into_dynamic())),
             ))),
             other => other,
         }

@@ -11,8 +11,11 @@ type R = Result<Value, EvalError>;
 
 const PKG: &str = "experimental/dynamic";
 
-/// The names `isType` knows, with whether a value has that type.
-const TYPES: &[(&str, fn(&Value) -> bool)] = &[
+/// Whether a value has a type.
+type TypeTest = fn(&Value) -> bool;
+
+/// The names `isType` knows, with their tests.
+const TYPES: &[(&str, TypeTest)] = &[
     ("string", |v| matches!(v, Value::String(_))),
     ("bytes", |v| matches!(v, Value::Bytes(_))),
     ("int", |v| matches!(v, Value::Int(_))),
