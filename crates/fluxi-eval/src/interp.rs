@@ -25,6 +25,8 @@ pub struct Closure {
     /// Written in a package's source rather than the script: spans inside it do not
     /// point into the script.
     in_package: bool,
+    /// The literal's checked type (for `display` and messages).
+    ty: fluxi_semantic::types::MonoType,
 }
 
 impl Closure {
@@ -95,6 +97,14 @@ impl Callable for Closure {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn type_text(&self) -> Option<String> {
+        match self.ty {
+            fluxi_semantic::types::MonoType::Fun(_) => {
+                Some(fluxi_semantic::types::TypePrinter::new().mono(&self.ty))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -1128,6 +1138,7 @@ impl Interpreter {
                 func: Arc::clone(f),
                 env: env.clone(),
                 in_package: self.package_code,
+                ty: e.ty.clone(),
             })),
             ExprKind::Call { callee, args, pipe } => {
                 let f = self.eval(callee, env)?;
@@ -1144,6 +1155,27 @@ impl Interpreter {
             ExprKind::Member { object, property } => match self.eval(object, env)? {
                 Value::Record(r) => r.get(property).cloned().unwrap_or(Value::Null),
                 Value::Null => Value::Null,
+                Value::Dynamic(inner) => match inner.as_ref() {
+                    // A property a dynamic record lacks is a dynamic null.
+                    Value::Record(r) => r
+                        .get(property)
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                        .into_dynamic(),
+                    other => {
+                        return Err(EvalError::new(
+                            ErrorKind::Type,
+                            format!(
+                                "cannot access property \"{property}\" of a dynamic {}",
+                                dynamic_kind(other)
+                            ),
+                        )
+                        .at(e.span, None)
+                        .with_hint(
+                            "only a dynamic record has properties; check with `dynamic.isType(v: x, type: \"object\")` first",
+                        ));
+                    }
+                },
                 other => {
                     return Err(EvalError::new(
                         ErrorKind::Type,
@@ -1158,7 +1190,21 @@ impl Interpreter {
             ExprKind::Index { array, index } => {
                 let a = self.eval(array, env)?;
                 let i = self.eval(index, env)?;
-                match (a, i) {
+                let (a, wrap) = match a {
+                    Value::Dynamic(inner) => match inner.as_ref() {
+                        Value::Array(_) => (inner.as_ref().clone(), true),
+                        other => {
+                            return Err(EvalError::new(
+                                ErrorKind::Type,
+                                format!("cannot index a dynamic {}", dynamic_kind(other)),
+                            )
+                            .at(e.span, None)
+                            .with_hint("only a dynamic array can be indexed"));
+                        }
+                    },
+                    a => (a, false),
+                };
+                let got = match (a, i) {
                     (Value::Array(items), Value::Int(i)) => {
                         let idx = usize::try_from(i).ok().filter(|i| *i < items.len());
                         match idx {
@@ -1183,12 +1229,17 @@ impl Interpreter {
                         )
                         .at(e.span, None));
                     }
+                };
+                if wrap {
+                    got.into_dynamic()
+                } else {
+                    got
                 }
             }
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, env)?;
                 match (op, v) {
-                    (UnaryOp::Exists, v) => Value::Bool(!v.is_null()),
+                    (UnaryOp::Exists, v) => Value::Bool(!v.undynamic().is_null()),
                     (_, Value::Null) => Value::Null,
                     (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
                     (UnaryOp::Neg, Value::Int(i)) => {
@@ -1301,4 +1352,12 @@ pub fn duration_of(parts: &[DurationPart]) -> Result<Duration> {
         nanos,
         negative: false,
     })
+}
+
+/// What a dynamic value holds, for messages (`int`, `null`, ...).
+fn dynamic_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        other => other.type_name(),
+    }
 }

@@ -413,6 +413,21 @@ impl<'a> Infer<'a> {
             ast::ExprKind::Index { array, index } => {
                 let a = self.expr(array);
                 let i = self.expr(index);
+                if let MonoType::Dynamic = self.subst.resolve(&a.ty) {
+                    // Indexing a dynamic value is checked when it runs, and gives a
+                    // dynamic value.
+                    if let Err(err) = self.subst.unify(&MonoType::INT, &i.ty) {
+                        self.reporter().unify_error(err, i.span, None);
+                    }
+                    return self.mk(
+                        span,
+                        MonoType::Dynamic,
+                        ExprKind::Index {
+                            array: Box::new(a),
+                            index: Box::new(i),
+                        },
+                    );
+                }
                 if let MonoType::Record(_) = self.subst.resolve(&a.ty) {
                     self.errors.push(TypeError::Mismatch {
                         message: "a record is indexed by a property name written as a literal"
@@ -798,6 +813,17 @@ impl<'a> Infer<'a> {
             }
         }
         let o = self.expr(object);
+        if let MonoType::Dynamic = self.subst.resolve(&o.ty) {
+            // A property of a dynamic value is looked up when it runs, and is dynamic.
+            return self.mk(
+                span,
+                MonoType::Dynamic,
+                ExprKind::Member {
+                    object: Box::new(o),
+                    property: name,
+                },
+            );
+        }
         let t = self.fresh();
         let rest = self.fresh();
         let expected = MonoType::Record(Arc::new(Row::Extend {

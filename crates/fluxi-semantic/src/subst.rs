@@ -456,6 +456,11 @@ impl Subst {
             (_, MonoType::Var(y)) => self.bind(*y, &e),
             (MonoType::Basic(x), MonoType::Basic(y)) if x == y => Ok(()),
             (MonoType::Dynamic, MonoType::Dynamic) => Ok(()),
+            // A parameter used as a record (`(x) => x.name`) may be passed a dynamic value:
+            // its properties are then looked up when it runs.
+            (MonoType::Dynamic, MonoType::Record(_)) | (MonoType::Record(_), MonoType::Dynamic) => {
+                Ok(())
+            }
             (MonoType::Array(x), MonoType::Array(y))
             | (MonoType::Vector(x), MonoType::Vector(y))
             | (MonoType::Stream(x), MonoType::Stream(y)) => {

@@ -10,6 +10,7 @@ use fluxi_value::table::build_array;
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
 use std::sync::Arc;
 
+pub mod dynamic;
 pub mod join;
 pub mod json;
 pub mod table;

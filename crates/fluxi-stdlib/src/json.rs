@@ -20,6 +20,7 @@ pub fn register(r: &mut Registry) {
 pub fn encode(v: &Value, out: &mut String) -> Result<(), EvalError> {
     match v {
         Value::Null => out.push_str("null"),
+        Value::Dynamic(inner) => encode(inner, out)?,
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::UInt(u) => out.push_str(&u.to_string()),

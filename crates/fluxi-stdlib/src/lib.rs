@@ -53,6 +53,7 @@ pub fn registry() -> Registry {
     date::register(&mut r);
     experimental::register(&mut r);
     experimental::table::register(&mut r);
+    experimental::dynamic::register(&mut r);
     experimental::join::register(&mut r);
     experimental::json::register(&mut r);
     interpolate::register(&mut r);

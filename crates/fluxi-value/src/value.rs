@@ -14,6 +14,10 @@ pub trait Callable: fmt::Debug + Send + Sync {
     fn name(&self) -> &str;
     /// For the evaluator to recover its own type.
     fn as_any(&self) -> &dyn Any;
+    /// The function's type in Flux syntax (`() => bool`), when it is known.
+    fn type_text(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A stream whose tables are not computed yet, such as a storage read: it stays open so
@@ -255,6 +259,9 @@ pub enum Value {
     Function(Arc<dyn Callable>),
     /// A stream of tables.
     Stream(Stream),
+    /// `dynamic`: a value whose type is checked only when it is used. Never holds
+    /// another `Dynamic` directly; arrays and records inside it hold `Dynamic` elements.
+    Dynamic(Arc<Value>),
 }
 
 impl Value {
@@ -266,6 +273,38 @@ impl Value {
     /// Whether it is null.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
+    }
+
+    /// The value as a `dynamic`: a dynamic value stays as it is; the elements of an
+    /// array and the properties of a record become dynamic too (so that reading one gives
+    /// a dynamic value); every other value is wrapped whole.
+    pub fn into_dynamic(self) -> Value {
+        match self {
+            Value::Dynamic(_) => self,
+            other => Value::Dynamic(Arc::new(other.dynamic_inner())),
+        }
+    }
+
+    fn dynamic_inner(self) -> Value {
+        match self {
+            Value::Array(items) => Value::Array(Arc::new(
+                items.iter().map(|v| v.clone().into_dynamic()).collect(),
+            )),
+            Value::Record(r) => Value::Record(Arc::new(Record::from_fields(
+                r.fields()
+                    .iter()
+                    .map(|(k, v)| (Arc::clone(k), v.clone().into_dynamic())),
+            ))),
+            other => other,
+        }
+    }
+
+    /// The value inside a `dynamic` (for any other value, itself).
+    pub fn undynamic(&self) -> &Value {
+        match self {
+            Value::Dynamic(inner) => inner,
+            other => other,
+        }
     }
 
     /// The type's name for messages (`int`, `record`, ...).
@@ -286,6 +325,7 @@ impl Value {
             Value::Dict(_) => "dictionary",
             Value::Function(_) => "function",
             Value::Stream(_) => "stream",
+            Value::Dynamic(_) => "dynamic",
         }
     }
 
@@ -294,6 +334,7 @@ impl Value {
         use Value::*;
         Some(match (self, other) {
             (Null, _) | (_, Null) => return None,
+            (Dynamic(a), Dynamic(b)) => return a.equals(b),
             (String(a), String(b)) => a == b,
             (Bool(a), Bool(b)) => a == b,
             (Time(a), Time(b)) => a == b,
@@ -433,6 +474,11 @@ impl fmt::Display for Value {
             Value::Function(c) => write!(f, "<function {}>", c.name()),
             Value::Stream(s) if s.pending_part().is_some() => write!(f, "<stream (not read yet)>"),
             Value::Stream(s) => write!(f, "<stream of {} tables>", s.tables().len()),
+            Value::Dynamic(inner) => {
+                f.write_str("dynamic(")?;
+                inner.fmt_nested(f)?;
+                f.write_str(")")
+            }
         }
     }
 }

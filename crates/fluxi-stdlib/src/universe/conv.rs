@@ -53,7 +53,20 @@ fn now(interp: &mut Interpreter, _: &mut Args) -> R {
     Ok(Value::Time(interp.now()?))
 }
 
+/// The `v` argument of a conversion; a `dynamic` one converts the value it holds.
+fn value_arg(a: &mut Args) -> R {
+    Ok(match a.required("v")? {
+        Value::Dynamic(inner) => inner.as_ref().clone(),
+        v => v,
+    })
+}
+
 fn cannot(v: &Value, to: &str) -> EvalError {
+    if let Value::Function(c) = v {
+        if let Some(ty) = c.type_text() {
+            return EvalError::new(ErrorKind::Runtime, format!("cannot convert {ty} to {to}"));
+        }
+    }
     EvalError::new(
         ErrorKind::Runtime,
         format!("cannot convert {} {v} to {to}", v.type_name()),
@@ -61,7 +74,7 @@ fn cannot(v: &Value, to: &str) -> EvalError {
 }
 
 fn to_float(_: &mut Interpreter, a: &mut Args) -> R {
-    let v = a.required("v")?;
+    let v = value_arg(a)?;
     Ok(match &v {
         Value::Null => Value::Null,
         Value::Float(f) => Value::Float(*f),
@@ -79,7 +92,7 @@ fn to_float(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn to_int(_: &mut Interpreter, a: &mut Args) -> R {
-    let v = a.required("v")?;
+    let v = value_arg(a)?;
     Ok(match &v {
         Value::Null => Value::Null,
         Value::Int(i) => Value::Int(*i),
@@ -103,7 +116,7 @@ fn to_int(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn to_uint(_: &mut Interpreter, a: &mut Args) -> R {
-    let v = a.required("v")?;
+    let v = value_arg(a)?;
     Ok(match &v {
         Value::Null => Value::Null,
         Value::UInt(u) => Value::UInt(*u),
@@ -122,7 +135,7 @@ fn to_uint(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn to_string(_: &mut Interpreter, a: &mut Args) -> R {
-    let v = a.required("v")?;
+    let v = value_arg(a)?;
     Ok(match &v {
         Value::Null => Value::Null,
         Value::String(_) => v,
@@ -149,7 +162,7 @@ fn to_string(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn to_bool(_: &mut Interpreter, a: &mut Args) -> R {
-    let v = a.required("v")?;
+    let v = value_arg(a)?;
     Ok(match &v {
         Value::Null => Value::Null,
         Value::Bool(b) => Value::Bool(*b),
@@ -182,7 +195,7 @@ fn to_bool(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn to_time(_: &mut Interpreter, a: &mut Args) -> R {
-    let v = a.required("v")?;
+    let v = value_arg(a)?;
     Ok(match &v {
         Value::Null => Value::Null,
         Value::Time(t) => Value::Time(*t),
@@ -198,7 +211,7 @@ fn to_time(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn to_duration(_: &mut Interpreter, a: &mut Args) -> R {
-    let v = a.required("v")?;
+    let v = value_arg(a)?;
     Ok(match &v {
         Value::Null => Value::Null,
         Value::Duration(d) => Value::Duration(*d),
@@ -222,7 +235,16 @@ fn to_duration(_: &mut Interpreter, a: &mut Args) -> R {
 }
 
 fn to_bytes(_: &mut Interpreter, a: &mut Args) -> R {
-    match a.required("v")? {
+    let v = a.required("v")?;
+    if let Value::Dynamic(inner) = &v {
+        if inner.is_null() {
+            return Err(EvalError::new(
+                ErrorKind::Runtime,
+                "cannot convert null to bytes: the dynamic value holds null",
+            ));
+        }
+    }
+    match v.undynamic().clone() {
         Value::String(s) => Ok(Value::Bytes(Arc::from(s.as_bytes()))),
         Value::Bytes(b) => Ok(Value::Bytes(b)),
         Value::Null => Ok(Value::Null),

@@ -636,12 +636,9 @@ fn time_shift(_: &mut Interpreter, a: &mut Args) -> R {
     Ok(Value::Stream(Stream::new(out).with_bounds(bounds)))
 }
 
-fn is_composite(v: &Value) -> bool {
-    matches!(v, Value::Array(_) | Value::Record(_) | Value::Dict(_))
-}
-
 /// `display`: values as upstream shows them — strings bare, records with sorted labels,
-/// composite contents on indented lines.
+/// the items of an array, record or dictionary of more than three on indented lines, a
+/// dynamic value as `dynamic(...)`.
 fn display(v: &Value, indent: usize) -> String {
     let pad = |n: usize| "    ".repeat(n);
     let join = |items: Vec<String>, open: &str, close: &str, multiline: bool| {
@@ -659,7 +656,7 @@ fn display(v: &Value, indent: usize) -> String {
         Value::Record(r) => {
             let mut fields: Vec<&(Arc<str>, Value)> = r.fields().iter().collect();
             fields.sort_by(|x, y| x.0.cmp(&y.0));
-            let multi = fields.iter().any(|(_, v)| is_composite(v));
+            let multi = fields.len() > 3;
             join(
                 fields
                     .iter()
@@ -671,7 +668,7 @@ fn display(v: &Value, indent: usize) -> String {
             )
         }
         Value::Array(items) => {
-            let multi = items.iter().any(is_composite);
+            let multi = items.len() > 3;
             join(
                 items.iter().map(|i| display(i, indent + 1)).collect(),
                 "[",
@@ -683,7 +680,7 @@ fn display(v: &Value, indent: usize) -> String {
             if d.entries().is_empty() {
                 return "[:]".into();
             }
-            let multi = d.entries().iter().any(|(_, v)| is_composite(v));
+            let multi = d.entries().len() > 3;
             join(
                 d.entries()
                     .iter()
@@ -695,6 +692,10 @@ fn display(v: &Value, indent: usize) -> String {
             )
         }
         Value::Float(f) => format_float(*f),
+        Value::Dynamic(inner) => format!("dynamic({})", display(inner, indent)),
+        Value::Regex(r) => r.as_str().to_string(),
+        Value::Stream(_) => "<stream>".into(),
+        Value::Function(c) => c.type_text().unwrap_or_else(|| v.to_string()),
         other => other.to_string(),
     }
 }

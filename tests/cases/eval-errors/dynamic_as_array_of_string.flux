@@ -1,0 +1,3 @@
+import "experimental/dynamic"
+
+dynamic.jsonParse(data: bytes(v: "\"text\"")) |> dynamic.asArray()

@@ -1,0 +1,3 @@
+import "experimental/dynamic"
+
+dynamic.dynamic(v: {a: 1})[0]

@@ -1,0 +1,3 @@
+import "experimental/dynamic"
+
+dynamic.isType(v: dynamic.dynamic(v: 1), type: "integer")
