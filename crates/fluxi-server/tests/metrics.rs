@@ -2,6 +2,8 @@
 //! type-aware aggregations checked against values computed here from the raw points,
 //! every error code, and the rate limits.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
+
 mod common;
 
 use common::{json_of, perm, start, token_with, Running};

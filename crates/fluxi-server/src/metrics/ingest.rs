@@ -33,6 +33,12 @@ pub(crate) struct Metric {
 /// Why a metric was refused: its code and message.
 type Refusal = (&'static str, String);
 
+/// The metrics of a request that are kept, and the refused ones with their index.
+type Sorted = (Vec<Metric>, Vec<(usize, Refusal)>);
+
+/// What makes counters the same point: name, time and tags.
+type PointKey = (String, i64, Vec<(String, String)>);
+
 fn no_control(text: &str) -> bool {
     !text.chars().any(char::is_control)
 }
@@ -254,7 +260,7 @@ impl Metric {
 /// does).
 fn merge_counters(metrics: Vec<Metric>) -> Vec<Metric> {
     let mut out: Vec<Metric> = Vec::with_capacity(metrics.len());
-    let mut at: HashMap<(String, i64, Vec<(String, String)>), usize> = HashMap::new();
+    let mut at: HashMap<PointKey, usize> = HashMap::new();
     for m in metrics {
         if m.kind == Kind::Counter {
             let key = (m.name.clone(), m.time, m.tags.clone());
@@ -279,7 +285,7 @@ fn check_types(
     store: &dyn Storage,
     bucket: &str,
     metrics: Vec<(usize, Metric)>,
-) -> Result<(Vec<Metric>, Vec<(usize, Refusal)>), MetricsError> {
+) -> Result<Sorted, MetricsError> {
     let mut known: BTreeMap<String, Option<Kind>> = BTreeMap::new();
     let mut ok = Vec::new();
     let mut refused = Vec::new();
