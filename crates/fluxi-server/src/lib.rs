@@ -9,6 +9,7 @@ pub mod conn;
 mod delete;
 mod error;
 pub mod meta;
+mod metrics;
 pub mod monitor;
 mod query;
 mod secrets;
@@ -17,6 +18,7 @@ mod tls;
 mod write;
 
 pub use error::ApiError;
+pub use metrics::{MetricsConfig, MAX_BATCH as MAX_METRICS_BATCH};
 pub use tls::TlsFiles;
 
 use axum::body::Body;
@@ -64,6 +66,8 @@ pub struct Config {
     /// `secrets.get(key: K)` also reads the variable `PREFIX` + `K` when an org's own
     /// secrets have no `K`.
     pub secrets_env_prefix: Option<String>,
+    /// The application metrics API (`/api/v1/metrics`): its bucket and rate limits.
+    pub metrics: MetricsConfig,
 }
 
 /// The clock the server's tasks are scheduled by.
@@ -95,6 +99,7 @@ impl Config {
             task_clock: TaskClock::System,
             egress: Vec::new(),
             secrets_env_prefix: None,
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -130,6 +135,8 @@ pub(crate) struct App {
     pub(crate) secrets: Arc<secrets::Secrets>,
     pub(crate) config: Config,
     pub(crate) monitor: monitor::Monitor,
+    /// The metrics API's requests per token in the last minute.
+    pub(crate) metric_limits: metrics::Limiter,
     started: SystemTime,
     started_at: Instant,
 }
@@ -561,6 +568,7 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         secrets,
         config,
         monitor: monitor::Monitor::new(writer),
+        metric_limits: metrics::Limiter::default(),
         started: SystemTime::now(),
         started_at: Instant::now(),
     });
@@ -753,6 +761,13 @@ fn router(app: Shared) -> Router {
         .route("/api/v2/tasks/{id}/runs/{run}/retry", post(api::retry_run))
         .route("/api/v2/tasks/{id}/runs/{run}/logs", get(api::run_logs))
         .route("/api/v2/tasks/{id}/logs", get(api::task_logs))
+        .route(
+            "/api/v1/metrics",
+            get(metrics::list_metrics).post(metrics::write_one),
+        )
+        .route("/api/v1/metrics/batch", post(metrics::write_batch))
+        .route("/api/v1/metrics/{name}", get(metrics::get_metric))
+        .route("/api/v1/metrics/{name}/query", get(metrics::query_metric))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(common_headers))
