@@ -68,6 +68,22 @@ pub struct ServeArgs {
     /// has no secret K (default: $FLUXI_SECRETS_FROM_ENV).
     #[arg(long, value_name = "PREFIX")]
     secrets_from_env: Option<String>,
+    /// The bucket the metrics API (`/api/v1/metrics`) writes and reads (default:
+    /// $FLUXI_METRICS_BUCKET, else `metrics`).
+    #[arg(long, value_name = "NAME")]
+    metrics_bucket: Option<String>,
+    /// Metrics API batch requests per token per minute (default:
+    /// $FLUXI_METRICS_BATCH_PER_MINUTE, else 10).
+    #[arg(long, value_name = "N")]
+    metrics_batch_per_minute: Option<String>,
+    /// Metrics API queries per token per minute (default: $FLUXI_METRICS_QUERY_PER_MINUTE,
+    /// else 60).
+    #[arg(long, value_name = "N")]
+    metrics_query_per_minute: Option<String>,
+    /// Single-metric writes per token per minute, or `none` (default:
+    /// $FLUXI_METRICS_WRITE_PER_MINUTE, else none).
+    #[arg(long, value_name = "N")]
+    metrics_write_per_minute: Option<String>,
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -95,6 +111,10 @@ const FILE_KEYS: &[&str] = &[
     "task-clock-file",
     "allow-egress",
     "secrets-from-env",
+    "metrics-bucket",
+    "metrics-batch-per-minute",
+    "metrics-query-per-minute",
+    "metrics-write-per-minute",
 ];
 
 /// The settings of a config file, as text, by key; an unknown key or a value that is
@@ -252,6 +272,56 @@ pub fn serve(args: ServeArgs) -> ExitCode {
                 return usage(&format!("--allow-egress {d:?}: {e}"));
             }
             config.egress.push(d.to_string());
+        }
+    }
+    if let Some(b) = setting(
+        args.metrics_bucket,
+        "FLUXI_METRICS_BUCKET",
+        "metrics-bucket",
+    ) {
+        config.metrics.bucket = b;
+    }
+    let per_minute = |v: Option<String>, var: &str, key: &str| -> Result<Option<u32>, String> {
+        match setting(v, var, key) {
+            None => Ok(None),
+            Some(t) => match t.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => Ok(Some(n)),
+                _ => Err(format!("--{key} needs a count of at least 1, not {t:?}")),
+            },
+        }
+    };
+    match per_minute(
+        args.metrics_batch_per_minute,
+        "FLUXI_METRICS_BATCH_PER_MINUTE",
+        "metrics-batch-per-minute",
+    ) {
+        Ok(Some(n)) => config.metrics.batch_per_minute = n,
+        Ok(None) => {}
+        Err(e) => return usage(&e),
+    }
+    match per_minute(
+        args.metrics_query_per_minute,
+        "FLUXI_METRICS_QUERY_PER_MINUTE",
+        "metrics-query-per-minute",
+    ) {
+        Ok(Some(n)) => config.metrics.query_per_minute = n,
+        Ok(None) => {}
+        Err(e) => return usage(&e),
+    }
+    let writes = setting(
+        args.metrics_write_per_minute,
+        "FLUXI_METRICS_WRITE_PER_MINUTE",
+        "metrics-write-per-minute",
+    );
+    if writes
+        .as_deref()
+        .is_some_and(|w| w.trim().eq_ignore_ascii_case("none"))
+    {
+        config.metrics.write_per_minute = None;
+    } else {
+        match per_minute(writes, "", "metrics-write-per-minute") {
+            Ok(n) => config.metrics.write_per_minute = n,
+            Err(e) => return usage(&e),
         }
     }
     config.secrets_env_prefix = setting(

@@ -340,3 +340,59 @@ fn the_fluxi_cli_talks_to_an_https_server_that_it_trusts() {
     );
     assert_eq!(code, Some(1), "{err}");
 }
+
+#[test]
+fn the_metrics_api_settings_come_from_the_config_file_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("fluxi.toml");
+    std::fs::write(
+        &config,
+        "http-bind-address = \"127.0.0.1:0\"\nmetrics-bucket = \"appmetrics\"\nmetrics-batch-per-minute = 1\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let s = serve(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--metrics-write-per-minute",
+            "2",
+        ],
+        &[],
+    );
+    let token = onboard(&s.url);
+    let one = br#"{"name": "api.hits", "type": "counter", "value": 1}"#;
+    for _ in 0..2 {
+        let (status, body) = call(&s.url, "POST", "/api/v1/metrics", Some(&token), one);
+        assert_eq!(status, 201, "{body}");
+    }
+    // The third single write within the minute, and the second batch, are refused.
+    let (status, body) = call(&s.url, "POST", "/api/v1/metrics", Some(&token), one);
+    assert_eq!(status, 429, "{body}");
+    let batch = br#"{"metrics": [{"name": "api.hits", "type": "counter", "value": 1}]}"#;
+    let (status, body) = call(&s.url, "POST", "/api/v1/metrics/batch", Some(&token), batch);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&s.url, "POST", "/api/v1/metrics/batch", Some(&token), batch);
+    assert_eq!(status, 429, "{body}");
+    // The metrics went to the configured bucket.
+    let (status, body) = call(
+        &s.url,
+        "GET",
+        "/api/v2/buckets?name=appmetrics",
+        Some(&token),
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"name\":\"appmetrics\""), "{body}");
+    // A bad count stops the server before it starts.
+    let out = fluxi()
+        .args(["serve", "--metrics-query-per-minute", "0", "--data"])
+        .arg(dir.path().join("other"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--metrics-query-per-minute needs a count of at least 1"));
+}
