@@ -766,6 +766,7 @@ fn router(app: Shared) -> Router {
             get(metrics::list_metrics).post(metrics::write_one),
         )
         .route("/api/v1/metrics/batch", post(metrics::write_batch))
+        .route("/api/v1/flux/batch", post(metrics::write_flux_batch))
         .route("/api/v1/metrics/{name}", get(metrics::get_metric))
         .route("/api/v1/metrics/{name}/query", get(metrics::query_metric))
         .fallback(not_found)

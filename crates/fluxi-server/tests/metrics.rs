@@ -146,24 +146,278 @@ fn single_metrics_are_written_and_refused_with_codes() {
 }
 
 #[test]
-fn a_token_that_may_not_create_the_bucket_is_told_so() {
+fn a_token_scoped_to_one_bucket_records_there_and_others_are_told_why() {
     let s = start();
     let (token, org, bucket) = s.setup();
-    let (reader, _) = token_with(
+    // A token that may write (and read) one bucket: its metrics go there.
+    let (app, _) = token_with(
         &s,
         &token,
         &org,
-        vec![perm("write", "buckets", Some(&bucket), Some(&org))],
+        vec![
+            perm("write", "buckets", Some(&bucket), Some(&org)),
+            perm("read", "buckets", Some(&bucket), Some(&org)),
+        ],
     );
     let a = call(
         &s,
         "POST",
         "/api/v1/metrics",
-        &reader,
+        &app,
+        &json!({"name": "app.jobs", "type": "counter", "value": 4, "timestamp": "2024-01-15T10:00:00Z"}),
+    );
+    assert_eq!(a.status, 201, "{}", a.text());
+    let list = get(&s, &app, "/api/v1/metrics");
+    assert_eq!(list["data"][0]["name"], "app.jobs", "{list}");
+    let csv = s
+        .flux(
+            &token,
+            r#"from(bucket: "b") |> range(start: 2024-01-01T00:00:00Z) |> filter(fn: (r) => r._measurement == "app.jobs")"#,
+        )
+        .text();
+    assert!(
+        csv.contains(",counter,app.jobs") || csv.contains("app.jobs"),
+        "{csv}"
+    );
+    assert!(csv.contains(",4,"), "{csv}");
+    // The operator's metrics go to the `metrics` bucket, not to `b`.
+    assert!(!s.bucket_names(&token).contains(&"metrics".to_string()));
+    let a = call(
+        &s,
+        "POST",
+        "/api/v1/metrics",
+        &token,
+        &json!({"name": "ops.jobs", "type": "counter", "value": 1}),
+    );
+    assert_eq!(a.status, 201, "{}", a.text());
+    assert!(s.bucket_names(&token).contains(&"metrics".to_string()));
+    let list = get(&s, &app, "/api/v1/metrics");
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+
+    // A token that may write two buckets has no bucket of its own; the metrics bucket
+    // is not one of them and it may not create it.
+    let made = json_of(&s.make_bucket(&token, &org, "other"));
+    let other = made["id"].as_str().unwrap().to_string();
+    let (two, _) = token_with(
+        &s,
+        &token,
+        &org,
+        vec![
+            perm("write", "buckets", Some(&bucket), Some(&org)),
+            perm("write", "buckets", Some(&other), Some(&org)),
+        ],
+    );
+    let a = call(
+        &s,
+        "POST",
+        "/api/v1/metrics",
+        &two,
+        &json!({"name": "x", "type": "gauge", "value": 1}),
+    );
+    assert_eq!(a.status, 403, "{}", a.text());
+    assert_eq!(error_code(&a), "forbidden");
+}
+
+#[test]
+fn a_token_that_may_not_create_the_bucket_is_told_so() {
+    let s = start();
+    let (token, org, bucket) = s.setup();
+    let made = json_of(&s.make_bucket(&token, &org, "other"));
+    let other = made["id"].as_str().unwrap().to_string();
+    let (writer, _) = token_with(
+        &s,
+        &token,
+        &org,
+        vec![
+            perm("write", "buckets", Some(&bucket), Some(&org)),
+            perm("write", "buckets", Some(&other), Some(&org)),
+        ],
+    );
+    let a = call(
+        &s,
+        "POST",
+        "/api/v1/metrics",
+        &writer,
         &json!({"name": "x", "type": "gauge", "value": 1}),
     );
     assert_eq!(a.status, 404, "{}", a.text());
     assert_eq!(error_code(&a), "bucket_not_found");
+}
+
+#[test]
+fn counter_increments_sent_one_at_a_time_add_up() {
+    let s = start();
+    let (token, _, _) = s.setup();
+    let increments = [3.0, 4.5, 0.25, 10.0];
+    for v in increments {
+        let a = call(
+            &s,
+            "POST",
+            "/api/v1/metrics",
+            &token,
+            &json!({"name": "hits", "type": "counter", "value": v,
+                    "timestamp": "2024-01-15T10:00:00Z", "tags": {"page": "/"}}),
+        );
+        assert_eq!(a.status, 201, "{}", a.text());
+    }
+    // Another page at the same time is its own counter; a gauge is replaced.
+    call(
+        &s,
+        "POST",
+        "/api/v1/metrics",
+        &token,
+        &json!({"name": "hits", "type": "counter", "value": 100,
+                "timestamp": "2024-01-15T10:00:00Z", "tags": {"page": "/about"}}),
+    );
+    for v in [1.0, 2.0] {
+        call(
+            &s,
+            "POST",
+            "/api/v1/metrics",
+            &token,
+            &json!({"name": "depth", "type": "gauge", "value": v, "timestamp": "2024-01-15T10:00:00Z"}),
+        );
+    }
+    let q = get(
+        &s,
+        &token,
+        "/api/v1/metrics/hits/query?from=2024-01-15T00:00:00Z&to=2024-01-16T00:00:00Z&aggregation=sum&group_by=tags.page",
+    );
+    let groups = &q["data"]["groups"];
+    let expected: f64 = increments.iter().sum();
+    assert_eq!(groups["/"][0]["value"].as_f64(), Some(expected), "{q}");
+    assert_eq!(groups["/about"][0]["value"].as_f64(), Some(100.0), "{q}");
+    let one = get(&s, &token, "/api/v1/metrics/hits");
+    assert_eq!(one["data"]["data_points"], 2, "{one}");
+    let q = get(
+        &s,
+        &token,
+        "/api/v1/metrics/depth/query?from=2024-01-15T00:00:00Z&to=2024-01-16T00:00:00Z&aggregation=last",
+    );
+    assert_eq!(q["data"]["series"][0]["value"].as_f64(), Some(2.0), "{q}");
+}
+
+#[test]
+fn flux_batches_take_events_and_metrics() {
+    let s = start();
+    let (token, _, _) = s.setup();
+    let a = call(
+        &s,
+        "POST",
+        "/api/v1/flux/batch",
+        &token,
+        &json!({
+            "events": [
+                {"name": "user.signup", "timestamp": "2024-01-15T10:00:00Z",
+                 "tags": {"plan": "pro"}, "properties": {"source": "ad", "age": 31, "trial": true}},
+                {"name": "deploy", "value": 2.5, "timestamp": "2024-01-15T10:05:00Z"},
+                {"name": "deploy", "timestamp": "2024-01-15T10:06:00Z"},
+                {"value": 1},
+                {"name": "bad", "properties": {"value": 1}},
+                {"name": "api.latency"}
+            ],
+            "metrics": [
+                {"name": "api.latency", "type": "distribution", "value": 12.5, "timestamp": "2024-01-15T10:00:00Z"},
+                {"name": "deploy", "type": "gauge", "value": 1},
+                {"name": "x", "type": "gauge"}
+            ]
+        }),
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
+    let j = json_of(&a);
+    let events = &j["data"]["events"];
+    assert_eq!(
+        (events["accepted"].as_u64(), events["rejected"].as_u64()),
+        (Some(4), Some(2)),
+        "{j}"
+    );
+    let codes: Vec<(u64, &str)> = events["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [(3, "missing_name"), (4, "invalid_properties")],
+        "{j}"
+    );
+    // `api.latency` was an event first (index 5), so the metric of that name is refused,
+    // and `deploy` is an event, so the gauge is refused too.
+    let metrics = &j["data"]["metrics"];
+    assert_eq!(
+        (metrics["accepted"].as_u64(), metrics["rejected"].as_u64()),
+        (Some(0), Some(3)),
+        "{j}"
+    );
+    let codes: Vec<&str> = metrics["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["type_conflict", "type_conflict", "invalid_value"],
+        "{j}"
+    );
+
+    // Each event is a point of its own measurement: value, properties as fields.
+    let csv = s
+        .flux(
+            &token,
+            r#"from(bucket: "metrics") |> range(start: 2024-01-15T00:00:00Z, stop: 2024-01-16T00:00:00Z)
+                |> filter(fn: (r) => r._measurement == "user.signup" or r._measurement == "deploy")
+                |> keep(columns: ["_time", "_measurement", "_field", "_value", "plan"])
+                |> toString() |> group() |> sort(columns: ["_measurement", "_field", "_time"])"#,
+        )
+        .text();
+    let rows: Vec<String> = csv
+        .lines()
+        .filter(|l| l.starts_with(",,0,") || l.starts_with(",_result,0,"))
+        .map(|l| l.split(',').skip(3).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "2024-01-15T10:05:00Z,2.5,value,deploy,",
+            "2024-01-15T10:06:00Z,1,value,deploy,",
+            "2024-01-15T10:00:00Z,31,age,user.signup,pro",
+            "2024-01-15T10:00:00Z,ad,source,user.signup,pro",
+            "2024-01-15T10:00:00Z,true,trial,user.signup,pro",
+        ],
+        "{csv}"
+    );
+    // Events are not metrics: the definitions list none of them.
+    let list = get(&s, &token, "/api/v1/metrics");
+    assert_eq!(list["data"].as_array().unwrap().len(), 0, "{list}");
+
+    // Shapes and sizes.
+    let too_many: Vec<Value> = (0..501).map(|i| json!({"name": format!("e{i}")})).collect();
+    let a = call(
+        &s,
+        "POST",
+        "/api/v1/flux/batch",
+        &token,
+        &json!({"events": too_many}),
+    );
+    assert_eq!(
+        (a.status, error_code(&a)),
+        (400, "batch_too_large".to_string())
+    );
+    let a = call(
+        &s,
+        "POST",
+        "/api/v1/flux/batch",
+        &token,
+        &json!({"events": {}}),
+    );
+    assert_eq!(
+        (a.status, error_code(&a)),
+        (400, "invalid_request".to_string())
+    );
+    let a = call(&s, "POST", "/api/v1/flux/batch", &token, &json!({}));
+    assert_eq!(a.status, 200, "{}", a.text());
 }
 
 #[test]

@@ -37,6 +37,7 @@ mod error;
 pub mod explain;
 pub use explain::{Explain, ReadExplain, StorageRequest};
 mod lazy;
+pub mod metrics;
 pub mod output;
 mod package;
 mod session;

@@ -478,6 +478,31 @@ impl Shared {
                 Err(DeliveryError::Unavailable { error, retry_after }) => {
                     break Err((error, retry_after))
                 }
+                Err(DeliveryError::PartlyRefused {
+                    error,
+                    points: refused,
+                }) => {
+                    let before = points.len();
+                    let mut index = 0;
+                    let mut kept_meta = meta.into_iter();
+                    let mut new_meta = Vec::with_capacity(before);
+                    points.retain(|_| {
+                        let keep = !refused.contains(&index);
+                        index += 1;
+                        let m = kept_meta.next();
+                        if keep {
+                            new_meta.extend(m);
+                        }
+                        keep
+                    });
+                    meta = new_meta;
+                    let removed = before - points.len();
+                    if removed > 0 {
+                        rejected += removed;
+                        refusal.get_or_insert(error);
+                    }
+                    break Ok(());
+                }
                 Err(DeliveryError::Refused {
                     error,
                     points: refused,

@@ -1,46 +1,22 @@
-//! `POST /api/v1/metrics` (one metric) and `POST /api/v1/metrics/batch` (up to
-//! [`MAX_BATCH`]): each metric is checked, then written as a point of the metrics bucket.
+//! `POST /api/v1/metrics` (one metric), `POST /api/v1/metrics/batch` (up to
+//! [`MAX_BATCH`]) and `POST /api/v1/flux/batch` (events and metrics): each metric is
+//! checked, then recorded into the token's metrics bucket with `fluxi::metrics::record`
+//! (counter increments add up, a name keeps its type).
 
 use super::{answer, authenticate, bucket_for_write, Class, Kind, MetricsError, MAX_BATCH};
 use crate::{now_nanos, read_body, rfc3339, Shared};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use fluxi::{ParseOptions, Precision, Storage};
+use fluxi::metrics::{Event, Metric, MetricError, MetricValue, PropertyValue};
 use serde_json::{json, Map, Value as Json};
-use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 use std::sync::Arc;
-
-/// The value of a metric.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum MetricValue {
-    Number(f64),
-    Member(String),
-}
-
-/// A checked metric.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Metric {
-    pub(crate) name: String,
-    pub(crate) kind: Kind,
-    pub(crate) value: MetricValue,
-    pub(crate) time: i64,
-    /// Sorted by key.
-    pub(crate) tags: Vec<(String, String)>,
-}
 
 /// Why a metric was refused: its code and message.
 type Refusal = (&'static str, String);
 
-/// The metrics of a request that are kept, and the refused ones with their index.
-type Sorted = (Vec<Metric>, Vec<(usize, Refusal)>);
-
-/// What makes counters the same point: name, time and tags.
-type PointKey = (String, i64, Vec<(String, String)>);
-
-fn no_control(text: &str) -> bool {
-    !text.chars().any(char::is_control)
+fn refusal(e: MetricError) -> Refusal {
+    (e.code, e.message)
 }
 
 /// Check one metric of a request (`now` is its time when it has no `timestamp`).
@@ -51,23 +27,7 @@ pub(crate) fn check(metric: &Json, now: i64) -> Result<Metric, Refusal> {
             "a metric is a JSON object {name, type, value, timestamp?, tags?}".into(),
         ));
     };
-    let name = match obj.get("name") {
-        None | Some(Json::Null) => return Err(("missing_name", "the metric has no name".into())),
-        Some(Json::String(s)) if s.is_empty() => {
-            return Err(("missing_name", "the metric's name is empty".into()))
-        }
-        Some(Json::String(s)) => s.clone(),
-        Some(_) => return Err(("invalid_name", "the metric's name must be a string".into())),
-    };
-    if !no_control(&name) || name.starts_with('_') || name.len() > 256 {
-        return Err((
-            "invalid_name",
-            format!(
-                "metric name {name:?} is not allowed: names have at most 256 bytes, no \
-                 control characters, and do not start with `_`"
-            ),
-        ));
-    }
+    let name = name_of(obj, "metric")?;
     let kinds = "gauge, counter, distribution or set";
     let kind = match obj.get("type") {
         Some(Json::String(t)) => Kind::parse(t).ok_or_else(|| {
@@ -90,13 +50,7 @@ pub(crate) fn check(metric: &Json, now: i64) -> Result<Metric, Refusal> {
         }
     };
     let value = match (kind, obj.get("value")) {
-        (Kind::Set, Some(Json::String(s))) if no_control(s) => MetricValue::Member(s.clone()),
-        (Kind::Set, Some(Json::String(_))) => {
-            return Err((
-                "invalid_value",
-                format!("metric {name:?}: a set member may not hold control characters"),
-            ))
-        }
+        (Kind::Set, Some(Json::String(s))) => MetricValue::Member(s.clone()),
         (Kind::Set, Some(Json::Number(n))) => MetricValue::Member(n.to_string()),
         (Kind::Set, other) => {
             return Err((
@@ -108,7 +62,7 @@ pub(crate) fn check(metric: &Json, now: i64) -> Result<Metric, Refusal> {
                 ),
             ))
         }
-        (_, Some(Json::Number(n))) => match n.as_f64().filter(|f| f.is_finite()) {
+        (_, Some(Json::Number(n))) => match n.as_f64() {
             Some(f) => MetricValue::Number(f),
             None => {
                 return Err((
@@ -128,27 +82,56 @@ pub(crate) fn check(metric: &Json, now: i64) -> Result<Metric, Refusal> {
             ))
         }
     };
-    let time = match obj.get("timestamp") {
-        None | Some(Json::Null) => now,
+    let time = time_of(obj, "metric", &name, now)?;
+    let tags = tags_of(obj, "metric", &name)?;
+    Metric::new(name, kind, value, time, tags).map_err(refusal)
+}
+
+/// The `name` of a metric or event: present and a string (checked further by
+/// `fluxi::metrics`).
+fn name_of(obj: &Map<String, Json>, what: &str) -> Result<String, Refusal> {
+    match obj.get("name") {
+        None | Some(Json::Null) => Err(("missing_name", format!("the {what} has no name"))),
+        Some(Json::String(s)) if s.is_empty() => {
+            Err(("missing_name", format!("the {what}'s name is empty")))
+        }
+        Some(Json::String(s)) => Ok(s.clone()),
+        Some(_) => Err((
+            "invalid_name",
+            format!("the {what}'s name must be a string"),
+        )),
+    }
+}
+
+/// The `timestamp` (ISO 8601), `now` without one.
+fn time_of(obj: &Map<String, Json>, what: &str, name: &str, now: i64) -> Result<i64, Refusal> {
+    match obj.get("timestamp") {
+        None | Some(Json::Null) => Ok(now),
         Some(Json::String(t)) => fluxi::parse_time(t).map_err(|_| {
             (
                 "invalid_timestamp",
                 format!(
-                    "metric {name:?}: timestamp {t:?} is not an ISO 8601 (RFC 3339) time such \
+                    "{what} {name:?}: timestamp {t:?} is not an ISO 8601 (RFC 3339) time such \
                      as 2024-01-15T10:30:00Z"
                 ),
             )
-        })?,
-        Some(other) => {
-            return Err((
-                "invalid_timestamp",
-                format!(
-                    "metric {name:?}: the timestamp must be an ISO 8601 string such as \
-                     2024-01-15T10:30:00Z, not {other}"
-                ),
-            ))
-        }
-    };
+        }),
+        Some(other) => Err((
+            "invalid_timestamp",
+            format!(
+                "{what} {name:?}: the timestamp must be an ISO 8601 string such as \
+                 2024-01-15T10:30:00Z, not {other}"
+            ),
+        )),
+    }
+}
+
+/// The `tags`: an object of strings (numbers and booleans taken as their text).
+fn tags_of(
+    obj: &Map<String, Json>,
+    what: &str,
+    name: &str,
+) -> Result<Vec<(String, String)>, Refusal> {
     let mut tags = Vec::new();
     match obj.get("tags") {
         None | Some(Json::Null) => {}
@@ -162,185 +145,131 @@ pub(crate) fn check(metric: &Json, now: i64) -> Result<Metric, Refusal> {
                         return Err((
                             "invalid_tags",
                             format!(
-                                "metric {name:?}: tag {k:?} has the value {other}; tag values \
+                                "{what} {name:?}: tag {k:?} has the value {other}; tag values \
                                  are strings"
                             ),
                         ))
                     }
                 };
-                if k.is_empty() || k.starts_with('_') || !no_control(k) {
-                    return Err((
-                        "invalid_tags",
-                        format!(
-                            "metric {name:?}: tag key {k:?} is not allowed (keys are not \
-                             empty, do not start with `_` and have no control characters)"
-                        ),
-                    ));
-                }
-                if v.is_empty() || !no_control(&v) {
-                    return Err((
-                        "invalid_tags",
-                        format!(
-                            "metric {name:?}: tag {k:?} has an empty value or control \
-                             characters; leave out a tag that has no value"
-                        ),
-                    ));
-                }
                 tags.push((k.clone(), v));
             }
         }
         Some(other) => {
             return Err((
                 "invalid_tags",
-                format!("metric {name:?}: tags are an object of strings, not {other}"),
+                format!("{what} {name:?}: tags are an object of strings, not {other}"),
             ))
         }
     }
-    tags.sort();
-    Ok(Metric {
-        name,
-        kind,
-        value,
-        time,
-        tags,
+    Ok(tags)
+}
+
+/// Check one event `{name, value?, timestamp?, tags?, properties?}`.
+pub(crate) fn check_event(event: &Json, now: i64) -> Result<Event, Refusal> {
+    let Some(obj) = event.as_object() else {
+        return Err((
+            "invalid_event",
+            "an event is a JSON object {name, value?, timestamp?, tags?, properties?}".into(),
+        ));
+    };
+    let name = name_of(obj, "event")?;
+    let value = match obj.get("value") {
+        None | Some(Json::Null) => None,
+        Some(Json::Number(n)) => Some(n.as_f64().ok_or_else(|| {
+            (
+                "invalid_value",
+                format!("event {name:?}: the value {n} is not a finite number"),
+            )
+        })?),
+        Some(other) => {
+            return Err((
+                "invalid_value",
+                format!("event {name:?}: the value is a number, not {other}"),
+            ))
+        }
+    };
+    let time = time_of(obj, "event", &name, now)?;
+    let tags = tags_of(obj, "event", &name)?;
+    let mut properties = Vec::new();
+    match obj.get("properties") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(map)) => {
+            for (k, v) in map {
+                let v =
+                    match v {
+                        Json::String(s) => PropertyValue::Text(s.clone()),
+                        Json::Bool(b) => PropertyValue::Bool(*b),
+                        Json::Number(n) => match n.as_f64() {
+                            Some(f) => PropertyValue::Number(f),
+                            None => return Err((
+                                "invalid_properties",
+                                format!(
+                                    "event {name:?}: property {k:?} ({n}) is not a finite number"
+                                ),
+                            )),
+                        },
+                        // A property without a value is left out, as a field cannot be null.
+                        Json::Null => continue,
+                        other => {
+                            return Err((
+                                "invalid_properties",
+                                format!(
+                                    "event {name:?}: property {k:?} is {other}; properties are \
+                                 strings, numbers or booleans"
+                                ),
+                            ))
+                        }
+                    };
+                properties.push((k.clone(), v));
+            }
+        }
+        Some(other) => {
+            return Err((
+                "invalid_properties",
+                format!("event {name:?}: properties are an object, not {other}"),
+            ))
+        }
+    }
+    Event::new(name, value, time, tags, properties).map_err(refusal)
+}
+
+/// A metric as the API shows it back.
+fn metric_json(m: &Metric) -> Json {
+    json!({
+        "name": m.name(),
+        "type": m.kind().name(),
+        "value": match m.value() {
+            MetricValue::Number(f) => json!(f),
+            MetricValue::Member(s) => json!(s),
+        },
+        "timestamp": rfc3339(m.time()),
     })
 }
 
-fn escape(out: &mut String, text: &str, special: &[char]) {
-    for c in text.chars() {
-        if c == '\\' || special.contains(&c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-}
-
-/// The metric as a line of line protocol (measurement = name, one field named after the
-/// type, the tags).
-pub(crate) fn line(out: &mut String, m: &Metric) {
-    escape(out, &m.name, &[',', ' ']);
-    for (k, v) in &m.tags {
-        out.push(',');
-        escape(out, k, &[',', '=', ' ']);
-        out.push('=');
-        escape(out, v, &[',', '=', ' ']);
-    }
-    out.push(' ');
-    out.push_str(m.kind.name());
-    out.push('=');
-    match &m.value {
-        MetricValue::Number(f) => {
-            let _ = write!(out, "{f:?}");
-        }
-        MetricValue::Member(s) => {
-            out.push('"');
-            escape(out, s, &['"']);
-            out.push('"');
-        }
-    }
-    let _ = writeln!(out, " {}", m.time);
-}
-
-impl Metric {
-    fn to_json(&self) -> Json {
-        json!({
-            "name": self.name,
-            "type": self.kind.name(),
-            "value": match &self.value {
-                MetricValue::Number(f) => json!(f),
-                MetricValue::Member(s) => json!(s),
-            },
-            "timestamp": rfc3339(self.time),
-        })
-    }
-}
-
-/// Counters at the same time with the same tags are increments of one point: they are
-/// summed (a later gauge at the same time and tags replaces the earlier one, as storage
-/// does).
-fn merge_counters(metrics: Vec<Metric>) -> Vec<Metric> {
-    let mut out: Vec<Metric> = Vec::with_capacity(metrics.len());
-    let mut at: HashMap<PointKey, usize> = HashMap::new();
-    for m in metrics {
-        if m.kind == Kind::Counter {
-            let key = (m.name.clone(), m.time, m.tags.clone());
-            if let Some(&i) = at.get(&key) {
-                if let (MetricValue::Number(sum), MetricValue::Number(v)) =
-                    (&mut out[i].value, &m.value)
-                {
-                    *sum += v;
-                }
-                continue;
-            }
-            at.insert(key, out.len());
-        }
-        out.push(m);
-    }
-    out
-}
-
-/// Drop the metrics whose name was given another type before (in the store, or earlier
-/// in `metrics`), with their refusal and index.
-fn check_types(
-    store: &dyn Storage,
-    bucket: &str,
-    metrics: Vec<(usize, Metric)>,
-) -> Result<Sorted, MetricsError> {
-    let mut known: BTreeMap<String, Option<Kind>> = BTreeMap::new();
-    let mut ok = Vec::new();
-    let mut refused = Vec::new();
-    for (i, m) in metrics {
-        if !known.contains_key(&m.name) {
-            let fields = store.field_keys(bucket, Some(&m.name)).map_err(|e| {
-                MetricsError::internal(format!("reading the metric types failed: {e}"))
-            })?;
-            let kind = fields.iter().find_map(|f| Kind::parse(f));
-            known.insert(m.name.clone(), kind);
-        }
-        match known.get(&m.name).copied().flatten() {
-            Some(k) if k != m.kind => refused.push((
-                i,
-                (
-                    "type_conflict",
-                    format!(
-                        "metric {:?} is a {}; it cannot also be a {}",
-                        m.name,
-                        k.name(),
-                        m.kind.name()
-                    ),
-                ),
-            )),
-            Some(_) => ok.push(m),
-            None => {
-                known.insert(m.name.clone(), Some(m.kind));
-                ok.push(m);
-            }
-        }
-    }
-    Ok((ok, refused))
-}
-
-/// Write checked metrics into `bucket`; returns the refused ones (type conflicts).
-async fn store_metrics(
+/// Record checked metrics (`Ok`) or events into `bucket`; returns the refused ones by
+/// their index in `items`.
+async fn store<T: Send + 'static>(
     app: &Shared,
     bucket: String,
-    metrics: Vec<(usize, Metric)>,
+    items: Vec<(usize, T)>,
+    record: fn(
+        &dyn fluxi::Storage,
+        &str,
+        Vec<T>,
+    ) -> Result<Vec<fluxi::metrics::Refusal>, fluxi::StorageError>,
 ) -> Result<Vec<(usize, Refusal)>, MetricsError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
     let store = Arc::clone(&app.store);
     tokio::task::spawn_blocking(move || {
-        let (ok, refused) = check_types(store.as_ref(), &bucket, metrics)?;
-        let ok = merge_counters(ok);
-        if !ok.is_empty() {
-            let mut text = String::new();
-            for m in &ok {
-                line(&mut text, m);
-            }
-            let options = ParseOptions::new(Precision::Nanoseconds, now_nanos());
-            store
-                .write_line_protocol(&bucket, text.as_bytes(), &options)
-                .map_err(|e| MetricsError::internal(format!("writing the metrics failed: {e}")))?;
-        }
-        Ok(refused)
+        let (index, items): (Vec<usize>, Vec<T>) = items.into_iter().unzip();
+        let refused = record(store.as_ref(), &bucket, items)
+            .map_err(|e| MetricsError::internal(format!("writing the metrics failed: {e}")))?;
+        Ok(refused
+            .into_iter()
+            .filter_map(|(i, e)| index.get(i).map(|at| (*at, refusal(e))))
+            .collect())
     })
     .await
     .map_err(|e| MetricsError::internal(format!("writing the metrics failed: {e}")))?
@@ -369,8 +298,8 @@ pub(crate) async fn write_one(
     let body = body_json(&app, request).await?;
     let metric = check(&body, now_nanos()).map_err(|(code, m)| MetricsError::bad(code, m))?;
     let bucket = bucket_for_write(&app, &auth).await?;
-    let shown = metric.to_json();
-    let refused = store_metrics(&app, bucket.name, vec![(0, metric)]).await?;
+    let shown = metric_json(&metric);
+    let refused = store(&app, bucket.name, vec![(0, metric)], fluxi::metrics::record).await?;
     if let Some((_, (code, message))) = refused.into_iter().next() {
         return Err(MetricsError::new(StatusCode::CONFLICT, code, message));
     }
@@ -379,6 +308,90 @@ pub(crate) async fn write_one(
         &json!({ "data": shown }),
         quota,
     ))
+}
+
+/// What became of a list of a batch: how many were taken, and the refused ones with
+/// their index and reason.
+struct Outcome {
+    accepted: usize,
+    refused: Vec<(usize, Refusal)>,
+}
+
+impl Outcome {
+    fn to_json(&self) -> Json {
+        let reasons: Vec<Json> = self
+            .refused
+            .iter()
+            .map(|(i, (code, message))| json!({"index": i, "code": code, "message": message}))
+            .collect();
+        json!({
+            "accepted": self.accepted,
+            "rejected": self.refused.len(),
+            "reasons": reasons,
+        })
+    }
+}
+
+/// The array `key` of a batch body (absent: empty when `optional`), at most
+/// [`MAX_BATCH`] long.
+fn list_of<'b>(
+    body: &'b Json,
+    key: &str,
+    optional: bool,
+    shape: &str,
+) -> Result<&'b [Json], MetricsError> {
+    let list = match body.get(key) {
+        Some(Json::Array(list)) => list.as_slice(),
+        None | Some(Json::Null) if optional => &[],
+        _ => {
+            return Err(MetricsError::bad(
+                "invalid_request",
+                format!("the body is {shape}; \"{key}\" must be an array"),
+            ))
+        }
+    };
+    if list.len() > MAX_BATCH {
+        return Err(MetricsError::bad(
+            "batch_too_large",
+            format!(
+                "the batch has {} {key}; at most {MAX_BATCH} are taken at once: split it",
+                list.len()
+            ),
+        ));
+    }
+    Ok(list)
+}
+
+/// Check each item of `list`, then record the good ones in the token's bucket.
+async fn ingest<T: Send + 'static>(
+    app: &Shared,
+    auth: &crate::meta::Auth,
+    list: &[Json],
+    now: i64,
+    check: fn(&Json, i64) -> Result<T, Refusal>,
+    record: fn(
+        &dyn fluxi::Storage,
+        &str,
+        Vec<T>,
+    ) -> Result<Vec<fluxi::metrics::Refusal>, fluxi::StorageError>,
+) -> Result<Outcome, MetricsError> {
+    let mut good = Vec::new();
+    let mut refused = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        match check(item, now) {
+            Ok(x) => good.push((i, x)),
+            Err(r) => refused.push((i, r)),
+        }
+    }
+    if !good.is_empty() {
+        let bucket = bucket_for_write(app, auth).await?;
+        refused.extend(store(app, bucket.name, good, record).await?);
+    }
+    refused.sort_by_key(|(i, _)| *i);
+    Ok(Outcome {
+        accepted: list.len() - refused.len(),
+        refused,
+    })
 }
 
 /// `POST /api/v1/metrics/batch` `{"metrics": [...]}`: the good metrics are written, the
@@ -394,52 +407,65 @@ pub(crate) async fn write_batch(
         Some(app.config.metrics.batch_per_minute),
     )?;
     let body = body_json(&app, request).await?;
-    let Some(list) = body.get("metrics").and_then(Json::as_array) else {
-        return Err(MetricsError::bad(
-            "invalid_request",
-            "the body is {\"metrics\": [...]}, an array of metrics",
-        ));
-    };
-    if list.len() > MAX_BATCH {
-        return Err(MetricsError::bad(
-            "batch_too_large",
-            format!(
-                "the batch has {} metrics; at most {MAX_BATCH} are taken at once: split it",
-                list.len()
-            ),
-        ));
-    }
-    let now = now_nanos();
-    let mut good = Vec::new();
-    let mut refused = Vec::new();
-    for (i, m) in list.iter().enumerate() {
-        match check(m, now) {
-            Ok(m) => good.push((i, m)),
-            Err(r) => refused.push((i, r)),
-        }
-    }
-    if !good.is_empty() {
-        let bucket = bucket_for_write(&app, &auth).await?;
-        refused.extend(store_metrics(&app, bucket.name, good).await?);
-    }
-    refused.sort_by_key(|(i, _)| *i);
-    let reasons: Vec<Json> = refused
-        .iter()
-        .map(|(i, (code, message))| {
-            let mut r = Map::new();
-            r.insert("index".into(), json!(i));
-            r.insert("code".into(), json!(code));
-            r.insert("message".into(), json!(message));
-            Json::Object(r)
-        })
-        .collect();
+    let list = list_of(
+        &body,
+        "metrics",
+        false,
+        "{\"metrics\": [...]}, an array of metrics",
+    )?;
+    let outcome = ingest(
+        &app,
+        &auth,
+        list,
+        now_nanos(),
+        check,
+        fluxi::metrics::record,
+    )
+    .await?;
     Ok(answer(
         StatusCode::OK,
-        &json!({"data": {
-            "accepted": list.len() - refused.len(),
-            "rejected": refused.len(),
-            "reasons": reasons,
-        }}),
+        &json!({"data": outcome.to_json()}),
+        quota,
+    ))
+}
+
+/// `POST /api/v1/flux/batch` `{"events": [...], "metrics": [...]}` (either may be left
+/// out; each at most [`MAX_BATCH`]): events are written as points of their own
+/// measurement, metrics as `/api/v1/metrics/batch` writes them.
+pub(crate) async fn write_flux_batch(
+    State(app): State<Shared>,
+    request: Request,
+) -> Result<Response, MetricsError> {
+    let auth = authenticate(&app, request.headers())?;
+    let quota = app.metric_limits.admit(
+        &auth.id,
+        Class::Batch,
+        Some(app.config.metrics.batch_per_minute),
+    )?;
+    let body = body_json(&app, request).await?;
+    let shape = "{\"events\": [...], \"metrics\": [...]}";
+    if !body.is_object() {
+        return Err(MetricsError::bad(
+            "invalid_request",
+            format!("the body is {shape}"),
+        ));
+    }
+    let events = list_of(&body, "events", true, shape)?;
+    let metrics = list_of(&body, "metrics", true, shape)?;
+    let now = now_nanos();
+    let events = ingest(
+        &app,
+        &auth,
+        events,
+        now,
+        check_event,
+        fluxi::metrics::record_events,
+    )
+    .await?;
+    let metrics = ingest(&app, &auth, metrics, now, check, fluxi::metrics::record).await?;
+    Ok(answer(
+        StatusCode::OK,
+        &json!({"data": {"events": events.to_json(), "metrics": metrics.to_json()}}),
         quota,
     ))
 }
@@ -456,9 +482,9 @@ mod tests {
             0,
         )
         .unwrap();
-        assert_eq!(ok.time, 1_704_067_200_000_000_000);
+        assert_eq!(ok.time(), 1_704_067_200_000_000_000);
         assert_eq!(
-            ok.tags,
+            ok.tags(),
             vec![("a".into(), "1".into()), ("b".into(), "x y".into())]
         );
         let code = |j: Json| check(&j, 0).unwrap_err().0;
@@ -487,25 +513,5 @@ mod tests {
             code(json!({"name": "a", "type": "gauge", "value": 1, "tags": {"k": ""}})),
             "invalid_tags"
         );
-    }
-
-    #[test]
-    fn lines_escape_names_tags_and_members() {
-        let m = Metric {
-            name: "a b,c".into(),
-            kind: Kind::Set,
-            value: MetricValue::Member("x\"y\\".into()),
-            time: 5,
-            tags: vec![("k=1".into(), "v w".into())],
-        };
-        let mut out = String::new();
-        line(&mut out, &m);
-        assert_eq!(out, "a\\ b\\,c,k\\=1=v\\ w set=\"x\\\"y\\\\\" 5\n");
-        let parsed = fluxi::line_protocol_times(
-            out.as_bytes(),
-            &ParseOptions::new(Precision::Nanoseconds, 0),
-        )
-        .unwrap();
-        assert_eq!(parsed, vec![5]);
     }
 }

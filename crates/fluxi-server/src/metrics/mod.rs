@@ -11,7 +11,7 @@
 mod ingest;
 mod query;
 
-pub(crate) use ingest::{write_batch, write_one};
+pub(crate) use ingest::{write_batch, write_flux_batch, write_one};
 pub(crate) use query::{get_metric, list_metrics, query_metric};
 
 use crate::meta::{Auth, Bucket, Permission};
@@ -29,8 +29,9 @@ pub const MAX_BATCH: usize = 500;
 /// How the metrics API is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricsConfig {
-    /// The bucket every token's metrics go to (made on the first write by a token that
-    /// may create buckets in its org).
+    /// The bucket of each org that metrics go to, unless a token may write exactly one
+    /// bucket (then its metrics go there); made on the first write by a token that may
+    /// create buckets in its org.
     pub bucket: String,
     /// Batch requests per token per minute.
     pub batch_per_minute: u32,
@@ -51,42 +52,17 @@ impl Default for MetricsConfig {
     }
 }
 
-/// The type of a metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Kind {
-    Gauge,
-    Counter,
-    Distribution,
-    Set,
-}
+pub(crate) use fluxi::metrics::MetricKind as Kind;
 
-impl Kind {
-    pub(crate) const ALL: [Kind; 4] = [Kind::Gauge, Kind::Counter, Kind::Distribution, Kind::Set];
-
-    pub(crate) fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == text)
-    }
-
-    /// The type's name, which is also the name of the field its points are stored in.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Kind::Gauge => "gauge",
-            Kind::Counter => "counter",
-            Kind::Distribution => "distribution",
-            Kind::Set => "set",
-        }
-    }
-
-    /// The aggregations a query of this type may ask for.
-    pub(crate) fn aggregations(self) -> &'static [&'static str] {
-        match self {
-            Kind::Gauge => &["last", "avg", "min", "max"],
-            Kind::Counter => &["sum", "rate"],
-            Kind::Distribution => &[
-                "avg", "sum", "min", "max", "p50", "p90", "p95", "p99", "count",
-            ],
-            Kind::Set => &["count"],
-        }
+/// The aggregations a query of a metric of type `kind` may ask for.
+pub(crate) fn aggregations(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Gauge => &["last", "avg", "min", "max"],
+        Kind::Counter => &["sum", "rate"],
+        Kind::Distribution => &[
+            "avg", "sum", "min", "max", "p50", "p90", "p95", "p99", "count",
+        ],
+        Kind::Set => &["count"],
     }
 }
 
@@ -264,18 +240,47 @@ pub(crate) fn authenticate(app: &App, headers: &HeaderMap) -> Result<Auth, Metri
     })
 }
 
-/// The metrics bucket for a write by `auth`: it must be writable by the token; when it
-/// does not exist yet it is made (in the token's org) if the token may create buckets
-/// there.
-pub(crate) async fn bucket_for_write(app: &Arc<App>, auth: &Auth) -> Result<Bucket, MetricsError> {
+/// The bucket a token's metrics go to: the one bucket its write permissions name, when
+/// they name exactly one (a token scoped to an application's bucket); otherwise the
+/// configured metrics bucket of the token's org. `Ok(None)`: that bucket does not exist
+/// yet.
+fn token_bucket(app: &App, auth: &Auth) -> Result<(String, Option<Bucket>), MetricsError> {
+    let meta = app.meta();
+    let buckets = &meta.records.buckets;
+    let mut named: Vec<&Bucket> = Vec::new();
+    for p in &auth.permissions {
+        if p.action != "write" || p.resource.kind != "buckets" {
+            continue;
+        }
+        let Some(id) = &p.resource.id else {
+            // A token that may write every bucket (of an org) has no bucket of its own.
+            named.clear();
+            break;
+        };
+        if let Some(b) = buckets.iter().find(|b| &b.id == id) {
+            if !named.iter().any(|n| n.id == b.id) {
+                named.push(b);
+            }
+        }
+    }
+    if let [only] = named.as_slice() {
+        if !only.name.starts_with('_') {
+            return Ok((only.name.clone(), Some((*only).clone())));
+        }
+    }
     let name = app.config.metrics.bucket.clone();
-    let existing = app
-        .meta()
-        .records
-        .buckets
+    let found = buckets
         .iter()
-        .find(|b| b.name == name)
+        .find(|b| b.name == name && b.org_id == auth.org_id)
         .cloned();
+    Ok((name, found))
+}
+
+/// The metrics bucket for a write by `auth` (see `token_bucket`): it must be writable by
+/// the token; when it does not exist yet it is made (in the token's org) if the token may
+/// create buckets there.
+pub(crate) async fn bucket_for_write(app: &Arc<App>, auth: &Auth) -> Result<Bucket, MetricsError> {
+    let (name, existing) = token_bucket(app, auth)?;
     if let Some(b) = existing {
         return if auth.allows(&Permission::on(
             "write",
@@ -303,34 +308,55 @@ pub(crate) async fn bucket_for_write(app: &Arc<App>, auth: &Auth) -> Result<Buck
             "bucket_not_found",
             format!(
                 "the metrics bucket \"{name}\" does not exist, and this token may not create \
-                 buckets in its organization: create the bucket, or write with a token that \
-                 may write every bucket of the organization"
+                 buckets in its organization: create the bucket, write with a token that \
+                 may write every bucket of the organization, or with a token that may write \
+                 one bucket (its metrics go there)"
             ),
         ));
     }
-    let store = Arc::clone(&app.store);
-    let n = name.clone();
-    let made = tokio::task::spawn_blocking(move || store.create_bucket(&n, None))
-        .await
-        .map_err(|e| MetricsError::internal(format!("creating the metrics bucket failed: {e}")))?;
-    match made {
-        Ok(()) => {}
-        // Made by a concurrent first write: its record is made below if still missing.
-        Err(e) if e.kind() == fluxi::StorageErrorKind::BucketExists => {}
-        Err(e) => {
-            return Err(MetricsError::internal(format!(
-                "creating the metrics bucket \"{name}\" failed: {e}"
-            )))
-        }
-    }
     let org = auth.org_id.clone();
+    let exists_in_store = app.meta().records.buckets.iter().any(|b| b.name == name);
+    if !exists_in_store {
+        let store = Arc::clone(&app.store);
+        let n = name.clone();
+        let made = tokio::task::spawn_blocking(move || store.create_bucket(&n, None))
+            .await
+            .map_err(|e| {
+                MetricsError::internal(format!("creating the metrics bucket failed: {e}"))
+            })?;
+        match made {
+            Ok(()) => {}
+            // Made by a concurrent first write: its record is made below if still missing.
+            Err(e) if e.kind() == fluxi::StorageErrorKind::BucketExists => {}
+            Err(e) => {
+                return Err(MetricsError::internal(format!(
+                    "creating the metrics bucket \"{name}\" failed: {e}"
+                )))
+            }
+        }
+    } else {
+        // Bucket names are unique across the server's store: another org holds it.
+        return Err(MetricsError::new(
+            StatusCode::CONFLICT,
+            "bucket_conflict",
+            format!(
+                "the metrics bucket \"{name}\" belongs to another organization; give this \
+                 token write permission on a bucket of its own organization"
+            ),
+        ));
+    }
     app.change(|m| {
-        if let Some(b) = m.records.buckets.iter().find(|b| b.name == name) {
+        if let Some(b) = m
+            .records
+            .buckets
+            .iter()
+            .find(|b| b.name == name && b.org_id == org)
+        {
             return Ok(b.clone());
         }
         let b = Bucket {
             id: m.new_id().map_err(|e| ApiError::internal(e.to_string()))?,
-            org_id: org,
+            org_id: org.clone(),
             name: name.clone(),
             description: "application metrics (/api/v1/metrics)".into(),
             created_at: crate::now_nanos(),
@@ -343,18 +369,11 @@ pub(crate) async fn bucket_for_write(app: &Arc<App>, auth: &Auth) -> Result<Buck
     .map_err(MetricsError::from)
 }
 
-/// The metrics bucket for a read by `auth`: `None` when it does not exist yet (no metric
-/// was written), 403 when the token may not read it.
+/// The metrics bucket for a read by `auth` (see `token_bucket`): `None` when it does not
+/// exist yet (no metric was written), 403 when the token may not read it.
 pub(crate) fn bucket_for_read(app: &App, auth: &Auth) -> Result<Option<Bucket>, MetricsError> {
-    let name = &app.config.metrics.bucket;
-    let Some(b) = app
-        .meta()
-        .records
-        .buckets
-        .iter()
-        .find(|b| &b.name == name)
-        .cloned()
-    else {
+    let (name, found) = token_bucket(app, auth)?;
+    let Some(b) = found else {
         return Ok(None);
     };
     if auth.allows(&Permission::on(

@@ -2,7 +2,10 @@
 //! number of points) and `GET /api/v1/metrics/:name/query` (aggregations by type over
 //! windows), each answered by a Flux program the engine runs with the token's access.
 
-use super::{answer, authenticate, bucket_for_read, parse_duration, Class, Kind, MetricsError};
+use super::{
+    aggregations as allowed_aggregations, answer, authenticate, bucket_for_read, parse_duration,
+    Class, Kind, MetricsError,
+};
 use crate::{now_nanos, rfc3339, Shared};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -308,7 +311,7 @@ pub(crate) fn read_ask(
             ),
         ));
     }
-    let allowed = kind.aggregations();
+    let allowed = allowed_aggregations(kind);
     if aggregations.is_empty() {
         return Err(MetricsError::bad(
             "invalid_aggregation",

@@ -41,6 +41,16 @@ pub enum DeliveryError {
         /// The indices into the batch of the refused points.
         points: Vec<usize>,
     },
+    /// The rest of the batch was written; the points at these indices were refused for
+    /// good (a server that takes what it can of a batch). The writer drops them, reports
+    /// them as [`WriteError::Rejected`](super::WriteError::Rejected), and counts the
+    /// others as written. An empty list means the whole batch was written.
+    PartlyRefused {
+        /// Why (for the first refusal of a flush, what `WriteError::Rejected` carries).
+        error: StorageError,
+        /// The indices into the batch of the refused points.
+        points: Vec<usize>,
+    },
 }
 
 /// Something a [`BufferedWriter`](super::BufferedWriter) writes batches of points into.
