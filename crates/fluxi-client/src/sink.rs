@@ -248,7 +248,7 @@ impl HttpSink {
 }
 
 /// What to do with a batch after an error answer.
-enum Verdict {
+pub(crate) enum Verdict {
     /// Retry here (after the server's `Retry-After`, if any).
     Transient(StorageError, Option<Duration>),
     /// Hand it back to the writer to keep.
@@ -285,36 +285,51 @@ impl PointSink for HttpSink {
         } else {
             lines.as_bytes()
         };
-        let started = Instant::now();
-        let mut retries = 0u32;
-        loop {
-            let (error, retry_after) = match self.post(body) {
-                Ok(answer) if answer.is_success() => return Ok(()),
-                Ok(answer) => match self.classify(&answer, points, &lines) {
-                    Verdict::Transient(e, after) => (e, after),
-                    Verdict::Unavailable(error) => {
-                        return Err(DeliveryError::Unavailable {
-                            error,
-                            retry_after: None,
-                        })
-                    }
-                    Verdict::Refused(error, points) => {
-                        return Err(DeliveryError::Refused { error, points })
-                    }
-                },
-                Err(e) => (StorageError::Backend(e.to_string()), None),
-            };
-            retries += 1;
-            let delay = retry_after.unwrap_or_else(|| self.retry.backoff(retries));
-            let over_time = started
-                .elapsed()
-                .checked_add(delay)
-                .is_none_or(|t| t > self.retry.max_total);
-            if retries > self.retry.max_retries || delay > self.retry.max_delay || over_time {
-                return Err(DeliveryError::Unavailable { error, retry_after });
-            }
-            std::thread::sleep(delay);
+        send_with_retries(
+            &self.retry,
+            || self.post(body),
+            |answer| self.classify(answer, points, &lines),
+        )
+        .map(|_| ())
+    }
+}
+
+/// Sends a batch with `send`, retrying as `retry` says while `classify` calls an error
+/// answer (or no answer) transient; the successful answer, or what to hand the writer.
+pub(crate) fn send_with_retries(
+    retry: &RetryPolicy,
+    send: impl Fn() -> Result<Answer, ClientError>,
+    classify: impl Fn(&Answer) -> Verdict,
+) -> Result<Answer, DeliveryError> {
+    let started = Instant::now();
+    let mut retries = 0u32;
+    loop {
+        let (error, retry_after) = match send() {
+            Ok(answer) if answer.is_success() => return Ok(answer),
+            Ok(answer) => match classify(&answer) {
+                Verdict::Transient(e, after) => (e, after),
+                Verdict::Unavailable(error) => {
+                    return Err(DeliveryError::Unavailable {
+                        error,
+                        retry_after: None,
+                    })
+                }
+                Verdict::Refused(error, points) => {
+                    return Err(DeliveryError::Refused { error, points })
+                }
+            },
+            Err(e) => (StorageError::Backend(e.to_string()), None),
+        };
+        retries += 1;
+        let delay = retry_after.unwrap_or_else(|| retry.backoff(retries));
+        let over_time = started
+            .elapsed()
+            .checked_add(delay)
+            .is_none_or(|t| t > retry.max_total);
+        if retries > retry.max_retries || delay > retry.max_delay || over_time {
+            return Err(DeliveryError::Unavailable { error, retry_after });
         }
+        std::thread::sleep(delay);
     }
 }
 

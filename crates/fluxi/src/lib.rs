@@ -945,6 +945,12 @@ pub fn parse_time(text: &str) -> Result<i64> {
         })
 }
 
+/// Unix nanoseconds as an RFC 3339 time in UTC (the fraction without trailing zeros, as
+/// annotated CSV writes it).
+pub fn format_time(unix_nanos: i64) -> String {
+    fluxi_time::format_rfc3339(unix_nanos, fluxi_time::Fraction::Trimmed)
+}
+
 #[cfg(test)]
 mod snapshot_tests {
     /// The snapshot built into the library is the one the checker makes now from the

@@ -706,7 +706,10 @@ impl BufferedWriter {
         let sink: Arc<dyn PointSink> = Arc::new(sink);
         let bucket = sink.bucket().to_string();
         let options = WriterOptions {
-            batch_size: options.batch_size.max(1),
+            batch_size: options
+                .batch_size
+                .min(sink.max_batch().unwrap_or(usize::MAX))
+                .max(1),
             flush_interval: options.flush_interval.max(Duration::from_millis(1)),
             max_buffered: options.max_buffered.max(1),
             overflow: options.overflow,

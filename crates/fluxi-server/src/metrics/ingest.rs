@@ -195,31 +195,32 @@ pub(crate) fn check_event(event: &Json, now: i64) -> Result<Event, Refusal> {
         None | Some(Json::Null) => {}
         Some(Json::Object(map)) => {
             for (k, v) in map {
-                let v =
-                    match v {
-                        Json::String(s) => PropertyValue::Text(s.clone()),
-                        Json::Bool(b) => PropertyValue::Bool(*b),
-                        Json::Number(n) => match n.as_f64() {
-                            Some(f) => PropertyValue::Number(f),
-                            None => return Err((
+                let v = match v {
+                    Json::String(s) => PropertyValue::Text(s.clone()),
+                    Json::Bool(b) => PropertyValue::Bool(*b),
+                    Json::Number(n) => match n.as_f64() {
+                        Some(f) => PropertyValue::Number(f),
+                        None => {
+                            return Err((
                                 "invalid_properties",
                                 format!(
                                     "event {name:?}: property {k:?} ({n}) is not a finite number"
                                 ),
-                            )),
-                        },
-                        // A property without a value is left out, as a field cannot be null.
-                        Json::Null => continue,
-                        other => {
-                            return Err((
-                                "invalid_properties",
-                                format!(
-                                    "event {name:?}: property {k:?} is {other}; properties are \
-                                 strings, numbers or booleans"
-                                ),
                             ))
                         }
-                    };
+                    },
+                    // A property without a value is left out, as a field cannot be null.
+                    Json::Null => continue,
+                    other => {
+                        return Err((
+                            "invalid_properties",
+                            format!(
+                                "event {name:?}: property {k:?} is {other}; properties are \
+                                 strings, numbers or booleans"
+                            ),
+                        ))
+                    }
+                };
                 properties.push((k.clone(), v));
             }
         }

@@ -335,6 +335,12 @@ impl Metric {
         self.value = MetricValue::Number(value);
         self
     }
+
+    /// The metric at `time` instead of its own.
+    pub(crate) fn at(mut self, time: i64) -> Metric {
+        self.time = time;
+        self
+    }
 }
 
 /// A number as a set member: integers without a fraction (`42`, not `42.0`).

@@ -10,12 +10,19 @@ use std::sync::{Mutex, PoisonError};
 /// A refused metric or event: its index in what was given, and why.
 pub type Refusal = (usize, MetricError);
 
-/// Counter writes read what the store holds at their times and add to it; this lock
-/// keeps two of them in this process from reading the same old value.
-static COUNTERS: Mutex<()> = Mutex::new(());
+/// Counters, distributions and sets read what the store holds at their times before they
+/// are written; this lock keeps two writes in this process from reading the same state.
+static READ_THEN_WRITE: Mutex<()> = Mutex::new(());
 
-/// A counter read wider than this (nanoseconds) is split into one read per time.
+/// The store is read once per name over a batch's times when they span at most this
+/// (nanoseconds); otherwise once per time.
 const WIDE_READ: i64 = 60_000_000_000;
+
+/// How many nanoseconds past a time one read looks, for values spaced apart.
+const SPACING_READ: i64 = 64;
+
+/// The most nanoseconds a value is moved past its time to find a free one.
+const MAX_SPACING: i64 = 1_000_000;
 
 /// What a name is in a bucket: nothing yet, a metric of a type, or an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +49,11 @@ fn known(storage: &dyn Storage, bucket: &str, name: &str) -> Result<Known, Stora
 ///   and an event's name cannot become a metric: `type_conflict`;
 /// - counter increments at the same name, time and tags are summed, with each other and
 ///   with the value the store already holds there (so increments sent one at a time add
-///   up); other types at the same time and tags: the later replaces the earlier.
+///   up);
+/// - distribution values and set members at the same name, time and tags all count: the
+///   second is stored 1 ns after the first (or the next free nanosecond), and so on, as
+///   a point in storage is one per series and time;
+/// - a gauge at the same time and tags as an earlier one replaces it.
 ///
 /// The others are written as one batch. Errors: the store's (a missing bucket, ...), in
 /// which case nothing was written.
@@ -96,10 +107,16 @@ pub fn record(
     if kept.is_empty() {
         return Ok(refused);
     }
-    let has_counters = kept.iter().any(|(_, m)| m.kind() == MetricKind::Counter);
-    let _guard = has_counters.then(|| COUNTERS.lock().unwrap_or_else(PoisonError::into_inner));
-    let kept = if has_counters {
-        add_stored_counters(storage, bucket, kept)?
+    let reads = kept.iter().any(|(_, m)| m.kind() != MetricKind::Gauge);
+    let _guard = reads.then(|| {
+        READ_THEN_WRITE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    });
+    let kept = if reads {
+        let mut held = Held::new(storage, bucket);
+        let kept = add_stored_counters(&mut held, kept)?;
+        space_values(&mut held, kept)?
     } else {
         kept
     };
@@ -217,35 +234,134 @@ fn number(m: &Metric) -> f64 {
     }
 }
 
+/// What the store holds of some metrics, read as needed: per name, the ranges read and
+/// the values found by tags and time.
+struct Held<'s> {
+    storage: &'s dyn Storage,
+    bucket: &'s str,
+    read: HashMap<String, Vec<(i64, i64)>>,
+    values: HashMap<PointKey, f64>,
+}
+
+impl<'s> Held<'s> {
+    fn new(storage: &'s dyn Storage, bucket: &'s str) -> Held<'s> {
+        Held {
+            storage,
+            bucket,
+            read: HashMap::new(),
+            values: HashMap::new(),
+        }
+    }
+
+    fn covered(&self, name: &str, time: i64) -> bool {
+        self.read
+            .get(name)
+            .is_some_and(|ranges| ranges.iter().any(|(a, b)| (*a..*b).contains(&time)))
+    }
+
+    /// Reads the points of metric `name` (of type `kind`) in `[start, stop)`.
+    fn read(
+        &mut self,
+        name: &str,
+        kind: MetricKind,
+        start: i64,
+        stop: i64,
+    ) -> Result<(), StorageError> {
+        let spec = ReadSpec {
+            bucket: self.bucket.to_string(),
+            start,
+            stop,
+            predicates: vec![
+                Predicate::Eq("_measurement".into(), name.to_string()),
+                Predicate::Eq("_field".into(), kind.name().into()),
+            ],
+        };
+        let values = &mut self.values;
+        self.storage.read_each(&spec, &mut |table| {
+            let key = table.key();
+            let is = |label: &str, want: &str| {
+                matches!(key.get(label).map(|c| &c.value), Some(Value::String(s)) if &**s == want)
+            };
+            if !is("_measurement", name) || !is("_field", kind.name()) {
+                return true;
+            }
+            let mut tags: Vec<(String, String)> = key
+                .columns()
+                .iter()
+                .filter(|c| !c.label.starts_with('_'))
+                .filter_map(|c| match &c.value {
+                    Value::String(s) => Some((c.label.clone(), s.to_string())),
+                    _ => None,
+                })
+                .collect();
+            tags.sort();
+            let (Some(tc), Some(vc)) = (table.column_index("_time"), table.column_index("_value"))
+            else {
+                return true;
+            };
+            for row in 0..table.num_rows() {
+                if let Value::Time(t) = table.value(row, tc) {
+                    let v = match table.value(row, vc) {
+                        Value::Float(f) => f,
+                        _ => 0.0,
+                    };
+                    values.insert((name.to_string(), t, tags.clone()), v);
+                }
+            }
+            true
+        })?;
+        self.read
+            .entry(name.to_string())
+            .or_default()
+            .push((start, stop));
+        Ok(())
+    }
+
+    /// Reads, for each name, what the store holds at the times of its metrics of a type
+    /// (and `past` nanoseconds after each): once over all of them when they are close,
+    /// otherwise once per time.
+    fn read_around(
+        &mut self,
+        metrics: &[(usize, Metric)],
+        kind: MetricKind,
+        past: i64,
+    ) -> Result<(), StorageError> {
+        let mut times: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        for (_, m) in metrics {
+            if m.kind() == kind {
+                times.entry(m.name()).or_default().push(m.time());
+            }
+        }
+        for (name, mut ts) in times {
+            ts.sort_unstable();
+            ts.dedup();
+            let (Some(&first), Some(&last)) = (ts.first(), ts.last()) else {
+                continue;
+            };
+            let past = past.saturating_add(i64::try_from(ts.len()).unwrap_or(i64::MAX));
+            if last.saturating_sub(first) <= WIDE_READ {
+                self.read(
+                    name,
+                    kind,
+                    first,
+                    last.saturating_add(past).saturating_add(1),
+                )?;
+            } else {
+                for t in ts {
+                    self.read(name, kind, t, t.saturating_add(past).saturating_add(1))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Adds to each counter the value the store holds at its name, time and tags.
 fn add_stored_counters(
-    storage: &dyn Storage,
-    bucket: &str,
+    held: &mut Held<'_>,
     metrics: Vec<(usize, Metric)>,
 ) -> Result<Vec<(usize, Metric)>, StorageError> {
-    // The times of the counters of each name.
-    let mut times: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (_, m) in &metrics {
-        if m.kind() == MetricKind::Counter {
-            times.entry(m.name()).or_default().push(m.time());
-        }
-    }
-    let mut stored: HashMap<PointKey, f64> = HashMap::new();
-    for (name, mut ts) in times {
-        ts.sort_unstable();
-        ts.dedup();
-        let (Some(&first), Some(&last)) = (ts.first(), ts.last()) else {
-            continue;
-        };
-        let ranges: Vec<(i64, i64)> = if last.saturating_sub(first) <= WIDE_READ {
-            vec![(first, last.saturating_add(1))]
-        } else {
-            ts.iter().map(|t| (*t, t.saturating_add(1))).collect()
-        };
-        for (start, stop) in ranges {
-            read_counters(storage, bucket, name, start, stop, &mut stored)?;
-        }
-    }
+    held.read_around(&metrics, MetricKind::Counter, 0)?;
     Ok(metrics
         .into_iter()
         .map(|(i, m)| {
@@ -253,7 +369,7 @@ fn add_stored_counters(
                 return (i, m);
             }
             let key = (m.name().to_string(), m.time(), m.tags().to_vec());
-            match stored.get(&key) {
+            match held.values.get(&key) {
                 Some(old) => {
                     let sum = number(&m) + old;
                     (i, m.with_number(sum))
@@ -264,54 +380,45 @@ fn add_stored_counters(
         .collect())
 }
 
-/// The counter values of `name` stored in `[start, stop)`, by time and tags.
-fn read_counters(
-    storage: &dyn Storage,
-    bucket: &str,
-    name: &str,
-    start: i64,
-    stop: i64,
-    into: &mut HashMap<PointKey, f64>,
-) -> Result<(), StorageError> {
-    let spec = ReadSpec {
-        bucket: bucket.to_string(),
-        start,
-        stop,
-        predicates: vec![
-            Predicate::Eq("_measurement".into(), name.to_string()),
-            Predicate::Eq("_field".into(), MetricKind::Counter.name().into()),
-        ],
-    };
-    storage.read_each(&spec, &mut |table| {
-        let key = table.key();
-        let is = |label: &str, want: &str| {
-            matches!(key.get(label).map(|c| &c.value), Some(Value::String(s)) if &**s == want)
-        };
-        if !is("_measurement", name) || !is("_field", MetricKind::Counter.name()) {
-            return true;
+/// Moves each distribution value and set member whose name, time and tags are taken (in
+/// the store, or by an earlier one of `metrics`) to the next free nanosecond.
+fn space_values(
+    held: &mut Held<'_>,
+    metrics: Vec<(usize, Metric)>,
+) -> Result<Vec<(usize, Metric)>, StorageError> {
+    for kind in [MetricKind::Distribution, MetricKind::Set] {
+        held.read_around(&metrics, kind, SPACING_READ)?;
+    }
+    let mut taken: HashMap<PointKey, ()> = HashMap::new();
+    let mut out = Vec::with_capacity(metrics.len());
+    for (i, m) in metrics {
+        if !matches!(m.kind(), MetricKind::Distribution | MetricKind::Set) {
+            out.push((i, m));
+            continue;
         }
-        let mut tags: Vec<(String, String)> = key
-            .columns()
-            .iter()
-            .filter(|c| !c.label.starts_with('_'))
-            .filter_map(|c| match &c.value {
-                Value::String(s) => Some((c.label.clone(), s.to_string())),
-                _ => None,
-            })
-            .collect();
-        tags.sort();
-        let (Some(tc), Some(vc)) = (table.column_index("_time"), table.column_index("_value"))
-        else {
-            return true;
-        };
-        for row in 0..table.num_rows() {
-            if let (Value::Time(t), Value::Float(v)) = (table.value(row, tc), table.value(row, vc))
-            {
-                into.insert((name.to_string(), t, tags.clone()), v);
+        let mut time = m.time();
+        loop {
+            let key = (m.name().to_string(), time, m.tags().to_vec());
+            if !held.covered(m.name(), time) {
+                held.read(m.name(), m.kind(), time, time.saturating_add(SPACING_READ))?;
             }
+            if !held.values.contains_key(&key) && !taken.contains_key(&key) {
+                taken.insert(key, ());
+                break;
+            }
+            if time.saturating_sub(m.time()) >= MAX_SPACING || time == i64::MAX {
+                return Err(StorageError::Backend(format!(
+                    "metric {:?}: every nanosecond of the {MAX_SPACING} after {} holds a value \
+                     of these tags already",
+                    m.name(),
+                    crate::format_time(m.time())
+                )));
+            }
+            time += 1;
         }
-        true
-    })
+        out.push((i, m.at(time)));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -398,6 +505,72 @@ mod tests {
                 (900, "b".into(), 1.0)
             ]
         );
+    }
+
+    #[test]
+    fn distribution_values_at_one_time_all_count() {
+        let store = MemoryStorage::new();
+        store.create_bucket("m", None).unwrap();
+        let d = |v: f64, t: i64| {
+            Metric::new(
+                "lat",
+                MetricKind::Distribution,
+                MetricValue::Number(v),
+                t,
+                [("host", "a")],
+            )
+            .unwrap()
+        };
+        record(&store, "m", vec![d(1.0, 10), d(2.0, 10), d(3.0, 11)]).unwrap();
+        record(&store, "m", vec![d(4.0, 10), d(5.0, 10)]).unwrap();
+        // Another series at the same time is not moved.
+        let other = Metric::new(
+            "lat",
+            MetricKind::Distribution,
+            MetricValue::Number(9.0),
+            10,
+            [("host", "b")],
+        )
+        .unwrap();
+        record(&store, "m", vec![other]).unwrap();
+        assert_eq!(
+            stored(&store),
+            vec![
+                (10, "a".into(), 1.0),
+                (10, "b".into(), 9.0),
+                (11, "a".into(), 2.0),
+                (12, "a".into(), 3.0),
+                (13, "a".into(), 4.0),
+                (14, "a".into(), 5.0),
+            ]
+        );
+        // Set members too (the store holds them as strings).
+        let s = |m: &str| {
+            Metric::new(
+                "users",
+                MetricKind::Set,
+                MetricValue::Member(m.into()),
+                10,
+                [("host", "a")],
+            )
+            .unwrap()
+        };
+        record(&store, "m", vec![s("ann"), s("bob")]).unwrap();
+        record(&store, "m", vec![s("cy")]).unwrap();
+        let spec = ReadSpec {
+            bucket: "m".into(),
+            start: 0,
+            stop: 100,
+            predicates: vec![Predicate::Eq("_measurement".into(), "users".into())],
+        };
+        let mut rows = 0;
+        store
+            .read_each(&spec, &mut |t| {
+                rows += t.num_rows();
+                true
+            })
+            .unwrap();
+        assert_eq!(rows, 3);
     }
 
     #[test]

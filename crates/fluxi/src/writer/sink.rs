@@ -84,6 +84,12 @@ pub trait PointSink: Send + Sync {
     fn write_in_caller(&self) -> bool {
         true
     }
+
+    /// The most points one batch may hold (`None`, the default: no limit). The writer
+    /// lowers [`WriterOptions::batch_size`](super::WriterOptions::batch_size) to it.
+    fn max_batch(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A [`PointSink`] over a bucket of a [`Storage`] (what
