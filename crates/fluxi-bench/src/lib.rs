@@ -3,3 +3,4 @@
 //! `crates/fluxi-cli/tests/load.rs`.
 
 pub mod load;
+pub mod metrics;

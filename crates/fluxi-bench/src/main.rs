@@ -282,6 +282,53 @@ fn load_mode(mut args: impl Iterator<Item = String>) {
     }
 }
 
+/// `fluxi-bench metrics [--fluxi PATH] [--clients N] [--batch N] [--seconds S] [--queries N]`.
+fn metrics_mode(mut args: impl Iterator<Item = String>) {
+    let mut fluxi = default_fluxi();
+    let mut shape = fluxi_bench::metrics::Shape {
+        clients: 8,
+        batch: 500,
+        seconds: 20.0,
+        queries: 50,
+    };
+    while let Some(a) = args.next() {
+        let mut value = |what: &str| -> String {
+            args.next()
+                .unwrap_or_else(|| fail(&format!("{what} needs a value")))
+        };
+        let num = |what: &str, v: String| -> usize {
+            v.parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .unwrap_or_else(|| fail(&format!("{what} needs a positive number, not {v:?}")))
+        };
+        match a.as_str() {
+            "--fluxi" => fluxi = PathBuf::from(value("--fluxi")),
+            "--clients" => shape.clients = num("--clients", value("--clients")),
+            "--batch" => shape.batch = num("--batch", value("--batch")),
+            "--queries" => shape.queries = num("--queries", value("--queries")),
+            "--seconds" => {
+                let v = value("--seconds");
+                shape.seconds = v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && s.is_finite())
+                    .unwrap_or_else(|| fail(&format!("--seconds needs a positive number, not {v:?}")));
+            }
+            other => fail(&format!(
+                "unknown argument {other:?} (metrics takes --fluxi PATH, --clients N, --batch N, --seconds S, --queries N)"
+            )),
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("fluxi-bench-metrics-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = fluxi_bench::metrics::run(&fluxi, &dir, shape);
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = result {
+        fail(&e);
+    }
+}
+
 fn run_load(
     fluxi: &Path,
     dir: &Path,
@@ -338,6 +385,11 @@ fn main() {
     if args.peek().is_some_and(|a| a == "load") {
         args.next();
         load_mode(args);
+        return;
+    }
+    if args.peek().is_some_and(|a| a == "metrics") {
+        args.next();
+        metrics_mode(args);
         return;
     }
     while let Some(a) = args.next() {

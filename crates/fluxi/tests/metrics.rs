@@ -35,7 +35,7 @@ fn metrics_recorded_locally_are_queried_by_type() {
         flush_interval: Duration::from_secs(3600),
         ..WriterOptions::default()
     };
-    let metrics = Metrics::local(store.clone(), "metrics", options);
+    let metrics = Metrics::local(std::sync::Arc::clone(&store), "metrics", options);
     let at = |name: &str, kind, value, tags: &[(&str, &str)]| {
         Metric::new(name, kind, value, T0, tags.iter().copied()).unwrap()
     };

@@ -15,6 +15,13 @@ use std::sync::Arc;
 /// Why a metric was refused: its code and message.
 type Refusal = (&'static str, String);
 
+/// `fluxi::metrics::record` or `record_events`.
+type Recorder<T> = fn(
+    &dyn fluxi::Storage,
+    &str,
+    Vec<T>,
+) -> Result<Vec<fluxi::metrics::Refusal>, fluxi::StorageError>;
+
 fn refusal(e: MetricError) -> Refusal {
     (e.code, e.message)
 }
@@ -253,11 +260,7 @@ async fn store<T: Send + 'static>(
     app: &Shared,
     bucket: String,
     items: Vec<(usize, T)>,
-    record: fn(
-        &dyn fluxi::Storage,
-        &str,
-        Vec<T>,
-    ) -> Result<Vec<fluxi::metrics::Refusal>, fluxi::StorageError>,
+    record: Recorder<T>,
 ) -> Result<Vec<(usize, Refusal)>, MetricsError> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -370,11 +373,7 @@ async fn ingest<T: Send + 'static>(
     list: &[Json],
     now: i64,
     check: fn(&Json, i64) -> Result<T, Refusal>,
-    record: fn(
-        &dyn fluxi::Storage,
-        &str,
-        Vec<T>,
-    ) -> Result<Vec<fluxi::metrics::Refusal>, fluxi::StorageError>,
+    record: Recorder<T>,
 ) -> Result<Outcome, MetricsError> {
     let mut good = Vec::new();
     let mut refused = Vec::new();

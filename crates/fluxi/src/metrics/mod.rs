@@ -358,10 +358,12 @@ mod tests {
 
     #[test]
     fn metrics_are_checked_by_type() {
+        use MetricKind::*;
+        use MetricValue::*;
         let m = Metric::new(
             "api.time",
-            MetricKind::Distribution,
-            MetricValue::Number(1.5),
+            Distribution,
+            Number(1.5),
             7,
             [("b", "x y"), ("a", "1")],
         )
@@ -375,8 +377,6 @@ mod tests {
                 .unwrap_err()
                 .code
         };
-        use MetricKind::*;
-        use MetricValue::*;
         assert_eq!(code("", Gauge, Number(1.0), &[]), "missing_name");
         assert_eq!(code("_x", Gauge, Number(1.0), &[]), "invalid_name");
         assert_eq!(
