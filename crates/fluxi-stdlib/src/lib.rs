@@ -53,6 +53,7 @@ pub fn registry() -> Registry {
     date::register(&mut r);
     experimental::register(&mut r);
     experimental::table::register(&mut r);
+    experimental::rows::register(&mut r);
     experimental::dynamic::register(&mut r);
     experimental::join::register(&mut r);
     experimental::json::register(&mut r);
@@ -85,6 +86,7 @@ pub fn registry() -> Registry {
     log::register(&mut r);
     promql::register(&mut r);
     plan_nodes(&mut r);
+    experimental::register_universe_aliases(&mut r);
     r
 }
 
