@@ -21,7 +21,9 @@ mod constants;
 pub mod date;
 mod events;
 mod experimental;
+mod gen;
 mod generate;
+mod gorand;
 pub mod http;
 mod influxdata;
 mod interpolate;
@@ -59,6 +61,7 @@ pub fn registry() -> Registry {
     experimental::json::register(&mut r);
     interpolate::register(&mut r);
     generate::register(&mut r);
+    gen::register(&mut r);
     events::register(&mut r);
     sampledata::register(&mut r);
     universe::indicators::register(&mut r);
