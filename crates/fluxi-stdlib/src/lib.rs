@@ -31,6 +31,7 @@ mod join;
 mod json;
 mod log;
 mod math;
+mod polyline;
 mod promql;
 mod record;
 mod regexp;
@@ -88,6 +89,7 @@ pub fn registry() -> Registry {
     influxdata::influxdb::secrets::register(&mut r);
     log::register(&mut r);
     promql::register(&mut r);
+    polyline::register(&mut r);
     plan_nodes(&mut r);
     experimental::register_universe_aliases(&mut r);
     r
