@@ -9,9 +9,11 @@
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `promql` (`internal/promql`), `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
+//! `pagerduty`), `log`, `promql` (`internal/promql`), `experimental` (`group`, `set`, `objectKeys`, `join`, `chain`,
+//! `alignTime` and `preview`, and the universe aggregates it shares; `table.fill`
 //! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
-//! `influxdb.wideTo`); `constants` holds the values
+//! `influxdb.wideTo`), `gen` (`internal/gen.tables`, drawing from `gorand`, a
+//! reproduction of Go's `math/rand`), `polyline` (`experimental/polyline`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
 mod alerts;
