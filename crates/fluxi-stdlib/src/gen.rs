@@ -74,7 +74,9 @@ fn tables(interp: &mut Interpreter, a: &mut Args) -> Result<Value, EvalError> {
     };
     let now = interp.now()?;
     // The first time: `rows` periods before now truncated to the period.
-    let start = i128::from(now - now.rem_euclid(PERIOD)) - i128::from(PERIOD) * i128::from(rows);
+    let start = i128::from(now)
+        - i128::from(now.rem_euclid(PERIOD))
+        - i128::from(PERIOD) * i128::from(rows);
     let last = start + i128::from(PERIOD) * (i128::from(rows) - 1);
     let (Ok(start), Ok(_)) = (i64::try_from(start), i64::try_from(last)) else {
         return Err(EvalError::msg(format!(
