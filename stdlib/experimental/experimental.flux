@@ -44,7 +44,9 @@ builtin join : (left: stream[A], right: stream[B], fn: (left: A, right: B) => C)
 // chain runs the query `first` to completion and then returns the result of `second`.
 builtin chain : (first: stream[A], second: stream[B]) => stream[B] where A: Record, B: Record
 
-// alignTime shifts the times in each input table so that every table starts at `alignTo`.
+// alignTime shifts the times in each input table so that every table starts at `alignTo`
+// (default the epoch): each row's `_time` becomes `alignTo` plus its distance from the
+// table's first time.
 builtin alignTime : (<-tables: stream[B], ?alignTo: A) => stream[C] where B: Record, C: Record
 
 // window assigns rows to time windows of length `period` started every `every`,
@@ -147,7 +149,9 @@ builtin histogram : (
         ?normalize: bool,
     ) => stream[{T with _value: float, le: float}]
 
-// preview keeps at most `nrows` rows from each of at most `ntables` tables.
+// preview keeps the first `nrows` rows (default 5) of each of the first `ntables` tables
+// (default 5) of the stream; cutting is its purpose, so what lies past those counts is
+// dropped without an error. A negative count is an error.
 builtin preview : (<-tables: stream[A], ?nrows: int, ?ntables: int) => stream[A] where A: Record
 
 // unpivot turns each non-key column into a row with `_field` and `_value`,

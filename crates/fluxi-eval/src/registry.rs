@@ -56,6 +56,32 @@ impl Registry {
             .insert((package.to_string(), name.to_string()));
     }
 
+    /// Bind `package.name` to the implementation of `from_package.from_name` (for a
+    /// builtin that upstream defines as another package's function under a narrower
+    /// type, such as `experimental.count`); it takes pending streams and joins plans as
+    /// that one does. Returns false, binding nothing, when `from` has no implementation.
+    pub fn alias(
+        &mut self,
+        package: &str,
+        name: &str,
+        from_package: &str,
+        from_name: &str,
+    ) -> bool {
+        let from = (from_package.to_string(), from_name.to_string());
+        let Some(f) = self.fns.get(&from).cloned() else {
+            return false;
+        };
+        let to = (package.to_string(), name.to_string());
+        if self.takes_pending.contains(&from) {
+            self.takes_pending.insert(to.clone());
+        }
+        if let Some(kind) = self.nodes.get(&from).copied() {
+            self.nodes.insert(to.clone(), kind);
+        }
+        self.fns.insert(to, f);
+        true
+    }
+
     /// Make calls of `package.name` over a plan not read yet nodes of the plan (instead
     /// of reading the plan first), consuming their input as `kind` says; the builtin
     /// then runs when the plan does. Only for builtins whose implementation behaves as

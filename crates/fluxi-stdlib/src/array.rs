@@ -1,5 +1,6 @@
-//! The `array` package's `concat`, `map` and `filter` (`array.from` is with the
-//! universe table functions).
+//! The `array` package's `concat`, `map` and `filter`, and `experimental/array`'s
+//! element conversions `toBool` ... `toUInt` (`array.from` is with the universe table
+//! functions).
 
 use crate::strings::R;
 use fluxi_eval::{Args, EvalError, Interpreter, Registry};
@@ -58,4 +59,34 @@ pub fn register(r: &mut Registry) {
         r.register(pkg, "map", map);
         r.register(pkg, "filter", filter);
     }
+    for (name, to) in [
+        ("toBool", "bool"),
+        ("toDuration", "duration"),
+        ("toFloat", "float"),
+        ("toInt", "int"),
+        ("toString", "string"),
+        ("toTime", "time"),
+        ("toUInt", "uint"),
+    ] {
+        r.register("experimental/array", name, move |i, a| {
+            convert_all(i, a, to)
+        });
+    }
+}
+
+/// `experimental/array.to*`: every element converted as the universe conversion of that
+/// type converts a value (`toInt` as `int(v:)`); an element that cannot be converted is
+/// an error naming its index.
+fn convert_all(interp: &mut Interpreter, a: &mut Args, to: &str) -> R {
+    let items = array_arg(a)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, x) in items.iter().enumerate() {
+        out.push(
+            crate::universe::conv::convert(interp, to, x.clone()).map_err(|mut e| {
+                e.message = format!("element {i}: {}", e.message);
+                e
+            })?,
+        );
+    }
+    Ok(Value::Array(Arc::new(out)))
 }

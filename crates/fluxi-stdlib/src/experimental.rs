@@ -1,5 +1,6 @@
 //! `experimental`: `group` (mode `"extend"`), `set` and `objectKeys`, the pieces
-//! `influxdata/influxdb/monitor` builds its statuses and notifications with.
+//! `influxdata/influxdb/monitor` builds its statuses and notifications with; `chain`; and
+//! the universe transformations `experimental` shares (see [`register_universe_aliases`]).
 //! (`experimental.to` is with `influxdb.wideTo`, the same write.)
 
 use crate::util::{derived, ex, ve};
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub mod dynamic;
 pub mod join;
 pub mod json;
+pub mod rows;
 pub mod table;
 
 type R = Result<Value, EvalError>;
@@ -23,7 +25,53 @@ pub fn register(r: &mut Registry) {
     r.register(PACKAGE, "group", group);
     r.register(PACKAGE, "set", set);
     r.register(PACKAGE, "objectKeys", object_keys);
+    r.register_pushdown(PACKAGE, "chain", chain);
 }
+
+/// `chain(first:, second:)`: `first` is read to the end (its writes, such as `to`, done)
+/// before `second` is read; the result is `second`. `second` is left unread here (a read
+/// from storage stays pending), so it sees what `first` wrote.
+fn chain(interp: &mut Interpreter, a: &mut Args) -> R {
+    let first = a.stream("first")?;
+    let second = a.stream("second")?;
+    interp.materialize(first)?;
+    Ok(Value::Stream(second))
+}
+
+/// The aggregates, selectors, `fill`, `histogram*`, `quantile` and `window` of
+/// `experimental` are upstream's universe transformations of the same name, declared with
+/// a narrower type: they take no column arguments, so each works on `_value` (and `le`),
+/// the universe defaults, and keeps, drops and regroups columns exactly as the universe
+/// function does. They share the universe implementation (run after the universe
+/// builtins and plan nodes are registered, so pushdowns and plan nodes carry over).
+pub fn register_universe_aliases(r: &mut Registry) {
+    for name in UNIVERSE_ALIASES {
+        let bound = r.alias(PACKAGE, name, "universe", name);
+        debug_assert!(bound, "universe.{name} has no implementation to share");
+    }
+}
+
+/// The `experimental` builtins that are universe functions (see [`register_universe_aliases`]).
+pub const UNIVERSE_ALIASES: [&str; 18] = [
+    "count",
+    "distinct",
+    "fill",
+    "first",
+    "histogram",
+    "histogramQuantile",
+    "last",
+    "max",
+    "mean",
+    "min",
+    "mode",
+    "quantile",
+    "skew",
+    "spread",
+    "stddev",
+    "sum",
+    "unique",
+    "window",
+];
 
 /// `group(mode: "extend", columns:)`: each table's rows regrouped on its own key columns
 /// and `columns` (the key keeps the table's column order); tables that end with the same

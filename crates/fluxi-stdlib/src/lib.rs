@@ -9,9 +9,11 @@
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `promql` (`internal/promql`), `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
+//! `pagerduty`), `log`, `promql` (`internal/promql`), `experimental` (`group`, `set`, `objectKeys`, `join`, `chain`,
+//! `alignTime` and `preview`, and the universe aggregates it shares; `table.fill`
 //! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
-//! `influxdb.wideTo`); `constants` holds the values
+//! `influxdb.wideTo`), `gen` (`internal/gen.tables`, drawing from `gorand`, a
+//! reproduction of Go's `math/rand`), `polyline` (`experimental/polyline`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
 
 mod alerts;
@@ -21,7 +23,9 @@ mod constants;
 pub mod date;
 mod events;
 mod experimental;
+mod gen;
 mod generate;
+mod gorand;
 pub mod http;
 mod influxdata;
 mod interpolate;
@@ -29,6 +33,7 @@ mod join;
 mod json;
 mod log;
 mod math;
+mod polyline;
 mod promql;
 mod record;
 mod regexp;
@@ -53,11 +58,13 @@ pub fn registry() -> Registry {
     date::register(&mut r);
     experimental::register(&mut r);
     experimental::table::register(&mut r);
+    experimental::rows::register(&mut r);
     experimental::dynamic::register(&mut r);
     experimental::join::register(&mut r);
     experimental::json::register(&mut r);
     interpolate::register(&mut r);
     generate::register(&mut r);
+    gen::register(&mut r);
     events::register(&mut r);
     sampledata::register(&mut r);
     universe::indicators::register(&mut r);
@@ -84,7 +91,9 @@ pub fn registry() -> Registry {
     influxdata::influxdb::secrets::register(&mut r);
     log::register(&mut r);
     promql::register(&mut r);
+    polyline::register(&mut r);
     plan_nodes(&mut r);
+    experimental::register_universe_aliases(&mut r);
     r
 }
 

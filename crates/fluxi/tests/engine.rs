@@ -467,3 +467,27 @@ fn option_statements_are_found_with_their_places() {
     let err = fluxi::option_statements("q.flux", "option task = {").unwrap_err();
     assert!(matches!(err, Error::Compile(_)), "{err}");
 }
+
+#[test]
+fn chain_reads_second_after_first_has_written() {
+    let e = engine();
+    // `second` is written before `first`: the order of the arguments does not matter.
+    let r = e
+        .query(
+            r#"
+            import "array"
+            import "experimental"
+
+            write = array.from(rows: [{_time: 1970-01-01T00:00:05Z, _measurement: "cpu", _field: "usage", host: "c", _value: 99.0}])
+                |> to(bucket: "m")
+            experimental.chain(
+                second: from(bucket: "m") |> range(start: 0) |> filter(fn: (r) => r.host == "c"),
+                first: write,
+            )
+            "#,
+        )
+        .unwrap();
+    let csv = r.to_csv();
+    assert!(csv.contains(",99,"), "{csv}");
+    assert_eq!(r.get("_result").unwrap().tables.len(), 1, "{csv}");
+}

@@ -31,6 +31,7 @@ pub fn convert(interp: &mut Interpreter, to: &str, v: Value) -> R {
         "string" => to_string,
         "bool" => to_bool,
         "time" => to_time,
+        "duration" => to_duration,
         _ => return Err(EvalError::msg(format!("no conversion to {to}"))),
     };
     let mut args = Args::new(

@@ -180,6 +180,7 @@ fn aggregate_window(interp: &mut Interpreter, a: &mut Args) -> R {
             .iter()
             .find(|(k, _)| *k == base)
             .map(|(_, b)| *b)
+            .or_else(|| regrouped_range(&ranges, &base))
             .or_else(|| match (t.key().get("_start"), t.key().get("_stop")) {
                 (
                     Some(KeyColumn {
@@ -219,6 +220,36 @@ fn aggregate_window(interp: &mut Interpreter, a: &mut Args) -> R {
         out.push(Table::from_rows(&labels, &cols, &rows, Some(&values)).map_err(ve)?);
     }
     derived(&tables, merge_by_key(out).map_err(ex)?)
+}
+
+/// The range of the input series an output table of `aggregateWindow`'s `fn` came from
+/// when `fn` regrouped (its key, less `_start` and `_stop`, is no input table's): the
+/// range shared by every input table whose key agrees with each of the output key's
+/// columns, if they share one.
+fn regrouped_range(ranges: &[(GroupKey, (i64, i64))], base: &GroupKey) -> Option<(i64, i64)> {
+    let mut found = None;
+    for (k, b) in ranges {
+        let agrees = base.columns().iter().all(|c| {
+            k.get(&c.label).is_some_and(|kc| {
+                kc.ty == c.ty
+                    && match (kc.value.is_null(), c.value.is_null()) {
+                        (true, true) => true,
+                        (false, false) => {
+                            kc.value.compare(&c.value) == Some(std::cmp::Ordering::Equal)
+                        }
+                        _ => false,
+                    }
+            })
+        });
+        if agrees {
+            match found {
+                None => found = Some(*b),
+                Some(f) if f != *b => return None,
+                Some(_) => {}
+            }
+        }
+    }
+    found
 }
 
 /// The storage aggregate a universe aggregate or selector function value stands for.

@@ -1,0 +1,3 @@
+import "experimental/array"
+
+["1", "2", "three"] |> array.toInt()

@@ -1,0 +1,4 @@
+import "array"
+import "experimental"
+
+array.from(rows: [{_value: 1}]) |> experimental.preview(nrows: -1)

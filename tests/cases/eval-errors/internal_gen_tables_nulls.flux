@@ -1,0 +1,3 @@
+import "internal/gen"
+
+gen.tables(n: 5, nulls: 1.5)
