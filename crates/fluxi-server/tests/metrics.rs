@@ -613,6 +613,105 @@ fn percentiles_per_window_match_the_raw_points() {
     assert!(close(series[0]["value"].as_f64().unwrap(), mean));
 }
 
+/// What `aggregation` gives over `values` (the raw points of one window, in time order).
+fn expected(aggregation: &str, values: &[f64], interval_seconds: f64) -> f64 {
+    let sum: f64 = values.iter().sum();
+    let n = values.len() as f64;
+    let fold = |init: f64, f: fn(f64, f64) -> f64| values.iter().copied().fold(init, f);
+    match aggregation {
+        "avg" => sum / n,
+        "sum" => sum,
+        "min" => fold(f64::INFINITY, f64::min),
+        "max" => fold(f64::NEG_INFINITY, f64::max),
+        "last" => *values.last().unwrap(),
+        "count" => n,
+        "rate" => sum / interval_seconds,
+        "p50" => quantile(values.to_vec(), 0.5),
+        "p90" => quantile(values.to_vec(), 0.9),
+        "p95" => quantile(values.to_vec(), 0.95),
+        "p99" => quantile(values.to_vec(), 0.99),
+        other => panic!("no expectation for {other}"),
+    }
+}
+
+#[test]
+fn every_aggregation_of_every_type_at_each_interval_matches_the_raw_points() {
+    let (s, token, raw) = seeded();
+    // The raw points of each metric as (minute, value); sets as distinct members.
+    let distribution: Vec<(usize, f64)> = raw.iter().map(|(m, _, v)| (*m, *v)).collect();
+    let counter: Vec<(usize, f64)> = (0..60).map(|m| (m, (m % 7) as f64)).collect();
+    let gauge: Vec<(usize, f64)> = (0..60).map(|m| (m, ((m * 37) % 50) as f64)).collect();
+    let members: Vec<(usize, usize)> = (0..60).map(|m| (m, m % 13)).collect();
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "api.response_time",
+            &[
+                "avg", "sum", "min", "max", "p50", "p90", "p95", "p99", "count",
+            ],
+        ),
+        ("requests", &["sum", "rate"]),
+        ("queue.depth", &["last", "avg", "min", "max"]),
+        ("visitors", &["count"]),
+    ];
+    for (interval, minutes) in [("1m", 1usize), ("5m", 5), ("1h", 60), ("1d", 1440)] {
+        for (name, aggregations) in cases {
+            let all = aggregations.join(",");
+            let j = get(
+                &s,
+                &token,
+                &format!(
+                    "/api/v1/metrics/{name}/query?{HOUR}&aggregation={all}&interval={interval}"
+                ),
+            );
+            let series = j["data"]["series"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{j}"));
+            // Windows start at multiples of the interval since the epoch (10:00 is one of
+            // each but 1d's, whose window is cut at the range's start).
+            let windows = 60usize.div_ceil(minutes);
+            assert_eq!(series.len(), windows, "{name} {interval}: {j}");
+            for (w, bucket) in series.iter().enumerate() {
+                let start = w * minutes;
+                assert_eq!(bucket["timestamp"], minute(start), "{name} {interval} {j}");
+                let within = |m: usize| m >= start && m < start + minutes;
+                for a in aggregations {
+                    // One aggregation answers `value`, several a key each.
+                    let key = if aggregations.len() == 1 { "value" } else { a };
+                    let got = bucket[key]
+                        .as_f64()
+                        .unwrap_or_else(|| panic!("{a}: {bucket}"));
+                    let want = if name == "visitors" {
+                        let mut seen: Vec<usize> = members
+                            .iter()
+                            .filter(|(m, _)| within(*m))
+                            .map(|p| p.1)
+                            .collect();
+                        seen.sort_unstable();
+                        seen.dedup();
+                        seen.len() as f64
+                    } else {
+                        let points = match name {
+                            "api.response_time" => &distribution,
+                            "requests" => &counter,
+                            _ => &gauge,
+                        };
+                        let values: Vec<f64> = points
+                            .iter()
+                            .filter(|(m, _)| within(*m))
+                            .map(|p| p.1)
+                            .collect();
+                        expected(a, &values, (minutes * 60) as f64)
+                    };
+                    assert!(
+                        close(got, want),
+                        "{name} {a} {interval} window {w}: {got} != {want}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn group_by_a_tag_gives_a_series_per_value() {
     let (s, token, raw) = seeded();
