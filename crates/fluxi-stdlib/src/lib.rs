@@ -29,6 +29,7 @@ mod join;
 mod json;
 mod log;
 mod math;
+mod outside;
 mod promql;
 mod record;
 mod regexp;
@@ -84,6 +85,8 @@ pub fn registry() -> Registry {
     influxdata::influxdb::secrets::register(&mut r);
     log::register(&mut r);
     promql::register(&mut r);
+    experimental::iox::register(&mut r);
+    outside::register(&mut r);
     plan_nodes(&mut r);
     r
 }
