@@ -18,6 +18,7 @@ mod alerts;
 mod array;
 mod bitwise;
 mod constants;
+mod contrib;
 pub mod date;
 mod events;
 mod experimental;
@@ -86,6 +87,7 @@ pub fn registry() -> Registry {
     log::register(&mut r);
     promql::register(&mut r);
     experimental::iox::register(&mut r);
+    contrib::register(&mut r);
     outside::register(&mut r);
     plan_nodes(&mut r);
     r
