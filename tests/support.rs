@@ -133,7 +133,9 @@ fn readme_table(support: &[Package]) -> String {
             list(&p.missing)
         ));
     }
-    t.push_str(&format!("| **all** | **{yes}** | **{needs}** | **{no}** |\n"));
+    t.push_str(&format!(
+        "| **all** | **{yes}** | **{needs}** | **{no}** |\n"
+    ));
     t.push_str(END);
     t
 }

@@ -117,8 +117,7 @@ fn tables_equal(a: &fluxi_value::Table, b: &fluxi_value::Table) -> bool {
             .map(|k| (k.label.clone(), k.ty))
             .collect()
     };
-    if key_cols(a) != key_cols(b) || a.columns() != b.columns() || a.num_rows() != b.num_rows()
-    {
+    if key_cols(a) != key_cols(b) || a.columns() != b.columns() || a.num_rows() != b.num_rows() {
         return false;
     }
     let same = |x: &Value, y: &Value| match (x, y) {

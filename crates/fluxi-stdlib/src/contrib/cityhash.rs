@@ -98,7 +98,10 @@ fn hash_33_to_64(s: &[u8]) -> u64 {
         let mut a = a.wrapping_add(second);
         c = c.wrapping_add(a.rotate_right(7));
         a = a.wrapping_add(third);
-        (a.wrapping_add(z), b.wrapping_add(a.rotate_right(31)).wrapping_add(c))
+        (
+            a.wrapping_add(z),
+            b.wrapping_add(a.rotate_right(31)).wrapping_add(c),
+        )
     };
     let front = fetch64(s, 0).wrapping_add(
         (len as u64)

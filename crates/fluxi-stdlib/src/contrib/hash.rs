@@ -38,13 +38,19 @@ pub fn register(r: &mut Registry) {
         one(a, "cityhash64", |s| city_hash_64(s).to_string())
     });
     r.register(PACKAGE, "b64", |_, a| {
-        one(a, "b64", |s| base64::engine::general_purpose::URL_SAFE.encode(s))
+        one(a, "b64", |s| {
+            base64::engine::general_purpose::URL_SAFE.encode(s)
+        })
     });
     r.register(PACKAGE, "hmac", hmac_sha1);
 }
 
 /// The string argument `v` (or null), as bytes.
-fn string_arg(a: &mut Args, name: &str, what: &str) -> Result<Option<std::sync::Arc<str>>, EvalError> {
+fn string_arg(
+    a: &mut Args,
+    name: &str,
+    what: &str,
+) -> Result<Option<std::sync::Arc<str>>, EvalError> {
     match a.required(name)? {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s)),

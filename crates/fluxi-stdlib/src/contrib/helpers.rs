@@ -7,7 +7,11 @@ use fluxi_value::Value;
 type R = Result<Value, EvalError>;
 
 pub fn register(r: &mut Registry) {
-    r.register("contrib/sranka/opsgenie", "respondersToJSON", responders_to_json);
+    r.register(
+        "contrib/sranka/opsgenie",
+        "respondersToJSON",
+        responders_to_json,
+    );
     r.register("contrib/sranka/sensu", "toSensuName", to_sensu_name);
 }
 

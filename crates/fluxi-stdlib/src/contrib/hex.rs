@@ -190,11 +190,13 @@ fn to_bytes(_: &mut Interpreter, a: &mut Args) -> R {
             )))
         }
     };
-    decode_hex(s).map(|b| Value::Bytes(b.into())).map_err(|why| {
-        EvalError::msg(format!(
-            "cannot convert string {s:?} to bytes due to hex decoding error: {why}"
-        ))
-    })
+    decode_hex(s)
+        .map(|b| Value::Bytes(b.into()))
+        .map_err(|why| {
+            EvalError::msg(format!(
+                "cannot convert string {s:?} to bytes due to hex decoding error: {why}"
+            ))
+        })
 }
 
 /// Pairs of hex digits (either case) as bytes; why not, as Go's `encoding/hex` says it.
@@ -239,9 +241,18 @@ mod tests {
         assert_eq!(parse_magnitude("1f_", true), Err(Syntax));
         assert_eq!(parse_magnitude("1_f", false), Err(Syntax));
         // 17 significant digits cannot fit in 64 bits; leading zeros do not count.
-        assert_eq!(parse_magnitude(&format!("1{}", "0".repeat(16)), false), Err(Range));
-        assert_eq!(parse_magnitude(&"f".repeat(16), false), Ok(i128::from(u64::MAX)));
-        assert_eq!(parse_magnitude(&format!("{}1", "0".repeat(40)), false), Ok(1));
+        assert_eq!(
+            parse_magnitude(&format!("1{}", "0".repeat(16)), false),
+            Err(Range)
+        );
+        assert_eq!(
+            parse_magnitude(&"f".repeat(16), false),
+            Ok(i128::from(u64::MAX))
+        );
+        assert_eq!(
+            parse_magnitude(&format!("{}1", "0".repeat(40)), false),
+            Ok(1)
+        );
     }
 
     #[test]
