@@ -1,25 +1,42 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test harness code
-//! `docs/support.md` lists, per package, which declared functions run and which fail with
-//! `not implemented`, and README.md has a summary table of the same. Both are generated from
-//! the stdlib declarations and the builtin registry, and this test fails when either is out
-//! of date (`FLUXI_BLESS=1` rewrites them).
+//! `docs/support.md` lists, per package, which declared functions run, which need an
+//! outside service (`not supported`) and which fail with `not implemented`, and README.md
+//! has a summary table of the same. Both are generated from the stdlib declarations and the
+//! builtin registry, and this test fails when either is out of date (`FLUXI_BLESS=1`
+//! rewrites them).
 
 use fluxi_semantic::nodes::Statement;
 use fluxi_semantic::Checker;
 use std::path::Path;
 
-/// What runs in each package: (path, runs, not implemented yet).
-type Support = Vec<(String, Vec<String>, Vec<String>)>;
+/// What runs in each package: its path, what runs, what needs an outside service (name
+/// and service), what is not implemented yet.
+struct Package {
+    path: String,
+    runs: Vec<String>,
+    needs: Vec<(String, &'static str)>,
+    missing: Vec<String>,
+}
 
-fn generate() -> (String, Support) {
+/// `a`, `b` as a list of code spans, or a dash for none.
+fn list<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
+    let v: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    if v.is_empty() {
+        "—".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn generate() -> (String, Vec<Package>) {
     let registry = fluxi_stdlib::registry();
     let mut checker = Checker::new();
     let mut out = String::from(
-        "# Supported functions\n\nGenerated from `stdlib/` and the builtin registry by `tests/support.rs`; do not edit by hand\n(`FLUXI_BLESS=1 cargo test -p fluxi-conformance --test support` rewrites it).\n\nEvery function listed type-checks. Those under *not implemented yet* fail at run time with\n`not implemented: NAME`.\n",
+        "# Supported functions\n\nGenerated from `stdlib/` and the builtin registry by `tests/support.rs`; do not edit by hand\n(`FLUXI_BLESS=1 cargo test -p fluxi-conformance --test support` rewrites it).\n\nEvery function listed type-checks. Those under *not implemented yet* fail at run time with\n`not implemented: NAME`; those under *needs an outside service* (a database, a broker, a\nvendor's API fluxi does not connect to) with `not supported: NAME (needs SERVICE)`\n(`fluxi::eval::not_supported`).\n",
     );
-    let (mut total_yes, mut total_no) = (0, 0);
+    let (mut total_yes, mut total_needs, mut total_no) = (0, 0, 0);
     let mut sections = String::new();
-    let mut support = Support::new();
+    let mut support = Vec::new();
     for path in checker.package_paths() {
         if checker.package(&path).is_err() {
             continue;
@@ -28,11 +45,14 @@ fn generate() -> (String, Support) {
             continue;
         };
         let mut yes = Vec::new();
+        let mut needs = Vec::new();
         let mut no = Vec::new();
         for s in &graph.body {
             match s {
                 Statement::Builtin { name, .. } => {
-                    if registry.implements(&path, name) {
+                    if let Some(service) = registry.needs_service(&path, name) {
+                        needs.push((name.clone(), service));
+                    } else if registry.implements(&path, name) {
                         yes.push(name.clone());
                     } else {
                         no.push(name.clone());
@@ -51,30 +71,38 @@ fn generate() -> (String, Support) {
             continue;
         }
         yes.sort();
+        needs.sort();
         no.sort();
         total_yes += yes.len();
+        total_needs += needs.len();
         total_no += no.len();
         sections.push_str(&format!("\n## `{path}`\n\n"));
-        let list = |v: &[String]| {
-            if v.is_empty() {
-                "—".to_string()
-            } else {
-                v.iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
         sections.push_str(&format!("- runs ({}): {}\n", yes.len(), list(&yes)));
+        if !needs.is_empty() {
+            let named: Vec<String> = needs
+                .iter()
+                .map(|(n, service)| format!("`{n}` ({service})"))
+                .collect();
+            sections.push_str(&format!(
+                "- needs an outside service ({}): {}\n",
+                needs.len(),
+                named.join(", ")
+            ));
+        }
         sections.push_str(&format!(
             "- not implemented yet ({}): {}\n",
             no.len(),
             list(&no)
         ));
-        support.push((path, yes, no));
+        support.push(Package {
+            path,
+            runs: yes,
+            needs,
+            missing: no,
+        });
     }
     out.push_str(&format!(
-        "\nIn all: {total_yes} run, {total_no} not implemented yet.\n"
+        "\nIn all: {total_yes} run, {total_needs} need an outside service, {total_no} not implemented yet.\n"
     ));
     out.push_str(&sections);
     (out, support)
@@ -83,25 +111,31 @@ fn generate() -> (String, Support) {
 const START: &str = "<!-- support table: generated by tests/support.rs -->\n";
 const END: &str = "<!-- end of support table -->\n";
 
-/// The README's table: per package, how many functions run and which do not yet.
-fn readme_table(support: &Support) -> String {
+/// The README's table: per package, how many functions run, how many need an outside
+/// service, and which are not implemented yet.
+fn readme_table(support: &[Package]) -> String {
     let mut t = String::from(START);
-    t.push_str("| package | functions that run | not implemented yet |\n|---|---|---|\n");
-    let (mut yes, mut no) = (0, 0);
-    for (path, y, n) in support {
-        yes += y.len();
-        no += n.len();
-        let missing = if n.is_empty() {
+    t.push_str("| package | functions that run | need an outside service | not implemented yet |\n|---|---|---|---|\n");
+    let (mut yes, mut needs, mut no) = (0, 0, 0);
+    for p in support {
+        yes += p.runs.len();
+        needs += p.needs.len();
+        no += p.missing.len();
+        let needing = if p.needs.is_empty() {
             "—".to_string()
         } else {
-            n.iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            p.needs.len().to_string()
         };
-        t.push_str(&format!("| `{path}` | {} | {missing} |\n", y.len()));
+        t.push_str(&format!(
+            "| `{}` | {} | {needing} | {} |\n",
+            p.path,
+            p.runs.len(),
+            list(&p.missing)
+        ));
     }
-    t.push_str(&format!("| **all** | **{yes}** | **{no}** |\n"));
+    t.push_str(&format!(
+        "| **all** | **{yes}** | **{needs}** | **{no}** |\n"
+    ));
     t.push_str(END);
     t
 }

@@ -4,7 +4,9 @@ package testing
 // tags lists the tags of the test cases that should run; it is empty by default.
 option tags = []
 
-// assertEquals fails with an error named `name` when the piped stream `got` differs from `want`, and passes the data through otherwise.
+// assertEquals passes the piped stream `got` through when it holds the same tables as
+// `want` (matched by group key, with the same columns and the same rows in order), and
+// fails naming the assertion `name` otherwise.
 builtin assertEquals : (name: string, <-got: stream[A], want: stream[A]) => stream[A]
 
 // assertEmpty fails when any table in the piped stream contains rows.

@@ -18,6 +18,9 @@ pub enum ErrorKind {
     Runtime,
     /// A declared function that fluxi does not implement yet.
     NotImplemented,
+    /// A declared function that needs an outside service fluxi does not connect to (a
+    /// database, a message broker, a vendor's API).
+    NotSupported,
     /// Integer division or modulo by zero.
     DivideByZero,
     /// An array index outside the array.
@@ -68,6 +71,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Runtime => "fluxi::eval::runtime",
             ErrorKind::NotImplemented => "fluxi::eval::not_implemented",
+            ErrorKind::NotSupported => "fluxi::eval::not_supported",
             ErrorKind::DivideByZero => "fluxi::eval::divide_by_zero",
             ErrorKind::IndexOutOfBounds => "fluxi::eval::index_out_of_bounds",
             ErrorKind::Overflow => "fluxi::eval::overflow",
@@ -150,6 +154,16 @@ impl EvalError {
             .with_hint("this function type-checks but fluxi cannot run it yet; see the README's list of supported functions")
     }
 
+    /// A declared function that needs an outside service fluxi does not connect to: `name`
+    /// as the script writes it (`iox.sql`), `needs` what it would talk to.
+    pub fn not_supported(name: &str, needs: &str) -> Self {
+        EvalError::new(
+            ErrorKind::NotSupported,
+            format!("not supported: {name} (needs {needs})"),
+        )
+        .with_hint("this function type-checks, but fluxi does not connect to the service it needs; docs/support.md lists these functions")
+    }
+
     /// Add advice.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -193,7 +207,12 @@ impl From<ValueError> for EvalError {
 impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.function {
-            Some(func) if self.kind != ErrorKind::NotImplemented => {
+            Some(func)
+                if !matches!(
+                    self.kind,
+                    ErrorKind::NotImplemented | ErrorKind::NotSupported
+                ) =>
+            {
                 write!(f, "{func}: {}", self.message)
             }
             _ => f.write_str(&self.message),

@@ -1072,14 +1072,18 @@ impl Interpreter {
             ExprKind::Regex(r) => Value::Regex(self.regex(r).map_err(err_at)?),
             ExprKind::Duration(parts) => Value::Duration(duration_of(parts).map_err(err_at)?),
             ExprKind::DateTime(t) => {
-                let ns = t
-                    .seconds
-                    .checked_mul(1_000_000_000)
-                    .and_then(|s| s.checked_add(i64::from(t.nanos)))
-                    .ok_or_else(|| EvalError::new(ErrorKind::Overflow, "this time is outside the years 1677 to 2262 that fluxi's nanosecond times cover").at(e.span, None))?;
+                // In i128: the earliest times have a whole-second part whose nanosecond
+                // count alone is below i64's range, the fraction bringing it back in.
+                let ns = i64::try_from(
+                    i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos),
+                )
+                .map_err(|_| {
+                    EvalError::new(ErrorKind::Overflow, "this time is outside the years 1677 to 2262 that fluxi's nanosecond times cover").at(e.span, None)
+                })?;
                 Value::Time(ns)
             }
             ExprKind::PipeLit => Value::Null,
+
             ExprKind::Interpolated(parts) => {
                 let mut out = String::new();
                 for p in parts {

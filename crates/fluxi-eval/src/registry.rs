@@ -24,6 +24,7 @@ pub struct Registry {
     takes_pending: std::collections::HashSet<(String, String)>,
     nodes: HashMap<(String, String), CallKind>,
     constants: HashMap<(String, String), Value>,
+    needs_service: HashMap<(String, String), &'static str>,
 }
 
 impl Registry {
@@ -102,6 +103,27 @@ impl Registry {
     pub fn takes_pending(&self, package: &str, name: &str) -> bool {
         self.takes_pending
             .contains(&(package.to_string(), name.to_string()))
+    }
+
+    /// Bind `package.name` to an implementation that always fails with `not supported:
+    /// PKG.NAME (needs NEEDS)` ([`crate::ErrorKind::NotSupported`]): a declared function that
+    /// needs an outside service (`needs`, such as "an InfluxDB 3 server") fluxi does not
+    /// connect to. It type-checks, so scripts that only mention it still run.
+    pub fn unsupported(&mut self, package: &str, name: &str, needs: &'static str) {
+        let last = package.rsplit('/').next().unwrap_or(package);
+        let display = format!("{last}.{name}");
+        self.register(package, name, move |_, _| {
+            Err(EvalError::not_supported(&display, needs))
+        });
+        self.needs_service
+            .insert((package.to_string(), name.to_string()), needs);
+    }
+
+    /// What `package.name` needs when it is bound with [`Registry::unsupported`].
+    pub fn needs_service(&self, package: &str, name: &str) -> Option<&'static str> {
+        self.needs_service
+            .get(&(package.to_string(), name.to_string()))
+            .copied()
     }
 
     /// Bind a non-function builtin (`true`, `math.pi`) to its value.

@@ -12,6 +12,7 @@ use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
 use std::sync::Arc;
 
 pub mod dynamic;
+pub mod iox;
 pub mod join;
 pub mod json;
 pub mod rows;

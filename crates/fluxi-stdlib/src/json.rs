@@ -108,7 +108,8 @@ fn float(f: f64) -> Result<String, EvalError> {
     Ok(format!("{f}"))
 }
 
-fn string(s: &str, out: &mut String) {
+/// `s` as a JSON string, escaped as Go's `encoding/json` does.
+pub(crate) fn string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

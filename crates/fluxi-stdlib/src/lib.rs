@@ -20,6 +20,7 @@ mod alerts;
 mod array;
 mod bitwise;
 mod constants;
+mod contrib;
 pub mod date;
 mod events;
 mod experimental;
@@ -33,6 +34,7 @@ mod join;
 mod json;
 mod log;
 mod math;
+mod outside;
 mod polyline;
 mod promql;
 mod record;
@@ -92,6 +94,9 @@ pub fn registry() -> Registry {
     log::register(&mut r);
     promql::register(&mut r);
     polyline::register(&mut r);
+    experimental::iox::register(&mut r);
+    contrib::register(&mut r);
+    outside::register(&mut r);
     plan_nodes(&mut r);
     experimental::register_universe_aliases(&mut r);
     r

@@ -14,6 +14,7 @@ pub fn register(r: &mut Registry) {
     r.register("testing", "diff", testing_diff);
     r.register("testing", "assertEqualValues", assert_equal_values);
     r.register("testing", "assertEmpty", assert_empty);
+    r.register("testing", "assertEquals", assert_equals);
     r.register("experimental", "catch", catch);
     r.register("testing", "shouldError", should_error);
 }
@@ -64,6 +65,67 @@ fn assert_empty(_: &mut Interpreter, a: &mut Args) -> R {
         ));
     }
     Ok(Value::Stream(tables))
+}
+
+/// `testing.assertEquals(name, got, want)`: the piped `got` unchanged when each of its
+/// tables has a table of the same group key in `want` with the same columns (labels and
+/// types, in order, in the key too) and the same rows in the same order (floats compared
+/// exactly, null equal to null), and `want` has no other tables; otherwise it fails,
+/// naming the assertion, as upstream: "test NAME: tables not equal" or "test NAME: unequal
+/// group key sets", or "assertEquals streams had unequal table counts".
+fn assert_equals(_: &mut Interpreter, a: &mut Args) -> R {
+    let name = a.string("name")?;
+    let got = a
+        .take_pipe("got")
+        .ok_or_else(|| EvalError::msg("missing `got`"))?;
+    let Value::Stream(got) = got else {
+        return Err(EvalError::msg("`got` must be a stream of tables"));
+    };
+    let want = a.stream("want")?;
+    let failed = |msg: String| EvalError::new(fluxi_eval::ErrorKind::Failed, msg);
+    let (got_tables, want_tables) = (got.tables(), want.tables());
+    let mut matched = vec![false; want_tables.len()];
+    let mut unmatched_got = false;
+    for g in got_tables {
+        match want_tables.iter().position(|w| w.key() == g.key()) {
+            Some(i) => {
+                if !tables_equal(g, &want_tables[i]) {
+                    return Err(failed(format!("test {name}: tables not equal")));
+                }
+                matched[i] = true;
+            }
+            None => unmatched_got = true,
+        }
+    }
+    if unmatched_got || matched.iter().any(|m| !m) {
+        return Err(failed(format!("test {name}: unequal group key sets")));
+    }
+    if got_tables.len() != want_tables.len() {
+        return Err(failed(
+            "assertEquals streams had unequal table counts".to_string(),
+        ));
+    }
+    Ok(Value::Stream(got))
+}
+
+/// Whether two tables have the same key and table columns (in order) and the same rows.
+fn tables_equal(a: &fluxi_value::Table, b: &fluxi_value::Table) -> bool {
+    let key_cols = |t: &fluxi_value::Table| -> Vec<(String, fluxi_value::ColumnType)> {
+        t.key()
+            .columns()
+            .iter()
+            .map(|k| (k.label.clone(), k.ty))
+            .collect()
+    };
+    if key_cols(a) != key_cols(b) || a.columns() != b.columns() || a.num_rows() != b.num_rows() {
+        return false;
+    }
+    let same = |x: &Value, y: &Value| match (x, y) {
+        (Value::Null, Value::Null) => true,
+        _ => x.equals(y) == Some(true),
+    };
+    let width = a.columns().len();
+    (0..a.num_rows()).all(|r| (0..width).all(|c| same(&a.value(r, c), &b.value(r, c))))
 }
 
 /// `experimental.catch(fn)`: call `fn`; on error return `{code, msg}` instead of failing.

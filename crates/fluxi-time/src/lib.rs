@@ -58,10 +58,11 @@ pub struct DateTime {
 
 impl DateTime {
     /// Nanoseconds since the epoch, if they fit in 64 bits.
+    /// Computed in 128 bits: for the earliest times (1677-09-21) the whole seconds alone
+    /// are below i64's range in nanoseconds, the fraction bringing the sum back in.
     pub fn unix_nanos(&self) -> Option<i64> {
-        self.seconds
-            .checked_mul(NANOS_PER_SECOND)?
-            .checked_add(i64::from(self.nanos))
+        let n = i128::from(self.seconds) * i128::from(NANOS_PER_SECOND) + i128::from(self.nanos);
+        i64::try_from(n).ok()
     }
 }
 
@@ -300,6 +301,9 @@ mod tests {
             ("2018-05-22T19:53:26Z", 1_527_018_806_000_000_000),
             ("2024-01-01T00:00:01.5Z", 1_704_067_201_500_000_000),
             ("1969-12-31T23:59:59.999999999Z", -1),
+            // The extremes of i64 nanoseconds: the earliest needs its fraction to fit.
+            ("1677-09-21T00:12:43.145224192Z", i64::MIN),
+            ("2262-04-11T23:47:16.854775807Z", i64::MAX),
         ] {
             let dt = parse_rfc3339(text).map(|d| d.unix_nanos());
             assert_eq!(dt, Ok(Some(nanos)), "{text}");
@@ -315,6 +319,17 @@ mod tests {
             parse_rfc3339("2019-01-01T00:00:00"),
             Err(ParseError::MissingOffset)
         );
+        // One nanosecond past either extreme does not fit.
+        for text in [
+            "1677-09-21T00:12:43.145224191Z",
+            "2262-04-11T23:47:16.854775808Z",
+        ] {
+            assert_eq!(
+                parse_rfc3339(text).map(|d| d.unix_nanos()),
+                Ok(None),
+                "{text}"
+            );
+        }
         assert!(parse_rfc3339("2019-02-29").is_err());
         assert!(parse_rfc3339("2020-02-29").is_ok());
     }

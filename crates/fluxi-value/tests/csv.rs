@@ -125,11 +125,30 @@ fn errors_name_the_line_and_the_problem() {
         .unwrap_err()
         .to_string()
         .contains("unsupported data type \"duration\""));
-    let two = "#datatype,string,long,long\n#group,false,false,false\n#default,,,\n,result,table,x\n,a,0,1\n,b,1,2\n";
-    assert!(decode(two)
-        .unwrap_err()
-        .to_string()
-        .contains("can only parse 1 result"));
+    // Two blocks of two results (their `#default` rows name them) are refused...
+    let two = "#datatype,string,long,long\n#group,false,false,false\n#default,a,,\n,result,table,x\n,,0,1\n\n#datatype,string,long,long\n#group,false,false,false\n#default,b,,\n,result,table,x\n,,1,2\n";
+    assert_eq!(
+        decode(two).unwrap_err().to_string(),
+        "line 9: csv.from() can only parse 1 result; found \"a\" and \"b\""
+    );
+    // ... but the rows' own `result` cells are not read, as upstream: one result, named
+    // by `#default`.
+    let cells = "#datatype,string,long,long\n#group,false,false,false\n#default,_result,,\n,result,table,x\n,_results,0,1\n,other,1,2\n";
+    let d = decode(cells).unwrap();
+    assert_eq!((d.result.as_str(), d.tables.len()), ("_result", 2));
+    // As upstream, an annotation may lack its `#`, and a row whose first cell is not empty
+    // starts a new block (here one that is no annotation).
+    let bare = "datatype,string,long,long\ngroup,false,false,true\n#default,_result,,\n,result,table,x\n,,0,1\n";
+    let d = decode(bare).unwrap();
+    assert_eq!(show(&d.tables[0]), "key[x=1] cols[x:int] rows[1]");
+    let stray = "#datatype,string,long,long\n#group,false,false,false\n#default,_result,,\n,result,table,x\n,,0,1\nx,,0,2\n";
+    assert_eq!(
+        decode(stray).unwrap_err().to_string(),
+        "line 6: missing expected annotation datatype"
+    );
+    // With an empty `#default` result, the first row's names the result.
+    let named = "#datatype,string,long,long\n#group,false,false,false\n#default,,,\n,result,table,x\n,r1,0,1\n,r2,1,2\n";
+    assert_eq!(decode(named).unwrap().result, "r1");
     let width = "#datatype,string,long,long\n#group,false,false,false\n#default,_result,,\n,result,table,x\n,,0,1,2\n";
     assert!(decode(width)
         .unwrap_err()

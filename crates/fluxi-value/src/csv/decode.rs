@@ -9,7 +9,8 @@ use crate::value::Value;
 /// What a CSV text decodes to: one result's name and its tables.
 #[derive(Debug, Clone)]
 pub struct Decoded {
-    /// The result name (from `#default` or the `result` column), `_result` if none.
+    /// The result name: from `#default`, else the first row's `result` cell, else
+    /// `_result`.
     pub result: String,
     /// The tables in CSV order (tables with equal keys are not merged).
     pub tables: Vec<Table>,
@@ -77,6 +78,7 @@ pub fn decode(text: &str) -> Result<Decoded, ValueError> {
     let recs = records(text);
     let mut tables = Vec::new();
     let mut result: Option<String> = None;
+    let mut row_result: Option<String> = None;
     let mut i = 0;
     while i < recs.len() {
         // Annotations of one block.
@@ -84,13 +86,17 @@ pub fn decode(text: &str) -> Result<Decoded, ValueError> {
         let mut datatype = None;
         let mut group = None;
         let mut default = None;
-        while i < recs.len() && recs[i].fields.first().is_some_and(|f| f.starts_with('#')) {
-            let r = &recs[i];
-            match r.fields[0].as_str() {
-                "#datatype" => datatype = Some(r),
-                "#group" => group = Some(r),
-                "#default" => default = Some(r),
-                _ => {}
+        // As upstream, an annotation is named with or without its `#` (`datatype,...`
+        // is `#datatype,...`) until all three are read; other `#` lines are skipped.
+        while let Some(r) = recs.get(i) {
+            let first = r.fields.first().map(String::as_str).unwrap_or_default();
+            let complete = datatype.is_some() && group.is_some() && default.is_some();
+            match first.strip_prefix('#').unwrap_or(first) {
+                "datatype" if !complete || first.starts_with('#') => datatype = Some(r),
+                "group" if !complete || first.starts_with('#') => group = Some(r),
+                "default" if !complete || first.starts_with('#') => default = Some(r),
+                _ if first.starts_with('#') => {}
+                _ => break,
             }
             i += 1;
         }
@@ -115,15 +121,13 @@ pub fn decode(text: &str) -> Result<Decoded, ValueError> {
         };
         i += 1;
         let block = block_of(datatype, group, default, header)?;
-        let name = if block.default_result.is_empty() {
-            None
-        } else {
-            Some(block.default_result.clone())
-        };
-        note_result(&mut result, name, header.line)?;
-        // Data rows up to the next annotation block.
+        // As upstream, a block's result is the `result` cell of its `#default` row (the
+        // rows' own `result` cells are not read), and every block must have the same one.
+        note_result(&mut result, &block.default_result, default.line)?;
+        // Data rows up to the next annotation block: as upstream, a row whose first
+        // cell is not empty starts one.
         let start = i;
-        while i < recs.len() && !recs[i].fields.first().is_some_and(|f| f.starts_with('#')) {
+        while i < recs.len() && recs[i].fields.first().is_none_or(|f| f.is_empty()) {
             i += 1;
         }
         let rows = &recs[start..i];
@@ -140,8 +144,9 @@ pub fn decode(text: &str) -> Result<Decoded, ValueError> {
                 .filter(|s| !s.is_empty())
                 .cloned()
                 .unwrap_or_else(|| block.default_table.clone());
-            let res = r.fields.get(1).filter(|s| !s.is_empty()).cloned();
-            note_result(&mut result, res, r.line)?;
+            if row_result.is_none() {
+                row_result = r.fields.get(1).filter(|s| !s.is_empty()).cloned();
+            }
             if current_id.as_ref().is_some_and(|c| *c != id) {
                 tables.push(table_of(&block, std::mem::take(&mut current), header.line)?);
             }
@@ -150,29 +155,28 @@ pub fn decode(text: &str) -> Result<Decoded, ValueError> {
         }
         tables.push(table_of(&block, current, header.line)?);
     }
-    Ok(Decoded {
-        result: result.unwrap_or_else(|| "_result".into()),
-        tables,
-    })
+    // The name: the `#default` one; when that is empty, the first row's (a name only,
+    // as upstream never reads rows' `result` cells); else `_result`.
+    let result = result
+        .filter(|r| !r.is_empty())
+        .or(row_result)
+        .unwrap_or_else(|| "_result".into());
+    Ok(Decoded { result, tables })
 }
 
-fn note_result(
-    result: &mut Option<String>,
-    name: Option<String>,
-    line: usize,
-) -> Result<(), ValueError> {
-    if let Some(name) = name {
-        match result {
-            Some(r) if *r != name => {
-                return Err(err(
-                    line,
-                    format!("csv.from() can only parse 1 result; found {r:?} and {name:?}"),
-                ))
-            }
-            _ => *result = Some(name),
+/// The first block's result is `result`; a later block with another one is an error.
+fn note_result(result: &mut Option<String>, name: &str, line: usize) -> Result<(), ValueError> {
+    match result {
+        Some(r) if r != name => Err(err(
+            line,
+            format!("csv.from() can only parse 1 result; found {r:?} and {name:?}"),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            *result = Some(name.to_string());
+            Ok(())
         }
     }
-    Ok(())
 }
 
 fn block_of(
