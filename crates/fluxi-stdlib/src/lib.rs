@@ -9,7 +9,8 @@
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `promql` (`internal/promql`), `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
+//! `pagerduty`), `log`, `promql` (`internal/promql`), `geo` (`experimental/geo`: S2 cells, coverings and
+//! distances on the sphere); `experimental` (`group`, `set`, `objectKeys`, `join`; `table.fill`
 //! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
 //! `influxdb.wideTo`); `constants` holds the values
 //! of non-function builtins of every package; `util` and `vectorize` are shared helpers.
@@ -22,6 +23,7 @@ pub mod date;
 mod events;
 mod experimental;
 mod generate;
+mod geo;
 pub mod http;
 mod influxdata;
 mod interpolate;
@@ -58,6 +60,7 @@ pub fn registry() -> Registry {
     experimental::json::register(&mut r);
     interpolate::register(&mut r);
     generate::register(&mut r);
+    geo::register(&mut r);
     events::register(&mut r);
     sampledata::register(&mut r);
     universe::indicators::register(&mut r);
