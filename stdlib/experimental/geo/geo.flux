@@ -104,10 +104,16 @@ builtin s2CellLatLon : (token: string) => {lat: float, lon: float}
 _detectLevel = (tables=<-) => {
     _row =
         tables
-            |> tableFind(fn: (key) => exists key.s2_cell_id)
-            |> getRecord(idx: 0)
+            |> findRecord(fn: (key) => exists key.s2_cell_id, idx: 0)
 
-    return getLevel(token: _row.s2_cell_id)
+    return
+        if exists _row.s2_cell_id then
+            getLevel(token: _row.s2_cell_id)
+        else
+            die(
+                msg:
+                    "geo: no input table has an s2_cell_id column in its group key to read the level of its tokens from (geo.shapeData adds one; or give s2cellIDLevel)",
+            )
 }
 
 // toRows pivots fields into columns, one row per time (so that `lat` and `lon` fields
