@@ -24,12 +24,12 @@ pub struct Units {
 
 impl Units {
     /// A distance in these units as an angle in radians.
-    pub fn to_radians(self, d: f64) -> f64 {
+    pub fn radians_of(self, d: f64) -> f64 {
         d / self.earth_radius
     }
 
     /// An angle in radians as a distance in these units.
-    pub fn from_radians(self, a: f64) -> f64 {
+    pub fn distance_of(self, a: f64) -> f64 {
         a * self.earth_radius
     }
 }
@@ -144,7 +144,7 @@ pub fn geometry(name: &str, v: Value, units: Units) -> Result<Geometry, EvalErro
         }
         return Ok(Geometry::Circle(Cap::new(
             point_from_degrees(lat, lon),
-            units.to_radians(radius),
+            units.radians_of(radius),
         )));
     }
     if has("points") && n == 1 {

@@ -237,7 +237,7 @@ fn st_distance(_: &mut Interpreter, a: &mut Args) -> R {
         },
         g => return Err(not_point_or_line(g)),
     };
-    Ok(Value::Float(units.from_radians(radians)))
+    Ok(Value::Float(units.distance_of(radians)))
 }
 
 /// `stLength(geometry:, units:)`: a linestring's length along the sphere (0 for a point).
@@ -252,5 +252,5 @@ fn st_length(_: &mut Interpreter, a: &mut Args) -> R {
         Geometry::Line(line) => line.length(),
         g => return Err(not_point_or_line(g)),
     };
-    Ok(Value::Float(units.from_radians(radians)))
+    Ok(Value::Float(units.distance_of(radians)))
 }

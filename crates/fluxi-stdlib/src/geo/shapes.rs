@@ -18,8 +18,8 @@ use std::f64::consts::{FRAC_PI_2, PI};
 /// chosen to lie on no edge one would draw by hand).
 const ORIGIN: Vec3 = Vec3::new(
     -0.009_999_466_435_025_02,
-    0.002_592_454_260_932_412_1,
-    0.999_946_643_502_501_9,
+    0.002_592_454_260_932_412,
+    0.999_946_643_502_502,
 );
 
 /// An interval of longitudes in radians, on the circle: `lo > hi` wraps across ±π.
@@ -216,12 +216,13 @@ impl LatLngRect {
         }
         let vertices = [0, 1, 2, 3].map(|k| cell.vertex(k));
         let latlngs = vertices.map(|v| (latitude(v), longitude(v)));
-        for k in 0..4 {
-            if self.contains_latlng(latlngs[k].0, latlngs[k].1) {
+        for (k, &(lat, lng)) in latlngs.iter().enumerate() {
+            if self.contains_latlng(lat, lng) {
                 return true;
             }
-            let (lat, lng) = self.corner(k);
-            if cell.contains_point(point_from_radians(lat, lng)) {
+            // A corner of the box inside the cell.
+            let (corner_lat, corner_lng) = self.corner(k);
+            if cell.contains_point(point_from_radians(corner_lat, corner_lng)) {
                 return true;
             }
         }
@@ -537,6 +538,15 @@ mod tests {
             pts.reverse();
         }
         Loop::new(pts)
+    }
+
+    #[test]
+    fn origin_is_s2s() {
+        // S2's reference point, as its source writes it (to 20 digits).
+        let s2 = ["-0.0099994664350250197", "0.0025924542609324121", "0.99994664350250195"]
+            .map(|t| t.parse::<f64>().unwrap_or(f64::NAN));
+        assert_eq!([ORIGIN.x, ORIGIN.y, ORIGIN.z], s2);
+        assert!((ORIGIN.norm2() - 1.0).abs() < 1e-15);
     }
 
     #[test]
