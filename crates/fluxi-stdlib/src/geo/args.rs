@@ -248,6 +248,20 @@ fn polygon(r: &Record, name: &str) -> Result<Geometry, EvalError> {
         let (lat, lon) = lat_lon(p, &what)?;
         points.push(point_from_degrees(lat, lon));
     }
+    // An edge between antipodal points has no direction (every great circle joins them):
+    // such a polygon has no meaning.
+    let n = points.len();
+    for i in 0..n {
+        let (a, b) = (points[i], points[(i + 1) % n]);
+        if a.add(b).norm2() < 1e-24 {
+            return Err(EvalError::msg(format!(
+                "`{name}`: points {} and {} are antipodal; no single edge joins them",
+                i,
+                (i + 1) % n
+            ))
+            .with_hint("add a point between them"));
+        }
+    }
     Ok(Geometry::Polygon(Loop::new(points)))
 }
 

@@ -278,6 +278,17 @@ impl Cell {
         }
     }
 
+    /// The cell grown by `margin` on every side in `(u, v)` coordinates (S2 pads cells so
+    /// when it tests edges against them, to stay on the safe side of rounding errors).
+    pub fn padded(&self, margin: f64) -> Cell {
+        Cell {
+            id: self.id,
+            face: self.face,
+            u: (self.u.0 - margin, self.u.1 + margin),
+            v: (self.v.0 - margin, self.v.1 + margin),
+        }
+    }
+
     /// Vertex `k` (0..4) as a unit vector, counter-clockwise from the lowest `(u, v)`.
     pub fn vertex(&self, k: usize) -> Vec3 {
         let (u, v) = match k & 3 {

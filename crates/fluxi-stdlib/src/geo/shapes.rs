@@ -10,7 +10,7 @@ use super::edges::{edge_pair_chord, point_edge_chord};
 use super::predicates::{crossing_sign, edge_or_vertex_crossing, ordered_ccw, Crossing};
 use super::sphere::{
     angle_from_chord, chord_between, chord_from_angle, chord_sin2, haversine, latitude,
-    longitude, point_from_radians, Vec3, RIGHT_CHORD,
+    longitude, point_from_radians, Vec3, DBL_EPSILON, RIGHT_CHORD,
 };
 use std::f64::consts::{FRAC_PI_2, PI};
 
@@ -430,9 +430,17 @@ fn contains_by_crossings(v: &[Vec3], origin_inside: bool, p: Vec3) -> bool {
     inside
 }
 
-/// Whether geodesic edge `a-b` touches a cell: an endpoint inside it, or a crossing (or
-/// shared vertex) with one of its edges, which are geodesics too.
+/// How far S2 pads a cell, in `(u, v)` coordinates, when it asks whether a polygon's edge
+/// meets it: the error bounds of clipping an edge to a face (`9/√2 ε`) and of testing it
+/// against a rectangle (`3√2 ε`). An edge along a cell's side (the equator, say) thus
+/// meets the cells on both sides, as upstream finds.
+const EDGE_CELL_PADDING: f64 =
+    (9.0 * std::f64::consts::FRAC_1_SQRT_2 + 3.0 * std::f64::consts::SQRT_2) * DBL_EPSILON;
+
+/// Whether geodesic edge `a-b` meets a cell (padded as above): an endpoint inside it, or a
+/// crossing (or shared vertex) with one of its sides, which are geodesics too.
 fn edge_meets_cell(a: Vec3, b: Vec3, cell: &Cell) -> bool {
+    let cell = cell.padded(EDGE_CELL_PADDING);
     if cell.contains_point(a) || cell.contains_point(b) {
         return true;
     }
