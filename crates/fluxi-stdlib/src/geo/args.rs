@@ -59,10 +59,10 @@ pub fn units(v: Value) -> Result<Units, EvalError> {
         "km" => EARTH_RADIUS_KM,
         "mile" => EARTH_RADIUS_KM / KM_PER_MILE,
         other => {
-            return Err(EvalError::msg(format!(
-                "invalid units: unknown distance unit {other:?}"
-            ))
-            .with_hint("the distance units are \"m\", \"km\" and \"mile\""));
+            return Err(
+                EvalError::msg(format!("invalid units: unknown distance unit {other:?}"))
+                    .with_hint("the distance units are \"m\", \"km\" and \"mile\""),
+            );
         }
     };
     Ok(Units { earth_radius })
@@ -276,7 +276,11 @@ fn linestring(r: &Record, name: &str) -> Result<Geometry, EvalError> {
                 v.type_name()
             )))
         }
-        None => return Err(EvalError::msg(format!("`{name}` has no field `linestring`"))),
+        None => {
+            return Err(EvalError::msg(format!(
+                "`{name}` has no field `linestring`"
+            )))
+        }
     };
     let mut latlngs = Vec::new();
     for (i, pair) in text.split(',').enumerate() {

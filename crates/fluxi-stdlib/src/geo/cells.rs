@@ -98,10 +98,11 @@ impl CellId {
 
     /// The level, 0 (a face) to 30 (a leaf); only meaningful for valid ids.
     pub fn level(self) -> u32 {
-        MAX_LEVEL - (self.0.trailing_zeros() >> 1)
+        MAX_LEVEL.saturating_sub(self.0.trailing_zeros() >> 1)
     }
 
-    /// The ancestor at `level` (which must not be deeper than this cell's).
+    /// The ancestor at `level` (which must not be deeper than this cell's; levels past 30
+    /// are read as 30).
     pub fn parent(self, level: u32) -> CellId {
         let lsb = lsb_for_level(level);
         CellId((self.0 & lsb.wrapping_neg()) | lsb)
@@ -155,7 +156,7 @@ impl CellId {
 
 /// The lowest set bit of the ids of cells at `level`.
 fn lsb_for_level(level: u32) -> u64 {
-    1u64 << (2 * (MAX_LEVEL - level))
+    1u64 << (2 * (MAX_LEVEL - level.min(MAX_LEVEL)))
 }
 
 /// Cube-face coordinates `s` (0..1) to the projected `u` (-1..1).
@@ -361,7 +362,13 @@ mod tests {
 
     #[test]
     fn tokens_round_trip() {
-        for &(lat, lon) in &[(0.0, 0.0), (40.7, -73.9), (-33.9, 151.2), (89.9, 10.0), (-89.0, -170.0)] {
+        for &(lat, lon) in &[
+            (0.0, 0.0),
+            (40.7, -73.9),
+            (-33.9, 151.2),
+            (89.9, 10.0),
+            (-89.0, -170.0),
+        ] {
             let leaf = CellId::from_point(point_from_degrees(lat, lon));
             for level in 0..=MAX_LEVEL {
                 let c = leaf.parent(level);
@@ -386,6 +393,21 @@ mod tests {
                 assert!(child.0 > c.children()[k - 1].0);
             }
         }
+    }
+
+    #[test]
+    fn known_cell_id() {
+        // The leaf cell of New York City (40.7128, -74.006) in the reference C++ library:
+        // token 89c25a220cf80969, i.e. id 0x89c25a220cf80969: face 4 (0b100 in the top
+        // three bits), level 30 (the lowest bit set).
+        let id = CellId::from_point(point_from_degrees(40.7128, -74.006));
+        assert_eq!(id, CellId(0x89c2_5a22_0cf8_0969));
+        assert_eq!(id.face(), 4);
+        assert_eq!(id.level(), 30);
+        assert_eq!(id.parent(10), CellId(0x89c2_5b00_0000_0000));
+        // Ids that name no cell do not panic.
+        assert_eq!(CellId(0).level(), 0);
+        assert!(!CellId(0).is_valid());
     }
 
     #[test]

@@ -153,7 +153,10 @@ mod tests {
         ]));
         for region in [long_island_box(), circle, polygon] {
             let cells = covering(&region, 9, MAX_COVERING_CELLS);
-            assert_eq!(cells.map(|c| tokens(&c)), Ok(LONG_ISLAND_9.map(String::from).to_vec()));
+            assert_eq!(
+                cells.map(|c| tokens(&c)),
+                Ok(LONG_ISLAND_9.map(String::from).to_vec())
+            );
         }
     }
 
@@ -182,9 +185,59 @@ mod tests {
     }
 
     #[test]
+    fn coverings_hold_every_point_of_their_region() {
+        // Points on a lattice over each region: those inside must lie in a covering cell,
+        // at every level, and every covering cell must meet the region.
+        let center = point_from_degrees(40.7, -73.9);
+        let regions = [
+            Region::Cap(Cap::new(center, 25.0 / EARTH_KM)),
+            long_island_box(),
+            Region::Loop(Loop::new(vec![
+                point_from_degrees(40.5, -74.2),
+                point_from_degrees(40.6, -73.6),
+                point_from_degrees(40.9, -73.5),
+                point_from_degrees(40.95, -74.1),
+            ])),
+        ];
+        for region in &regions {
+            for level in [4, 7, 10, 12] {
+                let cells = covering(region, level, MAX_COVERING_CELLS);
+                assert!(
+                    matches!(&cells, Ok(c) if !c.is_empty()),
+                    "{region:?} {level} {cells:?}"
+                );
+                let cells = cells.unwrap_or_default();
+                let mut inside = 0;
+                for i in 0..60 {
+                    for j in 0..60 {
+                        let lat = 40.3 + 0.8 * f64::from(i) / 60.0;
+                        let lon = -74.4 + 1.2 * f64::from(j) / 60.0;
+                        let p = point_from_degrees(lat, lon);
+                        if region.contains_point(p) {
+                            inside += 1;
+                            let cell = CellId::from_point(p).parent(level);
+                            assert!(cells.binary_search(&cell).is_ok(), "{lat} {lon} {level}");
+                        }
+                    }
+                }
+                assert!(inside > 10, "{region:?}");
+                for c in &cells {
+                    assert!(region.intersects_cell(&Cell::new(*c)));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn too_many_cells_is_an_error() {
         let region = long_island_box();
         let err = covering(&region, 20, 1000);
-        assert_eq!(err, Err(TooManyCells { level: 20, limit: 1000 }));
+        assert_eq!(
+            err,
+            Err(TooManyCells {
+                level: 20,
+                limit: 1000
+            })
+        );
     }
 }

@@ -67,10 +67,16 @@ mod tests {
         let b = point_from_degrees(0.0, 10.0);
         // Above the middle of the edge: the distance is the latitude.
         let x = point_from_degrees(3.0, 5.0);
-        assert!(close(angle_from_chord(point_edge_chord(x, a, b)), 3.0 * DEGREE));
+        assert!(close(
+            angle_from_chord(point_edge_chord(x, a, b)),
+            3.0 * DEGREE
+        ));
         // Beyond an end: the distance to that endpoint.
         let x = point_from_degrees(0.0, 14.0);
-        assert!(close(angle_from_chord(point_edge_chord(x, a, b)), 4.0 * DEGREE));
+        assert!(close(
+            angle_from_chord(point_edge_chord(x, a, b)),
+            4.0 * DEGREE
+        ));
         // On the edge.
         let x = point_from_degrees(0.0, 2.0);
         assert!(point_edge_chord(x, a, b) < 1e-30);
@@ -80,7 +86,10 @@ mod tests {
     fn edge_pairs() {
         let p = point_from_degrees;
         // Crossing edges are at distance 0.
-        assert_eq!(edge_pair_chord(p(-1.0, 5.0), p(1.0, 5.0), p(0.0, 0.0), p(0.0, 10.0)), 0.0);
+        assert_eq!(
+            edge_pair_chord(p(-1.0, 5.0), p(1.0, 5.0), p(0.0, 0.0), p(0.0, 10.0)),
+            0.0
+        );
         // A meridian edge north of the equator edge: 2 degrees apart.
         let d = edge_pair_chord(p(2.0, 5.0), p(6.0, 5.0), p(0.0, 0.0), p(0.0, 10.0));
         assert!(close(angle_from_chord(d), 2.0 * DEGREE));

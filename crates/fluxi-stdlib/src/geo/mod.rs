@@ -50,8 +50,9 @@ fn record(fields: Vec<(&str, Value)>) -> Value {
 /// A cell token argument, parsed.
 fn token_cell(token: &str) -> Result<CellId, EvalError> {
     CellId::from_token(token).ok_or_else(|| {
-        EvalError::msg(format!("invalid S2 cell ID token {token:?}"))
-            .with_hint("a token is the cell id's hexadecimal digits without trailing zeros, e.g. \"89c25b\"")
+        EvalError::msg(format!("invalid S2 cell ID token {token:?}")).with_hint(
+            "a token is the cell id's hexadecimal digits without trailing zeros, e.g. \"89c25b\"",
+        )
     })
 }
 
@@ -70,7 +71,9 @@ fn cell_level(level: i64) -> Result<u32, EvalError> {
 fn s2_cell_id_token(_: &mut Interpreter, a: &mut Args) -> R {
     let token = a.opt_string("token")?;
     let point = a.opt_record("point")?;
-    let level = a.opt_int("level")?.ok_or_else(|| EvalError::msg("missing required argument `level`"))?;
+    let level = a
+        .opt_int("level")?
+        .ok_or_else(|| EvalError::msg("missing required argument `level`"))?;
     let token = token.filter(|t| !t.is_empty());
     let point = point.filter(|p| !p.is_empty());
     let cell = match (token, point) {

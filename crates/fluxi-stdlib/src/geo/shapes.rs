@@ -9,8 +9,8 @@ use super::cells::Cell;
 use super::edges::{edge_pair_chord, point_edge_chord};
 use super::predicates::{crossing_sign, edge_or_vertex_crossing, ordered_ccw, Crossing};
 use super::sphere::{
-    angle_from_chord, chord_between, chord_from_angle, chord_sin2, haversine, latitude,
-    longitude, point_from_radians, Vec3, DBL_EPSILON, RIGHT_CHORD,
+    angle_from_chord, chord_between, chord_from_angle, chord_sin2, haversine, latitude, longitude,
+    point_from_radians, Vec3, DBL_EPSILON, RIGHT_CHORD,
 };
 use std::f64::consts::{FRAC_PI_2, PI};
 
@@ -551,8 +551,12 @@ mod tests {
     #[test]
     fn origin_is_s2s() {
         // S2's reference point, as its source writes it (to 20 digits).
-        let s2 = ["-0.0099994664350250197", "0.0025924542609324121", "0.99994664350250195"]
-            .map(|t| t.parse::<f64>().unwrap_or(f64::NAN));
+        let s2 = [
+            "-0.0099994664350250197",
+            "0.0025924542609324121",
+            "0.99994664350250195",
+        ]
+        .map(|t| t.parse::<f64>().unwrap_or(f64::NAN));
         assert_eq!([ORIGIN.x, ORIGIN.y, ORIGIN.z], s2);
         assert!((ORIGIN.norm2() - 1.0).abs() < 1e-15);
     }
@@ -582,7 +586,10 @@ mod tests {
             (40.7232 * DEGREE, -73.8555 * DEGREE),
         ]);
         assert_eq!(l.chord_to_polyline(&crossing), 0.0);
-        let away = Polyline::new(vec![(10.0 * DEGREE, 10.0 * DEGREE), (11.0 * DEGREE, 10.0 * DEGREE)]);
+        let away = Polyline::new(vec![
+            (10.0 * DEGREE, 10.0 * DEGREE),
+            (11.0 * DEGREE, 10.0 * DEGREE),
+        ]);
         assert!(l.chord_to_polyline(&away) > 0.1);
     }
 
