@@ -4,8 +4,7 @@ import "experimental/geo"
 // gridFilter reads the level of the data's tokens from the first table with an
 // `s2_cell_id` group-key column; these rows have none.
 csv.from(
-    csv:
-        "#datatype,string,long,string,double,double
+    csv: "#datatype,string,long,string,double,double
 #group,false,false,true,false,false
 #default,_result,,,,
 ,result,table,id,lat,lon

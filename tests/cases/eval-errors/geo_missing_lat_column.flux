@@ -3,8 +3,7 @@ import "experimental/geo"
 
 // strictFilter needs `lat` and `lon` columns (pivot fields with geo.toRows first).
 csv.from(
-    csv:
-        "#datatype,string,long,string,string,double
+    csv: "#datatype,string,long,string,string,double
 #group,false,false,true,true,false
 #default,_result,,,,
 ,result,table,id,_field,_value

@@ -22,22 +22,19 @@ places = [
     {name: "London", lat: 51.5074, lon: -0.1278},
 ]
 
-tokens =
-    array.map(
-        arr: places,
-        fn: (x) =>
-            ({
-                name: x.name,
-                l1: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 1),
-                l5: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 5),
-                l10: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 10),
-                l15: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 15),
-                l30: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 30),
-            }),
-    )
+tokens = array.map(
+    arr: places,
+    fn: (x) => ({
+        name: x.name,
+        l1: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 1),
+        l5: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 5),
+        l10: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 10),
+        l15: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 15),
+        l30: geo.s2CellIDToken(point: {lat: x.lat, lon: x.lon}, level: 30),
+    }),
+)
 
-array.from(rows: tokens)
-    |> yield(name: "tokens")
+array.from(rows: tokens) |> yield(name: "tokens")
 
 center = geo.s2CellLatLon(token: "89c284")
 
@@ -52,8 +49,7 @@ array.from(
             centerLon: center.lon,
         },
     ],
-)
-    |> yield(name: "tokenOps")
+) |> yield(name: "tokenOps")
 
 longIsland = {minLat: 40.5880775, maxLat: 40.8247008, minLon: -73.80014, maxLon: -73.4630336}
 circle = {lat: 40.7090214, lon: -73.61846, radius: 15.0}
@@ -65,7 +61,13 @@ polygon = {
         {lat: 40.576506, lon: -73.573634},
     ],
 }
-grid = (name, g) => ({name: name, level: g.level, cells: length(arr: g.set), first: if length(arr: g.set) > 0 then g.set[0] else "", last: if length(arr: g.set) > 0 then g.set[length(arr: g.set) - 1] else ""})
+grid = (name, g) => ({
+    name: name,
+    level: g.level,
+    cells: length(arr: g.set),
+    first: if length(arr: g.set) > 0 then g.set[0] else "",
+    last: if length(arr: g.set) > 0 then g.set[length(arr: g.set) - 1] else "",
+})
 
 array.from(
     rows: [
@@ -78,9 +80,18 @@ array.from(
         ),
         grid(
             name: "box, minSize 7, maxSize 10",
-            g: geo.getGrid(region: longIsland, minSize: 7, maxSize: 10, maxLevel: 11, units: geo.units),
+            g: geo.getGrid(
+                region: longIsland,
+                minSize: 7,
+                maxSize: 10,
+                maxLevel: 11,
+                units: geo.units,
+            ),
         ),
-        grid(name: "box, minSize 1000", g: geo.getGrid(region: longIsland, minSize: 1000, units: geo.units)),
+        grid(
+            name: "box, minSize 1000",
+            g: geo.getGrid(region: longIsland, minSize: 1000, units: geo.units),
+        ),
         grid(
             name: "box, minSize 1000, fallback maxLevel 9",
             g: geo.getGrid(region: longIsland, minSize: 1000, maxLevel: 9, units: geo.units),
@@ -88,16 +99,22 @@ array.from(
         // 15 km is about 9.3 miles: a 9.3-mile circle covers the same level-9 cells.
         grid(
             name: "circle in miles, level 9",
-            g:
-                geo.getGrid(
-                    region: {lat: 40.7090214, lon: -73.61846, radius: 9.3},
-                    level: 9,
-                    units: {distance: "mile"},
-                ),
+            g: geo.getGrid(
+                region: {lat: 40.7090214, lon: -73.61846, radius: 9.3},
+                level: 9,
+                units: {distance: "mile"},
+            ),
         ),
     ],
-)
-    |> yield(name: "grids")
+) |> yield(name: "grids")
 
-array.from(rows: [{set: strings.joinStr(arr: geo.getGrid(region: longIsland, level: 9, units: geo.units).set, v: " ")}])
-    |> yield(name: "longIsland9")
+array.from(
+    rows: [
+        {
+            set: strings.joinStr(
+                arr: geo.getGrid(region: longIsland, level: 9, units: geo.units).set,
+                v: " ",
+            ),
+        },
+    ],
+) |> yield(name: "longIsland9")

@@ -34,7 +34,10 @@ statueOfLiberty = {lat: 40.6892, lon: -74.0445}
 array.from(
     rows: [
         {what: "ny-london km", v: geo.ST_Distance(region: ny, geometry: london)},
-        {what: "ny-london m", v: geo.ST_Distance(region: ny, geometry: london, units: {distance: "m"})},
+        {
+            what: "ny-london m",
+            v: geo.ST_Distance(region: ny, geometry: london, units: {distance: "m"}),
+        },
         {
             what: "ny-london mile",
             v: geo.ST_Distance(region: ny, geometry: london, units: {distance: "mile"}),
@@ -60,8 +63,7 @@ array.from(
         },
         {what: "statue to linestring", v: geo.ST_Distance(region: statueOfLiberty, geometry: line)},
     ],
-)
-    |> yield(name: "distances")
+) |> yield(name: "distances")
 
 crossing = {linestring: "-74.0445 40.6892, -73.8555 40.7232"}
 away = {linestring: "-74.0445 40.6892, -74.03 40.70"}
@@ -69,30 +71,49 @@ away = {linestring: "-74.0445 40.6892, -74.03 40.70"}
 array.from(
     rows: [
         {what: "polygon contains inside", v: geo.ST_Contains(region: polygon, geometry: inside)},
-        {what: "polygon contains statue", v: geo.ST_Contains(region: polygon, geometry: statueOfLiberty)},
+        {
+            what: "polygon contains statue",
+            v: geo.ST_Contains(region: polygon, geometry: statueOfLiberty),
+        },
         {what: "box contains inside", v: geo.ST_Contains(region: box, geometry: inside)},
         {what: "circle contains inside", v: geo.ST_Contains(region: circle, geometry: inside)},
-        {what: "polygon contains crossing line", v: geo.ST_Contains(region: polygon, geometry: crossing)},
-        {what: "polygon intersects crossing line", v: geo.ST_Intersects(region: polygon, geometry: crossing)},
-        {what: "polygon intersects line away", v: geo.ST_Intersects(region: polygon, geometry: away)},
-        {what: "box intersects crossing line", v: geo.ST_Intersects(region: box, geometry: crossing)},
-        {what: "ny within 5600 km of london", v: geo.ST_DWithin(region: ny, geometry: london, distance: 5600.0)},
-        {what: "ny within 5500 km of london", v: geo.ST_DWithin(region: ny, geometry: london, distance: 5500.0)},
+        {
+            what: "polygon contains crossing line",
+            v: geo.ST_Contains(region: polygon, geometry: crossing),
+        },
+        {
+            what: "polygon intersects crossing line",
+            v: geo.ST_Intersects(region: polygon, geometry: crossing),
+        },
+        {
+            what: "polygon intersects line away",
+            v: geo.ST_Intersects(region: polygon, geometry: away),
+        },
+        {
+            what: "box intersects crossing line",
+            v: geo.ST_Intersects(region: box, geometry: crossing),
+        },
+        {
+            what: "ny within 5600 km of london",
+            v: geo.ST_DWithin(region: ny, geometry: london, distance: 5600.0),
+        },
+        {
+            what: "ny within 5500 km of london",
+            v: geo.ST_DWithin(region: ny, geometry: london, distance: 5500.0),
+        },
         // The vertices given clockwise describe the same polygon.
         {
             what: "clockwise polygon contains inside",
-            v:
-                geo.ST_Contains(
-                    region: {
-                        points: [
-                            {lat: 40.791333, lon: -73.880327},
-                            {lat: 40.706543, lon: -73.749177},
-                            {lat: 40.671659, lon: -73.936631},
-                        ],
-                    },
-                    geometry: inside,
-                ),
+            v: geo.ST_Contains(
+                region: {
+                    points: [
+                        {lat: 40.791333, lon: -73.880327},
+                        {lat: 40.706543, lon: -73.749177},
+                        {lat: 40.671659, lon: -73.936631},
+                    ],
+                },
+                geometry: inside,
+            ),
         },
     ],
-)
-    |> yield(name: "predicates")
+) |> yield(name: "predicates")

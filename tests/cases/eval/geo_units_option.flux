@@ -13,8 +13,17 @@ london = {lat: 51.5074, lon: -0.1278}
 array.from(
     rows: [
         {what: "option", v: geo.ST_Distance(region: ny, geometry: london)},
-        {what: "explicit km", v: geo.ST_Distance(region: ny, geometry: london, units: {distance: "km"})},
-        {what: "within 3500 miles", v: if geo.ST_DWithin(region: ny, geometry: london, distance: 3500.0) then 1.0 else 0.0},
-        {what: "line length", v: geo.ST_Length(geometry: {linestring: "-74.006 40.7128, -0.1278 51.5074"})},
+        {
+            what: "explicit km",
+            v: geo.ST_Distance(region: ny, geometry: london, units: {distance: "km"}),
+        },
+        {
+            what: "within 3500 miles",
+            v: if geo.ST_DWithin(region: ny, geometry: london, distance: 3500.0) then 1.0 else 0.0,
+        },
+        {
+            what: "line length",
+            v: geo.ST_Length(geometry: {linestring: "-74.006 40.7128, -0.1278 51.5074"}),
+        },
     ],
 )
