@@ -119,15 +119,19 @@ impl Rewrite {
                     .for_each(|(_, v)| self.expr(v, shadowed));
             }
             ExprKind::Function(func) => {
-                let mut inner: HashSet<String> = shadowed.cloned().unwrap_or_default();
+                let outer: HashSet<String> = shadowed.cloned().unwrap_or_default();
                 let f: &mut Function = Arc::make_mut(func);
-                for p in &f.params {
-                    inner.insert(p.name.clone());
-                }
+                // Defaults are evaluated at the call, in the scope the function was
+                // defined in: its own parameters do not shadow an option there, so
+                // `(units=units) => ...` reads the option `units`.
                 for p in &mut f.params {
                     if let Some(d) = &mut p.default {
-                        self.expr(d, Some(&inner));
+                        self.expr(d, Some(&outer));
                     }
+                }
+                let mut inner = outer;
+                for p in &f.params {
+                    inner.insert(p.name.clone());
                 }
                 for s in &mut f.body {
                     match s {

@@ -9,7 +9,8 @@
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `promql` (`internal/promql`), `experimental` (`group`, `set`, `objectKeys`, `join`, `chain`,
+//! `pagerduty`), `log`, `promql` (`internal/promql`), `geo` (`experimental/geo`: S2 cells, coverings and
+//! distances on the sphere), `experimental` (`group`, `set`, `objectKeys`, `join`, `chain`,
 //! `alignTime` and `preview`, and the universe aggregates it shares; `table.fill`
 //! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
 //! `influxdb.wideTo`), `gen` (`internal/gen.tables`, drawing from `gorand`, a
@@ -26,6 +27,7 @@ mod events;
 mod experimental;
 mod gen;
 mod generate;
+mod geo;
 mod gorand;
 pub mod http;
 mod influxdata;
@@ -67,6 +69,7 @@ pub fn registry() -> Registry {
     interpolate::register(&mut r);
     generate::register(&mut r);
     gen::register(&mut r);
+    geo::register(&mut r);
     events::register(&mut r);
     sampledata::register(&mut r);
     universe::indicators::register(&mut r);

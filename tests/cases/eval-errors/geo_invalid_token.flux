@@ -1,0 +1,3 @@
+import "experimental/geo"
+
+x = geo.getLevel(token: "89c25g")
