@@ -382,18 +382,30 @@ fn finished_runs_are_copied_into_the_tasks_bucket() {
     let id = task["id"].as_str().unwrap().to_string();
     clock.set(hour + 2 * HOUR);
     let runs = finished_runs(&s, &token, &id, 2);
-    let csv = s.flux(
-        &token,
-        &format!(
-            "from(bucket: \"_tasks\") |> range(start: -7d, stop: 7d) \
-             |> filter(fn: (r) => r._measurement == \"runs\" and r.taskID == \"{id}\") \
-             |> pivot(rowKey: [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\") \
-             |> keep(columns: [\"_time\", \"status\", \"runID\", \"scheduledFor\", \"logs\"]) \
-             |> group() |> sort(columns: [\"scheduledFor\"])"
-        ),
-    );
-    assert_eq!(csv.status, 200, "{}", csv.text());
-    let text = csv.text();
+    // The copy into `_tasks` is written as a run finishes, just after the run's record
+    // says it finished: wait (boundedly) until both are there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let text = loop {
+        let csv = s.flux(
+            &token,
+            &format!(
+                "from(bucket: \"_tasks\") |> range(start: -7d, stop: 7d) \
+                 |> filter(fn: (r) => r._measurement == \"runs\" and r.taskID == \"{id}\") \
+                 |> pivot(rowKey: [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\") \
+                 |> keep(columns: [\"_time\", \"status\", \"runID\", \"scheduledFor\", \"logs\"]) \
+                 |> group() |> sort(columns: [\"scheduledFor\"])"
+            ),
+        );
+        assert_eq!(csv.status, 200, "{}", csv.text());
+        let text = csv.text();
+        let all = runs
+            .iter()
+            .all(|r| text.contains(r["id"].as_str().unwrap()));
+        if all || std::time::Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     for r in &runs {
         let run_id = r["id"].as_str().unwrap();
         let line = text
