@@ -384,7 +384,7 @@ fn finished_runs_are_copied_into_the_tasks_bucket() {
     let runs = finished_runs(&s, &token, &id, 2);
     // The copy into `_tasks` is written as a run finishes, just after the run's record
     // says it finished: wait (boundedly) until both are there.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(20);
     let text = loop {
         let csv = s.flux(
             &token,
@@ -401,10 +401,10 @@ fn finished_runs_are_copied_into_the_tasks_bucket() {
         let all = runs
             .iter()
             .all(|r| text.contains(r["id"].as_str().unwrap()));
-        if all || std::time::Instant::now() > deadline {
+        if all || Instant::now() > deadline {
             break text;
         }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(50));
     };
     for r in &runs {
         let run_id = r["id"].as_str().unwrap();
