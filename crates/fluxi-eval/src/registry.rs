@@ -17,14 +17,50 @@ pub type NativeFn = Arc<dyn Fn(&mut Interpreter, &mut Args) -> Result<Value> + S
 /// A builtin written as a plain function.
 pub type BuiltinFn = fn(&mut Interpreter, &mut Args) -> Result<Value>;
 
+/// A package path or builtin name: borrowed for the standard library's literals (so
+/// building the registry allocates no names), owned for an embedder's.
+pub type Name = std::borrow::Cow<'static, str>;
+
+/// FNV-1a: the registry's keys are a few hundred short builtin names fixed when it is
+/// built, so a simple fast hash serves better than SipHash (nothing an attacker chooses
+/// can add keys).
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Map<V> = HashMap<Name, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// What one package binds.
+#[derive(Default, Clone)]
+struct Entries {
+    fns: Map<NativeFn>,
+    takes_pending: Map<()>,
+    nodes: Map<CallKind>,
+    constants: Map<Value>,
+    needs_service: Map<&'static str>,
+}
+
 /// Implementations by package path and name.
 #[derive(Default, Clone)]
 pub struct Registry {
-    fns: HashMap<(String, String), NativeFn>,
-    takes_pending: std::collections::HashSet<(String, String)>,
-    nodes: HashMap<(String, String), CallKind>,
-    constants: HashMap<(String, String), Value>,
-    needs_service: HashMap<(String, String), &'static str>,
+    packages: Map<Entries>,
 }
 
 impl Registry {
@@ -33,28 +69,38 @@ impl Registry {
         Registry::default()
     }
 
+    fn entries(&mut self, package: Name) -> &mut Entries {
+        self.packages.entry(package).or_default()
+    }
+
+    fn of(&self, package: &str) -> Option<&Entries> {
+        self.packages.get(package)
+    }
+
     /// Bind `package.name` to an implementation.
     pub fn register(
         &mut self,
-        package: &str,
-        name: &str,
+        package: impl Into<Name>,
+        name: impl Into<Name>,
         f: impl Fn(&mut Interpreter, &mut Args) -> Result<Value> + Send + Sync + 'static,
     ) {
-        self.fns
-            .insert((package.to_string(), name.to_string()), Arc::new(f));
+        self.entries(package.into())
+            .fns
+            .insert(name.into(), Arc::new(f));
     }
 
     /// Bind `package.name` to an implementation that takes streams not read yet (a
     /// storage read it can push itself into); other builtins see them materialised.
     pub fn register_pushdown(
         &mut self,
-        package: &str,
-        name: &str,
+        package: impl Into<Name>,
+        name: impl Into<Name>,
         f: impl Fn(&mut Interpreter, &mut Args) -> Result<Value> + Send + Sync + 'static,
     ) {
-        self.register(package, name, f);
-        self.takes_pending
-            .insert((package.to_string(), name.to_string()));
+        let (package, name) = (package.into(), name.into());
+        let e = self.entries(package);
+        e.fns.insert(name.clone(), Arc::new(f));
+        e.takes_pending.insert(name, ());
     }
 
     /// Bind `package.name` to the implementation of `from_package.from_name` (for a
@@ -63,23 +109,28 @@ impl Registry {
     /// that one does. Returns false, binding nothing, when `from` has no implementation.
     pub fn alias(
         &mut self,
-        package: &str,
-        name: &str,
+        package: impl Into<Name>,
+        name: impl Into<Name>,
         from_package: &str,
         from_name: &str,
     ) -> bool {
-        let from = (from_package.to_string(), from_name.to_string());
-        let Some(f) = self.fns.get(&from).cloned() else {
+        let Some(from) = self.of(from_package) else {
             return false;
         };
-        let to = (package.to_string(), name.to_string());
-        if self.takes_pending.contains(&from) {
-            self.takes_pending.insert(to.clone());
+        let Some(f) = from.fns.get(from_name).cloned() else {
+            return false;
+        };
+        let pending = from.takes_pending.contains_key(from_name);
+        let kind = from.nodes.get(from_name).copied();
+        let name = name.into();
+        let to = self.entries(package.into());
+        if pending {
+            to.takes_pending.insert(name.clone(), ());
         }
-        if let Some(kind) = self.nodes.get(&from).copied() {
-            self.nodes.insert(to.clone(), kind);
+        if let Some(kind) = kind {
+            to.nodes.insert(name.clone(), kind);
         }
-        self.fns.insert(to, f);
+        to.fns.insert(name, f);
         true
     }
 
@@ -87,68 +138,70 @@ impl Registry {
     /// of reading the plan first), consuming their input as `kind` says; the builtin
     /// then runs when the plan does. Only for builtins whose implementation behaves as
     /// `kind` promises (see [`CallKind`]).
-    pub fn plan_node(&mut self, package: &str, name: &str, kind: CallKind) {
-        self.nodes
-            .insert((package.to_string(), name.to_string()), kind);
+    pub fn plan_node(&mut self, package: impl Into<Name>, name: impl Into<Name>, kind: CallKind) {
+        self.entries(package.into()).nodes.insert(name.into(), kind);
     }
 
     /// How calls of `package.name` join a plan (see [`Registry::plan_node`]).
     pub fn node_kind(&self, package: &str, name: &str) -> Option<CallKind> {
-        self.nodes
-            .get(&(package.to_string(), name.to_string()))
-            .copied()
+        self.of(package)?.nodes.get(name).copied()
     }
 
     /// Whether `package.name` takes pending streams (see [`Registry::register_pushdown`]).
     pub fn takes_pending(&self, package: &str, name: &str) -> bool {
-        self.takes_pending
-            .contains(&(package.to_string(), name.to_string()))
+        self.of(package)
+            .is_some_and(|e| e.takes_pending.contains_key(name))
     }
 
     /// Bind `package.name` to an implementation that always fails with `not supported:
     /// PKG.NAME (needs NEEDS)` ([`crate::ErrorKind::NotSupported`]): a declared function that
     /// needs an outside service (`needs`, such as "an InfluxDB 3 server") fluxi does not
     /// connect to. It type-checks, so scripts that only mention it still run.
-    pub fn unsupported(&mut self, package: &str, name: &str, needs: &'static str) {
-        let last = package.rsplit('/').next().unwrap_or(package);
+    pub fn unsupported(
+        &mut self,
+        package: impl Into<Name>,
+        name: impl Into<Name>,
+        needs: &'static str,
+    ) {
+        let (package, name) = (package.into(), name.into());
+        let last = package.rsplit('/').next().unwrap_or(&package);
         let display = format!("{last}.{name}");
-        self.register(package, name, move |_, _| {
-            Err(EvalError::not_supported(&display, needs))
-        });
-        self.needs_service
-            .insert((package.to_string(), name.to_string()), needs);
+        let e = self.entries(package);
+        e.fns.insert(
+            name.clone(),
+            Arc::new(move |_: &mut Interpreter, _: &mut Args| {
+                Err(EvalError::not_supported(&display, needs))
+            }),
+        );
+        e.needs_service.insert(name, needs);
     }
 
     /// What `package.name` needs when it is bound with [`Registry::unsupported`].
     pub fn needs_service(&self, package: &str, name: &str) -> Option<&'static str> {
-        self.needs_service
-            .get(&(package.to_string(), name.to_string()))
-            .copied()
+        self.of(package)?.needs_service.get(name).copied()
     }
 
     /// Bind a non-function builtin (`true`, `math.pi`) to its value.
-    pub fn constant(&mut self, package: &str, name: &str, value: Value) {
-        self.constants
-            .insert((package.to_string(), name.to_string()), value);
+    pub fn constant(&mut self, package: impl Into<Name>, name: impl Into<Name>, value: Value) {
+        self.entries(package.into())
+            .constants
+            .insert(name.into(), value);
     }
 
     /// The value of a constant builtin.
     pub fn get_constant(&self, package: &str, name: &str) -> Option<Value> {
-        self.constants
-            .get(&(package.to_string(), name.to_string()))
-            .cloned()
+        self.of(package)?.constants.get(name).cloned()
     }
 
     /// The implementation of `package.name`.
     pub fn get(&self, package: &str, name: &str) -> Option<NativeFn> {
-        self.fns
-            .get(&(package.to_string(), name.to_string()))
-            .cloned()
+        self.of(package)?.fns.get(name).cloned()
     }
 
     /// Whether `package.name` is implemented.
     pub fn implements(&self, package: &str, name: &str) -> bool {
-        self.get(package, name).is_some() || self.get_constant(package, name).is_some()
+        self.of(package)
+            .is_some_and(|e| e.fns.contains_key(name) || e.constants.contains_key(name))
     }
 }
 

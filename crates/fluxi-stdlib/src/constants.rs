@@ -51,7 +51,7 @@ pub fn register(r: &mut Registry) {
     .iter()
     .enumerate()
     {
-        r.constant("date", day, Value::Int(i as i64));
+        r.constant("date", *day, Value::Int(i as i64));
     }
     let months = [
         "January",
@@ -68,6 +68,6 @@ pub fn register(r: &mut Registry) {
         "December",
     ];
     for (i, m) in months.iter().enumerate() {
-        r.constant("date", m, Value::Int(i as i64 + 1));
+        r.constant("date", *m, Value::Int(i as i64 + 1));
     }
 }

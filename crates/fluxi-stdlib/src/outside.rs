@@ -49,6 +49,6 @@ const WEBEX: &str = "Webex Teams' messages API";
 
 pub fn register(r: &mut Registry) {
     for (package, name, needs) in NEEDS_SERVICE {
-        r.unsupported(package, name, needs);
+        r.unsupported(*package, *name, needs);
     }
 }

@@ -98,14 +98,14 @@ impl Package {
                 return Err(Error::Invalid(format!("{member:?} is not a Flux name")));
             }
             let _ = writeln!(source, "builtin {member} : {ty}");
-            registry.constant(&self.path, &member, value);
+            registry.constant(self.path.clone(), member, value);
         }
         for (member, signature, f) in self.functions {
             if !valid(&member) {
                 return Err(Error::Invalid(format!("{member:?} is not a Flux name")));
             }
             let _ = writeln!(source, "builtin {member} : {signature}");
-            registry.register(&self.path, &member, move |i, a| f(i, a));
+            registry.register(self.path.clone(), member, move |i, a| f(i, a));
         }
         source.push_str(&self.flux);
         Ok((self.path, source))
