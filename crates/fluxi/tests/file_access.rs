@@ -136,8 +136,5 @@ fn v1_json_reads_a_file_only_where_csv_from_may() {
         .build()
         .unwrap();
     let csv = allowed.query(&q).unwrap().to_csv_lf();
-    assert!(
-        csv.contains(",,0,2026-01-01T00:00:00Z,m,v,4\n"),
-        "{csv}"
-    );
+    assert!(csv.contains(",,0,2026-01-01T00:00:00Z,m,v,4\n"), "{csv}");
 }

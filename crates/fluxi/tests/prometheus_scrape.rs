@@ -20,7 +20,8 @@ fn server(answer: Vec<u8>) -> (u16, Receiver<String>) {
         let Ok((mut conn, _)) = listener.accept() else {
             return;
         };
-        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
         while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
@@ -93,7 +94,12 @@ fn a_scrape_becomes_one_table_per_metric() {
     // Tables in the order of the metric names, each metric's rows in the order read.
     let rows = [
         // (field, labels shown as the label columns' values, value, time)
-        ("jobs_total", vec![("queue", "fast")], "12", "2026-01-01T00:00:00Z"),
+        (
+            "jobs_total",
+            vec![("queue", "fast")],
+            "12",
+            "2026-01-01T00:00:00Z",
+        ),
         ("jobs_total", vec![("queue", "slow")], "3", now),
         ("rpc_count", vec![], "10", now),
         ("rpc_sum", vec![], "9", now),

@@ -76,9 +76,7 @@ fn order(n: i64, what: &str) -> Result<i32, EvalError> {
     if n.unsigned_abs() > MAX_BESSEL_ORDER.unsigned_abs() {
         return Err(EvalError::new(
             ErrorKind::Limit,
-            format!(
-                "the order n = {n} is beyond the largest {what} computes, ±{MAX_BESSEL_ORDER}"
-            ),
+            format!("the order n = {n} is beyond the largest {what} computes, ±{MAX_BESSEL_ORDER}"),
         )
         .with_hint("the recurrence takes one step per order; docs/errors.md lists this limit"));
     }
@@ -683,7 +681,11 @@ mod tests {
             // The inverses are fluxi's own: within 2 ulps of the true value. The others
             // are FreeBSD's algorithms as Go and musl have them: within a few ulps, more
             // where the function is ill-conditioned (yn(2, 10) near a zero of Y2).
-            let limit = if function.starts_with("erf") && function.ends_with("inv") { 2 } else { 32 };
+            let limit = if function.starts_with("erf") && function.ends_with("inv") {
+                2
+            } else {
+                32
+            };
             assert!(
                 to_ref <= limit,
                 "{function}({n}, {x:e}) = {got:e}, {to_ref} ulps from {reference:e}"
@@ -708,7 +710,10 @@ mod tests {
         for i in -1000..=1000 {
             let x = f64::from(i) / 1000.0 * 0.999_999;
             let back = erf(erfinv(x));
-            assert!(ulps(back, x) <= 4 || (back - x).abs() < 1e-300, "erf(erfinv({x})) = {back}");
+            assert!(
+                ulps(back, x) <= 4 || (back - x).abs() < 1e-300,
+                "erf(erfinv({x})) = {back}"
+            );
         }
         // In the far tail one ulp of z moves erfc(z) by about 2z² ulps: that is the
         // most a round trip can promise there.
@@ -717,7 +722,10 @@ mod tests {
             let z = erfcinv(y);
             let back = erfc(z);
             let tolerance = 4.0 * f64::EPSILON * (2.0 * z * z).max(1.0);
-            assert!((back / y - 1.0).abs() <= tolerance, "erfc(erfcinv({y:e})) = {back:e}");
+            assert!(
+                (back / y - 1.0).abs() <= tolerance,
+                "erfc(erfcinv({y:e})) = {back:e}"
+            );
             y *= 1.37;
         }
         for i in 1..2000 {
@@ -738,7 +746,10 @@ mod tests {
         assert!(erfinv(-0.0).is_sign_negative() && erfinv(-0.0) == 0.0);
         assert!(erfcinv(-0.1).is_nan() && erfcinv(2.1).is_nan());
         assert_eq!((erfcinv(0.0), erfcinv(2.0), erfcinv(1.0)), (inf, -inf, 0.0));
-        assert_eq!((erf(inf), erf(-inf), erfc(inf), erfc(-inf)), (1.0, -1.0, 0.0, 2.0));
+        assert_eq!(
+            (erf(inf), erf(-inf), erfc(inf), erfc(-inf)),
+            (1.0, -1.0, 0.0, 2.0)
+        );
         assert_eq!((gamma(0.0), gamma(-0.0), gamma(inf)), (inf, -inf, inf));
         assert!(gamma(-inf).is_nan() && gamma(-3.0).is_nan() && gamma(-1e300).is_nan());
         assert_eq!(gamma(5.0), 24.0);

@@ -42,11 +42,7 @@ fn scrape(interp: &mut Interpreter, a: &mut Args) -> Result<Value, EvalError> {
     if !(200..300).contains(&answer.status) {
         return Err(EvalError::new(
             ErrorKind::Egress,
-            format!(
-                "{} answered with status {}",
-                shown(&url),
-                answer.status
-            ),
+            format!("{} answered with status {}", shown(&url), answer.status),
         ));
     }
     let content_type = answer
@@ -86,28 +82,29 @@ fn shown(url: &str) -> String {
     url.split(['?', '#']).next().unwrap_or_default().to_string()
 }
 
+/// A table's group key apart from `_measurement`: the field and the labels.
+type Key = (String, BTreeMap<String, String>);
+
 fn tables(metrics: Vec<text::Metric>, url: &str, now: i64) -> Result<Value, EvalError> {
     // Rows by group key (field and labels), in the order first seen.
-    let mut groups: Vec<((String, BTreeMap<String, String>), Vec<Vec<Value>>)> = Vec::new();
-    let mut index: BTreeMap<(String, BTreeMap<String, String>), usize> = BTreeMap::new();
+    let mut groups: Vec<(Key, Vec<Vec<Value>>)> = Vec::new();
+    let mut index: BTreeMap<Key, usize> = BTreeMap::new();
     for m in metrics {
         let time = match m.timestamp_ms {
             Some(ms) if ms > 0 => ms.checked_mul(1_000_000).ok_or_else(|| {
                 EvalError::new(
                     ErrorKind::Overflow,
-                    format!(
-                        "the timestamp {ms} ms of {} is past the year 2262",
-                        m.field
-                    ),
+                    format!("the timestamp {ms} ms of {} is past the year 2262", m.field),
                 )
             })?,
             _ => now,
         };
-        if let Some(reserved) = m
-            .labels
-            .keys()
-            .find(|k| matches!(k.as_str(), "_time" | "_value" | "_measurement" | "_field" | "url"))
-        {
+        if let Some(reserved) = m.labels.keys().find(|k| {
+            matches!(
+                k.as_str(),
+                "_time" | "_value" | "_measurement" | "_field" | "url"
+            )
+        }) {
             return Err(EvalError::msg(format!(
                 "metric {} has a label named {reserved:?}, a column scrape makes itself",
                 m.field

@@ -117,7 +117,9 @@ pub fn parse(text: &str) -> Result<Vec<Metric>, ParseError> {
                         ))
                     })?;
                     if words.next().is_some() {
-                        return Err(err(format!("the TYPE line of {name} has words after the type")));
+                        return Err(err(format!(
+                            "the TYPE line of {name} has words after the type"
+                        )));
                     }
                     match families.get(name) {
                         Some(f) if f.sampled => {
@@ -304,7 +306,13 @@ fn check_name(name: &str) -> Result<(), String> {
 fn sample(line: &str) -> Result<Sample, String> {
     let name_end = line
         .char_indices()
-        .find(|&(i, c)| !(if i == 0 { is_name_start(c) } else { is_name_char(c) }))
+        .find(|&(i, c)| {
+            !(if i == 0 {
+                is_name_start(c)
+            } else {
+                is_name_char(c)
+            })
+        })
         .map_or(line.len(), |(i, _)| i);
     if name_end == 0 {
         return Err(format!("{line:?} does not start with a metric name"));
@@ -387,8 +395,8 @@ fn read_labels<'a>(
                     Some((_, 'n')) => value.push('\n'),
                     Some((_, other)) => {
                         return Err(format!(
-                            "the value of label {label:?} of {metric} has an unknown escape \\{other}"
-                        ))
+                        "the value of label {label:?} of {metric} has an unknown escape \\{other}"
+                    ))
                     }
                     None => break,
                 },
@@ -396,16 +404,22 @@ fn read_labels<'a>(
             }
         }
         let Some(after) = closed else {
-            return Err(format!("the value of label {label:?} of {metric} is not closed"));
+            return Err(format!(
+                "the value of label {label:?} of {metric} is not closed"
+            ));
         };
         if labels.insert(label.to_string(), value).is_some() {
-            return Err(format!("label {label:?} appears twice in a sample of {metric}"));
+            return Err(format!(
+                "label {label:?} appears twice in a sample of {metric}"
+            ));
         }
         text = text[after..].trim_start_matches([' ', '\t']);
         if let Some(rest) = text.strip_prefix(',') {
             text = rest;
         } else if !text.starts_with('}') {
-            return Err(format!("expected ',' or '}}' after label {label:?} of {metric}"));
+            return Err(format!(
+                "expected ',' or '}}' after label {label:?} of {metric}"
+            ));
         }
     }
 }
@@ -523,7 +537,10 @@ mod tests {
         assert_eq!(post.value, 1027.0);
         assert_eq!(post.timestamp_ms, Some(1395066363000));
         assert_eq!(post.labels.get("code").map(String::as_str), Some("200"));
-        assert_eq!(find(&ms, "http_requests_total", Some(("method", "get"))).timestamp_ms, None);
+        assert_eq!(
+            find(&ms, "http_requests_total", Some(("method", "get"))).timestamp_ms,
+            None
+        );
         let t = find(&ms, "temperature", None);
         assert_eq!(t.value, -25.0);
         assert_eq!(t.labels["room"], "a \"b\" \\ c\nd");
@@ -533,7 +550,9 @@ mod tests {
         assert_eq!(find(&ms, "latency_sum", None).value, 53423.0);
         assert_eq!(find(&ms, "latency_count", None).value, 144320.0);
         assert_eq!(find(&ms, "rpc", Some(("quantile", "0.5"))).value, 4773.0);
-        assert!(ms.iter().all(|m| m.labels.get("quantile").map(String::as_str) != Some("0.99")));
+        assert!(ms
+            .iter()
+            .all(|m| m.labels.get("quantile").map(String::as_str) != Some("0.99")));
         assert_eq!(find(&ms, "rpc_sum", None).value, 1.7560473e7);
         assert_eq!(find(&ms, "rpc_count", None).value, 2693.0);
         assert!(ms.iter().all(|m| m.field != "nan_gauge"));
@@ -547,7 +566,11 @@ mod tests {
             ("ok 1\nbad{a=\"x\" 2\n", 2, "expected ','"),
             ("# TYPE x gauge\n# TYPE x gauge\n", 2, "second TYPE"),
             ("x 1\n# TYPE x gauge\n", 2, "after its samples"),
-            ("# TYPE h histogram\nh_bucket 3\n", 2, "without the label \"le\""),
+            (
+                "# TYPE h histogram\nh_bucket 3\n",
+                2,
+                "without the label \"le\"",
+            ),
             ("# TYPE x thing\n", 1, "unknown metric type"),
             ("x one\n", 1, "not a number"),
             ("x 1 2.5\n", 1, "not an integer"),

@@ -36,7 +36,13 @@ pub(super) fn cardinality(interp: &mut Interpreter, a: &mut Args) -> Result<Valu
     };
     let stream = match a.take("predicate") {
         None => ranged,
-        Some(f) => match universe(interp, "filter", vec![("fn", f)], Value::Stream(ranged), span)? {
+        Some(f) => match universe(
+            interp,
+            "filter",
+            vec![("fn", f)],
+            Value::Stream(ranged),
+            span,
+        )? {
             Value::Stream(s) => s,
             _ => return Err(EvalError::msg("filter did not return a stream")),
         },
@@ -69,8 +75,14 @@ pub(super) fn cardinality(interp: &mut Interpreter, a: &mut Args) -> Result<Valu
         ("_value".into(), ColumnType::Int),
     ];
     let count = i64::try_from(series.len()).unwrap_or(i64::MAX);
-    let rows = vec![vec![Value::Time(start), Value::Time(stop), Value::Int(count)]];
+    let rows = vec![vec![
+        Value::Time(start),
+        Value::Time(stop),
+        Value::Int(count),
+    ]];
     let key = ["_start".to_string(), "_stop".to_string()];
     let table = Table::from_rows(&key, &labels, &rows, None).map_err(ve)?;
-    Ok(Value::Stream(Stream::new(vec![table]).with_bounds(Some((start, stop)))))
+    Ok(Value::Stream(
+        Stream::new(vec![table]).with_bounds(Some((start, stop))),
+    ))
 }

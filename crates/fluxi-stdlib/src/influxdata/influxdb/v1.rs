@@ -34,7 +34,11 @@ fn json(interp: &mut Interpreter, a: &mut Args) -> R {
         }
         (Some(j), None) if !j.is_empty() => j,
         (None, Some(f)) if !f.is_empty() => interp.read_file("v1.json", &f)?,
-        _ => return Err(EvalError::msg("give the response as `json` or its path as `file`")),
+        _ => {
+            return Err(EvalError::msg(
+                "give the response as `json` or its path as `file`",
+            ))
+        }
     };
     let tables = response_tables(&text)?;
     Ok(Value::Stream(Stream::new(tables)))
@@ -54,7 +58,9 @@ pub(crate) fn response_tables(text: &str) -> Result<Vec<Table>, EvalError> {
         return Err(bad_response("the document is not a JSON object"));
     };
     if let Some(Json::String(e)) = top.get("error") {
-        return Err(EvalError::msg(format!("the response reports an error: {e}")));
+        return Err(EvalError::msg(format!(
+            "the response reports an error: {e}"
+        )));
     }
     let results = match top.get("results") {
         None | Some(Json::Null) => return Ok(Vec::new()),
@@ -93,7 +99,11 @@ fn series_tables(s: &Json, index: usize, out: &mut Vec<Table>) -> Result<(), Eva
     let name = match s.get("name") {
         None | Some(Json::Null) => String::new(),
         Some(Json::String(n)) => n.clone(),
-        Some(_) => return Err(bad_response(format!("the name of series {index} is not a string"))),
+        Some(_) => {
+            return Err(bad_response(format!(
+                "the name of series {index} is not a string"
+            )))
+        }
     };
     let shown = if name.is_empty() {
         format!("series {index}")
@@ -106,10 +116,16 @@ fn series_tables(s: &Json, index: usize, out: &mut Vec<Table>) -> Result<(), Eva
             .iter()
             .map(|(k, v)| match v {
                 Json::String(v) => Ok((k.clone(), v.clone())),
-                _ => Err(bad_response(format!("tag {k:?} of {shown} is not a string"))),
+                _ => Err(bad_response(format!(
+                    "tag {k:?} of {shown} is not a string"
+                ))),
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(bad_response(format!("the tags of {shown} are not an object"))),
+        Some(_) => {
+            return Err(bad_response(format!(
+                "the tags of {shown} are not an object"
+            )))
+        }
     };
     tags.sort();
     let columns: Vec<String> = match s.get("columns") {
@@ -118,10 +134,16 @@ fn series_tables(s: &Json, index: usize, out: &mut Vec<Table>) -> Result<(), Eva
             .iter()
             .map(|c| match c {
                 Json::String(c) => Ok(c.clone()),
-                _ => Err(bad_response(format!("a column name of {shown} is not a string"))),
+                _ => Err(bad_response(format!(
+                    "a column name of {shown} is not a string"
+                ))),
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(bad_response(format!("the columns of {shown} are not an array"))),
+        Some(_) => {
+            return Err(bad_response(format!(
+                "the columns of {shown} are not an array"
+            )))
+        }
     };
     let rows: Vec<&Vec<Json>> = match s.get("values") {
         None | Some(Json::Null) => Vec::new(),
@@ -138,7 +160,11 @@ fn series_tables(s: &Json, index: usize, out: &mut Vec<Table>) -> Result<(), Eva
                 _ => Err(bad_response(format!("row {r} of {shown} is not an array"))),
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(bad_response(format!("the values of {shown} are not an array"))),
+        Some(_) => {
+            return Err(bad_response(format!(
+                "the values of {shown} are not an array"
+            )))
+        }
     };
     let time_col = columns.iter().position(|c| c == "time");
     let times: Option<Vec<i64>> = match time_col {
@@ -314,6 +340,7 @@ fn databases(interp: &mut Interpreter, a: &mut Args) -> R {
             ]
         })
         .collect();
-    let table = Table::from_rows(&["organizationID".to_string()], &labels, &rows, None).map_err(ve)?;
+    let table =
+        Table::from_rows(&["organizationID".to_string()], &labels, &rows, None).map_err(ve)?;
     Ok(Value::Stream(Stream::new(vec![table])))
 }
