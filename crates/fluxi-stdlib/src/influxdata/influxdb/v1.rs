@@ -26,15 +26,18 @@ pub fn register(r: &mut Registry) {
 /// one, and `_value`. Rows whose value is null are left out, and so are columns that hold
 /// only nulls. JSON numbers are floats, as they are upstream.
 fn json(interp: &mut Interpreter, a: &mut Args) -> R {
-    let text = match (a.opt_string("json")?, a.opt_string("file")?) {
+    // An empty string counts as not given, as upstream.
+    let json = a.opt_string("json")?.filter(|s| !s.is_empty());
+    let file = a.opt_string("file")?.filter(|s| !s.is_empty());
+    let text = match (json, file) {
         (Some(_), Some(_)) => {
             return Err(EvalError::msg(
                 "give exactly one of `json` and `file`, not both",
             ))
         }
-        (Some(j), None) if !j.is_empty() => j,
-        (None, Some(f)) if !f.is_empty() => interp.read_file("v1.json", &f)?,
-        _ => {
+        (Some(j), None) => j,
+        (None, Some(f)) => interp.read_file("v1.json", &f)?,
+        (None, None) => {
             return Err(EvalError::msg(
                 "give the response as `json` or its path as `file`",
             ))
