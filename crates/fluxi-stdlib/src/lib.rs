@@ -9,7 +9,8 @@
 //! `regexp`, `math`, `array`, `bitwise`, `date`, `testing`, `types`, `interpolate`,
 //! `generate`, `events` (`contrib/tomhollingworth/events`), `sampledata`, `http` (with
 //! `http/requests`), `json`, `record` (`experimental/record`), `alerts` (`slack`,
-//! `pagerduty`), `log`, `promql` (`internal/promql`), `geo` (`experimental/geo`: S2 cells, coverings and
+//! `pagerduty`), `log`, `promql` (`internal/promql`), `prometheus`
+//! (`experimental/prometheus.scrape`: the text format over HTTP), `geo` (`experimental/geo`: S2 cells, coverings and
 //! distances on the sphere), `experimental` (`group`, `set`, `objectKeys`, `join`, `chain`,
 //! `alignTime` and `preview`, and the universe aggregates it shares; `table.fill`
 //! in `experimental/table`, `json.parse` in `experimental/json`; its `to` is with
@@ -38,6 +39,7 @@ mod log;
 mod math;
 mod outside;
 mod polyline;
+mod prometheus;
 mod promql;
 mod record;
 mod regexp;
@@ -96,6 +98,7 @@ pub fn registry() -> Registry {
     influxdata::influxdb::secrets::register(&mut r);
     log::register(&mut r);
     promql::register(&mut r);
+    prometheus::register(&mut r);
     polyline::register(&mut r);
     experimental::iox::register(&mut r);
     contrib::register(&mut r);

@@ -491,3 +491,41 @@ fn chain_reads_second_after_first_has_written() {
     assert!(csv.contains(",99,"), "{csv}");
     assert_eq!(r.get("_result").unwrap().tables.len(), 1, "{csv}");
 }
+
+#[test]
+fn v1_databases_are_the_buckets_as_virtual_dbrp_mappings() {
+    let q = "import \"influxdata/influxdb/v1\"\nv1.databases()";
+    let empty = Engine::in_memory();
+    let err = empty.query(q).unwrap_err();
+    assert_eq!(
+        err.code().as_deref(),
+        Some("fluxi::storage::bucket_not_found")
+    );
+    assert!(err.to_string().contains("no 1.x databases found"), "{err}");
+    let e = Engine::in_memory();
+    let storage = e.storage().unwrap();
+    storage
+        .create_bucket("telegraf/weekly", Some(604_800_000_000_000))
+        .unwrap();
+    storage.create_bucket("app", None).unwrap();
+    let csv = e.query(q).unwrap().to_csv_lf();
+    let id = |name: &str| {
+        let q = format!(
+            "buckets() |> filter(fn: (r) => r.name == {name:?}) |> keep(columns: [\"id\"])"
+        );
+        let csv = e.query(&q).unwrap().to_csv_lf();
+        csv.trim_end().rsplit(',').next().unwrap().to_string()
+    };
+    let (app, weekly) = (id("app"), id("telegraf/weekly"));
+    assert_eq!(app.len(), 16, "{app}");
+    assert!(
+        csv.contains(&format!(",,0,,app,autogen,0,true,{app}\n")),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(
+            ",,0,,telegraf,weekly,604800000000000,false,{weekly}\n"
+        )),
+        "{csv}"
+    );
+}

@@ -115,3 +115,26 @@ fn a_file_bigger_than_the_memory_limit_is_refused_unread() {
         .unwrap();
     assert_eq!(code(read(&e, &file)), "fluxi::exec::memory_limit");
 }
+
+#[test]
+fn v1_json_reads_a_file_only_where_csv_from_may() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.json");
+    std::fs::write(
+        &file,
+        r#"{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[["2026-01-01T00:00:00Z",4]]}]}]}"#,
+    )
+    .unwrap();
+    let q = format!(
+        "import \"influxdata/influxdb/v1\"\nv1.json(file: {:?})",
+        file.to_str().unwrap()
+    );
+    let err = Engine::in_memory().query(&q).unwrap_err();
+    assert_eq!(err.code().as_deref(), Some("fluxi::eval::file_access"));
+    let allowed = Engine::builder()
+        .allow_file_read(dir.path())
+        .build()
+        .unwrap();
+    let csv = allowed.query(&q).unwrap().to_csv_lf();
+    assert!(csv.contains(",,0,2026-01-01T00:00:00Z,m,v,4\n"), "{csv}");
+}

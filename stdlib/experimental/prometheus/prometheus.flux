@@ -5,7 +5,8 @@ package prometheus
 import "universe"
 import "experimental"
 
-// scrape reads the Prometheus metrics served at `url` (declared; fluxi does not scrape).
+// scrape reads the Prometheus metrics served at `url` (text format) as tables, one per
+// metric: `_measurement` "prometheus", `_field` the metric's name, a column per label.
 builtin scrape : (url: string) => stream[A] where A: Record
 
 // histogramQuantile estimates the `quantile` (0.0 to 1.0) of each Prometheus histogram

@@ -57,6 +57,13 @@ pub fn register(r: &mut Registry) {
     });
     r.register("internal/debug", "null", |_, _| Ok(Value::Null));
     r.register("internal/debug", "getOption", get_option);
+    // `feature(key:)`: upstream answers a flag it does not know with null, and a flag it
+    // knows with its value. fluxi has no feature flags (nothing of its behaviour can be
+    // switched that way), so every key is one it does not know: null.
+    r.register("internal/debug", "feature", |_, a| {
+        a.string("key")?;
+        Ok(Value::Null)
+    });
     r.register("testing/expect", "planner", |_, _| {
         Ok(Value::Record(Default::default()))
     });

@@ -6,9 +6,11 @@
 //! plan ([`extend_plan`]); the rules of [`fluxi_exec::rules`] then decide what storage
 //! does, when a function that needs the rows (or the end of the program) reads it.
 
+mod cardinality;
 pub(crate) mod schema;
 pub(crate) mod secrets;
 pub(crate) mod tasks;
+pub(crate) mod v1;
 mod wide;
 
 use crate::util::ve;
@@ -28,6 +30,8 @@ pub fn register(r: &mut Registry) {
     r.register(PACKAGE, "from", from);
     r.register(PACKAGE, "to", to);
     r.register(PACKAGE, "buckets", buckets);
+    r.register(PACKAGE, "cardinality", cardinality::cardinality);
+    v1::register(r);
     r.register(PACKAGE, "wideTo", |i, a| wide::wide_to(i, a, "wideTo"));
     r.register("experimental", "to", |i, a| {
         wide::wide_to(i, a, "experimental.to")
@@ -143,6 +147,12 @@ fn bucket_arg(interp: &mut Interpreter, a: &mut Args, what: &str) -> Result<Stri
 
 fn from(interp: &mut Interpreter, a: &mut Args) -> R {
     let bucket = bucket_arg(interp, a, "from")?;
+    from_bucket(interp, &bucket)
+}
+
+/// What `from(bucket:)` returns for this bucket: a read not made yet.
+fn from_bucket(interp: &mut Interpreter, bucket: &str) -> R {
+    let bucket = bucket.to_string();
     let storage = interp.storage()?;
     // InfluxDB always has its system buckets; a store that has not been written to
     // `_monitoring` yet reads as that empty bucket rather than as a missing one.

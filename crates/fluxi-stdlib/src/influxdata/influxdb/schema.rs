@@ -52,7 +52,7 @@ pub fn register(r: &mut Registry) {
 }
 
 /// Call a universe function with named arguments and a piped stream.
-fn universe(
+pub(super) fn universe(
     interp: &mut Interpreter,
     name: &str,
     args: Vec<(&str, Value)>,
@@ -97,9 +97,9 @@ enum Which {
 
 /// The bucket's rows between `start` (default 30 days ago) and `stop` (default now) that
 /// the helper looks at.
-struct Rows {
-    stream: Stream,
-    span: Span,
+pub(super) struct Rows {
+    pub(super) stream: Stream,
+    pub(super) span: Span,
 }
 
 impl Rows {
@@ -178,7 +178,7 @@ impl Rows {
 /// The rows as far as the helpers need them: one row per series is enough to know its
 /// measurement, field and tags, so a read asks storage for each series' last point, which
 /// it answers from its metadata, instead of reading every row.
-fn series_only(interp: &mut Interpreter, rows: Rows) -> Result<Rows, EvalError> {
+pub(super) fn series_only(interp: &mut Interpreter, rows: Rows) -> Result<Rows, EvalError> {
     if let Some(read) = pending_read(interp, &rows.stream) {
         if interp.pushdown() && read.range().is_some() && !interp.explain_only() {
             if let Some(t) = read.read_aggregate(Aggregate::Last, None).map_err(ex)? {

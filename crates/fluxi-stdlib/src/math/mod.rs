@@ -1,4 +1,7 @@
-//! The `math` package.
+//! The `math` package; the special functions (error function, Gamma, Bessel) are in
+//! [`special`].
+
+mod special;
 
 use crate::strings::{f, i};
 use fluxi_eval::{EvalError, Registry};
@@ -25,6 +28,9 @@ pub fn register(r: &mut Registry) {
         "log10" => f64::log10, "log1p" => f64::ln_1p, "log2" => f64::log2, "sin" => f64::sin,
         "sinh" => f64::sinh, "sqrt" => f64::sqrt, "tan" => f64::tan, "tanh" => f64::tanh,
         "trunc" => f64::trunc, "round" => f64::round, "roundtoeven" => f64::round_ties_even,
+        "erf" => special::erf, "erfc" => special::erfc, "erfinv" => special::erfinv,
+        "erfcinv" => special::erfcinv, "gamma" => special::gamma, "j0" => special::j0,
+        "j1" => special::j1, "y0" => special::y0, "y1" => special::y1,
         "logb" => |x: f64| if x == 0.0 { f64::NEG_INFINITY } else if x.is_infinite() { f64::INFINITY } else if x.is_nan() { x } else { x.abs().log2().floor() },
     }
     macro_rules! binary {
@@ -44,6 +50,21 @@ pub fn register(r: &mut Registry) {
             else if (y > x) == (x > 0.0) { f64::from_bits(x.to_bits() + 1) } else { f64::from_bits(x.to_bits() - 1) }
         },
     }
+    r.register("math", "jn", |_, a| {
+        let (n, x) = (i(a, "n")?, f(a, "x")?);
+        Ok(Value::Float(special::jn(n, x)?))
+    });
+    r.register("math", "yn", |_, a| {
+        let (n, x) = (i(a, "n")?, f(a, "x")?);
+        Ok(Value::Float(special::yn(n, x)?))
+    });
+    r.register("math", "lgamma", |_, a| {
+        let (value, sign) = special::lgamma(f(a, "x")?);
+        Ok(record(vec![
+            ("lgamma", Value::Float(value)),
+            ("sign", Value::Int(sign)),
+        ]))
+    });
     r.register("math", "isNaN", |_, a| Ok(Value::Bool(f(a, "f")?.is_nan())));
     r.register("math", "isInf", |_, a| {
         let (x, sign) = (f(a, "f")?, i(a, "sign")?);

@@ -1,0 +1,3 @@
+import "influxdata/influxdb"
+
+influxdb.cardinality(start: -1h)

@@ -1,0 +1,4 @@
+import "influxdata/influxdb/v1"
+
+// The golden engine reads no files.
+v1.json(file: "/etc/hostname")
