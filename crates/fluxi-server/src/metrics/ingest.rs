@@ -394,19 +394,28 @@ async fn ingest<T: Send + 'static>(
     })
 }
 
+/// A batch request's token, its quota (a batch request counted against it) and body.
+async fn batch_request(
+    app: &Shared,
+    request: Request,
+) -> Result<(crate::meta::Auth, Option<super::Quota>, Json), MetricsError> {
+    let auth = authenticate(app, request.headers())?;
+    let quota = app.metric_limits.admit(
+        &auth.id,
+        Class::Batch,
+        Some(app.config.metrics.batch_per_minute),
+    )?;
+    let body = body_json(app, request).await?;
+    Ok((auth, quota, body))
+}
+
 /// `POST /api/v1/metrics/batch` `{"metrics": [...]}`: the good metrics are written, the
 /// others are counted and given with their index and reason.
 pub(crate) async fn write_batch(
     State(app): State<Shared>,
     request: Request,
 ) -> Result<Response, MetricsError> {
-    let auth = authenticate(&app, request.headers())?;
-    let quota = app.metric_limits.admit(
-        &auth.id,
-        Class::Batch,
-        Some(app.config.metrics.batch_per_minute),
-    )?;
-    let body = body_json(&app, request).await?;
+    let (auth, quota, body) = batch_request(&app, request).await?;
     let list = list_of(
         &body,
         "metrics",
@@ -436,13 +445,7 @@ pub(crate) async fn write_flux_batch(
     State(app): State<Shared>,
     request: Request,
 ) -> Result<Response, MetricsError> {
-    let auth = authenticate(&app, request.headers())?;
-    let quota = app.metric_limits.admit(
-        &auth.id,
-        Class::Batch,
-        Some(app.config.metrics.batch_per_minute),
-    )?;
-    let body = body_json(&app, request).await?;
+    let (auth, quota, body) = batch_request(&app, request).await?;
     let shape = "{\"events\": [...], \"metrics\": [...]}";
     if !body.is_object() {
         return Err(MetricsError::bad(
