@@ -8,53 +8,19 @@
 
 use fluxi::metrics::{Metric, MetricKind, MetricValue};
 use fluxi::writer::{WriteError, WriterOptions};
-use fluxi_client::{request, Api, MetricsApiSink, RetryPolicy};
+mod served;
+
+use fluxi_client::{request, MetricsApiSink, RetryPolicy};
 use serde_json::Value;
+use served::{serve_with, Served};
 use std::time::Duration;
 
 /// 2024-01-15T10:00:00Z.
 const T0: i64 = 1_705_312_800_000_000_000;
 const MINUTE: i64 = 60_000_000_000;
 
-struct Served {
-    server: Option<fluxi_server::Server>,
-    url: String,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            let _ = s.stop();
-        }
-    }
-}
-
 fn serve(batch_per_minute: u32) -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = fluxi_server::Config::new(dir.path().to_path_buf());
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    config.metrics.batch_per_minute = batch_per_minute;
-    let server = fluxi_server::start(config).unwrap();
-    let url = format!("http://{}", server.addr());
-    let done = Api::new(&url, None)
-        .unwrap()
-        .setup(&fluxi_client::Setup {
-            username: "ann",
-            password: "password123",
-            org: "acme",
-            bucket: "b",
-            retention_seconds: None,
-            token: None,
-        })
-        .unwrap();
-    Served {
-        server: Some(server),
-        url,
-        token: done.token,
-        _dir: dir,
-    }
+    serve_with("b", |c| c.metrics.batch_per_minute = batch_per_minute)
 }
 
 impl Served {

@@ -7,11 +7,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
 
 mod fake;
+mod served;
 
 use fake::{Fake, Reply};
 use fluxi::writer::{FieldValue, Point, WriteError, WriterOptions};
 use fluxi::{CsvBlock, CsvBlocks, StorageError, Value};
 use fluxi_client::{Api, HttpSink, OrgRef, RetryPolicy};
+use served::{serve_with, Served};
 use std::io::BufReader;
 use std::time::{Duration, Instant};
 
@@ -19,46 +21,9 @@ use std::time::{Duration, Instant};
 const T0: i64 = 1_704_067_200_000_000_000;
 const HOUR: Duration = Duration::from_secs(3600);
 
-struct Served {
-    server: Option<fluxi_server::Server>,
-    url: String,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            let _ = s.stop();
-        }
-    }
-}
-
 /// `fluxi serve` in this process, onboarded with org `acme` and bucket `metrics`.
 fn serve() -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = fluxi_server::Config::new(dir.path().to_path_buf());
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    config.memory_limit = Some(256 << 20);
-    let server = fluxi_server::start(config).unwrap();
-    let url = format!("http://{}", server.addr());
-    let done = Api::new(&url, None)
-        .unwrap()
-        .setup(&fluxi_client::Setup {
-            username: "ann",
-            password: "password123",
-            org: "acme",
-            bucket: "metrics",
-            retention_seconds: None,
-            token: None,
-        })
-        .unwrap();
-    Served {
-        server: Some(server),
-        url,
-        token: done.token,
-        _dir: dir,
-    }
+    serve_with("metrics", |_| {})
 }
 
 impl Served {
