@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Run every test: installs the InfluxDB client libraries the server's tests drive
 # (Python influxdb-client from PyPI, Node @influxdata/influxdb-client from npm) into
-# .cache/ (git-ignored; FLUXI_CACHE overrides the place), then runs `cargo test --workspace`
-# with FLUXI_TEST_PYTHON and FLUXI_TEST_NODE_PATH pointing at them. Extra arguments go to
-# cargo test.
+# .cache/ (git-ignored; FLUXI_CACHE overrides the place), builds Apache Ballista's scheduler
+# and executor from crates.io once into ${XDG_CACHE_HOME:-$HOME/.cache}/fluxi/ballista
+# (scripts/ballista-install.sh; FLUXI_BALLISTA_CACHE overrides the place) and starts a
+# cluster of them on loopback for the Flight SQL tests, then runs `cargo test --workspace`
+# with FLUXI_TEST_PYTHON, FLUXI_TEST_NODE_PATH and FLUXI_BALLISTA_URL pointing at them.
+# Extra arguments go to cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${FLUXI_CACHE:-$PWD/.cache}"
@@ -21,6 +24,14 @@ if [ ! -f "$node_dir/node_modules/@influxdata/influxdb-client/package.json" ]; t
     [ -f "$node_dir/package.json" ] || echo '{"name":"fluxi-test-clients","private":true}' > "$node_dir/package.json"
     (cd "$node_dir" && npm install --silent --no-audit --no-fund "@influxdata/influxdb-client@^1.33")
 fi
+
+# A Ballista cluster (one scheduler serving Flight SQL, two executors) for the tests that
+# run Flux over it; stopped when the tests end.
+ballista_bin=$(scripts/ballista-install.sh)
+cluster=$(mktemp -d "${TMPDIR:-/tmp}/fluxi-ballista.XXXXXX")
+trap 'scripts/ballista-cluster.sh down "$cluster"; rm -rf "$cluster"' EXIT
+FLUXI_BALLISTA_URL=$(FLUXI_BALLISTA_BIN="$ballista_bin" scripts/ballista-cluster.sh up "$cluster" | tail -1)
+export FLUXI_BALLISTA_URL FLUXI_REQUIRE_BALLISTA=1
 
 export FLUXI_TEST_PYTHON="$venv/bin/python"
 export FLUXI_TEST_NODE_PATH="$node_dir/node_modules"

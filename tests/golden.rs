@@ -20,6 +20,12 @@
 //! couple of values or its default chunk at a time — and every way must give exactly the
 //! output of the first (which is what the expected file holds). Other programs run once.
 //!
+//! With `FLUXI_BALLISTA_URL=flightsql://HOST:PORT` (a Ballista cluster, as
+//! `scripts/ballista-cluster.sh up` prints; `scripts/test.sh` starts one), the disk store's
+//! buckets are also exported to Parquet, registered with the cluster, and every program that
+//! reads buckets (and writes none) runs over Flight SQL too, with pushdown, and must give the
+//! same output. `FLUXI_REQUIRE_BALLISTA=1` makes a missing URL an error rather than a note.
+//!
 //! Directives are comment lines at the top of a case: `// test: spans` prints spans.
 
 use fluxi::{CheckLevel, DiskOptions, DiskStorage, Engine, MemoryStorage, Precision, Storage};
@@ -112,6 +118,12 @@ fn main() {
         }));
     }
     remove_stale_stores();
+    if ballista_url().is_none() {
+        eprintln!(
+            "note: FLUXI_BALLISTA_URL is not set: programs do not run over Flight SQL \
+             (scripts/test.sh starts a Ballista cluster and sets it)"
+        );
+    }
     let conclusion = libtest_mimic::run(&args, trials);
     // The stores were opened (if at all) for this process only.
     let _ = std::fs::remove_dir_all(stores_dir());
@@ -231,6 +243,9 @@ fn run_program(suite: &str, path: &Path, file_name: &str, src: &str) -> Result<(
     }
     let mut differences = Vec::new();
     for (name, engine) in setups.iter().skip(1) {
+        if name == FLIGHTSQL_SETUP && writes(src) {
+            continue;
+        }
         let ran = run_in(engine, file_name, src)?;
         if ran != first {
             let diff = similar::TextDiff::from_lines(first.text(), ran.text());
@@ -284,6 +299,24 @@ fn reads_buckets(src: &str) -> bool {
         .any(|l| l.contains("bucket"))
 }
 
+/// Whether a program writes into a bucket (`to()`): the Flight SQL store is read-only.
+fn writes(src: &str) -> bool {
+    src.lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .any(|l| l.contains("to(") || l.contains("wideTo("))
+}
+
+/// The name of the setup over a Ballista cluster.
+const FLIGHTSQL_SETUP: &str = "Ballista over Flight SQL, pushdown";
+
+/// The Ballista cluster to run over, if any; with `FLUXI_REQUIRE_BALLISTA=1` and none,
+/// the suite fails.
+fn ballista_url() -> Option<String> {
+    std::env::var("FLUXI_BALLISTA_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
 /// The engines of [`SETUPS`], in order, with their names; the stores are loaded once, on
 /// first use, and shared by every case (the cases only read them).
 fn setups() -> Result<&'static [(String, Engine)], Failed> {
@@ -321,7 +354,45 @@ fn build_setups() -> Result<Vec<(String, Engine)>, String> {
             builder.build().map_err(|e| e.to_string())?,
         ));
     }
+    match ballista_url() {
+        Some(url) => {
+            let disk = match disks.first() {
+                Some((_, d)) => Arc::clone(d),
+                None => disk_store(DEFAULT_CHUNK, &data)?,
+            };
+            out.push((
+                FLIGHTSQL_SETUP.to_string(),
+                flightsql_engine(&url, &disk, &data)?,
+            ));
+        }
+        None if std::env::var_os("FLUXI_REQUIRE_BALLISTA").is_some_and(|v| v == "1") => {
+            return Err("FLUXI_REQUIRE_BALLISTA=1 but FLUXI_BALLISTA_URL is not set".into());
+        }
+        None => {}
+    }
     Ok(out)
+}
+
+/// The example buckets exported from `disk` to Parquet and registered with the cluster at
+/// `url`: an engine reading them over Flight SQL.
+fn flightsql_engine(
+    url: &str,
+    disk: &Arc<dyn Storage>,
+    data: &[(String, Vec<u8>)],
+) -> Result<Engine, String> {
+    use fluxi::flightsql::{export_bucket, FlightSqlStorage, FlightSqlUrl};
+    let dir = stores_dir().join("parquet");
+    let _ = std::fs::remove_dir_all(&dir);
+    for (bucket, _) in data {
+        export_bucket(disk.as_ref(), bucket, &dir).map_err(|e| format!("export {bucket}: {e}"))?;
+    }
+    let mut parsed = FlightSqlUrl::parse(url).map_err(|e| e.to_string())?;
+    parsed.register = Some(dir);
+    let storage = FlightSqlStorage::connect(&parsed).map_err(|e| e.to_string())?;
+    Engine::builder()
+        .storage(Arc::new(storage))
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// Where this process keeps its disk stores (removed when the suite ends).

@@ -10,7 +10,12 @@ use std::process::ExitCode;
 
 /// Plan a script and print each result's plan. Storage is asked nothing but bucket
 /// names: reads answer no tables, writes are skipped.
-pub fn explain(file: &Path, data: Option<PathBuf>, now: Option<i64>) -> ExitCode {
+pub fn explain(
+    file: &Path,
+    data: Option<PathBuf>,
+    storage: Option<&str>,
+    now: Option<i64>,
+) -> ExitCode {
     let name = file.display().to_string();
     let src = match read_source(file) {
         Ok(s) => s,
@@ -21,6 +26,7 @@ pub fn explain(file: &Path, data: Option<PathBuf>, now: Option<i64>) -> ExitCode
     };
     let engine = match engine(
         data,
+        storage,
         now,
         fluxi::default_memory_limit(),
         &[],

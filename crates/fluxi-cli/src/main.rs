@@ -35,6 +35,10 @@ enum Command {
         /// The store `from(bucket:)` reads (default: $FLUXI_DATA, else a per-user directory).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Read from another engine instead of the store: flightsql://HOST:PORT[?database=DB&token=T&tls=true&register=DIR]
+        /// (Apache Ballista, InfluxDB 3; docs/storage.md).
+        #[arg(long, value_name = "URL", conflicts_with = "data")]
+        storage: Option<String>,
         /// Fix `now()` to this time (RFC 3339).
         #[arg(long)]
         now: Option<String>,
@@ -80,6 +84,10 @@ enum Command {
         /// The store `from(bucket:)` reads (default: $FLUXI_DATA, else a per-user directory).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Read from another engine instead of the store: flightsql://HOST:PORT[?database=DB&token=T&tls=true&register=DIR]
+        /// (Apache Ballista, InfluxDB 3; docs/storage.md).
+        #[arg(long, value_name = "URL", conflicts_with = "data")]
+        storage: Option<String>,
         /// Print how long compiling, running and printing took, to standard error.
         #[arg(long)]
         timing: bool,
@@ -102,6 +110,10 @@ enum Command {
         /// The store (default: $FLUXI_DATA, else a per-user directory).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Read from another engine instead of the store: flightsql://HOST:PORT[?database=DB&token=T&tls=true&register=DIR]
+        /// (Apache Ballista, InfluxDB 3; docs/storage.md).
+        #[arg(long, value_name = "URL", conflicts_with = "data")]
+        storage: Option<String>,
         /// Fix `now()` to this time (RFC 3339).
         #[arg(long)]
         now: Option<String>,
@@ -144,6 +156,19 @@ enum Command {
         /// joined by AND; without it, every series of the bucket.
         #[arg(long, short, default_value = "")]
         predicate: String,
+        /// The store (default: $FLUXI_DATA, else a per-user directory).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Write a bucket of the store as Parquet files, one set per measurement (time, tags,
+    /// fields), for an engine such as Apache Ballista to register (docs/storage.md).
+    Export {
+        /// The directory to write into (the bucket's files go to DIR/BUCKET/).
+        #[arg(long, value_name = "DIR")]
+        parquet: PathBuf,
+        /// The bucket.
+        #[arg(long, short)]
+        bucket: String,
         /// The store (default: $FLUXI_DATA, else a per-user directory).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
@@ -436,6 +461,7 @@ fn main() -> ExitCode {
         .spawn(move || {
             dispatch(cli.command.unwrap_or(Command::Repl {
                 data: None,
+                storage: None,
                 now: None,
                 format: run::Format::Table,
                 memory_limit: None,
@@ -457,6 +483,7 @@ fn dispatch(command: Command) -> ExitCode {
     match command {
         Command::Repl {
             data,
+            storage,
             now,
             format,
             memory_limit,
@@ -479,6 +506,7 @@ fn dispatch(command: Command) -> ExitCode {
             };
             repl::repl(repl::ReplOptions {
                 data,
+                storage,
                 now,
                 format,
                 memory_limit,
@@ -503,6 +531,7 @@ fn dispatch(command: Command) -> ExitCode {
             format,
             now,
             data,
+            storage,
             timing,
             memory_limit,
             allow_file_read,
@@ -513,13 +542,19 @@ fn dispatch(command: Command) -> ExitCode {
             format,
             now,
             data,
+            storage,
             timing,
             memory_limit,
             allow_file_read,
             outside,
         }),
-        Command::Explain { file, data, now } => match now.map(|n| run::parse_now(&n)).transpose() {
-            Ok(now) => explain::explain(&file, data, now),
+        Command::Explain {
+            file,
+            data,
+            storage,
+            now,
+        } => match now.map(|n| run::parse_now(&n)).transpose() {
+            Ok(now) => explain::explain(&file, data, storage.as_deref(), now),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(EXIT_USAGE)
@@ -546,6 +581,11 @@ fn dispatch(command: Command) -> ExitCode {
             predicate,
             data,
         } => store::delete(data, &bucket, &start, &stop, &predicate),
+        Command::Export {
+            parquet,
+            bucket,
+            data,
+        } => store::export(data, &bucket, &parquet),
         Command::Bucket {
             action,
             data,

@@ -22,6 +22,7 @@ pub enum Format {
 /// that reads no bucket neither creates nor locks it) and a fixed `now()`.
 pub fn engine(
     data: Option<PathBuf>,
+    storage: Option<&str>,
     now: Option<i64>,
     memory_limit: Option<usize>,
     read_dirs: &[PathBuf],
@@ -31,8 +32,14 @@ pub fn engine(
         fluxi::Engine::builder().memory_limit(memory_limit),
         read_dirs,
     ));
-    // Without any store directory, reads say there is no store.
-    if let Ok(dir) = crate::store::data_dir(data) {
+    // `--storage flightsql://...`: an engine over Flight SQL, connected now (a bad
+    // address or an engine that is down is told before the script runs).
+    if let Some(url) = storage {
+        let s = fluxi::flightsql::FlightSqlStorage::open(url).map_err(|e| e.to_string())?;
+        let _ = WIRE.set(std::sync::Arc::clone(s.stats()));
+        b = b.storage(std::sync::Arc::new(s));
+    } else if let Ok(dir) = crate::store::data_dir(data) {
+        // Without any store directory, reads say there is no store.
         b = b.open_lazily_with(dir, |d| {
             crate::store::open_store(d, crate::store::Access::Query)
         });
@@ -42,6 +49,10 @@ pub fn engine(
     }
     b.build().map_err(|e| e.to_string())
 }
+
+/// What crossed the wire to and from a `--storage flightsql://` engine (`--timing`).
+static WIRE: std::sync::OnceLock<std::sync::Arc<fluxi::flightsql::WireStats>> =
+    std::sync::OnceLock::new();
 
 /// What files scripts may read: any regular file the user can, or with
 /// `--allow-file-read DIR` only those inside the directories given.
@@ -158,6 +169,8 @@ pub struct RunOptions {
     pub now: Option<String>,
     /// `--data`.
     pub data: Option<PathBuf>,
+    /// `--storage`.
+    pub storage: Option<String>,
     /// `--timing`.
     pub timing: bool,
     /// `--memory-limit`.
@@ -199,7 +212,14 @@ pub fn run(o: RunOptions) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let engine = match engine(o.data, now, memory_limit, &o.allow_file_read, &o.outside) {
+    let engine = match engine(
+        o.data,
+        o.storage.as_deref(),
+        now,
+        memory_limit,
+        &o.allow_file_read,
+        &o.outside,
+    ) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
@@ -221,6 +241,15 @@ pub fn run(o: RunOptions) -> ExitCode {
             ms(started, compiled),
             ms(compiled, Instant::now())
         );
+        if let Some(w) = WIRE.get() {
+            eprintln!(
+                "timing: flight sql: {} statements, {} record batches, {} rows, {} bytes of Arrow data received",
+                w.statements(),
+                w.batches(),
+                w.rows(),
+                w.bytes()
+            );
+        }
     }
     match ran {
         Ok(_) => ExitCode::SUCCESS,

@@ -18,6 +18,11 @@ pub struct ServeArgs {
     /// The store (default: $FLUXI_DATA, else a per-user directory).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Serve the buckets of another engine too: flightsql://HOST:PORT[?...] (Apache
+    /// Ballista, InfluxDB 3; read-only). The server's own records, system buckets and
+    /// buckets created through the API stay in --data (default: $FLUXI_STORAGE).
+    #[arg(long, value_name = "URL")]
+    storage: Option<String>,
     /// Where to listen (default: $FLUXI_HTTP_BIND_ADDRESS, else 127.0.0.1:8086; port 0
     /// picks a free one, printed on start).
     #[arg(long, value_name = "ADDR")]
@@ -188,6 +193,15 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         Err(e) => return usage(&e),
     };
     let mut config = fluxi_server::Config::new(data);
+    if let Some(url) = setting(args.storage, "FLUXI_STORAGE", "storage") {
+        match fluxi::flightsql::FlightSqlStorage::open(&url) {
+            Ok(s) => config.storage = Some(fluxi_server::OtherStorage(std::sync::Arc::new(s))),
+            Err(e) => {
+                eprintln!("error: --storage: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
     if let Some(b) = setting(
         args.http_bind_address,
         "FLUXI_HTTP_BIND_ADDRESS",

@@ -604,3 +604,43 @@ pub fn long_line(batch: &[u8], max_line: usize) -> Option<usize> {
         .position(|l| l.len() > max_line)
         .map(|i| i + 1)
 }
+
+/// `fluxi export --parquet DIR --bucket B`: the bucket as Parquet files, one set per
+/// measurement, for an engine to register (`flightsql://...?register=DIR`).
+pub fn export(data: Option<PathBuf>, bucket: &str, parquet: &Path) -> ExitCode {
+    let dir = match data_dir(data) {
+        Ok(d) => d,
+        Err(e) => return usage(&e),
+    };
+    if !dir.join("MANIFEST").exists() {
+        return failed(&format!("there is no store at {}", dir.display()));
+    }
+    let store = match open_store(&dir, Access::Query) {
+        Ok(s) => Arc::new(s),
+        Err(e) => return failed(&e.to_string()),
+    };
+    let engine = fluxi::Engine::with_storage(store);
+    let Some(storage) = engine.storage() else {
+        return failed("the engine has no store");
+    };
+    match fluxi::flightsql::export_bucket(storage.as_ref(), bucket, parquet) {
+        Ok(report) => {
+            for m in &report.manifest.measurements {
+                outln!(
+                    "{}: {} rows in {} file{} ({})",
+                    m.name,
+                    m.rows,
+                    m.files,
+                    if m.files == 1 { "" } else { "s" },
+                    report.dir.join(&m.dir).display()
+                );
+            }
+            outln!("wrote {}", report.dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(StorageError::BucketNotFound(_)) => {
+            failed(&format!("bucket {bucket:?} not found in {}", dir.display()))
+        }
+        Err(e) => failed(&e.to_string()),
+    }
+}

@@ -255,16 +255,19 @@ impl LogicalPlan {
     /// The storage request the plan's read makes.
     pub fn request(&self) -> StorageRequest {
         let r = self.leaf();
+        let aggregate = r.aggregate.as_ref().map(|a| a.aggregate);
+        let window = r
+            .aggregate
+            .as_ref()
+            .and_then(|a| a.window.as_ref())
+            .and_then(WindowSpec::fixed);
         StorageRequest {
+            native: r.read.native(aggregate.map(|a| (a, window))),
             bucket: r.read.bucket().to_string(),
             range: r.read.range(),
             predicates: r.read.predicates().iter().map(describe).collect(),
-            aggregate: r.aggregate.as_ref().map(|a| a.aggregate),
-            window: r
-                .aggregate
-                .as_ref()
-                .and_then(|a| a.window.as_ref())
-                .and_then(WindowSpec::fixed),
+            aggregate,
+            window,
         }
     }
 
@@ -337,6 +340,9 @@ pub struct StorageRequest {
     pub aggregate: Option<Aggregate>,
     /// Its windows, if it computes one per window.
     pub window: Option<Windowing>,
+    /// What the storage itself is sent, in its own language (a backend over a SQL
+    /// engine: the SQL statements), one per line; empty for fluxi's own stores.
+    pub native: Vec<String>,
 }
 
 impl fmt::Display for StorageRequest {
@@ -362,6 +368,10 @@ impl fmt::Display for StorageRequest {
             ),
             (Some(a), None) => writeln!(f, "aggregate: {}", a.name()),
             (None, _) => writeln!(f, "aggregate: none (rows)"),
+        }?;
+        for line in &self.native {
+            writeln!(f, "{line}")?;
         }
+        Ok(())
     }
 }

@@ -102,6 +102,19 @@ impl ReadPlan {
         p
     }
 
+    /// What the storage itself would be sent for this read (with an aggregate it
+    /// computes), in its own language ([`Storage::describe_read`]); empty when it shows
+    /// nothing or the read has no range yet.
+    pub fn native(&self, aggregate: Option<(Aggregate, Option<Windowing>)>) -> Vec<String> {
+        match self.spec() {
+            Ok(spec) => self
+                .storage
+                .describe_read(&spec, aggregate)
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     fn spec(&self) -> Result<ReadSpec> {
         let (start, stop) = self
             .range

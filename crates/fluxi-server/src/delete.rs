@@ -14,7 +14,7 @@ use crate::{empty, read_body, ApiError, Shared};
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use fluxi::{DeletePredicate, Storage, StorageError};
+use fluxi::{DeletePredicate, StorageError};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -157,7 +157,7 @@ pub(crate) async fn delete(
     {
         return Err(ApiError::forbidden("insufficient permissions to delete"));
     }
-    let store = Arc::clone(&app.store);
+    let store = Arc::clone(&app.buckets);
     let done = tokio::task::spawn_blocking(move || {
         store.delete(&bucket.name, wanted.start, wanted.stop, &wanted.predicate)
     })
@@ -166,6 +166,7 @@ pub(crate) async fn delete(
     match done {
         Ok(()) => Ok(empty(StatusCode::NO_CONTENT)),
         Err(e @ StorageError::BucketNotFound(_)) => Err(ApiError::not_found(e.to_string())),
+        Err(e @ StorageError::ReadOnly(_)) => Err(ApiError::forbidden(e.to_string())),
         Err(e @ (StorageError::DeleteRange { .. } | StorageError::DeletePredicate(_))) => {
             Err(body_error(e))
         }

@@ -68,6 +68,19 @@ pub struct Config {
     pub secrets_env_prefix: Option<String>,
     /// The application metrics API (`/api/v1/metrics`): its bucket and rate limits.
     pub metrics: MetricsConfig,
+    /// Another engine whose buckets are served too (`--storage flightsql://...`): a
+    /// bucket it has is read there; the server's own buckets stay in the store.
+    pub storage: Option<OtherStorage>,
+}
+
+/// Another engine's storage served beside the store ([`Config::storage`]).
+#[derive(Clone)]
+pub struct OtherStorage(pub Arc<dyn Storage>);
+
+impl std::fmt::Debug for OtherStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OtherStorage(..)")
+    }
 }
 
 /// The clock the server's tasks are scheduled by.
@@ -100,6 +113,7 @@ impl Config {
             egress: Vec::new(),
             secrets_env_prefix: None,
             metrics: MetricsConfig::default(),
+            storage: None,
         }
     }
 }
@@ -128,6 +142,9 @@ pub enum ServerError {
 pub(crate) struct App {
     pub(crate) engine: Engine,
     pub(crate) store: Arc<DiskStorage>,
+    /// What queries, writes and deletes of user buckets go to: the store, or the store
+    /// and another engine ([`Config::storage`]).
+    pub(crate) buckets: Arc<dyn Storage>,
     meta: Arc<Mutex<Meta>>,
     /// The task scheduler (its store is `DATA/tasks`).
     pub(crate) tasks: fluxi_tasks::Scheduler,
@@ -517,12 +534,19 @@ fn open(config: Config) -> Result<Shared, ServerError> {
         );
     }
     eprint!("{report}");
+    let buckets: Arc<dyn Storage> = match &config.storage {
+        Some(other) => Arc::new(fluxi::RoutedStorage::new(
+            Arc::clone(&other.0),
+            Arc::clone(&store) as Arc<dyn Storage>,
+        )),
+        None => Arc::clone(&store) as Arc<dyn Storage>,
+    };
     let engine = config
         .egress
         .iter()
         .fold(
             Engine::builder()
-                .storage(Arc::clone(&store) as Arc<dyn Storage>)
+                .storage(Arc::clone(&buckets))
                 .memory_limit(config.memory_limit),
             |b, d| b.allow_egress(d.clone()),
         )
@@ -563,6 +587,7 @@ fn open(config: Config) -> Result<Shared, ServerError> {
     let app = Arc::new(App {
         engine,
         store,
+        buckets,
         meta,
         tasks,
         secrets,
@@ -582,7 +607,7 @@ fn open(config: Config) -> Result<Shared, ServerError> {
 /// without a bucket is one whose deletion was cut short (a crash between the two).
 fn forget_lost_buckets(app: &App) -> Result<(), ApiError> {
     let names: std::collections::HashSet<String> = app
-        .store
+        .buckets
         .buckets()
         .map_err(|e| ApiError::internal(e.to_string()))?
         .into_iter()
@@ -607,7 +632,7 @@ fn forget_lost_buckets(app: &App) -> Result<(), ApiError> {
 /// create` or `fluxi write`) a record in the first org, once there is one.
 pub(crate) fn adopt_store_buckets(app: &App) -> Result<(), ApiError> {
     let names: Vec<String> = app
-        .store
+        .buckets
         .buckets()
         .map_err(|e| ApiError::internal(e.to_string()))?
         .into_iter()

@@ -8,7 +8,7 @@ use crate::{empty, now_nanos, read_body, ApiError, Shared};
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use fluxi::{ParseOptions, Precision, Storage, StorageError};
+use fluxi::{ParseOptions, Precision, StorageError};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -137,7 +137,7 @@ async fn write_into(
         };
         return Err(ApiError::forbidden(why));
     }
-    let store = Arc::clone(&app.store);
+    let store = Arc::clone(&app.buckets);
     let now = now_nanos();
     let options = ParseOptions::new(precision, precision.truncate(now));
     let written = tokio::task::spawn_blocking(move || {
@@ -172,6 +172,7 @@ async fn write_into(
             "failure writing points to database: {e} (nothing of the request was written)"
         ))),
         Err(e @ StorageError::BucketNotFound(_)) => Err(ApiError::not_found(e.to_string())),
+        Err(e @ StorageError::ReadOnly(_)) => Err(ApiError::forbidden(e.to_string())),
         Err(e) => Err(ApiError::internal(e.to_string())),
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! * [`storage`]: the [`Storage`] trait the engine reads and writes through, with
 //!   per-predicate pushdown answers;
+//! * [`routed`]: two stores as one, each bucket where it is;
 //! * [`memory`]: a store in memory (tests, embedding, the reference for other backends);
 //! * [`disk`]: the embedded persistent store (write-ahead log, buffer, Parquet files,
 //!   manifest; see `../shared/design/architecture.md`, "Storage direction");
@@ -15,11 +16,13 @@ pub mod delete;
 pub mod disk;
 pub mod line_protocol;
 pub mod memory;
+pub mod routed;
 pub mod storage;
 
 pub use delete::{DeleteCondition, DeleteOp, DeletePredicate, PredicateError, PredicateErrorKind};
 pub use disk::{system_bucket_retention, DiskOptions, DiskStorage, RecoveryReport, SYSTEM_BUCKETS};
 pub use memory::MemoryStorage;
+pub use routed::RoutedStorage;
 pub use storage::{
     Aggregate, Applied, BucketInfo, BucketUpdate, Predicate, ReadResult, ReadSpec, Storage,
     StorageError, StorageErrorKind, Windowing,

@@ -62,6 +62,10 @@ pub enum StorageError {
     /// A delete predicate InfluxDB 2.7 would refuse (nothing was deleted).
     #[error(transparent)]
     DeletePredicate(#[from] PredicateError),
+    /// The store cannot be written (a backend over another engine that takes no writes
+    /// through fluxi), described in words.
+    #[error("{0}")]
+    ReadOnly(String),
     /// A delete whose start is after its stop (nothing was deleted).
     #[error("invalid delete range: start {} is after stop {}", fluxi_value::Value::Time(*start), fluxi_value::Value::Time(*stop))]
     DeleteRange {
@@ -99,6 +103,8 @@ pub enum StorageErrorKind {
     DeletePredicate,
     /// [`StorageError::DeleteRange`].
     DeleteRange,
+    /// [`StorageError::ReadOnly`].
+    ReadOnly,
 }
 
 impl StorageErrorKind {
@@ -116,6 +122,7 @@ impl StorageErrorKind {
             StorageErrorKind::Corrupt => "fluxi::storage::corrupt",
             StorageErrorKind::DeletePredicate => "fluxi::storage::delete_predicate",
             StorageErrorKind::DeleteRange => "fluxi::storage::delete_range",
+            StorageErrorKind::ReadOnly => "fluxi::storage::read_only",
         }
     }
 }
@@ -135,6 +142,7 @@ impl StorageError {
             StorageError::Corrupt(_) => StorageErrorKind::Corrupt,
             StorageError::DeletePredicate(_) => StorageErrorKind::DeletePredicate,
             StorageError::DeleteRange { .. } => StorageErrorKind::DeleteRange,
+            StorageError::ReadOnly(_) => StorageErrorKind::ReadOnly,
         }
     }
 
@@ -405,6 +413,17 @@ pub trait Storage: Send + Sync {
         let _ = (aggregate, window);
         Applied::Unsupported
     }
+    /// What the backend itself would be sent for a read (or an aggregate read), in its
+    /// own language (SQL, for a backend over a SQL engine), one statement per line, for
+    /// `explain`; `None` (the default) when there is nothing to show beyond the request.
+    fn describe_read(
+        &self,
+        spec: &ReadSpec,
+        aggregate: Option<(Aggregate, Option<Windowing>)>,
+    ) -> Option<Vec<String>> {
+        let _ = (spec, aggregate);
+        None
+    }
     /// The measurements of a bucket, sorted.
     fn measurements(&self, bucket: &str) -> Result<Vec<String>>;
     /// The tag keys of a bucket (of one measurement), sorted.
@@ -528,6 +547,7 @@ mod tests {
             }),
             StorageError::DeleteRange { start: 2, stop: 1 },
             StorageError::InUse("/var/lib/fluxi".into()),
+            StorageError::ReadOnly("this storage is read-only".into()),
         ]
     }
 

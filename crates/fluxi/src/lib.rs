@@ -36,6 +36,10 @@ pub use check::{
 mod error;
 pub mod explain;
 pub use explain::{Explain, ReadExplain, StorageRequest};
+/// Storage over Arrow Flight SQL engines (Apache Ballista, InfluxDB 3): reads pushed down
+/// as SQL, `export_bucket` to Parquet for an engine to register (feature `flightsql`).
+#[cfg(feature = "flightsql")]
+pub use fluxi_flightsql as flightsql;
 mod lazy;
 pub mod metrics;
 pub mod output;
@@ -59,8 +63,8 @@ pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage
 pub use fluxi_storage::{
     line_with_field, system_bucket_retention, BucketInfo, BucketUpdate, DeleteCondition, DeleteOp,
     DeletePredicate, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision,
-    PredicateError, PredicateErrorKind, RecoveryReport, Storage, StorageError, StorageErrorKind,
-    SYSTEM_BUCKETS,
+    PredicateError, PredicateErrorKind, RecoveryReport, RoutedStorage, Storage, StorageError,
+    StorageErrorKind, SYSTEM_BUCKETS,
 };
 pub use fluxi_syntax::literals::string_literal;
 pub use fluxi_time::{parse_rfc3339, DateTime};

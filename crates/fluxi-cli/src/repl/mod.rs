@@ -43,6 +43,8 @@ typed; history is kept in $FLUXI_HISTORY (default ~/.local/state/fluxi/history).
 pub struct ReplOptions {
     /// `--data`.
     pub data: Option<PathBuf>,
+    /// `--storage`.
+    pub storage: Option<String>,
     /// `--now`.
     pub now: Option<i64>,
     /// `--format`.
@@ -57,16 +59,14 @@ pub struct ReplOptions {
 
 /// Run the REPL until `:quit` or end of input.
 pub fn repl(o: ReplOptions) -> ExitCode {
-    let mut builder = o.outside.apply(crate::run::file_access(
-        fluxi::Engine::builder().memory_limit(o.memory_limit),
+    let engine = match crate::run::engine(
+        o.data,
+        o.storage.as_deref(),
+        None,
+        o.memory_limit,
         &o.allow_file_read,
-    ));
-    if let Ok(dir) = crate::store::data_dir(o.data) {
-        builder = builder.open_lazily_with(dir, |d| {
-            crate::store::open_store(d, crate::store::Access::Query)
-        });
-    }
-    let engine = match builder.build() {
+        &o.outside,
+    ) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

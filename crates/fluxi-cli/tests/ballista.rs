@@ -1,0 +1,311 @@
+//! Flux over a real Apache Ballista cluster through Arrow Flight SQL, as a user meets it:
+//! a store written with `fluxi write`, exported with `fluxi export --parquet`, registered
+//! with the cluster (`--storage flightsql://...?register=DIR`), and queried with
+//! `fluxi run`, `fluxi explain` and `fluxi serve`. Every answer must be byte-identical to
+//! the embedded store's.
+//!
+//! The cluster is the one `scripts/test.sh` starts (`scripts/ballista-cluster.sh up`):
+//! its address comes in `FLUXI_BALLISTA_URL`. Without it the tests say so and pass, unless
+//! `FLUXI_REQUIRE_BALLISTA=1` (as in CI), when they fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn fluxi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fluxi"))
+}
+
+/// The cluster's address, or `None` (after saying why) when the tests cannot run.
+fn cluster() -> Option<String> {
+    match std::env::var("FLUXI_BALLISTA_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var_os("FLUXI_REQUIRE_BALLISTA").is_none_or(|v| v != "1"),
+                "FLUXI_REQUIRE_BALLISTA=1 but FLUXI_BALLISTA_URL is not set"
+            );
+            eprintln!("skipped: FLUXI_BALLISTA_URL is not set (scripts/test.sh starts a cluster)");
+            None
+        }
+    }
+}
+
+fn ok(out: Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// 2024-01-01T00:00:00Z in seconds.
+const T0: i64 = 1_704_067_200;
+const HOSTS: usize = 12;
+const TICKS: i64 = 720;
+
+/// Line protocol shaped like the bench's workload (cpu: usage_user, usage_system; mem:
+/// used_percent; hosts in four regions; a point every 10 s for two hours), plus a
+/// measurement with ints, strings and booleans and series lacking a tag.
+fn workload() -> String {
+    let mut lp = String::new();
+    let mut x: u64 = 42;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as f64 / (1u64 << 31) as f64
+    };
+    for tick in 0..TICKS {
+        let t = (T0 + tick * 10) * 1_000_000_000;
+        for h in 0..HOSTS {
+            let region = ["eu", "us", "ap", "sa"][h % 4];
+            lp.push_str(&format!(
+                "cpu,host=host_{h:03},region={region} usage_user={:.3},usage_system={:.3} {t}\n",
+                20.0 + h as f64 + 10.0 * next(),
+                5.0 + 3.0 * next()
+            ));
+            lp.push_str(&format!(
+                "mem,host=host_{h:03},region={region} used_percent={:.3} {t}\n",
+                40.0 + 20.0 * next()
+            ));
+        }
+        if tick % 30 == 0 {
+            let n = tick / 30;
+            lp.push_str(&format!(
+                "status,host=host_000 code={n}i,up={},note=\"n{n}\" {t}\n",
+                n % 2 == 0
+            ));
+            lp.push_str(&format!("status count={}u {t}\n", n * 3));
+        }
+    }
+    lp
+}
+
+/// The store with the workload, its export, and the `--storage` address registering it.
+struct Setup {
+    _dir: tempfile::TempDir,
+    store: PathBuf,
+    url: String,
+}
+
+fn setup() -> Option<&'static Setup> {
+    static SETUP: OnceLock<Option<Setup>> = OnceLock::new();
+    SETUP
+        .get_or_init(|| {
+            let cluster = cluster()?;
+            let dir = tempfile::tempdir().unwrap();
+            let store = dir.path().join("store");
+            let lp = dir.path().join("data.lp");
+            std::fs::write(&lp, workload()).unwrap();
+            ok(
+                fluxi()
+                    .args(["bucket", "create", "b", "--data"])
+                    .arg(&store)
+                    .output()
+                    .unwrap(),
+                "bucket create",
+            );
+            ok(
+                fluxi()
+                    .args(["write", "--bucket", "b", "--data"])
+                    .arg(&store)
+                    .arg(&lp)
+                    .output()
+                    .unwrap(),
+                "write",
+            );
+            let export = dir.path().join("export");
+            let said = ok(
+                fluxi()
+                    .args(["export", "--bucket", "b", "--data"])
+                    .arg(&store)
+                    .arg("--parquet")
+                    .arg(&export)
+                    .output()
+                    .unwrap(),
+                "export",
+            );
+            assert!(said.contains("cpu: 8640 rows in 1 file"), "{said}");
+            let url = format!("{cluster}?register={}", export.display());
+            Some(Setup {
+                _dir: dir,
+                store,
+                url,
+            })
+        })
+        .as_ref()
+}
+
+fn run_with(args: &[&str], storage: &[&str], script: &str) -> Output {
+    fluxi()
+        .args(["run", "--format", "csv", "--now", "2024-01-01T03:00:00Z"])
+        .args(args)
+        .args(storage)
+        .args(["-e", script])
+        .output()
+        .unwrap()
+}
+
+/// The script's CSV from the embedded store and over Flight SQL, which must be equal.
+fn same_answer(s: &Setup, script: &str) -> String {
+    let store = s.store.display().to_string();
+    let local = ok(
+        run_with(&[], &["--data", &store], script),
+        "the embedded store",
+    );
+    let remote = ok(run_with(&[], &["--storage", &s.url], script), "Flight SQL");
+    if local != remote {
+        let diff = similar_lines(&local, &remote);
+        panic!("the answers differ for\n{script}\n{diff}");
+    }
+    local
+}
+
+fn similar_lines(a: &str, b: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        if x != y {
+            return format!("line {}: embedded {x:?}\n        flight sql {y:?}", i + 1);
+        }
+    }
+    format!("embedded has {} lines, flight sql {}", a.len(), b.len())
+}
+
+const RANGE: &str = "range(start: 2024-01-01T00:00:00Z, stop: 2024-01-01T02:00:00Z)";
+
+/// Rows of annotated CSV (lines that are not annotations, headers or blank).
+fn data_rows(csv: &str) -> usize {
+    csv.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(",result,"))
+        .count()
+}
+
+#[test]
+fn the_bench_queries_answer_as_the_embedded_store() {
+    let Some(s) = setup() else { return };
+    let q_window = format!(
+        "from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\" and r._field == \"usage_user\") |> aggregateWindow(every: 1m, fn: mean)"
+    );
+    let out = same_answer(s, &q_window);
+    assert_eq!(
+        data_rows(&out),
+        HOSTS * 120,
+        "{}",
+        &out[..400.min(out.len())]
+    );
+    let q_host = format!(
+        "from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\" and r._field == \"usage_user\" and r.host == \"host_007\")"
+    );
+    assert_eq!(data_rows(&same_answer(s, &q_host)), TICKS as usize);
+    let q_last = "from(bucket: \"b\") |> range(start: 0) |> filter(fn: (r) => r._measurement == \"cpu\" and r._field == \"usage_user\") |> last()";
+    assert_eq!(data_rows(&same_answer(s, q_last)), HOSTS);
+}
+
+#[test]
+fn pushed_aggregates_and_selectors_answer_as_the_embedded_store() {
+    let Some(s) = setup() else { return };
+    for f in ["count", "first", "last", "min", "max"] {
+        let per_window = format!(
+            "from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\") |> aggregateWindow(every: 7m, offset: 2m, fn: {f})"
+        );
+        assert!(data_rows(&same_answer(s, &per_window)) > 0, "{f}");
+        let whole = format!(
+            "from(bucket: \"b\") |> range(start: 2024-01-01T00:30:00Z) |> filter(fn: (r) => r.region =~ /^(eu|us)$/) |> {f}()"
+        );
+        assert!(data_rows(&same_answer(s, &whole)) > 0, "{f}");
+    }
+    // Selectors by value over strings and booleans are not pushed; fluxi answers.
+    same_answer(
+        s,
+        "from(bucket: \"b\") |> range(start: 0) |> filter(fn: (r) => r._measurement == \"status\") |> first()",
+    );
+}
+
+#[test]
+fn filters_schema_and_other_types_answer_as_the_embedded_store() {
+    let Some(s) = setup() else { return };
+    for script in [
+        // Every type, a series without a tag, both measurements at once.
+        "from(bucket: \"b\") |> range(start: 0) |> filter(fn: (r) => r._measurement == \"status\")".to_string(),
+        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r.host == \"host_003\" or r._field == \"used_percent\" and r.region != \"eu\") |> count()"),
+        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r.host !~ /_00[0-9]$/ and r._measurement == \"mem\") |> mean()"),
+        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r.nope == \"x\")"),
+        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._value > 29.5 and r._field == \"usage_user\") |> group() |> count()"),
+        "import \"influxdata/influxdb/schema\"\nschema.measurements(bucket: \"b\")".to_string(),
+        "import \"influxdata/influxdb/schema\"\nschema.tagValues(bucket: \"b\", tag: \"host\")".to_string(),
+        "import \"influxdata/influxdb/schema\"\nschema.tagKeys(bucket: \"b\")".to_string(),
+        "import \"influxdata/influxdb/schema\"\nschema.fieldKeys(bucket: \"b\")".to_string(),
+        "buckets() |> keep(columns: [\"name\"])".to_string(),
+    ] {
+        same_answer(s, &script);
+    }
+}
+
+#[test]
+fn explain_shows_the_sql_sent() {
+    let Some(s) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("q.flux");
+    std::fs::write(
+        &file,
+        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\" and r._field == \"usage_user\" and r.host == \"host_007\") |> aggregateWindow(every: 1m, fn: max)"),
+    )
+    .unwrap();
+    let out = ok(
+        fluxi()
+            .args(["explain", "--storage", &s.url])
+            .arg(&file)
+            .output()
+            .unwrap(),
+        "explain",
+    );
+    assert!(
+        out.contains("sql: SELECT first_value(\"time\" ORDER BY \"usage_user\" DESC"),
+        "{out}"
+    );
+    assert!(out.contains("\"host\" = 'host_007'"), "{out}");
+    assert!(
+        out.contains("GROUP BY \"host\", \"region\", date_bin(INTERVAL '60000000000 nanoseconds'"),
+        "{out}"
+    );
+    // One statement: the measurement and field were chosen before any SQL.
+    assert_eq!(out.matches("sql: ").count(), 1, "{out}");
+}
+
+#[test]
+fn writes_are_refused_and_bad_addresses_explained() {
+    let Some(s) = setup() else { return };
+    let out = run_with(
+        &[],
+        &["--storage", &s.url],
+        "from(bucket: \"b\") |> range(start: 0) |> limit(n: 1) |> to(bucket: \"b\")",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("read-only"), "{err}");
+    let out = run_with(&[], &["--storage", "flightsql://127.0.0.1"], "1");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("port is missing"));
+    // Nothing listens on port 1.
+    let out = run_with(&[], &["--storage", "flightsql://127.0.0.1:1"], "1");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+    let missing = Path::new("/nonexistent/export");
+    let cluster = cluster().unwrap_or_default();
+    let out = run_with(
+        &[],
+        &[
+            "--storage",
+            &format!("{cluster}?register={}", missing.display()),
+        ],
+        "1",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("register /nonexistent/export"));
+}
