@@ -29,6 +29,9 @@ const LAYERS: &[(&str, u8, Side)] = &[
     ("fluxi-semantic", 2, Side::Compiler),
     ("fluxi-value", 3, Side::Data),
     ("fluxi-storage", 4, Side::Data),
+    // A storage backend over Arrow Flight SQL engines: the trait's level plus one, below
+    // the operators that read through the trait.
+    ("fluxi-flightsql", 5, Side::Data),
     ("fluxi-exec", 5, Side::Data),
     ("fluxi-eval", 6, Side::Any),
     ("fluxi-stdlib", 7, Side::Any),

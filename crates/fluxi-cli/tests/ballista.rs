@@ -309,3 +309,109 @@ fn writes_are_refused_and_bad_addresses_explained() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("register /nonexistent/export"));
 }
+
+/// `fluxi serve --storage`: the engine's buckets through the InfluxDB 2 API, beside the
+/// server's own (in `--data`); writes to the engine's buckets refused with 403.
+#[test]
+fn serve_answers_the_engines_buckets_through_the_influxdb_api() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let Some(s) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = fluxi()
+        .args(["serve", "--http-bind-address", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .args(["--storage", &s.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let served = Kill(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("fluxi serve printed its address");
+    let token = "ballista-test-token-0123456789";
+    ok(
+        fluxi()
+            .args(["setup", "--host", &url, "-u", "ann", "-p", "password123"])
+            .args(["-o", "acme", "-b", "local", "--token", token])
+            .output()
+            .unwrap(),
+        "setup",
+    );
+    let remote = |args: &[&str]| {
+        let mut c = fluxi();
+        for v in [
+            "FLUXI_HOST",
+            "FLUXI_TOKEN",
+            "FLUXI_ORG",
+            "FLUXI_CONFIGS_PATH",
+        ] {
+            c.env_remove(v);
+        }
+        c.env("FLUXI_CONFIGS_PATH", dir.path().join("configs.json"));
+        c.args(args)
+            .args(["--host", &url, "--token", token, "--org", "acme"]);
+        c
+    };
+    // The engine's bucket is listed beside the server's own.
+    let buckets = ok(remote(&["bucket", "list"]).output().unwrap(), "bucket list");
+    assert!(
+        buckets.contains("local")
+            && buckets
+                .lines()
+                .any(|l| l.split_whitespace().any(|w| w == "b")),
+        "{buckets}"
+    );
+    // A query over it answers as the embedded store does.
+    let script = format!(
+        "from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\" and r.host == \"host_002\") |> aggregateWindow(every: 10m, fn: max)"
+    );
+    let served_csv = ok(
+        remote(&["query", "--format", "csv", &script])
+            .output()
+            .unwrap(),
+        "query",
+    );
+    let store = s.store.display().to_string();
+    let local = ok(
+        run_with(&[], &["--data", &store], &script),
+        "the embedded store",
+    );
+    assert_eq!(served_csv, local);
+    assert_eq!(data_rows(&local), 2 * 12);
+    // Writes into the engine's bucket are refused; into the server's own, taken.
+    let mut write = remote(&["write", "--bucket", "b", "-"]);
+    let mut w = write
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    w.stdin
+        .take()
+        .unwrap()
+        .write_all(b"cpu,host=x v=1 1\n")
+        .unwrap();
+    let out = w.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("403") && err.contains("read-only"), "{err}");
+    drop(served);
+}
