@@ -1,6 +1,9 @@
 //! The Flight SQL client: one connection (a gRPC channel) to the engine, with its own
 //! Tokio runtime, since fluxi's [`Storage`](fluxi_storage::Storage) trait is synchronous
-//! (the server runs queries on blocking threads; any thread may call in).
+//! and any thread may call in: a query's blocking thread, or a handler of the server's
+//! own runtime. The gRPC work always runs as tasks of the connection's runtime; the caller
+//! waits for their answers (record batches through a small channel, so a slow reader
+//! holds back the fetch) without entering that runtime, which works from any thread.
 //!
 //! Every statement is logged in [`WireStats`] with the bytes of Arrow data that came back,
 //! so `explain`, the tests and the benchmark can say what went to SQL and what crossed the
@@ -68,7 +71,9 @@ impl WireStats {
 
 /// A connection to a Flight SQL engine.
 pub struct Connection {
-    rt: tokio::runtime::Runtime,
+    /// `Some` until dropped (shut down in the background: dropping a runtime may not
+    /// block where the caller is an async task).
+    rt: Option<tokio::runtime::Runtime>,
     channel: Channel,
     url: FlightSqlUrl,
     /// The session's bearer token (from `token=` or the handshake).
@@ -121,11 +126,10 @@ impl Connection {
                 .tls_config(ClientTlsConfig::new().with_native_roots())
                 .map_err(|e| backend(url, "TLS", e))?;
         }
-        let channel = rt
-            .block_on(endpoint.connect())
+        let channel = wait(&rt, async move { endpoint.connect().await })?
             .map_err(|e| backend(url, "cannot connect", source_chain(&e)))?;
         let conn = Connection {
-            rt,
+            rt: Some(rt),
             channel,
             url: url.clone(),
             token: Mutex::new(url.token.clone()),
@@ -141,11 +145,16 @@ impl Connection {
     pub fn handshake(&self) -> Result<(), StorageError> {
         let (user, password) = self.url.basic.clone().unwrap_or_default();
         let mut client = self.client()?;
-        self.rt
-            .block_on(client.handshake(&user, &password))
+        let token = self
+            .run(async move {
+                client
+                    .handshake(&user, &password)
+                    .await
+                    .map(|_| client.token().cloned())
+            })?
             .map_err(|e| backend(&self.url, "handshake refused", flight_error(e)))?;
         if let Ok(mut t) = self.token.lock() {
-            *t = client.token().cloned();
+            *t = token;
         }
         Ok(())
     }
@@ -181,9 +190,9 @@ impl Connection {
     ) -> Result<(), StorageError> {
         self.stats.record(sql);
         let mut client = self.client()?;
+        let statement = sql.to_string();
         let info = self
-            .rt
-            .block_on(client.execute(sql.to_string(), None))
+            .run(async move { client.execute(statement, None).await })?
             .map_err(|e| backend(&self.url, "query failed", flight_error(e)))?;
         self.fetch(info, sink)
     }
@@ -201,14 +210,17 @@ impl Connection {
         self.stats.record("-- GetTables (include_schema)");
         let mut client = self.client()?;
         let info = self
-            .rt
-            .block_on(client.get_tables(CommandGetTables {
-                catalog: None,
-                db_schema_filter_pattern: None,
-                table_name_filter_pattern: None,
-                table_types: vec![],
-                include_schema: true,
-            }))
+            .run(async move {
+                client
+                    .get_tables(CommandGetTables {
+                        catalog: None,
+                        db_schema_filter_pattern: None,
+                        table_name_filter_pattern: None,
+                        table_types: vec![],
+                        include_schema: true,
+                    })
+                    .await
+            })?
             .map_err(|e| backend(&self.url, "listing tables failed", flight_error(e)))?;
         let mut out = Vec::new();
         self.fetch(info, &mut |batch| {
@@ -268,34 +280,38 @@ impl Connection {
             let Some(ticket) = endpoint.ticket else {
                 continue;
             };
-            let more = self.rt.block_on(async {
-                let mut request = tonic::Request::new(Ticket {
-                    ticket: ticket.ticket,
-                });
-                if let Some(t) = &token {
-                    let v: MetadataValue<_> = format!("Bearer {t}")
-                        .parse()
-                        .map_err(|_| backend(&self.url, "token", "not a valid header value"))?;
-                    request.metadata_mut().insert("authorization", v);
-                }
-                if let Some(db) = &self.url.database {
-                    let v: MetadataValue<_> = db
-                        .parse()
-                        .map_err(|_| backend(&self.url, "database", "not a valid header value"))?;
-                    request.metadata_mut().insert("database", v);
-                }
-                let mut client = arrow_flight::flight_service_client::FlightServiceClient::new(
-                    self.channel.clone(),
-                )
-                .max_decoding_message_size(usize::MAX);
-                let stream = client
-                    .do_get(request)
-                    .await
-                    .map_err(|s| {
-                        backend(&self.url, "fetching results failed", flight_error(s.into()))
-                    })?
-                    .into_inner();
-                let stats = Arc::clone(&self.stats);
+            let mut request = tonic::Request::new(Ticket {
+                ticket: ticket.ticket,
+            });
+            if let Some(t) = &token {
+                let v: MetadataValue<_> = format!("Bearer {t}")
+                    .parse()
+                    .map_err(|_| backend(&self.url, "token", "not a valid header value"))?;
+                request.metadata_mut().insert("authorization", v);
+            }
+            if let Some(db) = &self.url.database {
+                let v: MetadataValue<_> = db
+                    .parse()
+                    .map_err(|_| backend(&self.url, "database", "not a valid header value"))?;
+                request.metadata_mut().insert("database", v);
+            }
+            // The fetch runs on the connection's runtime and hands batches over a channel
+            // of two: it waits while the reader is behind, and stops when the reader
+            // hangs up (the receiver dropped).
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, String>>(2);
+            let channel = self.channel.clone();
+            let stats = Arc::clone(&self.stats);
+            self.runtime()?.spawn(async move {
+                let mut client =
+                    arrow_flight::flight_service_client::FlightServiceClient::new(channel)
+                        .max_decoding_message_size(usize::MAX);
+                let stream = match client.do_get(request).await {
+                    Ok(r) => r.into_inner(),
+                    Err(s) => {
+                        let _ = tx.send(Err(flight_error(s.into()))).await;
+                        return;
+                    }
+                };
                 let counted = stream
                     .inspect_ok(move |d: &FlightData| {
                         let n = d.data_header.len() + d.data_body.len() + d.app_metadata.len();
@@ -304,25 +320,69 @@ impl Connection {
                     .map_err(FlightError::from);
                 let mut batches = FlightRecordBatchStream::new_from_flight_data(counted);
                 while let Some(batch) = batches.next().await {
-                    let batch = batch.map_err(|e| {
-                        backend(&self.url, "fetching results failed", flight_error(e))
-                    })?;
-                    self.stats.batches.fetch_add(1, Ordering::Relaxed);
-                    self.stats
-                        .rows
-                        .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
-                    if !sink(batch)? {
-                        return Ok::<bool, StorageError>(false);
+                    let failed = batch.is_err();
+                    if tx.send(batch.map_err(flight_error)).await.is_err() || failed {
+                        return;
                     }
                 }
-                Ok(true)
-            })?;
+            });
+            let mut more = true;
+            while let Some(batch) = futures::executor::block_on(rx.recv()) {
+                let batch = batch.map_err(|e| backend(&self.url, "fetching results failed", e))?;
+                self.stats.batches.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .rows
+                    .fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+                if !sink(batch)? {
+                    more = false;
+                    break;
+                }
+            }
             if !more {
                 break;
             }
         }
         Ok(())
     }
+}
+
+impl Connection {
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime, StorageError> {
+        self.rt
+            .as_ref()
+            .ok_or_else(|| backend(&self.url, "connection", "closed"))
+    }
+
+    /// Run `fut` on the connection's runtime and wait for its answer.
+    fn run<T: Send + 'static>(
+        &self,
+        fut: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        wait(self.runtime()?, fut)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Run `fut` as a task of `rt` and wait for it from this thread, whatever thread it is
+/// (blocking on a runtime from inside another runtime's task panics; waiting on a channel
+/// does not).
+fn wait<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    fut: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, StorageError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rt.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    futures::executor::block_on(rx)
+        .map_err(|_| StorageError::Backend("flight sql: the client's task stopped".into()))
 }
 
 /// An error with its causes (tonic's transport errors say little on their own).

@@ -215,9 +215,9 @@ fn schema(tags: &[String], types: &BTreeMap<String, ColumnType>) -> Schema {
 struct Pending {
     times: Vec<i64>,
     tags: Vec<Vec<Option<String>>>,
-    /// Per field: (source array, row) or none, per row.
-    fields: Vec<Vec<Option<(usize, usize)>>>,
-    sources: Vec<ArrayRef>,
+    /// Per field: the arrays its values come from, and per row the (array, row) of its
+    /// value or none.
+    fields: Vec<(Vec<ArrayRef>, Vec<Option<(usize, usize)>>)>,
 }
 
 fn write_measurement(
@@ -231,8 +231,7 @@ fn write_measurement(
     let new_pending = || Pending {
         times: Vec::new(),
         tags: vec![Vec::new(); tags.len()],
-        fields: vec![Vec::new(); field_names.len()],
-        sources: Vec::new(),
+        fields: vec![(Vec::new(), Vec::new()); field_names.len()],
     };
     let mut pending = new_pending();
     let (mut rows, mut files) = (0u64, 0u64);
@@ -252,11 +251,11 @@ fn write_measurement(
             pending.tags[i].extend(std::iter::repeat_n(v, times.len()));
         }
         for (fi, f) in field_names.iter().enumerate() {
-            let col = &mut pending.fields[fi];
+            let (sources, col) = &mut pending.fields[fi];
             col.resize(base + times.len(), None);
             if let Some((ftimes, values)) = s.fields.get(*f) {
-                let src = pending.sources.len();
-                pending.sources.push(Arc::clone(values));
+                let src = sources.len();
+                sources.push(Arc::clone(values));
                 let mut at = 0;
                 for (row, t) in ftimes.iter().enumerate() {
                     while times[at] < *t {
@@ -295,12 +294,10 @@ fn write_file(
         let strings: ArrayRef = Arc::new(StringArray::from(tag.clone()));
         columns.push(arrow_cast::cast(&strings, &dict).map_err(|e| err(&e))?);
     }
-    for (fi, ty) in types.values().enumerate() {
-        let sources: Vec<&dyn Array> = p.sources.iter().map(|a| a.as_ref()).collect();
-        let picks: Vec<(usize, usize)> = p.fields[fi]
-            .iter()
-            .map(|x| x.unwrap_or((usize::MAX, 0)))
-            .collect();
+    for ((sources, picks), ty) in p.fields.iter().zip(types.values()) {
+        let sources: Vec<&dyn Array> = sources.iter().map(|a| a.as_ref()).collect();
+        let picks: Vec<(usize, usize)> =
+            picks.iter().map(|x| x.unwrap_or((usize::MAX, 0))).collect();
         columns.push(take_interleaved(&sources, &picks, *ty).map_err(|e| err(&e))?);
     }
     let batch = RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| err(&e))?;

@@ -164,6 +164,18 @@ fn conditions(
     Some(out)
 }
 
+/// A tag column as a plain string: engines keep tags dictionary-encoded, and Ballista
+/// 55 fails to sort or group dictionaries that cross a shuffle ("RowConverter column
+/// schema mismatch"), so tags are selected, grouped and sorted as strings.
+fn tag_expr(tag: &str) -> String {
+    format!("CAST({} AS VARCHAR)", ident(tag))
+}
+
+/// A tag selected under its own name.
+fn tag_select(tag: &str) -> String {
+    format!("{} AS {}", tag_expr(tag), ident(tag))
+}
+
 /// The tags of a measurement in the order Flux sorts group keys by them.
 pub fn tags_in_key_order(m: &Measurement) -> Vec<&str> {
     let mut tags: Vec<&str> = m.tags.iter().map(String::as_str).collect();
@@ -183,7 +195,7 @@ pub fn read_statement(
     let conds = conditions(m, field, start, stop, predicates)?;
     let tags = tags_in_key_order(m);
     let mut select = vec![ident(&m.time)];
-    select.extend(tags.iter().map(|t| ident(t)));
+    select.extend(tags.iter().map(|t| tag_select(t)));
     select.push(ident(field));
     let mut order: Vec<String> = tags
         .iter()
@@ -264,9 +276,9 @@ pub fn aggregate_statement(
         Aggregate::Sum | Aggregate::Mean => return None,
     };
     let mut select = vec![format!("{t} AS \"t\"")];
-    select.extend(tags.iter().map(|t| ident(t)));
+    select.extend(tags.iter().map(|t| tag_select(t)));
     select.push(format!("{v} AS \"v\""));
-    let mut group: Vec<String> = tags.iter().map(|t| ident(t)).collect();
+    let mut group: Vec<String> = tags.iter().map(|t| tag_expr(t)).collect();
     let mut order: Vec<String> = tags
         .iter()
         .map(|t| format!("{} NULLS FIRST", ident(t)))
@@ -394,7 +406,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             sql,
-            "SELECT \"time\", \"host\", \"region\", \"usage\" FROM \"datafusion\".\"b\".\"cpu\" \
+            "SELECT \"time\", CAST(\"host\" AS VARCHAR) AS \"host\", CAST(\"region\" AS VARCHAR) AS \"region\", \"usage\" FROM \"datafusion\".\"b\".\"cpu\" \
              WHERE \"time\" >= TIMESTAMP '1970-01-01T00:00:00.000000000Z' \
              AND \"time\" < TIMESTAMP '1970-01-01T00:00:00.000000060Z' \
              AND \"usage\" IS NOT NULL AND \"host\" = 'h1' \
@@ -423,10 +435,10 @@ mod tests {
         };
         let sql = aggregate_statement(&m, "usage", 0, 60, &[], Aggregate::Count, Some(&w)).unwrap();
         assert!(sql.starts_with(
-            "SELECT date_bin(INTERVAL '60000000000 nanoseconds', \"time\", TIMESTAMP '1970-01-01T00:00:00.000000000Z') AS \"t\", \"host\", \"region\", count(\"usage\") AS \"v\""
+            "SELECT date_bin(INTERVAL '60000000000 nanoseconds', \"time\", TIMESTAMP '1970-01-01T00:00:00.000000000Z') AS \"t\", CAST(\"host\" AS VARCHAR) AS \"host\", CAST(\"region\" AS VARCHAR) AS \"region\", count(\"usage\") AS \"v\""
         ), "{sql}");
         assert!(sql.ends_with(
-            "GROUP BY \"host\", \"region\", date_bin(INTERVAL '60000000000 nanoseconds', \"time\", TIMESTAMP '1970-01-01T00:00:00.000000000Z') ORDER BY \"host\" NULLS FIRST, \"region\" NULLS FIRST, \"t\""
+            "GROUP BY CAST(\"host\" AS VARCHAR), CAST(\"region\" AS VARCHAR), date_bin(INTERVAL '60000000000 nanoseconds', \"time\", TIMESTAMP '1970-01-01T00:00:00.000000000Z') ORDER BY \"host\" NULLS FIRST, \"region\" NULLS FIRST, \"t\""
         ), "{sql}");
         let max = aggregate_statement(&m, "usage", 0, 60, &[], Aggregate::Max, None).unwrap();
         assert!(
