@@ -211,13 +211,17 @@ fn schema(tags: &[String], types: &BTreeMap<String, ColumnType>) -> Schema {
     Schema::new(fields)
 }
 
+/// A field's values in a file being built: the arrays they come from, and per row the
+/// (array, row) of its value, or none.
+type FieldRows = (Vec<ArrayRef>, Vec<Option<(usize, usize)>>);
+
 /// The rows of series in a file being built.
 struct Pending {
     times: Vec<i64>,
     tags: Vec<Vec<Option<String>>>,
     /// Per field: the arrays its values come from, and per row the (array, row) of its
     /// value or none.
-    fields: Vec<(Vec<ArrayRef>, Vec<Option<(usize, usize)>>)>,
+    fields: Vec<FieldRows>,
 }
 
 fn write_measurement(
