@@ -396,6 +396,27 @@ fn serve_answers_the_engines_buckets_through_the_influxdb_api() {
     );
     assert_eq!(served_csv, local);
     assert_eq!(data_rows(&local), 2 * 12);
+    // The same through InfluxDB's Python client library, when scripts/test.sh gave one.
+    if let Some(python) = std::env::var_os("FLUXI_TEST_PYTHON") {
+        let program = [
+            "import os, sys",
+            "from influxdb_client import InfluxDBClient",
+            "with InfluxDBClient(url=os.environ['URL'], token=os.environ['TOKEN'], org='acme') as c:",
+            "    sys.stdout.write(c.query_api().query_raw(os.environ['QUERY']).data.decode())",
+        ]
+        .join("\n");
+        let out = ok(
+            Command::new(python)
+                .args(["-c", &program])
+                .env("URL", &url)
+                .env("TOKEN", token)
+                .env("QUERY", &script)
+                .output()
+                .unwrap(),
+            "the Python client",
+        );
+        assert_eq!(out, local, "the Python client's answer");
+    }
     // Writes into the engine's bucket are refused; into the server's own, taken.
     let mut write = remote(&["write", "--bucket", "b", "-"]);
     let mut w = write
