@@ -169,6 +169,10 @@ enum Command {
         /// The bucket.
         #[arg(long, short)]
         bucket: String,
+        /// Start a new file of a measurement once one has this many rows (at the next
+        /// series): more files let more executors scan at once.
+        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+        rows_per_file: usize,
         /// The store (default: $FLUXI_DATA, else a per-user directory).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
@@ -584,8 +588,9 @@ fn dispatch(command: Command) -> ExitCode {
         Command::Export {
             parquet,
             bucket,
+            rows_per_file,
             data,
-        } => store::export(data, &bucket, &parquet),
+        } => store::export(data, &bucket, &parquet, rows_per_file),
         Command::Bucket {
             action,
             data,

@@ -607,7 +607,12 @@ pub fn long_line(batch: &[u8], max_line: usize) -> Option<usize> {
 
 /// `fluxi export --parquet DIR --bucket B`: the bucket as Parquet files, one set per
 /// measurement, for an engine to register (`flightsql://...?register=DIR`).
-pub fn export(data: Option<PathBuf>, bucket: &str, parquet: &Path) -> ExitCode {
+pub fn export(
+    data: Option<PathBuf>,
+    bucket: &str,
+    parquet: &Path,
+    rows_per_file: usize,
+) -> ExitCode {
     let dir = match data_dir(data) {
         Ok(d) => d,
         Err(e) => return usage(&e),
@@ -623,7 +628,7 @@ pub fn export(data: Option<PathBuf>, bucket: &str, parquet: &Path) -> ExitCode {
     let Some(storage) = engine.storage() else {
         return failed("the engine has no store");
     };
-    match fluxi::flightsql::export_bucket(storage.as_ref(), bucket, parquet) {
+    match fluxi::flightsql::export_bucket(storage.as_ref(), bucket, parquet, rows_per_file) {
         Ok(report) => {
             for m in &report.manifest.measurements {
                 outln!(

@@ -123,7 +123,16 @@ fn setup() -> Option<&'static Setup> {
             let export = dir.path().join("export");
             let said = ok(
                 fluxi()
-                    .args(["export", "--bucket", "b", "--data"])
+                    // Files of about 1,000 rows: each measurement is several partitions,
+                    // scanned on both executors and merged.
+                    .args([
+                        "export",
+                        "--bucket",
+                        "b",
+                        "--rows-per-file",
+                        "1000",
+                        "--data",
+                    ])
                     .arg(&store)
                     .arg("--parquet")
                     .arg(&export)
@@ -131,8 +140,9 @@ fn setup() -> Option<&'static Setup> {
                     .unwrap(),
                 "export",
             );
-            assert!(said.contains("cpu: 8640 rows in 1 file"), "{said}");
-            let url = format!("{cluster}?register={}", export.display());
+            assert!(said.contains("cpu: 8640 rows in 6 files"), "{said}");
+            // A statement the cluster never finishes fails the test in a minute.
+            let url = format!("{cluster}?register={}&timeout=60", export.display());
             Some(Setup {
                 _dir: dir,
                 store,

@@ -121,6 +121,9 @@ impl Connection {
             .tcp_keepalive(Some(Duration::from_secs(30)))
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_timeout(Duration::from_secs(20));
+        if let Some(t) = url.timeout {
+            endpoint = endpoint.timeout(t);
+        }
         if url.tls {
             endpoint = endpoint
                 .tls_config(ClientTlsConfig::new().with_native_roots())
@@ -193,7 +196,20 @@ impl Connection {
         let statement = sql.to_string();
         let info = self
             .run(async move { client.execute(statement, None).await })?
-            .map_err(|e| backend(&self.url, "query failed", flight_error(e)))?;
+            .map_err(|e| {
+                let text = flight_error(e);
+                match self.url.timeout {
+                    Some(t) if text.contains("Timeout expired") => backend(
+                        &self.url,
+                        "query failed",
+                        format!(
+                            "the engine did not answer within {} s (timeout= in the address sets the limit)",
+                            t.as_secs()
+                        ),
+                    ),
+                    _ => backend(&self.url, "query failed", text),
+                }
+            })?;
         self.fetch(info, sink)
     }
 

@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Rows per Parquet file (a new file starts at the next series boundary); several files
-/// let an engine scan a measurement on several executors at once.
+/// Rows per Parquet file by default (a new file starts at the next series boundary);
+/// several files let an engine scan a measurement on several executors at once.
 pub const ROWS_PER_FILE: usize = 1_000_000;
 /// Rows per row group.
 const ROWS_PER_GROUP: usize = 128 * 1024;
@@ -107,12 +107,15 @@ fn key_string(t: &Table, label: &str) -> Option<String> {
     }
 }
 
-/// Write bucket `bucket` of `storage` under `dir` (see the module's documentation).
+/// Write bucket `bucket` of `storage` under `dir` (see the module's documentation), a new
+/// file of a measurement starting once one has `rows_per_file` rows (at the next series).
 pub fn export_bucket(
     storage: &dyn Storage,
     bucket: &str,
     dir: &Path,
+    rows_per_file: usize,
 ) -> Result<ExportReport, StorageError> {
+    let rows_per_file = rows_per_file.max(1);
     let bucket_dir = dir.join(dir_name(bucket));
     std::fs::create_dir_all(&bucket_dir).map_err(|e| io(&bucket_dir, e))?;
     let mut manifest = Manifest {
@@ -178,7 +181,7 @@ pub fn export_bucket(
         }
         std::fs::create_dir_all(&m_dir).map_err(|e| io(&m_dir, e))?;
         let tag_names: Vec<String> = tag_names.into_iter().collect();
-        let (rows, files) = write_measurement(&m_dir, &tag_names, &types, &series)?;
+        let (rows, files) = write_measurement(&m_dir, &tag_names, &types, &series, rows_per_file)?;
         manifest.measurements.push(ManifestEntry {
             name: m,
             dir: m_dir_name,
@@ -229,6 +232,7 @@ fn write_measurement(
     tags: &[String],
     types: &BTreeMap<String, ColumnType>,
     series: &BTreeMap<Vec<(String, String)>, Series>,
+    rows_per_file: usize,
 ) -> Result<(u64, u64), StorageError> {
     let schema = Arc::new(schema(tags, types));
     let field_names: Vec<&String> = types.keys().collect();
@@ -269,7 +273,7 @@ fn write_measurement(
                 }
             }
         }
-        if pending.times.len() >= ROWS_PER_FILE {
+        if pending.times.len() >= rows_per_file {
             rows += write_file(dir, files, &schema, types, &pending)?;
             files += 1;
             pending = new_pending();

@@ -176,6 +176,38 @@ fn tag_select(tag: &str) -> String {
     format!("{} AS {}", tag_expr(tag), ident(tag))
 }
 
+/// Tags an equality fixes for every row (a top-level `tag == "v"`, alone or in an `and`).
+/// They are left out of `ORDER BY`: sorting by a constant changes nothing, and Ballista
+/// 55 plans such a sort inconsistently across a shuffle (its sanity check rejects the
+/// merge and the job never finishes).
+fn pinned(predicates: &[Predicate], m: &Measurement) -> Vec<String> {
+    fn walk(p: &Predicate, out: &mut Vec<String>) {
+        match p {
+            Predicate::Eq(c, _) => out.push(c.clone()),
+            Predicate::And(ps) => ps.iter().for_each(|p| walk(p, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for p in predicates.iter().filter(|p| pushable(p)) {
+        walk(p, &mut out);
+    }
+    out.retain(|c| m.tags.contains(c));
+    out
+}
+
+/// `ORDER BY` of a statement: the tags in key order (but those [`pinned`]), then `last`.
+fn order_by(m: &Measurement, predicates: &[Predicate], last: &str) -> String {
+    let pinned = pinned(predicates, m);
+    let mut order: Vec<String> = tags_in_key_order(m)
+        .into_iter()
+        .filter(|t| !pinned.iter().any(|p| p == t))
+        .map(|t| format!("{} NULLS FIRST", ident(t)))
+        .collect();
+    order.push(last.to_string());
+    order.join(", ")
+}
+
 /// The tags of a measurement in the order Flux sorts group keys by them.
 pub fn tags_in_key_order(m: &Measurement) -> Vec<&str> {
     let mut tags: Vec<&str> = m.tags.iter().map(String::as_str).collect();
@@ -197,17 +229,12 @@ pub fn read_statement(
     let mut select = vec![ident(&m.time)];
     select.extend(tags.iter().map(|t| tag_select(t)));
     select.push(ident(field));
-    let mut order: Vec<String> = tags
-        .iter()
-        .map(|t| format!("{} NULLS FIRST", ident(t)))
-        .collect();
-    order.push(ident(&m.time));
     Some(format!(
         "SELECT {} FROM {} WHERE {} ORDER BY {}",
         select.join(", "),
         m.table,
         conds.join(" AND "),
-        order.join(", ")
+        order_by(m, predicates, &ident(&m.time))
     ))
 }
 
@@ -279,13 +306,8 @@ pub fn aggregate_statement(
     select.extend(tags.iter().map(|t| tag_select(t)));
     select.push(format!("{v} AS \"v\""));
     let mut group: Vec<String> = tags.iter().map(|t| tag_expr(t)).collect();
-    let mut order: Vec<String> = tags
-        .iter()
-        .map(|t| format!("{} NULLS FIRST", ident(t)))
-        .collect();
     if let Some(w) = window {
         group.push(window_expr(m, w));
-        order.push("\"t\"".into());
     }
     let mut sql = format!(
         "SELECT {} FROM {} WHERE {}",
@@ -296,9 +318,8 @@ pub fn aggregate_statement(
     if !group.is_empty() {
         sql.push_str(&format!(" GROUP BY {}", group.join(", ")));
     }
-    if !order.is_empty() {
-        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
-    }
+    // Ordered by time last: one row per series without windows, so the same order.
+    sql.push_str(&format!(" ORDER BY {}", order_by(m, predicates, "\"t\"")));
     Some(sql)
 }
 
@@ -410,7 +431,7 @@ mod tests {
              WHERE \"time\" >= TIMESTAMP '1970-01-01T00:00:00.000000000Z' \
              AND \"time\" < TIMESTAMP '1970-01-01T00:00:00.000000060Z' \
              AND \"usage\" IS NOT NULL AND \"host\" = 'h1' \
-             ORDER BY \"host\" NULLS FIRST, \"region\" NULLS FIRST, \"time\""
+             ORDER BY \"region\" NULLS FIRST, \"time\""
         );
         assert!(read_statement(
             &m,

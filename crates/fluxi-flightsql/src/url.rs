@@ -34,7 +34,14 @@ pub struct FlightSqlUrl {
     /// A directory of Parquet files written by `fluxi export --parquet` to register
     /// with the engine when connecting (`register=`).
     pub register: Option<PathBuf>,
+    /// The longest a statement may take until its answer starts (`timeout=SECONDS`,
+    /// default 300; `0` for no limit): an engine whose job never finishes must not hang
+    /// a query.
+    pub timeout: Option<std::time::Duration>,
 }
+
+/// The default of [`FlightSqlUrl::timeout`].
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl std::fmt::Debug for FlightSqlUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -47,6 +54,7 @@ impl std::fmt::Debug for FlightSqlUrl {
             .field("basic", &self.basic.as_ref().map(|(u, _)| (u, "***")))
             .field("database", &self.database)
             .field("register", &self.register)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -147,6 +155,7 @@ impl FlightSqlUrl {
             basic: None,
             database: None,
             register: None,
+            timeout: Some(DEFAULT_TIMEOUT),
         };
         let (mut user, mut password) = (None, None);
         for param in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
@@ -173,9 +182,15 @@ impl FlightSqlUrl {
                 "password" => password = Some(v),
                 "database" => url.database = Some(nonempty(v)?),
                 "register" => url.register = Some(PathBuf::from(nonempty(v)?)),
+                "timeout" => {
+                    let secs: u64 = v
+                        .parse()
+                        .map_err(|_| err("timeout must be a whole number of seconds (0: none)"))?;
+                    url.timeout = (secs > 0).then(|| std::time::Duration::from_secs(secs));
+                }
                 other => {
                     return Err(err(&format!(
-                        "unknown parameter {other:?} (known: database, token, username, password, tls, register)"
+                        "unknown parameter {other:?} (known: database, token, username, password, tls, register, timeout)"
                     )))
                 }
             }
@@ -226,6 +241,11 @@ impl std::fmt::Display for FlightSqlUrl {
         if let Some(r) = &self.register {
             params.push(format!("register={}", r.display()));
         }
+        match self.timeout {
+            Some(t) if t == DEFAULT_TIMEOUT => {}
+            Some(t) => params.push(format!("timeout={}", t.as_secs())),
+            None => params.push("timeout=0".into()),
+        }
         if !params.is_empty() {
             write!(f, "?{}", params.join("&"))?;
         }
@@ -249,6 +269,12 @@ mod tests {
         assert_eq!(u.token.as_deref(), Some("a+b"));
         assert_eq!(u.database.as_deref(), Some("db 1"));
         assert_eq!(u.register, Some(PathBuf::from("/tmp/x")));
+        assert_eq!(u.timeout, Some(DEFAULT_TIMEOUT));
+        let t = FlightSqlUrl::parse("flightsql://h:1?timeout=0").unwrap();
+        assert_eq!(
+            (t.timeout, t.to_string().as_str()),
+            (None, "flightsql://h:1?timeout=0")
+        );
         assert_eq!(u.endpoint(), "https://127.0.0.1:50050");
         let v6 = FlightSqlUrl::parse("flightsql://[::1]:9").unwrap();
         assert_eq!((v6.host.as_str(), v6.port), ("::1", 9));
@@ -273,6 +299,7 @@ mod tests {
             ("flightsql://h:1?password=p", "password= needs username="),
             ("flightsql://h:1?token=%zz", "not valid percent-encoding"),
             ("flightsql://h:1?token=t&username=u", "not both"),
+            ("flightsql://h:1?timeout=1m", "whole number of seconds"),
         ] {
             let e = FlightSqlUrl::parse(text).unwrap_err();
             assert!(e.to_string().contains(why), "{text}: {e}");
