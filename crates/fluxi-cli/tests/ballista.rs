@@ -220,7 +220,8 @@ fn the_bench_queries_answer_as_the_embedded_store() {
 #[test]
 fn pushed_aggregates_and_selectors_answer_as_the_embedded_store() {
     let Some(s) = setup() else { return };
-    for f in ["count", "first", "last", "min", "max"] {
+    // count, first, last, min, max as SQL; sum and mean from the rows.
+    for f in ["count", "first", "last", "min", "max", "sum", "mean"] {
         let per_window = format!(
             "from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\") |> aggregateWindow(every: 7m, offset: 2m, fn: {f})"
         );
@@ -286,6 +287,28 @@ fn explain_shows_the_sql_sent() {
     );
     // One statement: the measurement and field were chosen before any SQL.
     assert_eq!(out.matches("sql: ").count(), 1, "{out}");
+    // A mean is computed by fluxi from the rows the statement reads.
+    std::fs::write(
+        &file,
+        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"mem\") |> aggregateWindow(every: 1m, fn: mean)"),
+    )
+    .unwrap();
+    let out = ok(
+        fluxi()
+            .args(["explain", "--storage", &s.url])
+            .arg(&file)
+            .output()
+            .unwrap(),
+        "explain",
+    );
+    assert!(
+        out.contains("sql: SELECT \"time\", CAST(\"host\" AS VARCHAR) AS \"host\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("-- mean computed by fluxi from these rows, in time order"),
+        "{out}"
+    );
 }
 
 #[test]

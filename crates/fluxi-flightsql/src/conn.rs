@@ -120,7 +120,12 @@ impl Connection {
             .connect_timeout(Duration::from_secs(10))
             .tcp_keepalive(Some(Duration::from_secs(30)))
             .http2_keep_alive_interval(Duration::from_secs(30))
-            .keep_alive_timeout(Duration::from_secs(20));
+            .keep_alive_timeout(Duration::from_secs(20))
+            .tcp_nodelay(true)
+            // Answers are large: HTTP/2's default 64 KiB windows would stall the stream
+            // for a window update every batch.
+            .initial_stream_window_size(Some(8 << 20))
+            .initial_connection_window_size(Some(16 << 20));
         if let Some(t) = url.timeout {
             endpoint = endpoint.timeout(t);
         }

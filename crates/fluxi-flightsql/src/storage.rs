@@ -171,11 +171,10 @@ impl FlightSqlStorage {
     ) -> Result<Vec<String>> {
         let catalog = self.catalog()?;
         let (parts, _) = Self::parts(&catalog, &spec.bucket)?;
-        Ok(parts
+        let mut out: Vec<String> = parts
             .iter()
             .filter_map(|p| match aggregate {
-                None => sql::read_statement(p.m, p.field, spec.start, spec.stop, &spec.predicates),
-                Some((a, w)) => sql::aggregate_statement(
+                Some((a, w)) if sql::pushed(a) => sql::aggregate_statement(
                     p.m,
                     p.field,
                     spec.start,
@@ -184,8 +183,16 @@ impl FlightSqlStorage {
                     a,
                     w.as_ref(),
                 ),
+                _ => sql::read_statement(p.m, p.field, spec.start, spec.stop, &spec.predicates),
             })
-            .collect())
+            .collect();
+        if let Some((a, _)) = aggregate.filter(|(a, _)| !sql::pushed(*a)) {
+            out.push(format!(
+                "-- {} computed by fluxi from these rows, in time order",
+                a.name()
+            ));
+        }
+        Ok(out)
     }
 }
 
@@ -270,12 +277,11 @@ impl Storage for FlightSqlStorage {
         }
     }
 
-    fn aggregate_pushdown(&self, aggregate: Aggregate, _: Option<Windowing>) -> Applied {
-        if sql::pushed(aggregate) {
-            Applied::Exact
-        } else {
-            Applied::Unsupported
-        }
+    /// Every aggregate: those [`sql::pushed`] as SQL, `sum` and `mean` from the streamed
+    /// rows with fluxi-storage's reference accumulator (in time order, so the answer is
+    /// the embedded store's to the bit).
+    fn aggregate_pushdown(&self, _: Aggregate, _: Option<Windowing>) -> Applied {
+        Applied::Exact
     }
 
     fn read_aggregate(
@@ -284,8 +290,12 @@ impl Storage for FlightSqlStorage {
         aggregate: Aggregate,
         window: Option<Windowing>,
     ) -> Result<Option<ReadResult>> {
-        if !sql::pushed(aggregate) || !spec.predicates.iter().all(sql::pushable) {
+        if !spec.predicates.iter().all(sql::pushable) {
             return Ok(None);
+        }
+        if !sql::pushed(aggregate) {
+            let rows = self.read(spec)?;
+            return fluxi_storage::aggregate::aggregate_read(rows, spec.start, aggregate, window);
         }
         // Selectors by value apply to numbers only: fluxi computes (and refuses) the rest.
         if matches!(aggregate, Aggregate::Min | Aggregate::Max) {
@@ -355,8 +365,19 @@ impl Storage for FlightSqlStorage {
     ) -> Option<Vec<String>> {
         let statements = self.statements(spec, aggregate);
         Some(match statements {
-            Ok(s) if s.is_empty() => vec!["-- no statement: nothing can match".into()],
-            Ok(s) => s.into_iter().map(|s| format!("sql: {s}")).collect(),
+            Ok(s) if s.iter().all(|s| s.starts_with("--")) => {
+                vec!["-- no statement: nothing can match".into()]
+            }
+            Ok(s) => s
+                .into_iter()
+                .map(|s| {
+                    if s.starts_with("--") {
+                        s
+                    } else {
+                        format!("sql: {s}")
+                    }
+                })
+                .collect(),
             Err(e) => vec![format!("-- the statements cannot be shown: {e}")],
         })
     }
