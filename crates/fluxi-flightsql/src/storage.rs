@@ -294,8 +294,41 @@ impl Storage for FlightSqlStorage {
             return Ok(None);
         }
         if !sql::pushed(aggregate) {
-            let rows = self.read(spec)?;
-            return fluxi_storage::aggregate::aggregate_read(rows, spec.start, aggregate, window);
+            // Series by series as they stream: one series' rows held at a time.
+            let mut tables = Vec::new();
+            let mut declined = false;
+            let mut failed = None;
+            self.read_each(spec, &mut |t| {
+                let one = ReadResult {
+                    tables: vec![t],
+                    applied: Vec::new(),
+                };
+                match fluxi_storage::aggregate::aggregate_read(one, spec.start, aggregate, window) {
+                    Ok(Some(r)) => {
+                        tables.extend(r.tables);
+                        true
+                    }
+                    Ok(None) => {
+                        declined = true;
+                        false
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            // A type the aggregate does not apply to: fluxi computes it (and says why not).
+            if declined {
+                return Ok(None);
+            }
+            return Ok(Some(ReadResult {
+                tables,
+                applied: Self::applied(spec),
+            }));
         }
         // Selectors by value apply to numbers only: fluxi computes (and refuses) the rest.
         if matches!(aggregate, Aggregate::Min | Aggregate::Max) {
