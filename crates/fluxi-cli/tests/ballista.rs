@@ -258,48 +258,40 @@ fn filters_schema_and_other_types_answer_as_the_embedded_store() {
     }
 }
 
-#[test]
-fn explain_shows_the_sql_sent() {
-    let Some(s) = setup() else { return };
+/// What `fluxi explain --storage` prints for a script.
+fn explain(s: &Setup, script: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("q.flux");
-    std::fs::write(
-        &file,
-        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\" and r._field == \"usage_user\" and r.host == \"host_007\") |> aggregateWindow(every: 1m, fn: max)"),
-    )
-    .unwrap();
-    let out = ok(
+    std::fs::write(&file, script).unwrap();
+    ok(
         fluxi()
             .args(["explain", "--storage", &s.url])
             .arg(&file)
             .output()
             .unwrap(),
         "explain",
+    )
+}
+
+#[test]
+fn explain_shows_the_sql_sent() {
+    let Some(s) = setup() else { return };
+    let out = explain(
+        s,
+        &format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"cpu\" and r._field == \"usage_user\" and r.host == \"host_007\") |> aggregateWindow(every: 1m, fn: max)"),
     );
     assert!(
         out.contains("sql: SELECT first_value(\"time\" ORDER BY \"usage_user\" DESC"),
         "{out}"
     );
     assert!(out.contains("\"host\" = 'host_007'"), "{out}");
-    assert!(
-        out.contains("GROUP BY CAST(\"host\" AS VARCHAR), CAST(\"region\" AS VARCHAR), date_bin(INTERVAL '60000000000 nanoseconds'"),
-        "{out}"
-    );
+    assert!(out.contains("GROUP BY CAST(\"host\" AS VARCHAR), CAST(\"region\" AS VARCHAR), date_bin(INTERVAL '60000000000 nanoseconds'"), "{out}");
     // One statement: the measurement and field were chosen before any SQL.
     assert_eq!(out.matches("sql: ").count(), 1, "{out}");
     // A mean is computed by fluxi from the rows the statement reads.
-    std::fs::write(
-        &file,
-        format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"mem\") |> aggregateWindow(every: 1m, fn: mean)"),
-    )
-    .unwrap();
-    let out = ok(
-        fluxi()
-            .args(["explain", "--storage", &s.url])
-            .arg(&file)
-            .output()
-            .unwrap(),
-        "explain",
+    let out = explain(
+        s,
+        &format!("from(bucket: \"b\") |> {RANGE} |> filter(fn: (r) => r._measurement == \"mem\") |> aggregateWindow(every: 1m, fn: mean)"),
     );
     assert!(
         out.contains("sql: SELECT \"time\", CAST(\"host\" AS VARCHAR) AS \"host\""),

@@ -14,7 +14,7 @@ use arrow_array::types::Int64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, TimestampNanosecondArray};
 use arrow_schema::{DataType, TimeUnit};
 use fluxi_storage::StorageError;
-use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
+use fluxi_value::{ColumnType, Table};
 use std::sync::Arc;
 
 /// What the first column holds and what becomes `_time`.
@@ -239,32 +239,16 @@ impl Shaper {
                 repeated(&self.measurement, n),
             ),
         ];
-        let string_key = |label: &str, v: &str| KeyColumn {
-            label: label.to_string(),
-            ty: ColumnType::String,
-            value: Value::string(v),
-        };
-        let mut key = vec![
-            KeyColumn {
-                label: "_start".into(),
-                ty: ColumnType::Time,
-                value: Value::Time(self.start),
-            },
-            KeyColumn {
-                label: "_stop".into(),
-                ty: ColumnType::Time,
-                value: Value::Time(self.stop),
-            },
-            string_key("_field", &self.field),
-            string_key("_measurement", &self.measurement),
-        ];
+        let mut tags = Vec::new();
         for (tag, v) in self.tags.iter().zip(&series.key) {
             if let Some(v) = v {
                 columns.push((tag.clone(), ColumnType::String, repeated(v, n)));
-                key.push(string_key(tag, v));
+                tags.push((tag.as_str(), v.as_str()));
             }
         }
-        let table = Table::from_arrays(GroupKey::new(key), columns, n).map_err(err)?;
+        let key =
+            fluxi_storage::long_key(self.start, self.stop, &self.field, &self.measurement, tags);
+        let table = Table::from_arrays(key, columns, n).map_err(err)?;
         self.last = Some(series.key);
         emit(table)
     }

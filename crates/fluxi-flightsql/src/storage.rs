@@ -196,6 +196,19 @@ impl FlightSqlStorage {
     }
 }
 
+/// The shaper of a part's answers: values of type `ty`, `_time` from `time`.
+fn shaper(spec: &ReadSpec, p: &Part<'_>, ty: ColumnType, time: TimeColumn) -> Shaper {
+    let tags = sql::tags_in_key_order(p.m).into_iter().map(String::from);
+    Shaper::new(
+        (spec.start, spec.stop),
+        &p.m.name,
+        p.field,
+        tags.collect(),
+        ty,
+        time,
+    )
+}
+
 fn read_only(what: &str) -> StorageError {
     StorageError::ReadOnly(format!(
         "{what}: this storage is read-only (a Flight SQL engine; write to the engine itself)"
@@ -252,19 +265,7 @@ impl Storage for FlightSqlStorage {
         self.each(
             spec,
             &|p| sql::read_statement(p.m, p.field, spec.start, spec.stop, &spec.predicates),
-            &|p| {
-                Shaper::new(
-                    (spec.start, spec.stop),
-                    &p.m.name,
-                    p.field,
-                    sql::tags_in_key_order(p.m)
-                        .into_iter()
-                        .map(String::from)
-                        .collect(),
-                    p.ty,
-                    TimeColumn::Point,
-                )
-            },
+            &|p| shaper(spec, p, p.ty, TimeColumn::Point),
             sink,
         )
     }
@@ -368,17 +369,7 @@ impl Storage for FlightSqlStorage {
                 } else {
                     p.ty
                 };
-                Shaper::new(
-                    (spec.start, spec.stop),
-                    &p.m.name,
-                    p.field,
-                    sql::tags_in_key_order(p.m)
-                        .into_iter()
-                        .map(String::from)
-                        .collect(),
-                    ty,
-                    time,
-                )
+                shaper(spec, p, ty, time)
             },
             &mut |t| {
                 tables.push(t);

@@ -11,7 +11,7 @@ use arrow_array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
     UInt64Array,
 };
-use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
+use fluxi_value::{ColumnType, Table};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
@@ -385,29 +385,15 @@ fn series_table(
             strings(&key.measurement),
         ),
     ];
-    let string_key = |label: &str, v: &str| KeyColumn {
-        label: label.to_string(),
-        ty: ColumnType::String,
-        value: Value::string(v),
-    };
-    let mut group = vec![
-        KeyColumn {
-            label: "_start".into(),
-            ty: ColumnType::Time,
-            value: Value::Time(start),
-        },
-        KeyColumn {
-            label: "_stop".into(),
-            ty: ColumnType::Time,
-            value: Value::Time(stop),
-        },
-        string_key("_field", &key.field),
-        string_key("_measurement", &key.measurement),
-    ];
     for (k, v) in &key.tags {
         columns.push((k.clone(), ColumnType::String, strings(v)));
-        group.push(string_key(k, v));
     }
-    Table::from_arrays(GroupKey::new(group), columns, n)
-        .map_err(|e| StorageError::Backend(e.to_string()))
+    let group = crate::storage::long_key(
+        start,
+        stop,
+        &key.field,
+        &key.measurement,
+        key.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    Table::from_arrays(group, columns, n).map_err(|e| StorageError::Backend(e.to_string()))
 }

@@ -304,6 +304,36 @@ impl Windowing {
     }
 }
 
+/// The group key of one series' table in Flux's long shape, as every store gives it:
+/// `_start`, `_stop`, `_field`, `_measurement`, then the series' tags in the order given.
+pub fn long_key<'a>(
+    start: i64,
+    stop: i64,
+    field: &str,
+    measurement: &str,
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> fluxi_value::GroupKey {
+    use fluxi_value::{ColumnType, KeyColumn, Value};
+    let string_key = |label: &str, v: &str| KeyColumn {
+        label: label.to_string(),
+        ty: ColumnType::String,
+        value: Value::string(v),
+    };
+    let time_key = |label: &str, t: i64| KeyColumn {
+        label: label.to_string(),
+        ty: ColumnType::Time,
+        value: Value::Time(t),
+    };
+    let mut key = vec![
+        time_key("_start", start),
+        time_key("_stop", stop),
+        string_key("_field", field),
+        string_key("_measurement", measurement),
+    ];
+    key.extend(tags.into_iter().map(|(k, v)| string_key(k, v)));
+    fluxi_value::GroupKey::new(key)
+}
+
 /// A storage backend.
 pub trait Storage: Send + Sync {
     /// Every bucket, sorted by name.

@@ -16,7 +16,7 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampNanosecondArray,
 };
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
-use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
+use fluxi_value::{ColumnType, GroupKey, Table};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -602,29 +602,13 @@ pub(super) fn long_table(
 
 /// The group key of the table a wanted series and field makes.
 pub(super) fn key_of(spec: &ReadSpec, w: &Wanted<'_>) -> GroupKey {
-    let string_key = |label: &str, v: &str| KeyColumn {
-        label: label.to_string(),
-        ty: ColumnType::String,
-        value: Value::string(v),
-    };
-    let mut key = vec![
-        KeyColumn {
-            label: "_start".into(),
-            ty: ColumnType::Time,
-            value: Value::Time(spec.start),
-        },
-        KeyColumn {
-            label: "_stop".into(),
-            ty: ColumnType::Time,
-            value: Value::Time(spec.stop),
-        },
-        string_key("_field", w.field),
-        string_key("_measurement", w.measurement),
-    ];
-    for (k, v) in &w.tags {
-        key.push(string_key(k, v));
-    }
-    GroupKey::new(key)
+    crate::storage::long_key(
+        spec.start,
+        spec.stop,
+        w.field,
+        w.measurement,
+        w.tags.iter().copied(),
+    )
 }
 
 /// A string column of `n` times the same value.
