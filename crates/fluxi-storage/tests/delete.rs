@@ -180,7 +180,7 @@ fn the_memory_store_deletes_an_inclusive_range_of_the_matching_series() {
 #[test]
 fn bad_deletes_are_refused_with_their_kind() {
     let dir = Scratch::new("delete-errors");
-    let d = DiskStorage::open_with(dir.path(), options()).unwrap();
+    let d = reopen(dir.path(), &options());
     let m = MemoryStorage::new();
     for s in [&d as &dyn Storage, &m] {
         s.create_bucket("b", None).unwrap();
@@ -225,7 +225,7 @@ fn deletes_of_buffered_and_flushed_rows_agree_with_the_memory_store() {
     let dir = Scratch::new("delete-fixed");
     let m = MemoryStorage::new();
     m.create_bucket("b", None).unwrap();
-    let d = DiskStorage::open_with(dir.path(), options()).unwrap();
+    let d = reopen(dir.path(), &options());
     d.create_bucket("b", None).unwrap();
     both(&d, &m, DATA);
     // In the buffer only.
@@ -248,13 +248,13 @@ fn deletes_of_buffered_and_flushed_rows_agree_with_the_memory_store() {
     delete_both(&d, &m, 19, 59, r#"_measurement="cpu""#);
     assert_same(&d, &m, &["b"], "files and buffer");
     drop(d);
-    let d = DiskStorage::open_with(dir.path(), options()).unwrap();
+    let d = reopen(dir.path(), &options());
     assert_same(&d, &m, &["b"], "reopened");
     d.compact().unwrap();
     assert_eq!(d.pending_deletes().unwrap(), 0);
     assert_same(&d, &m, &["b"], "compacted");
     drop(d);
-    let d = DiskStorage::open_with(dir.path(), options()).unwrap();
+    let d = reopen(dir.path(), &options());
     assert_same(&d, &m, &["b"], "compacted and reopened");
 }
 
@@ -320,7 +320,7 @@ fn manifest(dir: &Path) -> (u32, u64, String) {
 #[test]
 fn compaction_makes_a_delete_permanent_in_the_files() {
     let dir = Scratch::new("delete-permanent");
-    let d = DiskStorage::open_with(dir.path(), options()).unwrap();
+    let d = reopen(dir.path(), &options());
     d.create_bucket("b", None).unwrap();
     write(&d, "b", DATA);
     d.flush().unwrap();
@@ -335,7 +335,7 @@ fn compaction_makes_a_delete_permanent_in_the_files() {
     assert_eq!((version, rows), (3, rows_before), "{body}");
     assert!(body.contains("\"tombstones\""), "{body}");
     drop(d);
-    let d = DiskStorage::open_with(dir.path(), options()).unwrap();
+    let d = reopen(dir.path(), &options());
     assert_eq!(d.pending_deletes().unwrap(), 1);
     let check = d.check().unwrap();
     assert!(check.is_clean() && check.pending_deletes == 1);
@@ -360,7 +360,7 @@ fn a_logged_delete_is_replayed_by_another_opener() {
     let dir = Scratch::new("delete-replay");
     let m = MemoryStorage::new();
     m.create_bucket("b", None).unwrap();
-    let d = DiskStorage::open_with(dir.path(), options()).unwrap();
+    let d = reopen(dir.path(), &options());
     d.create_bucket("b", None).unwrap();
     both(&d, &m, DATA);
     d.flush().unwrap();
@@ -504,7 +504,25 @@ fn apply(d: &mut DiskStorage, m: &MemoryStorage, dir: &Path, opts: &DiskOptions,
             // Closing flushes (the tombstones go to the manifest).
             let placeholder = DiskStorage::open_read_only(dir, opts.clone()).unwrap();
             drop(std::mem::replace(d, placeholder));
-            *d = DiskStorage::open_with(dir, opts.clone()).unwrap();
+            *d = reopen(dir, opts);
+        }
+    }
+}
+
+/// Open a store this process has just closed. The store's lock is an `flock` on a file
+/// descriptor, and the crash test in this binary spawns children from another thread: a
+/// child forked in the instant the store was open holds a copy of the descriptor until it
+/// execs (the descriptor is close-on-exec). So a reopen that finds the lock taken tries
+/// again, for at most two seconds.
+fn reopen(dir: &Path, opts: &DiskOptions) -> DiskStorage {
+    let mut tries = 0;
+    loop {
+        match DiskStorage::open_with(dir, opts.clone()) {
+            Err(StorageError::InUse(_)) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other.unwrap(),
         }
     }
 }
@@ -533,7 +551,7 @@ proptest! {
             }
         }
         drop(d);
-        let d = DiskStorage::open_with(dir.path(), opts).unwrap();
+        let d = reopen(dir.path(), &opts);
         assert_same(&d, &m, &BUCKETS, "reopened at the end");
         d.compact().unwrap();
         prop_assert_eq!(d.pending_deletes().unwrap(), 0);
