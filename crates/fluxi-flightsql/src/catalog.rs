@@ -97,6 +97,18 @@ pub fn measurement(name: &str, table: String, schema: &Schema) -> Option<Measure
 }
 
 impl Catalog {
+    /// The measurements of a bucket; [`StorageError::BucketNotFound`] when there is none.
+    ///
+    /// [`StorageError::BucketNotFound`]: fluxi_storage::StorageError::BucketNotFound
+    pub fn bucket(
+        &self,
+        bucket: &str,
+    ) -> Result<&BTreeMap<String, Measurement>, fluxi_storage::StorageError> {
+        self.buckets
+            .get(bucket)
+            .ok_or_else(|| fluxi_storage::StorageError::BucketNotFound(bucket.to_string()))
+    }
+
     /// The catalog from `GetTables`' rows (catalog, schema, table, columns). With a
     /// `database`, that one bucket holds the tables of the schema `iox`; without, each
     /// schema but `information_schema` is a bucket (the first catalog's, where two

@@ -266,10 +266,14 @@ fn write_measurement(
                 sources.push(Arc::clone(values));
                 let mut at = 0;
                 for (row, t) in ftimes.iter().enumerate() {
-                    while times[at] < *t {
+                    // `times` is the union of the fields' times: `t` is in it, at or after
+                    // `at`.
+                    while times.get(at).is_some_and(|x| x < t) {
                         at += 1;
                     }
-                    col[base + at] = Some((src, row));
+                    if let Some(slot) = col.get_mut(base + at) {
+                        *slot = Some((src, row));
+                    }
                 }
             }
         }

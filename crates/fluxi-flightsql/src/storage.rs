@@ -85,10 +85,7 @@ impl FlightSqlStorage {
     /// tables sort, and whether that order holds without sorting (it does unless a tag
     /// name sorts before `_measurement`: such tags are compared before the field).
     fn parts<'c>(catalog: &'c Catalog, bucket: &str) -> Result<(Vec<Part<'c>>, bool)> {
-        let b = catalog
-            .buckets
-            .get(bucket)
-            .ok_or_else(|| StorageError::BucketNotFound(bucket.to_string()))?;
+        let b = catalog.bucket(bucket)?;
         let mut parts: Vec<Part<'c>> = b
             .values()
             .flat_map(|m| {
@@ -127,6 +124,11 @@ impl FlightSqlStorage {
                 continue;
             };
             let mut emit = |t: Table| -> Result<bool> {
+                // Once the reader has said stop, nothing more reaches it (the last
+                // series is still finished after the fetch stops).
+                if !go_on {
+                    return Ok(false);
+                }
                 if in_order {
                     go_on = sink(t);
                 } else {
@@ -408,10 +410,7 @@ impl Storage for FlightSqlStorage {
 
     fn measurements(&self, bucket: &str) -> Result<Vec<String>> {
         let catalog = self.catalog()?;
-        let b = catalog
-            .buckets
-            .get(bucket)
-            .ok_or_else(|| StorageError::BucketNotFound(bucket.to_string()))?;
+        let b = catalog.bucket(bucket)?;
         Ok(b.keys().cloned().collect())
     }
 
@@ -432,10 +431,7 @@ impl Storage for FlightSqlStorage {
         measurement: Option<&str>,
     ) -> Result<Vec<String>> {
         let catalog = self.catalog()?;
-        let b = catalog
-            .buckets
-            .get(bucket)
-            .ok_or_else(|| StorageError::BucketNotFound(bucket.to_string()))?;
+        let b = catalog.bucket(bucket)?;
         let mut out = BTreeSet::new();
         for m in b.values() {
             if measurement.is_some_and(|x| x != m.name) || !m.tags.iter().any(|t| t == tag) {
@@ -471,10 +467,7 @@ impl FlightSqlStorage {
         of: impl Fn(&Measurement) -> Vec<String>,
     ) -> Result<Vec<String>> {
         let catalog = self.catalog()?;
-        let b = catalog
-            .buckets
-            .get(bucket)
-            .ok_or_else(|| StorageError::BucketNotFound(bucket.to_string()))?;
+        let b = catalog.bucket(bucket)?;
         let mut out = BTreeSet::new();
         for m in b.values() {
             if measurement.is_none_or(|x| x == m.name) {
