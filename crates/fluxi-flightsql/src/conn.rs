@@ -24,6 +24,10 @@ use std::time::Duration;
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
+/// The largest message (one record batch of an answer) accepted from the engine; a larger
+/// one fails the read ("message length too large").
+pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
 /// What went over the wire since the connection opened.
 #[derive(Debug, Default)]
 pub struct WireStats {
@@ -323,9 +327,11 @@ impl Connection {
             let channel = self.channel.clone();
             let stats = Arc::clone(&self.stats);
             self.runtime()?.spawn(async move {
+                // One message (one record batch) may be large, but not unbounded: a bigger
+                // one fails the read with tonic's "message length too large".
                 let mut client =
                     arrow_flight::flight_service_client::FlightServiceClient::new(channel)
-                        .max_decoding_message_size(usize::MAX);
+                        .max_decoding_message_size(MAX_MESSAGE_BYTES);
                 let stream = match client.do_get(request).await {
                     Ok(r) => r.into_inner(),
                     Err(s) => {
