@@ -5,9 +5,9 @@
 //! waits for their answers (record batches through a small channel, so a slow reader
 //! holds back the fetch) without entering that runtime, which works from any thread.
 //!
-//! Every statement is logged in [`WireStats`] with the bytes of Arrow data that came back,
-//! so `explain`, the tests and the benchmark can say what went to SQL and what crossed the
-//! wire.
+//! [`WireStats`] counts the statements sent and the batches, rows and bytes of Arrow data
+//! that came back, so `fluxi run --timing` and the benchmark can say what crossed the wire
+//! (`explain` shows the statements themselves, from [`crate::sql`]).
 
 use crate::url::FlightSqlUrl;
 use arrow_array::RecordBatch;
@@ -35,7 +35,6 @@ pub struct WireStats {
     batches: AtomicU64,
     rows: AtomicU64,
     bytes: AtomicU64,
-    log: Mutex<Vec<String>>,
 }
 
 impl WireStats {
@@ -56,20 +55,8 @@ impl WireStats {
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
-    /// The statements sent, oldest first (catalog requests as `-- GetTables ...`).
-    pub fn log(&self) -> Vec<String> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-    fn record(&self, statement: &str) {
+    fn record(&self) {
         self.statements.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut l) = self.log.lock() {
-            // The last 10,000 statements: enough for any test or explain, bounded for a
-            // long-running server.
-            if l.len() >= 10_000 {
-                l.remove(0);
-            }
-            l.push(statement.to_string());
-        }
     }
 }
 
@@ -200,7 +187,7 @@ impl Connection {
         sql: &str,
         sink: &mut dyn FnMut(RecordBatch) -> Result<bool, StorageError>,
     ) -> Result<(), StorageError> {
-        self.stats.record(sql);
+        self.stats.record();
         let mut client = self.client()?;
         let statement = sql.to_string();
         let info = self
@@ -232,7 +219,7 @@ impl Connection {
     pub fn tables(
         &self,
     ) -> Result<Vec<(String, String, String, arrow_schema::Schema)>, StorageError> {
-        self.stats.record("-- GetTables (include_schema)");
+        self.stats.record();
         let mut client = self.client()?;
         let info = self
             .run(async move {

@@ -87,19 +87,6 @@ struct Series {
     fields: BTreeMap<String, (Vec<i64>, ArrayRef)>,
 }
 
-/// Tag values of a table (by tag name), from its group key.
-fn tags_of(t: &Table) -> BTreeMap<String, String> {
-    t.key()
-        .columns()
-        .iter()
-        .filter(|c| !c.label.starts_with('_'))
-        .filter_map(|c| match &c.value {
-            Value::String(s) => Some((c.label.clone(), s.to_string())),
-            _ => None,
-        })
-        .collect()
-}
-
 fn key_string(t: &Table, label: &str) -> Option<String> {
     match &t.key().get(label)?.value {
         Value::String(s) => Some(s.to_string()),
@@ -147,8 +134,8 @@ pub fn export_bucket(
             };
             let ty = t.columns()[value_col].1;
             types.entry(field.clone()).or_insert(ty);
-            let tags = tags_of(&t);
-            tag_names.extend(tags.keys().cloned());
+            let tags = fluxi_storage::series_tags(t.key());
+            tag_names.extend(tags.iter().map(|(k, _)| k.clone()));
             let times: Vec<i64> = match t
                 .batch()
                 .column(time_col)
@@ -165,7 +152,7 @@ pub fn export_bucket(
             };
             let values = Arc::clone(t.batch().column(value_col));
             series
-                .entry(tags.into_iter().collect())
+                .entry(tags)
                 .or_default()
                 .fields
                 .insert(field, (times, values));

@@ -48,11 +48,6 @@ impl FlightSqlStorage {
         self.conn.stats()
     }
 
-    /// The connection.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
     fn register(&self) -> Result<()> {
         match &self.conn.url().register {
             Some(dir) => crate::register::register(&self.conn, dir).map(|_| ()),

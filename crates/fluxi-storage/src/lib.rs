@@ -24,8 +24,8 @@ pub use disk::{system_bucket_retention, DiskOptions, DiskStorage, RecoveryReport
 pub use memory::MemoryStorage;
 pub use routed::RoutedStorage;
 pub use storage::{
-    long_key, Aggregate, Applied, BucketInfo, BucketUpdate, Predicate, ReadResult, ReadSpec,
-    Storage, StorageError, StorageErrorKind, Windowing,
+    long_key, series_tags, Aggregate, Applied, BucketInfo, BucketUpdate, Predicate, ReadResult,
+    ReadSpec, Storage, StorageError, StorageErrorKind, Windowing,
 };
 
 pub use line_protocol::{

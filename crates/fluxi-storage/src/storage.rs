@@ -334,6 +334,23 @@ pub fn long_key<'a>(
     fluxi_value::GroupKey::new(key)
 }
 
+/// The tags of a series' table in Flux's long shape, read from its group key (the string
+/// key columns whose names do not start with `_`), sorted by name: the inverse of
+/// [`long_key`]'s tags.
+pub fn series_tags(key: &fluxi_value::GroupKey) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = key
+        .columns()
+        .iter()
+        .filter(|c| !c.label.starts_with('_'))
+        .filter_map(|c| match &c.value {
+            fluxi_value::Value::String(s) => Some((c.label.clone(), s.to_string())),
+            _ => None,
+        })
+        .collect();
+    tags.sort();
+    tags
+}
+
 /// A storage backend.
 pub trait Storage: Send + Sync {
     /// Every bucket, sorted by name.
@@ -534,6 +551,20 @@ pub fn check_bucket_name(name: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::line_protocol::{LineError, LineErrorKind};
+
+    #[test]
+    fn series_tags_reads_back_the_tags_long_key_wrote() {
+        let key = long_key(1, 2, "f", "m", [("region", "eu"), ("host", "a")]);
+        assert_eq!(key.columns().len(), 6);
+        assert_eq!(
+            series_tags(&key),
+            [
+                ("host".to_string(), "a".to_string()),
+                ("region".to_string(), "eu".to_string())
+            ]
+        );
+        assert!(series_tags(&long_key(1, 2, "f", "m", [])).is_empty());
+    }
 
     #[test]
     fn bucket_names_with_control_characters_or_too_long_are_refused() {

@@ -285,16 +285,7 @@ impl<'s> Held<'s> {
             if !is("_measurement", name) || !is("_field", kind.name()) {
                 return true;
             }
-            let mut tags: Vec<(String, String)> = key
-                .columns()
-                .iter()
-                .filter(|c| !c.label.starts_with('_'))
-                .filter_map(|c| match &c.value {
-                    Value::String(s) => Some((c.label.clone(), s.to_string())),
-                    _ => None,
-                })
-                .collect();
-            tags.sort();
+            let tags = fluxi_storage::series_tags(key);
             let (Some(tc), Some(vc)) = (table.column_index("_time"), table.column_index("_value"))
             else {
                 return true;
