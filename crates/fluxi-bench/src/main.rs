@@ -441,4 +441,89 @@ fn main() {
             out_rows
         );
     }
+    if only.as_deref().is_none_or(|o| "encode".contains(o)) {
+        encode_cases(&data, runs);
+    }
+}
+
+/// Counts the bytes written to it and keeps none.
+struct Counter(u64);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What `encode` writes: raw rows of every column type, 4 tables per host.
+const ENCODE_SCRIPT: &str = r#"bench.fields
+  |> map(fn: (r) => ({r with n: int(v: r._value * 1000.0), big: r._value > 50.0, note: "x" + r.host}))"#;
+
+/// Result encoding: the rows of [`ENCODE_SCRIPT`] written in each output format by
+/// `ResultWriter` (what `fluxi run` and the server use) into a byte counter. Cells are
+/// rows × columns; a group-key column's text is made once per table, the others per cell.
+fn encode_cases(data: &[(&str, &str, Value)], runs: usize) {
+    let case = Case {
+        name: "encode",
+        script: ENCODE_SCRIPT,
+        vectorize: true,
+    };
+    let results = engine(&case, data)
+        .and_then(|e| {
+            let p = e
+                .compile(&format!("import \"bench\"\n{ENCODE_SCRIPT}"))
+                .map_err(|e| e.to_string())?;
+            e.execute(&p).map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|e| fail(&format!("encode: {e}")));
+    let tables: Vec<&Table> = results.iter().flat_map(|r| &r.tables).collect();
+    let rows: usize = tables.iter().map(|t| t.num_rows()).sum();
+    let cells: usize = tables
+        .iter()
+        .map(|t| t.num_rows() * t.columns().len())
+        .sum();
+    println!(
+        "\nencoding {rows} rows, {cells} cells ({} tables; `{}`)\n",
+        tables.len(),
+        ENCODE_SCRIPT.replace('\n', " ")
+    );
+    println!("| format | median | cells/s | output |");
+    println!("|---|---:|---:|---:|");
+    for (name, format) in [
+        ("annotated CSV", fluxi::Format::Csv),
+        ("JSON lines", fluxi::Format::JsonLines),
+        ("table text", fluxi::Format::Table),
+    ] {
+        let mut times = Vec::with_capacity(runs);
+        let mut bytes = 0;
+        for i in 0..=runs {
+            let start = Instant::now();
+            let mut w = fluxi::ResultWriter::new(Counter(0), format);
+            for r in &results {
+                for t in &r.tables {
+                    w.write(&r.name, Some(t))
+                        .unwrap_or_else(|e| fail(&format!("encode: {e}")));
+                }
+                w.write(&r.name, None)
+                    .unwrap_or_else(|e| fail(&format!("encode: {e}")));
+            }
+            let took = start.elapsed();
+            bytes = w.into_inner().0;
+            if i > 0 {
+                times.push(took);
+            }
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        println!(
+            "| {name} | {:.1} ms | {:.1} M | {:.1} MB |",
+            median.as_secs_f64() * 1e3,
+            cells as f64 / median.as_secs_f64() / 1e6,
+            bytes as f64 / 1e6
+        );
+    }
 }

@@ -185,15 +185,24 @@ pub enum Fraction {
 
 /// Format nanoseconds since the epoch as RFC 3339 in UTC.
 pub fn format_rfc3339(unix_nanos: i64, fraction: Fraction) -> String {
+    let mut out = String::with_capacity(30);
+    write_rfc3339(&mut out, unix_nanos, fraction);
+    out
+}
+
+/// Append nanoseconds since the epoch as RFC 3339 in UTC to `out` (the text of
+/// [`format_rfc3339`], without allocating: result encoders call this once per time cell).
+pub fn write_rfc3339(out: &mut String, unix_nanos: i64, fraction: Fraction) {
     let secs = unix_nanos.div_euclid(NANOS_PER_SECOND);
     let nanos = unix_nanos.rem_euclid(NANOS_PER_SECOND);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     if !(0..=9999).contains(&y) {
-        return format_wide_year(y, m, d, sod, nanos, fraction);
+        out.push_str(&format_wide_year(y, m, d, sod, nanos, fraction));
+        return;
     }
-    // Written digit by digit: this runs once per time cell of every output.
+    // Written digit by digit into a stack buffer of ASCII bytes.
     let mut buf = [0u8; 30];
     let digits = |buf: &mut [u8], at: usize, width: usize, mut v: i64| {
         for i in (0..width).rev() {
@@ -238,7 +247,10 @@ pub fn format_rfc3339(unix_nanos: i64, fraction: Fraction) -> String {
     }
     buf[len] = b'Z';
     len += 1;
-    buf[..len].iter().map(|&b| b as char).collect()
+    // Every byte written above is an ASCII digit or separator.
+    if let Ok(text) = std::str::from_utf8(&buf[..len]) {
+        out.push_str(text);
+    }
 }
 
 fn format_wide_year(y: i64, m: i64, d: i64, sod: i64, nanos: i64, fraction: Fraction) -> String {

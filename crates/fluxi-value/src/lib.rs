@@ -5,6 +5,7 @@
 //! ([`ColumnType`]): bool, int, uint, float, string and time. A column missing from a
 //! table behaves, everywhere, as a column of nulls.
 
+mod cell;
 pub mod column;
 pub mod csv;
 pub mod duration;
@@ -17,4 +18,6 @@ pub use column::ColumnType;
 pub use duration::Duration;
 pub use error::{ValueError, ValueErrorKind};
 pub use table::{GroupKey, KeyColumn, KeyValues, Table};
-pub use value::{format_float, Callable, Dict, Pending, PlanNode, Record, Stream, Value};
+pub use value::{
+    format_float, push_float, Callable, Dict, Pending, PlanNode, Record, Stream, Value,
+};

@@ -1,8 +1,9 @@
 //! Result output in the upstream CLI's table text and as JSON lines.
 
+use crate::cell::{CellColumn, ColumnText};
 use crate::column::ColumnType;
 use crate::table::Table;
-use crate::value::{format_float, Value};
+use fluxi_time::Fraction;
 use std::fmt::Write;
 
 fn min_width(ty: ColumnType) -> usize {
@@ -16,14 +17,6 @@ fn min_width(ty: ColumnType) -> usize {
     }
 }
 
-fn text_cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Float(f) => format_float(*f),
-        other => other.to_string(),
-    }
-}
-
 /// One table as the upstream CLI prints it: key columns first, every cell right-aligned
 /// to its column width and followed by two spaces.
 pub fn table_text(t: &Table) -> String {
@@ -32,22 +25,21 @@ pub fn table_text(t: &Table) -> String {
         .filter(|c| t.key().contains(&cols[*c].0))
         .collect();
     order.extend((0..cols.len()).filter(|c| !t.key().contains(&cols[*c].0)));
-    let rows = t.rows();
+    let rows = t.num_rows();
     let headers: Vec<String> = order
         .iter()
         .map(|c| format!("{}:{}", cols[*c].0, cols[*c].1))
         .collect();
+    // Column by column: every cell's text, and so each column's width.
+    let texts: Vec<ColumnText> = order
+        .iter()
+        .map(|c| ColumnText::new(CellColumn::of(t.batch().column(*c)), rows, Fraction::Nine))
+        .collect();
     let widths: Vec<usize> = order
         .iter()
         .zip(&headers)
-        .map(|(c, h)| {
-            let longest = rows
-                .iter()
-                .map(|r| text_cell(&r[*c]).chars().count())
-                .max()
-                .unwrap_or(0);
-            min_width(cols[*c].1).max(h.chars().count()).max(longest)
-        })
+        .zip(&texts)
+        .map(|((c, h), text)| min_width(cols[*c].1).max(h.chars().count()).max(text.width))
         .collect();
     let keys: Vec<&str> = t.key().columns().iter().map(|k| k.label.as_str()).collect();
     let mut out = format!("Table: keys: [{}]\n", keys.join(", "));
@@ -60,9 +52,18 @@ pub fn table_text(t: &Table) -> String {
         out.push_str("  ");
     }
     out.push('\n');
-    for r in &rows {
-        for (c, w) in order.iter().zip(&widths) {
-            let _ = write!(out, "{:>w$}  ", text_cell(&r[*c]));
+    out.reserve(rows * (widths.iter().sum::<usize>() + 2 * widths.len() + 1));
+    for r in 0..rows {
+        for (text, w) in texts.iter().zip(&widths) {
+            let cell = text.get(r);
+            let chars = if cell.is_ascii() {
+                cell.len()
+            } else {
+                cell.chars().count()
+            };
+            out.extend(std::iter::repeat_n(' ', w.saturating_sub(chars)));
+            out.push_str(cell);
+            out.push_str("  ");
         }
         out.push('\n');
     }
@@ -125,22 +126,27 @@ fn json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn json_value(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
+/// One cell as a JSON value: `null`, booleans and numbers as they are, times and
+/// non-finite floats (`NaN`, `+Inf`, `-Inf`) as strings.
+fn json_cell(col: &CellColumn<'_>, row: usize, out: &mut String) {
+    if col.is_null(row) {
+        out.push_str("null");
+    } else if let Some(s) = col.str(row) {
+        json_string(s, out);
+    } else {
+        match col {
+            CellColumn::Time(_) => {
+                out.push('"');
+                col.write(row, out, Fraction::Trimmed);
+                out.push('"');
+            }
+            CellColumn::Float(_) if !col.float(row).is_some_and(f64::is_finite) => {
+                out.push('"');
+                col.write(row, out, Fraction::Trimmed);
+                out.push('"');
+            }
+            _ => col.write(row, out, Fraction::Trimmed),
         }
-        Value::UInt(u) => {
-            let _ = write!(out, "{u}");
-        }
-        Value::Float(f) if f.is_finite() => out.push_str(&format_float(*f)),
-        Value::Time(t) => json_string(
-            &fluxi_time::format_rfc3339(*t, fluxi_time::Fraction::Trimmed),
-            out,
-        ),
-        other => json_string(&text_cell(other), out),
     }
 }
 
@@ -166,16 +172,25 @@ pub struct JsonLinesEncoder {
 impl JsonLinesEncoder {
     /// Append the rows of one table of result `name`.
     pub fn table(&mut self, out: &mut String, name: &str, t: &Table) {
-        let cols = t.columns();
-        for r in t.rows() {
-            out.push_str("{\"result\":");
-            json_string(name, out);
-            let _ = write!(out, ",\"table\":{}", self.id);
-            for ((label, _), v) in cols.iter().zip(&r) {
-                out.push(',');
-                json_string(label, out);
-                out.push(':');
-                json_value(v, out);
+        let mut row_start = String::from("{\"result\":");
+        json_string(name, &mut row_start);
+        let _ = write!(row_start, ",\"table\":{}", self.id);
+        let labels: Vec<String> = t
+            .columns()
+            .iter()
+            .map(|(label, _)| {
+                let mut l = String::from(",");
+                json_string(label, &mut l);
+                l.push(':');
+                l
+            })
+            .collect();
+        let cols: Vec<CellColumn<'_>> = t.batch().columns().iter().map(CellColumn::of).collect();
+        for r in 0..t.num_rows() {
+            out.push_str(&row_start);
+            for (label, col) in labels.iter().zip(&cols) {
+                out.push_str(label);
+                json_cell(col, r, out);
             }
             out.push_str("}\n");
         }

@@ -396,22 +396,61 @@ impl Value {
 
 /// Format a float as Flux does: shortest round-trip digits, no exponent, `NaN`, `+Inf`, `-Inf`.
 pub fn format_float(f: f64) -> String {
+    let mut out = String::new();
+    push_float(&mut out, f);
+    out
+}
+
+/// Append the text of [`format_float`] to `out` without allocating (the result encoders
+/// call this once per float cell): `NaN`, `+Inf`, `-Inf`, else the shortest digits that
+/// read back as `f` (of two equally near, the even one, as Go's `strconv` and so
+/// upstream Flux choose), never with an exponent, without a trailing `.0`.
+pub fn push_float(out: &mut String, f: f64) {
     if f.is_nan() {
-        return "NaN".into();
+        out.push_str("NaN");
+        return;
     }
     if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
+        out.push_str(if f > 0.0 { "+Inf" } else { "-Inf" });
+        return;
+    }
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(f);
+    match text.split_once('e') {
+        None => out.push_str(text.strip_suffix(".0").unwrap_or(text)),
+        Some((mantissa, exponent)) => push_plain(out, mantissa, exponent),
+    }
+}
+
+/// Lay out ryu's `d.ddde±X` without the exponent, as Go's `'f'` format (and upstream
+/// Flux) writes it: `1e21` is `1` and 21 zeros, `1.5e-7` is `0.00000015`.
+fn push_plain(out: &mut String, mantissa: &str, exponent: &str) {
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let Ok(x) = exponent.parse::<i32>() else {
+        out.push_str(sign);
+        out.push_str(mantissa);
+        return;
+    };
+    out.push_str(sign);
+    if x >= 0 {
+        let whole = x as usize + 1;
+        if digits.len() <= whole {
+            out.push_str(&digits);
+            out.extend(std::iter::repeat_n('0', whole - digits.len()));
         } else {
-            "-Inf".into()
-        };
+            out.push_str(&digits[..whole]);
+            out.push('.');
+            out.push_str(&digits[whole..]);
+        }
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-x - 1) as usize));
+        out.push_str(&digits);
     }
-    let s = format!("{f}");
-    // Rust prints the shortest round-trip digits without exponent for `{}` on f64.
-    if s == "-0" {
-        return "-0".into();
-    }
-    s
 }
 
 impl fmt::Display for Value {

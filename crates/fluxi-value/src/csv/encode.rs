@@ -1,7 +1,9 @@
 //! The one canonical annotated-CSV encoder (upstream's byte layout).
 
+use crate::cell::CellColumn;
 use crate::table::Table;
 use crate::value::{format_float, Value};
+use fluxi_time::Fraction;
 
 /// Line endings: CRLF on the wire, LF in golden files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,40 +136,50 @@ impl Encoder {
         }
         let d = self.dialect.delimiter;
         let with_default = self.dialect.annotations.contains(&Annotation::Default);
-        // Cells column by column; a group key column is one value for the table.
+        // Cells straight from the arrays; a group key column is one text for the table.
         let n = table.num_rows();
         let cells: Vec<Cells> = shape
             .columns
             .iter()
-            .enumerate()
-            .map(|(c, (label, _))| match table.key().get(label) {
+            .zip(table.batch().columns())
+            .map(|((label, _), array)| match table.key().get(label) {
                 Some(k) => Cells::Same(quote(&cell(&k.value), eol, d)),
-                None => Cells::Each(
-                    (0..n)
-                        .map(|r| quote(&cell(&table.value(r, c)), eol, d))
-                        .collect(),
-                ),
+                None => Cells::Each(CellColumn::of(array)),
             })
             .collect();
-        let id_text = id.to_string();
-        let result_cell = if with_default {
-            String::new()
-        } else {
-            quote(name, eol, d)
-        };
+        // Times, numbers and booleans need quotes only if the delimiter can occur in them.
+        let plain_safe = !(d.is_alphanumeric() || "+-.:".contains(d) || d.is_whitespace());
+        let mut row_start = String::new();
+        row_start.push(d);
+        if !with_default {
+            row_start.push_str(&quote(name, eol, d));
+        }
+        row_start.push(d);
+        row_start.push_str(itoa::Buffer::new().format(id));
+        let mut scratch = String::new();
+        let before = out.len();
         for r in 0..n {
-            out.push(d);
-            out.push_str(&result_cell);
-            out.push(d);
-            out.push_str(&id_text);
+            out.push_str(&row_start);
             for c in &cells {
                 out.push(d);
-                out.push_str(match c {
-                    Cells::Same(s) => s,
-                    Cells::Each(v) => &v[r],
-                });
+                match c {
+                    Cells::Same(s) => out.push_str(s),
+                    Cells::Each(col) => match col.str(r) {
+                        Some(s) => push_quoted(out, s, eol, d),
+                        None if plain_safe => col.write(r, out, Fraction::Trimmed),
+                        None => {
+                            scratch.clear();
+                            col.write(r, &mut scratch, Fraction::Trimmed);
+                            push_quoted(out, &scratch, eol, d);
+                        }
+                    },
+                }
             }
             out.push_str(nl);
+            if r == 0 {
+                // Room for the rest, at about the first row's length.
+                out.reserve((out.len() - before) * (n - 1));
+            }
         }
         self.current = Some((name.to_string(), shape));
         self.id += 1;
@@ -216,12 +228,12 @@ impl Encoder {
     }
 }
 
-/// The text of one column's cells.
-enum Cells {
-    /// The same for every row (a group key column).
+/// Where one column's cells come from.
+enum Cells<'a> {
+    /// The same text on every row (a group key column).
     Same(String),
-    /// One per row.
-    Each(Vec<String>),
+    /// The column's array, cell by cell.
+    Each(CellColumn<'a>),
 }
 
 fn key_labels(t: &Table) -> Vec<String> {
@@ -305,7 +317,7 @@ pub(crate) fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::Float(f) => format_float(*f),
-        Value::Time(t) => fluxi_time::format_rfc3339(*t, fluxi_time::Fraction::Trimmed),
+        Value::Time(t) => fluxi_time::format_rfc3339(*t, Fraction::Trimmed),
         other => other.to_string(),
     }
 }
@@ -313,13 +325,20 @@ pub(crate) fn cell(v: &Value) -> String {
 /// Go `encoding/csv` quoting with CRLF: quote fields holding the delimiter, `"`, CR or LF,
 /// or starting with a space; `"` doubles; CR is dropped and LF becomes the line ending.
 fn quote(s: &str, eol: LineEnding, delimiter: char) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_quoted(&mut out, s, eol, delimiter);
+    out
+}
+
+/// Append `s` to `out`, quoted as [`quote`] says.
+fn push_quoted(out: &mut String, s: &str, eol: LineEnding, delimiter: char) {
     let needs = s.contains([delimiter, '"', '\r', '\n'])
         || s.starts_with(char::is_whitespace)
         || s == "\\.";
     if !needs {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -333,7 +352,6 @@ fn quote(s: &str, eol: LineEnding, delimiter: char) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
