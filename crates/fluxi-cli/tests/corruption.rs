@@ -378,19 +378,31 @@ fn a_damaged_data_file_is_an_error_naming_it_until_repair_moves_it_aside(base: &
             damage(target, &files[(k + 1) % 3], how);
             let out = run_count(&dir);
             let stderr = text(&out.stderr);
-            assert!(
-                !out.status.success(),
-                "data {k} {how:?}: {}",
-                text(&out.stdout)
-            );
-            assert!(
-                stderr.contains("fluxi::storage::corrupt"),
-                "data {k} {how:?}: {stderr}"
-            );
-            assert!(
-                stderr.contains(&name) || how == Damage::Swap,
-                "data {k} {how:?}: {stderr}"
-            );
+            if out.status.success() {
+                // A read checks the parts of a file it uses (and the file's head and
+                // footer): damage only in bytes the query never reads (here a tag
+                // column's chunk, as tags come from the manifest) leaves its answer
+                // whole and right, and `store check` below finds it.
+                assert!(
+                    matches!(how, Damage::FlipMiddle | Damage::ZeroPage),
+                    "data {k} {how:?}: {}",
+                    text(&out.stdout)
+                );
+                assert_eq!(
+                    counts(&text(&out.stdout)),
+                    all_batches(),
+                    "data {k} {how:?}"
+                );
+            } else {
+                assert!(
+                    stderr.contains("fluxi::storage::corrupt"),
+                    "data {k} {how:?}: {stderr}"
+                );
+                assert!(
+                    stderr.contains(&name) || how == Damage::Swap,
+                    "data {k} {how:?}: {stderr}"
+                );
+            }
 
             let check = fluxi(&["store", "check", "--data", d]);
             let report = text(&check.stdout);

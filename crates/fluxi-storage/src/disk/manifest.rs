@@ -76,6 +76,12 @@ pub(crate) struct FileMeta {
     /// opened for writing).
     #[serde(default)]
     pub checksum: Option<u32>,
+    /// The CRC-32 of each part a read uses, `(start, length, crc)` in file order: every
+    /// row group's column chunks, then the tail (page indexes and footer). A read checks
+    /// the parts it uses as it first touches them, instead of the whole file; a file
+    /// without them (written before they were recorded) is checked whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<(u64, u64, u32)>,
     /// The tag keys of the file's series, sorted (column `t:<key>`).
     pub tag_keys: Vec<String>,
     /// The fields in the file, sorted (column `f:<name>`).

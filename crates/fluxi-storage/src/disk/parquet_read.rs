@@ -38,11 +38,132 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
     }
 }
 
-/// A data file's handle, read by position.
+/// Fills `buf` from `offset` on.
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    let mut at = 0usize;
+    while at < buf.len() {
+        let n = read_at(file, &mut buf[at..], offset + at as u64)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file ended early",
+            ));
+        }
+        at += n;
+    }
+    Ok(())
+}
+
+/// A checked part of a data file: a column chunk (of row group `group`) or the tail
+/// (page indexes and footer, `group` none), with the CRC-32 the manifest recorded of it
+/// (none in a file checked whole when opened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub start: u64,
+    pub len: u64,
+    pub crc: Option<u32>,
+    pub group: Option<usize>,
+}
+
+impl Part {
+    fn end(&self) -> u64 {
+        self.start + self.len
+    }
+}
+
+/// A data file's handle, read by position, a part at a time.
+///
+/// A read asks for a column chunk's pages one after another; the first touch of a part
+/// reads the whole part with one `pread`, checks its CRC-32 against the manifest, and
+/// serves the part's pages from memory. Parts of one row group are kept together; moving
+/// to another row group lets the previous one's go. Bytes outside every part are read
+/// straight from the file only in a file that was checked whole when opened.
 #[derive(Debug, Clone)]
 pub(crate) struct DataFile {
     file: Arc<File>,
     len: u64,
+    path: Arc<Path>,
+    /// Sorted by start, disjoint.
+    parts: Arc<Vec<Part>>,
+    /// Whether the whole file's CRC-32 was checked when it was opened.
+    whole_checked: bool,
+    /// Parts read so far (index into `parts`, bytes); one scan's own.
+    loaded: Arc<Mutex<Vec<(usize, Bytes)>>>,
+}
+
+impl DataFile {
+    /// The same file with nothing loaded (each scan has its own parts in memory).
+    pub(crate) fn fresh(&self) -> DataFile {
+        DataFile {
+            loaded: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// The index of the part holding `[start, start + len)`.
+    fn part_of(&self, start: u64, len: u64) -> Option<usize> {
+        let k = self.parts.partition_point(|p| p.end() <= start);
+        self.parts
+            .get(k)
+            .filter(|p| p.start <= start && start + len <= p.end())
+            .map(|_| k)
+    }
+
+    /// Part `k`'s bytes, read and checked on first use.
+    fn load(&self, k: usize) -> Result<Bytes> {
+        let mut loaded = self
+            .loaded
+            .lock()
+            .map_err(|_| StorageError::Backend("read: a lock was poisoned".into()))?;
+        if let Some((_, b)) = loaded.iter().find(|(i, _)| *i == k) {
+            return Ok(b.clone());
+        }
+        let part = self
+            .parts
+            .get(k)
+            .copied()
+            .ok_or_else(|| StorageError::Backend("read: no such part".into()))?;
+        let mut buf = vec![0u8; part.len as usize];
+        read_exact_at(&self.file, &mut buf, part.start).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => corrupt(&self.path, "it ended early"),
+            _ => super::io_error("read data file", &self.path, e),
+        })?;
+        if let Some(want) = part.crc {
+            let got = crc32fast::hash(&buf);
+            if got != want {
+                let what = match part.group {
+                    Some(g) => format!("row group {g}'s column chunk"),
+                    None => "its footer".to_string(),
+                };
+                return Err(corrupt(
+                    &self.path,
+                    format!(
+                        "the CRC-32 of {what} (bytes {}..{}) is {got:08x} where the manifest recorded {want:08x}",
+                        part.start,
+                        part.end()
+                    ),
+                ));
+            }
+        }
+        let bytes = Bytes::from(buf);
+        loaded.retain(|(i, _)| self.parts.get(*i).map(|p| p.group) == Some(part.group));
+        loaded.push((k, bytes.clone()));
+        Ok(bytes)
+    }
+
+    fn outside(&self, start: u64, len: u64) -> parquet::errors::ParquetError {
+        external(corrupt(
+            &self.path,
+            format!(
+                "a read of bytes {start}..{} lies outside the parts the manifest checks",
+                start + len
+            ),
+        ))
+    }
+}
+
+fn external(e: StorageError) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::External(Box::new(e))
 }
 
 /// A reader of a [`DataFile`] from some position on.
@@ -59,6 +180,21 @@ impl Read for PositionedReader {
     }
 }
 
+/// Where a [`DataFile`]'s reads come from: a checked part in memory, or the file.
+pub(crate) enum PartReader {
+    Memory(bytes::buf::Reader<Bytes>),
+    File(PositionedReader),
+}
+
+impl Read for PartReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            PartReader::Memory(r) => r.read(buf),
+            PartReader::File(r) => r.read(buf),
+        }
+    }
+}
+
 impl Length for DataFile {
     fn len(&self) -> u64 {
         self.len
@@ -66,21 +202,88 @@ impl Length for DataFile {
 }
 
 impl ChunkReader for DataFile {
-    type T = PositionedReader;
+    type T = PartReader;
 
-    fn get_read(&self, start: u64) -> parquet::errors::Result<PositionedReader> {
-        Ok(PositionedReader {
-            file: Arc::clone(&self.file),
-            pos: start,
-        })
+    fn get_read(&self, start: u64) -> parquet::errors::Result<PartReader> {
+        use bytes::Buf;
+        match self.part_of(start, 0) {
+            Some(k) => {
+                let part = self.load(k).map_err(external)?;
+                let from = (start - self.parts[k].start) as usize;
+                Ok(PartReader::Memory(part.slice(from..).reader()))
+            }
+            None if self.whole_checked => Ok(PartReader::File(PositionedReader {
+                file: Arc::clone(&self.file),
+                pos: start,
+            })),
+            None => Err(self.outside(start, 0)),
+        }
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-        let mut buf = vec![0u8; length];
-        let mut reader = self.get_read(start)?;
-        reader.read_exact(&mut buf)?;
-        Ok(Bytes::from(buf))
+        match self.part_of(start, length as u64) {
+            Some(k) => {
+                let part = self.load(k).map_err(external)?;
+                let from = (start - self.parts[k].start) as usize;
+                Ok(part.slice(from..from + length))
+            }
+            None if self.whole_checked => {
+                let mut buf = vec![0u8; length];
+                let mut reader = PositionedReader {
+                    file: Arc::clone(&self.file),
+                    pos: start,
+                };
+                reader.read_exact(&mut buf)?;
+                Ok(Bytes::from(buf))
+            }
+            None => Err(self.outside(start, length as u64)),
+        }
     }
+}
+
+/// The parts of a file as its footer lays them out: the head (the 4-byte magic), each
+/// row group's column chunks in file order, then the tail (from the last chunk's end to
+/// the end of the file: page indexes, footer). `None` if the footer's offsets are not
+/// those of a file `len` bytes long.
+pub(crate) fn parts_of(
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    len: u64,
+) -> Option<Vec<Part>> {
+    let mut parts = Vec::new();
+    for (g, rg) in metadata.row_groups().iter().enumerate() {
+        for c in rg.columns() {
+            let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset());
+            let start = u64::try_from(start).ok()?;
+            let size = u64::try_from(c.compressed_size()).ok()?;
+            parts.push(Part {
+                start,
+                len: size,
+                crc: None,
+                group: Some(g),
+            });
+        }
+    }
+    parts.sort_by_key(|p| p.start);
+    parts.insert(
+        0,
+        Part {
+            start: 0,
+            len: 4,
+            crc: None,
+            group: None,
+        },
+    );
+    let tail = parts.last().map_or(4, Part::end);
+    if !parts.windows(2).all(|w| w[0].end() <= w[1].start) || tail > len {
+        return None;
+    }
+    parts.push(Part {
+        start: tail,
+        len: len - tail,
+        crc: None,
+        group: None,
+    });
+    Some(parts)
 }
 
 /// A checked file: its handle and parsed footer, or why it is damaged.
@@ -172,7 +375,7 @@ impl FileCache {
         {
             return c;
         }
-        let checked = self.check(dir, meta);
+        let checked = self.check(dir, meta, false);
         if let Ok(mut c) = self.checked.lock() {
             c.insert(meta.id, checked.clone());
         }
@@ -190,7 +393,7 @@ impl FileCache {
         if let Some(e) = damaged {
             return Err(e);
         }
-        self.check(dir, meta).map(|_| ())
+        self.check(dir, meta, true).map(|_| ())
     }
 
     /// Checks a file: the size and CRC-32 the manifest recorded, and a footer that parses.
@@ -198,7 +401,7 @@ impl FileCache {
         self.open(dir, meta).map(|_| ())
     }
 
-    fn check(&self, dir: &Path, meta: &FileMeta) -> Checked {
+    fn check(&self, dir: &Path, meta: &FileMeta, whole: bool) -> Checked {
         let path = file_path(dir, meta.id);
         let pre = self
             .opened
@@ -228,19 +431,92 @@ impl FileCache {
                 ),
             ));
         }
-        if let Some(want) = meta.checksum {
-            let got =
-                crc_of(&file, len).map_err(|e| super::io_error("read data file", &path, e))?;
-            if got != want {
-                return Err(corrupt(
-                    &path,
-                    format!("its CRC-32 is {got:08x} where the manifest recorded {want:08x}"),
-                ));
+        // A file with parts checks each part as a read first uses it, and its tail (the
+        // footer) now; a file without is checked whole (and so is any file on `whole`).
+        let by_parts = !meta.parts.is_empty() && !whole;
+        if !by_parts {
+            if let Some(want) = meta.checksum {
+                let got =
+                    crc_of(&file, len).map_err(|e| super::io_error("read data file", &path, e))?;
+                if got != want {
+                    return Err(corrupt(
+                        &path,
+                        format!("its CRC-32 is {got:08x} where the manifest recorded {want:08x}"),
+                    ));
+                }
             }
         }
-        let data = DataFile { file, len };
-        let metadata = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new())
-            .map_err(|e| corrupt(&path, format!("its footer cannot be read ({e})")))?;
+        let recorded: Vec<Part> = meta
+            .parts
+            .iter()
+            .map(|&(start, len, crc)| Part {
+                start,
+                len,
+                crc: Some(crc),
+                group: None,
+            })
+            .collect();
+        let path: Arc<Path> = Arc::from(path.as_path());
+        let footer = DataFile {
+            file: Arc::clone(&file),
+            len,
+            path: Arc::clone(&path),
+            parts: Arc::new(if by_parts {
+                recorded
+                    .first()
+                    .into_iter()
+                    .chain(recorded.last())
+                    .copied()
+                    .collect()
+            } else {
+                Vec::new()
+            }),
+            whole_checked: !by_parts,
+            loaded: Arc::default(),
+        };
+        if by_parts {
+            footer.load(0)?; // the head; the tail is checked as the footer is read
+        }
+        let metadata =
+            ArrowReaderMetadata::load(&footer, ArrowReaderOptions::new()).map_err(|e| match e {
+                parquet::errors::ParquetError::External(e) => match e.downcast::<StorageError>() {
+                    Ok(e) => *e,
+                    Err(e) => corrupt(&path, format!("its footer cannot be read ({e})")),
+                },
+                e => corrupt(&path, format!("its footer cannot be read ({e})")),
+            })?;
+        let mut parts = parts_of(metadata.metadata(), len)
+            .ok_or_else(|| corrupt(&path, "its footer's offsets do not fit the file"))?;
+        if !recorded.is_empty() {
+            let same = parts.len() == recorded.len()
+                && parts
+                    .iter()
+                    .zip(&recorded)
+                    .all(|(a, b)| (a.start, a.len) == (b.start, b.len));
+            if !same {
+                return Err(corrupt(
+                    &path,
+                    "its column chunks are not where the manifest recorded them",
+                ));
+            }
+            for (p, r) in parts.iter_mut().zip(&recorded) {
+                p.crc = r.crc;
+            }
+        }
+        let data = DataFile {
+            file,
+            len,
+            path,
+            parts: Arc::new(parts),
+            whole_checked: !by_parts,
+            loaded: Arc::default(),
+        };
+        if whole {
+            // `fluxi store check`: every part's own CRC-32 too.
+            for k in 0..data.parts.len() {
+                data.load(k)?;
+            }
+        }
         Ok((data, metadata))
     }
 }
@@ -388,6 +664,7 @@ pub(crate) fn scan_series(
 ) -> Result<()> {
     let path = file_path(dir, file.id);
     let (handle, metadata) = files.open(dir, file)?;
+    let handle = handle.fresh();
     let schema = metadata.schema();
     let mut roots = Vec::with_capacity(fields.len() + 1);
     let time_root = schema

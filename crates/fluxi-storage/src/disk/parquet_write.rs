@@ -9,6 +9,7 @@
 
 use super::io_error;
 use super::manifest::{stat_value, FieldStats, FileMeta, SeriesMeta};
+use super::parquet_read::{parts_of, read_exact_at};
 use super::rows::{Column, FieldType, SeriesRows, Values};
 use crate::storage::{Result, StorageError};
 use arrow_array::builder::{BooleanBuilder, StringBuilder};
@@ -242,7 +243,14 @@ pub(crate) fn write_file(
     }
     let schema: SchemaRef = Arc::new(Schema::new(columns));
     let props = properties(&fields, layout);
-    let file = File::create(&path).map_err(|e| io_error("create data file", &path, e))?;
+    // Readable too: each part's CRC-32 is computed from the file once it is written.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .map_err(|e| io_error("create data file", &path, e))?;
     let file = Hashing {
         file,
         crc: crc32fast::Hasher::new(),
@@ -271,7 +279,7 @@ pub(crate) fn write_file(
             group_rows = 0;
         }
     }
-    writer
+    let footer = writer
         .finish()
         .map_err(|e| parquet_error(&path, "finish", e))?;
     let written = writer.inner();
@@ -292,6 +300,21 @@ pub(crate) fn write_file(
         )));
     }
     let checksum = Some(written.crc.clone().finalize());
+    // Each part's CRC-32, from the file as written (the page cache holds it).
+    let layout = parts_of(&footer, bytes).ok_or_else(|| {
+        StorageError::Backend(format!(
+            "data file {}: the writer's footer does not fit the file",
+            path.display()
+        ))
+    })?;
+    let mut parts = Vec::with_capacity(layout.len());
+    let mut buf = Vec::new();
+    for p in layout {
+        buf.resize(p.len as usize, 0);
+        read_exact_at(&written.file, &mut buf, p.start)
+            .map_err(|e| io_error("read back data file", &path, e))?;
+        parts.push((p.start, p.len, crc32fast::hash(&buf)));
+    }
     let min_time = metas
         .iter()
         .map(|m| m.min_time)
@@ -311,6 +334,7 @@ pub(crate) fn write_file(
         rows: row,
         bytes,
         checksum,
+        parts,
         tag_keys,
         fields: fields.into_iter().map(|(n, _)| n).collect(),
         series: metas,

@@ -137,6 +137,7 @@ mod tests {
             rows: 2,
             bytes: 0,
             checksum: None,
+            parts: Vec::new(),
             tag_keys: vec!["host".into()],
             fields: vec!["v".into()],
             series: tags
