@@ -399,7 +399,6 @@ pub fn window_aggregate(
         let stamps: ArrayRef = Arc::new(TimestampNanosecondArray::from(
             windows.iter().map(|w| w.1).collect::<Vec<_>>(),
         ));
-        let constant = UInt32Array::from(vec![0u32; n]);
         let mut columns: Vec<(String, ColumnType, ArrayRef)> = Vec::new();
         let mut value: Option<(String, ColumnType, ArrayRef)> = None;
         for (i, (label, ty)) in t.columns().into_iter().enumerate() {
@@ -431,10 +430,12 @@ pub fn window_aggregate(
                 }
                 continue;
             }
-            let repeated = if col.is_empty() {
-                arrow_array::new_null_array(col.data_type(), n)
+            // A group-key column is one value: an input column as long as the output is
+            // used as it is; otherwise its value is repeated.
+            let repeated = if col.len() == n && t.key().contains(&label) {
+                Arc::clone(col)
             } else {
-                arrow_select::take::take(col, &constant, None)?
+                fluxi_value::table::repeat_value(col, 0, n)?
             };
             columns.push((label, ty, repeated));
         }

@@ -157,7 +157,30 @@ fn a_damaged_head_or_footer_fails_every_read_of_the_file() {
                 "{case}: {err}"
             );
             assert!(err.to_string().contains("data file"), "{case}: {err}");
+            // Also an answer the manifest's statistics would give (the file's ends are
+            // checked before its statistics are used).
+            let err = s
+                .read_aggregate(&spec, fluxi_storage::Aggregate::Last, None)
+                .unwrap_err();
+            assert_eq!(
+                err.kind(),
+                fluxi_storage::StorageErrorKind::Corrupt,
+                "{case}: {err}"
+            );
         }
+        // On a fresh open, the statistics answer is the first read.
+        drop(s);
+        let s = DiskStorage::open_with(&dir, options()).unwrap();
+        let spec = fluxi_storage::ReadSpec {
+            bucket: "b".into(),
+            start: 0,
+            stop: H,
+            predicates: field("f"),
+        };
+        let err = s
+            .read_aggregate(&spec, fluxi_storage::Aggregate::Last, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("CRC-32"), "{case}: {err}");
     }
 }
 

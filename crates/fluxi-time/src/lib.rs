@@ -183,6 +183,13 @@ pub enum Fraction {
     Nine,
 }
 
+/// "00" to "99": the two-digit numbers' text, one after another.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Format nanoseconds since the epoch as RFC 3339 in UTC.
 pub fn format_rfc3339(unix_nanos: i64, fraction: Fraction) -> String {
     let mut out = String::with_capacity(30);
@@ -202,25 +209,25 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i64, fraction: Fraction) {
         out.push_str(&format_wide_year(y, m, d, sod, nanos, fraction));
         return;
     }
-    // Written digit by digit into a stack buffer of ASCII bytes.
+    // Written two digits at a time into a stack buffer of ASCII bytes.
     let mut buf = [0u8; 30];
-    let digits = |buf: &mut [u8], at: usize, width: usize, mut v: i64| {
-        for i in (0..width).rev() {
-            buf[at + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
+    let put2 = |buf: &mut [u8; 30], at: usize, v: i64| {
+        let i = (v as usize % 100) * 2;
+        buf[at] = PAIRS[i];
+        buf[at + 1] = PAIRS[i + 1];
     };
-    digits(&mut buf, 0, 4, y);
+    put2(&mut buf, 0, y / 100);
+    put2(&mut buf, 2, y % 100);
     buf[4] = b'-';
-    digits(&mut buf, 5, 2, m);
+    put2(&mut buf, 5, m);
     buf[7] = b'-';
-    digits(&mut buf, 8, 2, d);
+    put2(&mut buf, 8, d);
     buf[10] = b'T';
-    digits(&mut buf, 11, 2, sod / 3600);
+    put2(&mut buf, 11, sod / 3600);
     buf[13] = b':';
-    digits(&mut buf, 14, 2, sod % 3600 / 60);
+    put2(&mut buf, 14, sod % 3600 / 60);
     buf[16] = b':';
-    digits(&mut buf, 17, 2, sod % 60);
+    put2(&mut buf, 17, sod % 60);
     let mut len = 19;
     let width = match fraction {
         Fraction::Nine => 9,
@@ -237,12 +244,13 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i64, fraction: Fraction) {
     };
     if width > 0 {
         buf[len] = b'.';
-        digits(
-            &mut buf,
-            len + 1,
-            width,
-            nanos / 10_i64.pow(9 - width as u32),
-        );
+        // All nine digits, then only `width` of them are kept.
+        let at = len + 1;
+        buf[at] = b'0' + (nanos / 100_000_000) as u8;
+        put2(&mut buf, at + 1, nanos / 1_000_000 % 100);
+        put2(&mut buf, at + 3, nanos / 10_000 % 100);
+        put2(&mut buf, at + 5, nanos / 100 % 100);
+        put2(&mut buf, at + 7, nanos % 100);
         len += 1 + width;
     }
     buf[len] = b'Z';

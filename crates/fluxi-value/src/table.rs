@@ -416,3 +416,51 @@ pub fn build_array<'v>(
         }
     })
 }
+
+/// A string column of `n` times `s`: the bytes repeated by doubling copies and offsets
+/// computed, not `n` appends. An error if the column would pass Arrow's 2 GiB of string
+/// bytes.
+pub fn repeated_string(s: &str, n: usize) -> Result<ArrayRef, ValueError> {
+    let too_long = || {
+        ValueError::Arrow(format!(
+            "a column of {n} strings of {} bytes is too long",
+            s.len()
+        ))
+    };
+    let total = s.len().checked_mul(n).filter(|&t| t <= i32::MAX as usize);
+    total.ok_or_else(too_long)?;
+    let len = s.len() as i32;
+    let offsets: Vec<i32> = (0..=n as i32).map(|i| i * len).collect();
+    let array = StringArray::try_new(
+        arrow_buffer::OffsetBuffer::new(arrow_buffer::ScalarBuffer::from(offsets)),
+        arrow_buffer::Buffer::from_vec(s.as_bytes().repeat(n)),
+        None,
+    )
+    .map_err(|e| ValueError::Arrow(e.to_string()))?;
+    Ok(Arc::new(array))
+}
+
+/// A column of `n` rows, each the value at `row` of `a` (null past its end): how a
+/// group-key column is spread over a table's rows.
+pub fn repeat_value(a: &ArrayRef, row: usize, n: usize) -> Result<ArrayRef, ValueError> {
+    if row >= a.len() || a.is_null(row) {
+        return Ok(arrow_array::new_null_array(a.data_type(), n));
+    }
+    let any = a.as_any();
+    Ok(if let Some(x) = any.downcast_ref::<StringArray>() {
+        return repeated_string(x.value(row), n);
+    } else if let Some(x) = any.downcast_ref::<TimestampNanosecondArray>() {
+        Arc::new(TimestampNanosecondArray::from_value(x.value(row), n))
+    } else if let Some(x) = any.downcast_ref::<Float64Array>() {
+        Arc::new(Float64Array::from_value(x.value(row), n))
+    } else if let Some(x) = any.downcast_ref::<Int64Array>() {
+        Arc::new(Int64Array::from_value(x.value(row), n))
+    } else if let Some(x) = any.downcast_ref::<UInt64Array>() {
+        Arc::new(UInt64Array::from_value(x.value(row), n))
+    } else if let Some(x) = any.downcast_ref::<BooleanArray>() {
+        Arc::new(BooleanArray::from(vec![x.value(row); n]))
+    } else {
+        let idx = arrow_array::UInt32Array::from(vec![row as u32; n]);
+        arrow_select::take::take(a, &idx, None).map_err(|e| ValueError::Arrow(e.to_string()))?
+    })
+}

@@ -293,6 +293,8 @@ type Checked = std::result::Result<(DataFile, ArrowReaderMetadata), StorageError
 #[derive(Debug, Default)]
 pub(crate) struct FileCache {
     checked: Mutex<HashMap<u64, Checked>>,
+    /// Files whose head and footer were checked (answers from statistics need no more).
+    ends_checked: Mutex<HashMap<u64, Result<()>>>,
     opened: Mutex<HashMap<u64, Arc<File>>>,
     /// Files deleted while snapshots (sharing the file list given) may still read them.
     retired: Mutex<Vec<(u64, Weak<Vec<FileMeta>>)>>,
@@ -356,6 +358,9 @@ impl FileCache {
         if let Ok(mut c) = self.checked.lock() {
             c.remove(&id);
         }
+        if let Ok(mut c) = self.ends_checked.lock() {
+            c.remove(&id);
+        }
         if let Ok(mut o) = self.opened.lock() {
             o.remove(&id);
         }
@@ -396,12 +401,61 @@ impl FileCache {
         self.check(dir, meta, true).map(|_| ())
     }
 
-    /// Checks a file: the size and CRC-32 the manifest recorded, and a footer that parses.
+    /// Checks a file before the manifest's statistics of it are used: its size, and the
+    /// CRC-32 of its head and footer (of the whole file, in a file without parts), once
+    /// per open store. Its footer is parsed when a read first decodes it.
     pub(crate) fn verify(&self, dir: &Path, meta: &FileMeta) -> Result<()> {
-        self.open(dir, meta).map(|_| ())
+        if meta.parts.len() < 2 {
+            return self.open(dir, meta).map(|_| ());
+        }
+        let known = |id| -> Option<Result<()>> {
+            if let Some(c) = self.checked.lock().ok()?.get(&id) {
+                return Some(c.clone().map(|_| ()));
+            }
+            self.ends_checked.lock().ok()?.get(&id).cloned()
+        };
+        if let Some(r) = known(meta.id) {
+            return r;
+        }
+        let checked = self.check_ends(dir, meta);
+        if let Ok(mut c) = self.ends_checked.lock() {
+            c.insert(meta.id, checked.clone());
+        }
+        checked
     }
 
-    fn check(&self, dir: &Path, meta: &FileMeta, whole: bool) -> Checked {
+    fn check_ends(&self, dir: &Path, meta: &FileMeta) -> Result<()> {
+        let (file, len, path) = self.handle(dir, meta)?;
+        if let Ok(mut o) = self.opened.lock() {
+            o.entry(meta.id).or_insert_with(|| Arc::clone(&file));
+        }
+        let ends = DataFile {
+            file,
+            len,
+            path: Arc::from(path.as_path()),
+            parts: Arc::new(
+                meta.parts
+                    .first()
+                    .into_iter()
+                    .chain(meta.parts.last())
+                    .map(|&(start, len, crc)| Part {
+                        start,
+                        len,
+                        crc: Some(crc),
+                        group: None,
+                    })
+                    .collect(),
+            ),
+            whole_checked: false,
+            loaded: Arc::default(),
+        };
+        ends.load(0)?;
+        ends.load(1).map(|_| ())
+    }
+
+    /// The file's handle (opened ahead, or now), its length, which must be the
+    /// manifest's, and its path.
+    fn handle(&self, dir: &Path, meta: &FileMeta) -> Result<(Arc<File>, u64, std::path::PathBuf)> {
         let path = file_path(dir, meta.id);
         let pre = self
             .opened
@@ -431,6 +485,11 @@ impl FileCache {
                 ),
             ));
         }
+        Ok((file, len, path))
+    }
+
+    fn check(&self, dir: &Path, meta: &FileMeta, whole: bool) -> Checked {
+        let (file, len, path) = self.handle(dir, meta)?;
         // A file with parts checks each part as a read first uses it, and its tail (the
         // footer) now; a file without is checked whole (and so is any file on `whole`).
         let by_parts = !meta.parts.is_empty() && !whole;

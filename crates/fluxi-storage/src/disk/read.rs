@@ -12,10 +12,8 @@ use super::{BucketState, DiskStorage};
 use crate::storage::{Applied, Predicate, ReadResult, ReadSpec, Result, StorageError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampNanosecondType;
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampNanosecondArray,
-};
-use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, TimestampNanosecondArray};
+use arrow_buffer::ScalarBuffer;
 use fluxi_value::{ColumnType, GroupKey, Table};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -548,7 +546,8 @@ impl Repeats {
         if let Some(a) = self.strings.get(&(s.to_string(), n)) {
             return Ok(Arc::clone(a));
         }
-        let a = repeated(s, n)?;
+        let a = fluxi_value::table::repeated_string(s, n)
+            .map_err(|e| StorageError::Backend(format!("read: {e}")))?;
         self.strings.insert((s.to_string(), n), Arc::clone(&a));
         Ok(a)
     }
@@ -609,26 +608,6 @@ pub(super) fn key_of(spec: &ReadSpec, w: &Wanted<'_>) -> GroupKey {
         w.measurement,
         w.tags.iter().copied(),
     )
-}
-
-/// A string column of `n` times the same value.
-fn repeated(s: &str, n: usize) -> Result<ArrayRef> {
-    let too_long = || StorageError::Backend(format!("read: a column of {n} strings is too long"));
-    let total = s.len().checked_mul(n).filter(|&t| t <= i32::MAX as usize);
-    let total = total.ok_or_else(too_long)?;
-    let bytes = s.as_bytes().repeat(n);
-    if bytes.len() != total {
-        return Err(too_long());
-    }
-    let len = s.len() as i32;
-    let offsets: Vec<i32> = (0..=n as i32).map(|i| i * len).collect();
-    let array = StringArray::try_new(
-        OffsetBuffer::new(ScalarBuffer::from(offsets)),
-        Buffer::from_vec(bytes),
-        None,
-    )
-    .map_err(|e| StorageError::Backend(format!("read: {e}")))?;
-    Ok(Arc::new(array))
 }
 
 /// Concatenates pieces (in time order).

@@ -156,29 +156,41 @@ impl Encoder {
         }
         row_start.push(d);
         row_start.push_str(itoa::Buffer::new().format(id));
-        let mut scratch = String::new();
-        let before = out.len();
-        for r in 0..n {
-            out.push_str(&row_start);
-            for c in &cells {
-                out.push(d);
-                match c {
-                    Cells::Same(s) => out.push_str(s),
-                    Cells::Each(col) => match col.str(r) {
-                        Some(s) => push_quoted(out, s, eol, d),
-                        None if plain_safe => col.write(r, out, Fraction::Trimmed),
-                        None => {
-                            scratch.clear();
-                            col.write(r, &mut scratch, Fraction::Trimmed);
-                            push_quoted(out, &scratch, eol, d);
-                        }
-                    },
+        let rows = Rows {
+            cells: &cells,
+            row_start: &row_start,
+            d,
+            nl,
+            eol,
+            plain_safe,
+        };
+        let lanes = lanes_for(n);
+        if lanes <= 1 {
+            rows.write(out, 0..n);
+        } else {
+            // Long tables: the rows are cut into `lanes` runs written at once, the first
+            // here and the others on scoped threads, then appended in order.
+            let run = n.div_ceil(lanes);
+            let rest: Vec<Option<String>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (1..lanes)
+                    .map(|k| {
+                        let rows = &rows;
+                        scope.spawn(move || {
+                            let mut text = String::new();
+                            rows.write(&mut text, k * run..((k + 1) * run).min(n));
+                            text
+                        })
+                    })
+                    .collect();
+                rows.write(out, 0..run.min(n));
+                handles.into_iter().map(|h| h.join().ok()).collect()
+            });
+            for (k, text) in rest.into_iter().enumerate() {
+                match text {
+                    Some(t) => out.push_str(&t),
+                    // A run's thread failed: write that run here instead.
+                    None => rows.write(out, (k + 1) * run..((k + 2) * run).min(n)),
                 }
-            }
-            out.push_str(nl);
-            if r == 0 {
-                // Room for the rest, at about the first row's length.
-                out.reserve((out.len() - before) * (n - 1));
             }
         }
         self.current = Some((name.to_string(), shape));
@@ -225,6 +237,64 @@ impl Encoder {
         out.push(d);
         out.push_str(nl);
         self.current = None;
+    }
+}
+
+/// Rows at least this long are written by more than one thread.
+const ROWS_PER_LANE: usize = 2048;
+
+/// How many threads write a table of `n` rows.
+fn lanes_for(n: usize) -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    (n / ROWS_PER_LANE).clamp(1, cores.min(4))
+}
+
+/// What writing a table's rows needs.
+struct Rows<'a> {
+    cells: &'a [Cells<'a>],
+    /// The delimiter, result and table id that start every row.
+    row_start: &'a str,
+    d: char,
+    nl: &'static str,
+    eol: LineEnding,
+    /// Whether cells other than strings never need quotes.
+    plain_safe: bool,
+}
+
+impl Rows<'_> {
+    /// Append rows `range`.
+    fn write(&self, out: &mut String, range: std::ops::Range<usize>) {
+        let (d, eol) = (self.d, self.eol);
+        let mut scratch = String::new();
+        let before = out.len();
+        let first = range.start;
+        let n = range.len();
+        for r in range {
+            out.push_str(self.row_start);
+            for c in self.cells {
+                out.push(d);
+                match c {
+                    Cells::Same(s) => out.push_str(s),
+                    Cells::Each(col) => match col.str(r) {
+                        Some(s) => push_quoted(out, s, eol, d),
+                        None if self.plain_safe => col.write(r, out, Fraction::Trimmed),
+                        None => {
+                            scratch.clear();
+                            col.write(r, &mut scratch, Fraction::Trimmed);
+                            push_quoted(out, &scratch, eol, d);
+                        }
+                    },
+                }
+            }
+            out.push_str(self.nl);
+            if r == first {
+                // Room for the rest, at about the first row's length.
+                out.reserve((out.len() - before) * (n - 1));
+            }
+        }
     }
 }
 
@@ -374,6 +444,55 @@ mod dialect_tests {
             None => e.end_result(&mut out, "r"),
         }
         out
+    }
+
+    /// A long table (written by several threads) reads back as the same rows, in order,
+    /// and has the bytes of its rows written one by one through `Value`.
+    #[test]
+    fn long_tables_are_written_as_short_ones_are() {
+        use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray};
+        use std::sync::Arc;
+        let n = 3 * ROWS_PER_LANE + 17;
+        let columns: Vec<(String, crate::ColumnType, ArrayRef)> = vec![
+            (
+                "_time".into(),
+                crate::ColumnType::Time,
+                Arc::new(TimestampNanosecondArray::from_iter_values(
+                    (0..n as i64).map(|i| i * 1_000_000_007),
+                )),
+            ),
+            (
+                "_value".into(),
+                crate::ColumnType::Float,
+                Arc::new(Float64Array::from_iter(
+                    (0..n).map(|i| (i % 7 != 0).then_some(i as f64 / 3.0)),
+                )),
+            ),
+            (
+                "note".into(),
+                crate::ColumnType::String,
+                Arc::new(StringArray::from_iter(
+                    (0..n).map(|i| (i % 5 != 0).then(|| format!("n,{i}\"x\""))),
+                )),
+            ),
+        ];
+        let table = Table::from_arrays(crate::GroupKey::default(), columns, n).unwrap();
+        let mut e = Encoder::new(LineEnding::Crlf);
+        let mut out = String::new();
+        e.table(&mut out, "r", &table);
+        let mut want = String::new();
+        for r in 0..n {
+            want.push_str(",,0");
+            for c in 0..3 {
+                want.push(',');
+                want.push_str(&quote(&cell(&table.value(r, c)), LineEnding::Crlf, ','));
+            }
+            want.push_str("\r\n");
+        }
+        assert!(lanes_for(n) >= 1);
+        assert!(out.ends_with(&want), "rows differ");
+        let back = crate::csv::decode(&format!("{out}\r\n")).unwrap();
+        assert_eq!(back.tables[0].num_rows(), n);
     }
 
     #[test]
