@@ -6,7 +6,8 @@
 use crate::out::outln;
 use crate::{EXIT_ERROR, EXIT_USAGE};
 use fluxi::{
-    DeletePredicate, DiskOptions, DiskStorage, ParseOptions, Precision, Storage, StorageError,
+    DeletePredicate, DiskOptions, DiskStorage, ParseOptions, ParsedText, Precision, Storage,
+    StorageError,
 };
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -352,9 +353,9 @@ fn failed(msg: &str) -> ExitCode {
 }
 
 /// The input of `fluxi write`: a file (and its length) or standard input (`-`).
-pub fn open_input(file: &Path) -> Result<(Box<dyn Read>, Option<u64>), String> {
+pub fn open_input(file: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), String> {
     if file.as_os_str() == "-" {
-        return Ok((Box::new(std::io::stdin().lock()), None));
+        return Ok((Box::new(std::io::stdin()), None));
     }
     match std::fs::File::open(file) {
         Ok(f) => {
@@ -422,77 +423,50 @@ pub fn write(
     let progress = std::io::stderr().is_terminal() && total.is_some_and(|t| t > 64 << 20);
     let started = std::time::Instant::now();
     let mut batches = LineBatches::new(input, BATCH_BYTES, max_line);
-    let (mut lines_done, mut points, mut bytes_done) = (0usize, 0usize, 0u64);
+    let mut w = Written {
+        file,
+        options,
+        max_line,
+        lines: 0,
+        points: 0,
+        bytes: 0,
+        progress: progress.then_some(total).flatten(),
+        started,
+    };
+    // Two buffers: while one batch is written, the next is read and parsed into the
+    // other on a second thread.
+    let (mut slot_a, mut slot_b) = (Vec::new(), Vec::new());
+    let mut next = read_ahead(&mut batches, &mut slot_a, options, max_line);
     loop {
-        let buf = match batches.next_batch() {
-            Ok(Some(b)) => b,
-            Ok(None) => break,
+        let Some(cur) = (match next {
+            Ok(n) => n,
             Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
+        }) else {
+            break;
         };
-        if let Some(at) = long_line(buf, max_line) {
-            eprintln!(
-                "error: line {} of {} is longer than {max_line} bytes (--max-line-length); \
-                 it was not written",
-                lines_done + at,
-                file.display()
-            );
-            report_written(lines_done, points);
-            return ExitCode::from(EXIT_ERROR);
+        let (written, after) =
+            write_while_reading(&store, bucket, &mut w, cur, &mut batches, &mut slot_b);
+        if let Err(code) = written {
+            return code;
         }
-        let batch_lines = lines_in(buf);
-        match store.write_line_protocol(bucket, buf, &options) {
-            Ok(n) => points += n,
-            Err(StorageError::LineProtocol(mut e)) => {
-                for l in &mut e.lines {
-                    l.line += lines_done;
-                }
-                eprintln!(
-                    "error: {} has bad lines; this batch was not written:",
-                    file.display()
-                );
-                for l in &e.lines {
-                    eprintln!("  line {}: {l}", l.line);
-                }
-                if lines_done > 0 {
-                    eprintln!(
-                        "lines 1 to {lines_done} ({points} points) were written before this batch"
-                    );
-                } else {
-                    eprintln!("nothing was written");
-                }
-                return ExitCode::from(EXIT_ERROR);
-            }
-            Err(e) => {
-                // A type conflict is found for the batch; name the line it comes from.
-                let line = match &e {
-                    StorageError::FieldTypeConflict {
-                        measurement,
-                        field,
-                        found,
-                        ..
-                    } => fluxi::line_with_field(buf, &options, measurement, field, found),
-                    _ => None,
-                };
-                match line {
-                    Some(n) => eprintln!("error: line {}: {e}", lines_done + n),
-                    None => eprintln!("error: {e}"),
-                }
-                eprintln!("this batch was not written");
-                report_written(lines_done, points);
-                return ExitCode::from(EXIT_ERROR);
-            }
+        let Some(cur) = (match after {
+            Ok(n) => n,
+            Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
+        }) else {
+            break;
+        };
+        let (written, after) =
+            write_while_reading(&store, bucket, &mut w, cur, &mut batches, &mut slot_a);
+        if let Err(code) = written {
+            return code;
         }
-        lines_done += batch_lines;
-        bytes_done += buf.len() as u64;
-        if progress {
-            if let Some(t) = total {
-                let pct = bytes_done as f64 * 100.0 / t.max(1) as f64;
-                let rate = lines_done as f64 / started.elapsed().as_secs_f64().max(1e-9);
-                eprint!("\r{pct:5.1}%  {lines_done} lines  {rate:.0} lines/s ");
-                let _ = std::io::stderr().flush();
-            }
-        }
+        next = after;
     }
+    let Written {
+        lines: lines_done,
+        points,
+        ..
+    } = w;
     if progress {
         eprintln!();
     }
@@ -514,6 +488,146 @@ pub fn write(
     ExitCode::SUCCESS
 }
 
+/// A `fluxi write` in progress: what it writes with, and how far it got.
+struct Written<'f> {
+    file: &'f Path,
+    options: ParseOptions,
+    max_line: usize,
+    lines: usize,
+    points: usize,
+    bytes: u64,
+    /// The input's size, when progress is shown.
+    progress: Option<u64>,
+    started: std::time::Instant,
+}
+
+/// A batch read and parsed ahead of its write.
+struct Ahead<'b> {
+    text: &'b [u8],
+    lines: usize,
+    /// The first line longer than the limit (the batch is then not parsed).
+    long: Option<usize>,
+    parsed: Option<Result<ParsedText<'b>, StorageError>>,
+}
+
+/// Reads the next batch into `slot` and parses it (`None` at the end of the input).
+fn read_ahead<'b>(
+    batches: &mut LineBatches,
+    slot: &'b mut Vec<u8>,
+    options: ParseOptions,
+    max_line: usize,
+) -> std::io::Result<Option<Ahead<'b>>> {
+    if !batches.next_batch_into(slot)? {
+        return Ok(None);
+    }
+    let text: &'b [u8] = slot;
+    let long = long_line(text, max_line);
+    let parsed = long.is_none().then(|| ParsedText::parse(text, &options));
+    Ok(Some(Ahead {
+        text,
+        lines: lines_in(text),
+        long,
+        parsed,
+    }))
+}
+
+/// Writes batch `cur` while the next is read and parsed into `slot` on another thread.
+fn write_while_reading<'b>(
+    store: &DiskStorage,
+    bucket: &str,
+    w: &mut Written<'_>,
+    cur: Ahead<'_>,
+    batches: &mut LineBatches,
+    slot: &'b mut Vec<u8>,
+) -> (Result<(), ExitCode>, std::io::Result<Option<Ahead<'b>>>) {
+    let (options, max_line) = (w.options, w.max_line);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_ahead(batches, slot, options, max_line));
+        let written = write_batch(store, bucket, w, cur);
+        let next = reader
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the thread reading the input failed")));
+        (written, next)
+    })
+}
+
+/// Writes one batch read ahead; on an error, says what failed and what was written.
+fn write_batch(
+    store: &DiskStorage,
+    bucket: &str,
+    w: &mut Written<'_>,
+    cur: Ahead<'_>,
+) -> Result<(), ExitCode> {
+    let (file, lines_done, points) = (w.file, w.lines, w.points);
+    if let Some(at) = cur.long {
+        eprintln!(
+            "error: line {} of {} is longer than {} bytes (--max-line-length); \
+             it was not written",
+            lines_done + at,
+            file.display(),
+            w.max_line
+        );
+        report_written(lines_done, points);
+        return Err(ExitCode::from(EXIT_ERROR));
+    }
+    let written = match cur.parsed {
+        Some(Ok(parsed)) => store.write_parsed(&parsed, bucket),
+        Some(Err(e)) => Err(e),
+        None => Ok(0),
+    };
+    match written {
+        Ok(n) => w.points += n,
+        Err(StorageError::LineProtocol(mut e)) => {
+            for l in &mut e.lines {
+                l.line += lines_done;
+            }
+            eprintln!(
+                "error: {} has bad lines; this batch was not written:",
+                file.display()
+            );
+            for l in &e.lines {
+                eprintln!("  line {}: {l}", l.line);
+            }
+            if lines_done > 0 {
+                eprintln!(
+                    "lines 1 to {lines_done} ({points} points) were written before this batch"
+                );
+            } else {
+                eprintln!("nothing was written");
+            }
+            return Err(ExitCode::from(EXIT_ERROR));
+        }
+        Err(e) => {
+            // A type conflict is found for the batch; name the line it comes from.
+            let line = match &e {
+                StorageError::FieldTypeConflict {
+                    measurement,
+                    field,
+                    found,
+                    ..
+                } => fluxi::line_with_field(cur.text, &w.options, measurement, field, found),
+                _ => None,
+            };
+            match line {
+                Some(n) => eprintln!("error: line {}: {e}", lines_done + n),
+                None => eprintln!("error: {e}"),
+            }
+            eprintln!("this batch was not written");
+            report_written(lines_done, points);
+            return Err(ExitCode::from(EXIT_ERROR));
+        }
+    }
+    w.lines += cur.lines;
+    w.bytes += cur.text.len() as u64;
+    if let Some(t) = w.progress {
+        let pct = w.bytes as f64 * 100.0 / t.max(1) as f64;
+        let rate = w.lines as f64 / w.started.elapsed().as_secs_f64().max(1e-9);
+        eprint!("\r{pct:5.1}%  {} lines  {rate:.0} lines/s ", w.lines);
+        let _ = std::io::stderr().flush();
+    }
+    Ok(())
+}
+
 /// Say how much of the input was written before the write stopped.
 fn report_written(lines_done: usize, points: usize) {
     if lines_done > 0 {
@@ -532,7 +646,7 @@ pub fn lines_in(b: &[u8]) -> usize {
 /// never split; one longer than the batch makes a batch of its own, read only as far as
 /// `max_line` bytes).
 pub struct LineBatches {
-    input: Box<dyn Read>,
+    input: Box<dyn Read + Send>,
     batch_bytes: usize,
     max_line: usize,
     buf: Vec<u8>,
@@ -542,7 +656,7 @@ pub struct LineBatches {
 }
 
 impl LineBatches {
-    pub fn new(input: Box<dyn Read>, batch_bytes: usize, max_line: usize) -> LineBatches {
+    pub fn new(input: Box<dyn Read + Send>, batch_bytes: usize, max_line: usize) -> LineBatches {
         LineBatches {
             input,
             batch_bytes,
@@ -569,6 +683,16 @@ impl LineBatches {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Puts the next batch in `out` (whose buffer is kept for a later batch); false at
+    /// the end of the input.
+    pub fn next_batch_into(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
+        if self.next_batch()?.is_none() {
+            return Ok(false);
+        }
+        std::mem::swap(out, &mut self.buf);
+        Ok(true)
     }
 
     /// The next batch (`None` at the end of the input): whole lines, ending in a newline

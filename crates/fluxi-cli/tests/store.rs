@@ -383,3 +383,74 @@ fn every_example_gives_its_golden_output_from_a_real_store() {
         );
     }
 }
+
+/// `fluxi write` of an input of many 8 MiB batches (each read and parsed while the one
+/// before is written): every point arrives; a bad line in a later batch stops the write
+/// there, named by its line number in the whole input, with exactly the batches before
+/// it written.
+#[test]
+fn a_long_write_keeps_every_batch_and_stops_at_the_first_bad_one() {
+    let dir = scratch("long-write");
+    let data = dir.join("store");
+    let d = data.to_str().unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", d, "b"]));
+    // About 31 MB: four batches.
+    let lines = 600_000usize;
+    let mut input = String::with_capacity(lines * 56);
+    for i in 0..lines {
+        input.push_str(&format!(
+            "m,host=h{} value={}.25,n={}i {}\n",
+            i % 7,
+            i,
+            i % 1000,
+            1_700_000_000_000_000_000i64 + i as i64 * 1_000_000_000
+        ));
+    }
+    assert!(input.len() > 3 * (8 << 20), "{}", input.len());
+    let good = dir.join("good.lp");
+    std::fs::write(&good, &input).unwrap();
+    let out = fluxi(&["write", "--data", d, "--bucket", "b", good.to_str().unwrap()]);
+    let said = text(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains(&format!("wrote {lines} points from {lines} lines")), "{said}");
+    let count = |bucket: &str| {
+        let q = format!(
+            r#"from(bucket: "{bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "value") |> group() |> count()"#
+        );
+        let out = ok(&fluxi(&["run", "--data", d, "--format", "csv", "-e", &q]));
+        out.lines()
+            .filter(|l| l.starts_with(",_result,") || l.starts_with(",,"))
+            .map(|l| l.trim_end().rsplit(',').next().unwrap().parse::<u64>().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(count("b"), lines as u64);
+
+    // A bad line far into the input (in the third batch): the batches before it are
+    // written, it and everything after are not.
+    ok(&fluxi(&["bucket", "create", "--data", d, "c"]));
+    let bad_at = 400_000usize; // 1-based line number
+    let mut bad = String::with_capacity(input.len());
+    for (i, l) in input.lines().enumerate() {
+        if i + 1 == bad_at {
+            bad.push_str("m,host=x value=oops 1\n");
+        } else {
+            bad.push_str(l);
+            bad.push('\n');
+        }
+    }
+    let bad_file = dir.join("bad.lp");
+    std::fs::write(&bad_file, &bad).unwrap();
+    let out = fluxi(&["write", "--data", d, "--bucket", "c", bad_file.to_str().unwrap()]);
+    let said = text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains(&format!("line {bad_at}: ")), "{said}");
+    // Whole batches before the bad one: a line count that ends a batch.
+    let before: u64 = said
+        .split("lines 1 to ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(before > 0 && before < bad_at as u64, "{said}");
+    assert_eq!(count("c"), before);
+}

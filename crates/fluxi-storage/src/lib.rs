@@ -20,7 +20,9 @@ pub mod routed;
 pub mod storage;
 
 pub use delete::{DeleteCondition, DeleteOp, DeletePredicate, PredicateError, PredicateErrorKind};
-pub use disk::{system_bucket_retention, DiskOptions, DiskStorage, RecoveryReport, SYSTEM_BUCKETS};
+pub use disk::{
+    system_bucket_retention, DiskOptions, DiskStorage, ParsedText, RecoveryReport, SYSTEM_BUCKETS,
+};
 pub use memory::MemoryStorage;
 pub use routed::RoutedStorage;
 pub use storage::{

@@ -62,7 +62,7 @@ pub use fluxi_eval::{
 pub use fluxi_storage::disk::{DamagedFile, LostData, StoreCheckReport, WalDamage};
 pub use fluxi_storage::{
     line_with_field, system_bucket_retention, BucketInfo, BucketUpdate, DeleteCondition, DeleteOp,
-    DeletePredicate, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, Precision,
+    DeletePredicate, DiskOptions, DiskStorage, MemoryStorage, ParseOptions, ParsedText, Precision,
     PredicateError, PredicateErrorKind, RecoveryReport, RoutedStorage, Storage, StorageError,
     StorageErrorKind, SYSTEM_BUCKETS,
 };

@@ -263,7 +263,47 @@ pub(crate) fn partition_start(t: i64, duration: i64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MIN)
 }
 
+/// Line protocol parsed ahead of its write ([`DiskStorage::write_parsed`]): a writer can
+/// parse the next batch on another thread while this one is written.
+pub struct ParsedText<'a> {
+    text: &'a [u8],
+    options: ParseOptions,
+    batch: crate::line_protocol::Batch<'a>,
+}
+
+impl<'a> ParsedText<'a> {
+    /// Parses `text` (an error names every bad line, as a write would).
+    pub fn parse(text: &'a [u8], options: &ParseOptions) -> Result<ParsedText<'a>> {
+        Ok(ParsedText {
+            text,
+            options: *options,
+            batch: parse_batch(text, options)?,
+        })
+    }
+
+    /// The text parsed.
+    pub fn text(&self) -> &'a [u8] {
+        self.text
+    }
+}
+
 impl DiskStorage {
+    /// Writes line protocol parsed ahead into `bucket`: the same as
+    /// [`Storage::write_line_protocol`] of its text, whole or not at all.
+    pub fn write_parsed(&self, parsed: &ParsedText<'_>, bucket: &str) -> Result<usize> {
+        let batch = &parsed.batch;
+        self.write_points(
+            bucket,
+            || batch.iter(),
+            batch.len(),
+            || Record::LineProtocol {
+                bucket,
+                options: parsed.options,
+                text: parsed.text,
+            },
+        )
+    }
+
     /// Creates a bucket whose name was checked.
     fn create_bucket_named(&self, name: &str, retention: Option<i64>) -> Result<()> {
         let mut w = self.lock_writer()?;
@@ -650,17 +690,7 @@ impl Storage for DiskStorage {
         text: &[u8],
         options: &ParseOptions,
     ) -> Result<usize> {
-        let batch = parse_batch(text, options)?;
-        self.write_points(
-            bucket,
-            || batch.iter(),
-            batch.len(),
-            || Record::LineProtocol {
-                bucket,
-                options: *options,
-                text,
-            },
-        )
+        self.write_parsed(&ParsedText::parse(text, options)?, bucket)
     }
 
     fn read(&self, spec: &ReadSpec) -> Result<ReadResult> {
