@@ -433,34 +433,8 @@ pub fn write(
         progress: progress.then_some(total).flatten(),
         started,
     };
-    // Two buffers: while one batch is written, the next is read and parsed into the
-    // other on a second thread.
-    let (mut slot_a, mut slot_b) = (Vec::new(), Vec::new());
-    let mut next = read_ahead(&mut batches, &mut slot_a, options, max_line);
-    loop {
-        let Some(cur) = (match next {
-            Ok(n) => n,
-            Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
-        }) else {
-            break;
-        };
-        let (written, after) =
-            write_while_reading(&store, bucket, &mut w, cur, &mut batches, &mut slot_b);
-        if let Err(code) = written {
-            return code;
-        }
-        let Some(cur) = (match after {
-            Ok(n) => n,
-            Err(e) => return failed(&format!("cannot read {}: {e}", file.display())),
-        }) else {
-            break;
-        };
-        let (written, after) =
-            write_while_reading(&store, bucket, &mut w, cur, &mut batches, &mut slot_a);
-        if let Err(code) = written {
-            return code;
-        }
-        next = after;
+    if let Err(code) = write_batches(&store, bucket, &mut w, &mut batches) {
+        return code;
     }
     let Written {
         lines: lines_done,
@@ -508,6 +482,37 @@ struct Ahead<'b> {
     /// The first line longer than the limit (the batch is then not parsed).
     long: Option<usize>,
     parsed: Option<Result<ParsedText<'b>, StorageError>>,
+}
+
+/// Writes every batch of `batches`. Two buffers: while one batch is written, the next
+/// is read and parsed into the other on a second thread.
+fn write_batches(
+    store: &DiskStorage,
+    bucket: &str,
+    w: &mut Written<'_>,
+    batches: &mut LineBatches,
+) -> Result<(), ExitCode> {
+    let (mut slot_a, mut slot_b) = (Vec::new(), Vec::new());
+    let mut next = read_ahead(batches, &mut slot_a, w.options, w.max_line);
+    while let Some(cur) = readable(next, w.file)? {
+        let (written, after) = write_while_reading(store, bucket, w, cur, batches, &mut slot_b);
+        written?;
+        let Some(cur) = readable(after, w.file)? else {
+            break;
+        };
+        let (written, after) = write_while_reading(store, bucket, w, cur, batches, &mut slot_a);
+        written?;
+        next = after;
+    }
+    Ok(())
+}
+
+/// A batch read ahead, or the error of reading the input.
+fn readable<'b>(
+    r: std::io::Result<Option<Ahead<'b>>>,
+    file: &Path,
+) -> Result<Option<Ahead<'b>>, ExitCode> {
+    r.map_err(|e| failed(&format!("cannot read {}: {e}", file.display())))
 }
 
 /// Reads the next batch into `slot` and parses it (`None` at the end of the input).

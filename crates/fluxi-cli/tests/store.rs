@@ -409,10 +409,20 @@ fn a_long_write_keeps_every_batch_and_stops_at_the_first_bad_one() {
     assert!(input.len() > 3 * (8 << 20), "{}", input.len());
     let good = dir.join("good.lp");
     std::fs::write(&good, &input).unwrap();
-    let out = fluxi(&["write", "--data", d, "--bucket", "b", good.to_str().unwrap()]);
+    let out = fluxi(&[
+        "write",
+        "--data",
+        d,
+        "--bucket",
+        "b",
+        good.to_str().unwrap(),
+    ]);
     let said = text(&out.stderr);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains(&format!("wrote {lines} points from {lines} lines")), "{said}");
+    assert!(
+        said.contains(&format!("wrote {lines} points from {lines} lines")),
+        "{said}"
+    );
     let count = |bucket: &str| {
         let q = format!(
             r#"from(bucket: "{bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "value") |> group() |> count()"#
@@ -420,7 +430,14 @@ fn a_long_write_keeps_every_batch_and_stops_at_the_first_bad_one() {
         let out = ok(&fluxi(&["run", "--data", d, "--format", "csv", "-e", &q]));
         out.lines()
             .filter(|l| l.starts_with(",_result,") || l.starts_with(",,"))
-            .map(|l| l.trim_end().rsplit(',').next().unwrap().parse::<u64>().unwrap())
+            .map(|l| {
+                l.trim_end()
+                    .rsplit(',')
+                    .next()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+            })
             .sum::<u64>()
     };
     assert_eq!(count("b"), lines as u64);
@@ -440,7 +457,14 @@ fn a_long_write_keeps_every_batch_and_stops_at_the_first_bad_one() {
     }
     let bad_file = dir.join("bad.lp");
     std::fs::write(&bad_file, &bad).unwrap();
-    let out = fluxi(&["write", "--data", d, "--bucket", "c", bad_file.to_str().unwrap()]);
+    let out = fluxi(&[
+        "write",
+        "--data",
+        d,
+        "--bucket",
+        "c",
+        bad_file.to_str().unwrap(),
+    ]);
     let said = text(&out.stderr);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains(&format!("line {bad_at}: ")), "{said}");
