@@ -148,6 +148,16 @@ join.inner(left: bench.left, right: bench.right, on: (l, r) => l._time == r._tim
         vectorize: true,
     },
     Case {
+        name: "sort by _value",
+        script: r#"bench.cpu |> sort(columns: ["_value"], desc: true)"#,
+        vectorize: true,
+    },
+    Case {
+        name: "reduce (sum and count)",
+        script: r#"bench.cpu |> reduce(fn: (r, accumulator) => ({sum: accumulator.sum + r._value, n: accumulator.n + 1}), identity: {sum: 0.0, n: 0})"#,
+        vectorize: true,
+    },
+    Case {
         name: "aggregateWindow mean 1h",
         script: r#"bench.cpu |> range(start: 2020-09-13T00:00:00Z, stop: 2020-12-01T00:00:00Z) |> aggregateWindow(every: 1h, fn: mean)"#,
         vectorize: true,
