@@ -490,18 +490,114 @@ fn gather(tables: &[Table], key: &GroupKey, segments: &[Segment]) -> Result<Tabl
 }
 
 /// Compare two values for sorting: nulls first in both directions.
-fn sort_cmp(a: &Value, b: &Value, desc: bool) -> Ordering {
-    match (a.is_null(), b.is_null()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        _ => {
-            let o = a.compare(b).unwrap_or(Ordering::Equal);
-            if desc {
-                o.reverse()
-            } else {
-                o
+/// A sort column read straight from its Arrow array (no `Value` per comparison).
+enum SortColumn<'a> {
+    Int(&'a arrow_array::Int64Array),
+    UInt(&'a UInt64Array),
+    Float(&'a arrow_array::Float64Array),
+    Str(&'a arrow_array::StringArray),
+    Time(&'a TimestampNanosecondArray),
+    Bool(&'a BooleanArray),
+    /// A column of no fluxi type: all null.
+    Null,
+}
+
+impl<'a> SortColumn<'a> {
+    fn of(a: &'a ArrayRef) -> SortColumn<'a> {
+        let any = a.as_any();
+        if let Some(x) = any.downcast_ref() {
+            SortColumn::Float(x)
+        } else if let Some(x) = any.downcast_ref() {
+            SortColumn::Str(x)
+        } else if let Some(x) = any.downcast_ref() {
+            SortColumn::Time(x)
+        } else if let Some(x) = any.downcast_ref() {
+            SortColumn::Int(x)
+        } else if let Some(x) = any.downcast_ref() {
+            SortColumn::UInt(x)
+        } else if let Some(x) = any.downcast_ref() {
+            SortColumn::Bool(x)
+        } else {
+            SortColumn::Null
+        }
+    }
+
+    fn is_null(&self, row: usize) -> bool {
+        use arrow_array::Array;
+        match self {
+            SortColumn::Int(a) => a.is_null(row),
+            SortColumn::UInt(a) => a.is_null(row),
+            SortColumn::Float(a) => a.is_null(row),
+            SortColumn::Str(a) => a.is_null(row),
+            SortColumn::Time(a) => a.is_null(row),
+            SortColumn::Bool(a) => a.is_null(row),
+            SortColumn::Null => true,
+        }
+    }
+
+    /// The order of `n` rows by this one column, when it is numeric: each value mapped to
+    /// a `u64` that sorts as [`SortColumn::cmp`] does (0.0 and -0.0 equal, every NaN
+    /// equal and last), sorted with the row number as the tie-break (so the sort stays
+    /// stable), nulls first in row order. `None` for other columns.
+    fn numeric_order(&self, n: usize, desc: bool) -> Option<Vec<usize>> {
+        let key: &dyn Fn(usize) -> u64 = match self {
+            SortColumn::Float(a) => &|r| {
+                let f = a.value(r);
+                let bits = if f.is_nan() {
+                    f64::NAN.to_bits() & !(1 << 63)
+                } else if f == 0.0 {
+                    0
+                } else {
+                    f.to_bits()
+                };
+                if bits >> 63 == 1 {
+                    !bits
+                } else {
+                    bits | 1 << 63
+                }
+            },
+            SortColumn::Int(a) => &|r| (a.value(r) as u64) ^ (1 << 63),
+            SortColumn::Time(a) => &|r| (a.value(r) as u64) ^ (1 << 63),
+            SortColumn::UInt(a) => &|r| a.value(r),
+            _ => return None,
+        };
+        let mut order: Vec<usize> = (0..n).filter(|&r| self.is_null(r)).collect();
+        let mut keyed: Vec<(u64, usize)> = (0..n)
+            .filter(|&r| !self.is_null(r))
+            .map(|r| (if desc { !key(r) } else { key(r) }, r))
+            .collect();
+        keyed.sort_unstable();
+        order.extend(keyed.into_iter().map(|(_, r)| r));
+        Some(order)
+    }
+
+    /// Rows `x` and `y` in sort order: nulls first (also descending), then the values
+    /// (reversed when `desc`); NaN after every other float, equal to NaN, so the order
+    /// is total.
+    fn cmp(&self, x: usize, y: usize, desc: bool) -> Ordering {
+        match (self.is_null(x), self.is_null(y)) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ => {}
+        }
+        let o = match self {
+            SortColumn::Int(a) => a.value(x).cmp(&a.value(y)),
+            SortColumn::UInt(a) => a.value(x).cmp(&a.value(y)),
+            SortColumn::Float(a) => {
+                let (p, q) = (a.value(x), a.value(y));
+                p.partial_cmp(&q)
+                    .unwrap_or_else(|| p.is_nan().cmp(&q.is_nan()))
             }
+            SortColumn::Str(a) => a.value(x).cmp(a.value(y)),
+            SortColumn::Time(a) => a.value(x).cmp(&a.value(y)),
+            SortColumn::Bool(a) => a.value(x).cmp(&a.value(y)),
+            SortColumn::Null => Ordering::Equal,
+        };
+        if desc {
+            o.reverse()
+        } else {
+            o
         }
     }
 }
@@ -511,20 +607,28 @@ fn sort_cmp(a: &Value, b: &Value, desc: bool) -> Ordering {
 pub fn sort(tables: &[Table], columns: &[String], desc: bool) -> Result<Vec<Table>> {
     let mut out = Vec::with_capacity(tables.len());
     for t in tables {
-        let idx: Vec<usize> = columns
+        let keys: Vec<SortColumn<'_>> = columns
             .iter()
             .filter(|l| !t.key().contains(l))
             .filter_map(|l| t.column_index(l))
+            .map(|c| SortColumn::of(t.batch().column(c)))
             .collect();
-        let mut order: Vec<usize> = (0..t.num_rows()).collect();
-        order.sort_by(|x, y| {
-            for c in &idx {
-                let o = sort_cmp(&t.value(*x, *c), &t.value(*y, *c), desc);
-                if o != Ordering::Equal {
-                    return o;
+        let order = match keys.as_slice() {
+            [one] => one.numeric_order(t.num_rows(), desc),
+            _ => None,
+        };
+        let order = order.unwrap_or_else(|| {
+            let mut order: Vec<usize> = (0..t.num_rows()).collect();
+            order.sort_by(|&x, &y| {
+                for k in &keys {
+                    let o = k.cmp(x, y, desc);
+                    if o != Ordering::Equal {
+                        return o;
+                    }
                 }
-            }
-            Ordering::Equal
+                Ordering::Equal
+            });
+            order
         });
         out.push(take_rows(t, &order)?);
     }
@@ -722,4 +826,166 @@ pub fn select(tables: &[Table], column: &str, sel: Selector) -> Result<Vec<Table
         out.push(take_rows(t, &rows)?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::*;
+    use arrow_array::{Float64Array, Int64Array, StringArray};
+
+    fn table(values: Vec<Option<f64>>, names: Vec<Option<&str>>) -> Table {
+        let n = values.len();
+        let pos: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
+        let v: ArrayRef = Arc::new(Float64Array::from(values));
+        let s: ArrayRef = Arc::new(StringArray::from(names));
+        Table::from_arrays(
+            GroupKey::default(),
+            vec![
+                ("pos".into(), ColumnType::Int, pos),
+                ("_value".into(), ColumnType::Float, v),
+                ("name".into(), ColumnType::String, s),
+            ],
+            n,
+        )
+        .unwrap()
+    }
+
+    /// The input positions of the rows, in their order.
+    fn positions(t: &Table) -> Vec<i64> {
+        (0..t.num_rows())
+            .map(|r| match t.value(r, 0) {
+                Value::Int(i) => i,
+                _ => -1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nulls_first_nan_last_and_equal_rows_keep_their_order() {
+        let t = table(
+            vec![
+                Some(2.0),
+                None,
+                Some(f64::NAN),
+                Some(1.0),
+                Some(2.0),
+                None,
+                Some(-0.0),
+            ],
+            vec![
+                Some("b"),
+                Some("a"),
+                None,
+                Some("c"),
+                Some("a"),
+                Some("z"),
+                Some("a"),
+            ],
+        );
+        let asc = sort(std::slice::from_ref(&t), &["_value".into()], false).unwrap();
+        assert_eq!(
+            positions(&asc[0]),
+            [1, 5, 6, 3, 0, 4, 2],
+            "nulls first (in input order), -0, 1, the two 2s in input order, NaN"
+        );
+        let desc = sort(std::slice::from_ref(&t), &["_value".into()], true).unwrap();
+        assert_eq!(positions(&desc[0]), [1, 5, 2, 0, 4, 3, 6]);
+        // Two columns: name, then value.
+        let two = sort(&[t], &["name".into(), "_value".into()], false).unwrap();
+        assert_eq!(positions(&two[0]), [2, 1, 6, 4, 0, 3, 5]);
+    }
+
+    /// One numeric column is sorted by keys; the order is the comparator's.
+    #[test]
+    fn one_numeric_column_sorts_as_the_comparator_does() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let n = 4_000;
+        let specials = [
+            f64::NAN,
+            -f64::NAN,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let floats: Vec<Option<f64>> = (0..n)
+            .map(|_| match next() % 10 {
+                0 => None,
+                1 => Some(specials[(next() % 6) as usize]),
+                _ => Some((next() % 40) as f64 - 20.5),
+            })
+            .collect();
+        let ints: Vec<Option<i64>> = (0..n)
+            .map(|_| (next() % 9 != 0).then(|| (next() % 60) as i64 - 30))
+            .collect();
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Float64Array::from(floats)),
+            Arc::new(Int64Array::from(ints.clone())),
+            Arc::new(TimestampNanosecondArray::from(ints)),
+        ];
+        for a in &arrays {
+            let col = SortColumn::of(a);
+            for desc in [false, true] {
+                let mut want: Vec<usize> = (0..n).collect();
+                want.sort_by(|&p, &q| col.cmp(p, q, desc));
+                assert_eq!(col.numeric_order(n, desc), Some(want), "desc {desc}");
+            }
+        }
+    }
+
+    /// Without NaN, the order is the one `Value::compare` gives (nulls first, stable).
+    #[test]
+    fn the_order_is_that_of_the_values() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let n = 5_000;
+        let values: Vec<Option<f64>> = (0..n)
+            .map(|_| {
+                let r = next();
+                (r % 11 != 0).then_some((r % 50) as f64 / 4.0)
+            })
+            .collect();
+        let names_owned: Vec<String> = (0..n).map(|_| format!("n{}", next() % 30)).collect();
+        let names: Vec<Option<&str>> = names_owned.iter().map(|s| Some(s.as_str())).collect();
+        let t = table(values, names);
+        for desc in [false, true] {
+            let got = sort(std::slice::from_ref(&t), &["name".into(), "_value".into()], desc).unwrap();
+            let mut want: Vec<usize> = (0..n).collect();
+            want.sort_by(|&a, &b| {
+                for c in [2, 1] {
+                    let (p, q) = (t.value(a, c), t.value(b, c));
+                    let o = match (p.is_null(), q.is_null()) {
+                        (true, true) => Ordering::Equal,
+                        (true, false) => Ordering::Less,
+                        (false, true) => Ordering::Greater,
+                        _ => {
+                            let o = p.compare(&q).unwrap();
+                            if desc {
+                                o.reverse()
+                            } else {
+                                o
+                            }
+                        }
+                    };
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                Ordering::Equal
+            });
+            let want: Vec<i64> = want.into_iter().map(|i| i as i64).collect();
+            assert_eq!(positions(&got[0]), want, "desc {desc}");
+        }
+    }
 }
