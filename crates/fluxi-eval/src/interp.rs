@@ -184,6 +184,10 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
+/// The [`Interpreter::count`] counter of calls whose row function ran row by row
+/// ([`Interpreter::note_row_path`]).
+pub const ROW_PATH: &str = "row functions run row by row";
+
 /// The interpreter. One instance runs programs against one set of loaded packages.
 pub struct Interpreter {
     pub(crate) checker: Checker,
@@ -198,6 +202,8 @@ pub struct Interpreter {
     depth: usize,
     vectorize: bool,
     pub(crate) counters: HashMap<&'static str, u64>,
+    /// What the builtin being called said about how it ran (see [`Interpreter::note_call`]).
+    call_notes: Vec<String>,
     pub(crate) storage: Option<Arc<dyn Storage>>,
     pub(crate) explain_only: bool,
     pub(crate) pushdown: bool,
@@ -252,6 +258,25 @@ impl Interpreter {
     /// path ran), such as `"vectorized tables"`.
     pub fn count(&mut self, counter: &'static str, n: u64) {
         *self.counters.entry(counter).or_insert(0) += n;
+    }
+
+    /// A line of detail about how the builtin being called runs, shown under its call
+    /// in `explain` (such as a row function that runs row by row).
+    pub fn note_call(&mut self, detail: impl Into<String>) {
+        let detail = detail.into();
+        if !self.call_notes.contains(&detail) {
+            self.call_notes.push(detail);
+        }
+    }
+
+    /// A row function of the builtin being called runs in the interpreter, row by row,
+    /// because it does not compile to column expressions: counted as
+    /// [`ROW_PATH`] and noted under the call in `explain`.
+    pub fn note_row_path(&mut self, parameter: &str) {
+        self.count(ROW_PATH, 1);
+        self.note_call(format!(
+            "`{parameter}` runs row by row (it does not compile to column expressions)"
+        ));
     }
 
     /// How often an event of [`Interpreter::count`] happened.
@@ -402,7 +427,10 @@ impl Interpreter {
         if takes_plans {
             args.set_callee(Arc::clone(&f), &b.display);
         }
-        let out = f(self, &mut args)?;
+        let outer = std::mem::take(&mut self.call_notes);
+        let out = f(self, &mut args);
+        let notes = std::mem::replace(&mut self.call_notes, outer);
+        let out = out?;
         self.check_cancelled()?;
         Ok(match out {
             Value::Stream(s) => {
@@ -415,7 +443,7 @@ impl Interpreter {
                     let node = PlanNode {
                         op: b.display.clone(),
                         span: Some((span.start as usize, span.end as usize)),
-                        detail: Vec::new(),
+                        detail: notes,
                         inputs: plans,
                     };
                     Value::Stream(s.with_plan(Arc::new(node)))
@@ -452,6 +480,7 @@ impl Interpreter {
             depth: 0,
             vectorize: true,
             counters: HashMap::new(),
+            call_notes: Vec::new(),
             storage: None,
             explain_only: false,
             pushdown: true,

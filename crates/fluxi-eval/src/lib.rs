@@ -21,7 +21,7 @@ pub use effects::MAX_LOG_LINES;
 pub use error::{ErrorKind, EvalError};
 pub use execute::{Explained, MemoryBudget, ResultSink};
 pub use files::FileAccess;
-pub use interp::{Closure, Entry, Interpreter, Runtime};
+pub use interp::{Closure, Entry, Interpreter, Runtime, ROW_PATH};
 pub use net::Egress;
 pub use registry::{Args, Builtin, BuiltinFn, DeferredCall, NativeFn, Registry};
 pub use runlog::{LogLevel, LogSink};

@@ -960,7 +960,12 @@ mod sort_tests {
         let names: Vec<Option<&str>> = names_owned.iter().map(|s| Some(s.as_str())).collect();
         let t = table(values, names);
         for desc in [false, true] {
-            let got = sort(std::slice::from_ref(&t), &["name".into(), "_value".into()], desc).unwrap();
+            let got = sort(
+                std::slice::from_ref(&t),
+                &["name".into(), "_value".into()],
+                desc,
+            )
+            .unwrap();
             let mut want: Vec<usize> = (0..n).collect();
             want.sort_by(|&a, &b| {
                 for c in [2, 1] {

@@ -88,6 +88,7 @@ fn join(
         )));
     }
     let span = a.span;
+    interp.note_row_path("as");
     let mut out = Vec::new();
     let mut right_used = vec![false; right.tables().len()];
     let mut right_by_key: HashMap<&GroupKey, usize> = HashMap::new();

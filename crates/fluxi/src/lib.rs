@@ -364,6 +364,10 @@ pub struct RunStats {
     pub aggregates_pushed_down: u64,
     /// Tables that `filter` or `map` evaluated column-wise instead of row by row.
     pub vectorized_tables: u64,
+    /// Calls whose row function (`filter`'s or `map`'s `fn` that does not compile to
+    /// column expressions, `reduce`'s `fn`, the `join` package's `as`) ran row by row in
+    /// the interpreter; `explain` notes each under its call.
+    pub row_path_calls: u64,
     /// Points `to()` wrote into storage.
     pub points_written: u64,
 }
@@ -719,6 +723,7 @@ impl Engine {
             filters_pushed_down: interp.counter("filters pushed down"),
             aggregates_pushed_down: interp.counter("aggregates pushed down"),
             vectorized_tables: interp.counter(fluxi_stdlib::VECTORIZED),
+            row_path_calls: interp.counter(fluxi_eval::ROW_PATH),
             points_written: interp.counter("points written"),
         };
         (results, stats)

@@ -278,3 +278,44 @@ fn without_pushdown_only_the_range_goes_to_storage() {
     );
     assert!(read.request.predicates.is_empty());
 }
+
+/// A row function that does not compile to column expressions is a fallback to the
+/// interpreter, row by row: `explain` notes it under its call (and only there), and the
+/// run counts each such call.
+#[test]
+fn row_functions_that_run_row_by_row_are_noted_and_counted() {
+    let program_text = r#"import "array"
+import "join"
+import "strings"
+a = array.from(rows: [{_time: 2024-01-01T00:00:00Z, k: "x", _value: 1.0}, {_time: 2024-01-01T00:01:00Z, k: "y", _value: 2.0}])
+a |> map(fn: (r) => ({r with v2: r._value * 2.0})) |> filter(fn: (r) => r.v2 > 1.0) |> yield(name: "compiled")
+a |> map(fn: (r) => ({r with up: strings.toUpper(v: r.k)})) |> yield(name: "rows")
+a |> reduce(fn: (r, accumulator) => ({s: accumulator.s + r._value}), identity: {s: 0.0}) |> yield(name: "reduce")
+join.inner(left: a, right: a, on: (l, r) => l.k == r.k, as: (l, r) => ({l with rv: r._value})) |> yield(name: "join")
+"#;
+    let note =
+        |p: &str| format!("| `{p}` runs row by row (it does not compile to column expressions)");
+    let engine = Engine::builder().build().unwrap();
+    let program = engine.compile(program_text).unwrap();
+    let text = engine.explain(&program).unwrap().to_string();
+    let section = |name: &str| -> String {
+        let start = text.find(&format!("result \"{name}\"")).unwrap();
+        let rest = &text[start + 1..];
+        let end = rest.find("\nresult ").map_or(rest.len(), |e| e + 1);
+        rest[..end].to_string()
+    };
+    assert!(!section("compiled").contains("row by row"), "{text}");
+    assert!(section("rows").contains(&note("fn")), "{text}");
+    assert!(section("reduce").contains(&note("fn")), "{text}");
+    assert!(section("join").contains(&note("as")), "{text}");
+
+    let (results, stats) = engine.execute_with_stats(&program);
+    assert_eq!(results.unwrap().len(), 4);
+    assert_eq!(stats.row_path_calls, 3);
+    assert!(stats.vectorized_tables >= 2, "{stats:?}");
+
+    // With column-wise evaluation off, every row function is a fallback.
+    let rows_only = Engine::builder().vectorize(false).build().unwrap();
+    let (_, stats) = rows_only.execute_with_stats(&rows_only.compile(program_text).unwrap());
+    assert_eq!(stats.row_path_calls, 5);
+}

@@ -231,6 +231,9 @@ fn filter(interp: &mut Interpreter, a: &mut Args) -> R {
     };
     let span = a.span;
     let plan = vectorize::predicate(interp, &f);
+    if plan.is_none() {
+        interp.note_row_path("fn");
+    }
     if let Some(v) = extend_plan(&tables, a, "filter(fn: ...)", |input, call| {
         LogicalPlan::Filter(logical::Filter {
             input,
@@ -265,6 +268,9 @@ fn map(interp: &mut Interpreter, a: &mut Args) -> R {
     let f = a.function("fn")?;
     let span = a.span;
     let plan = vectorize::map_plan(interp, &f);
+    if plan.is_none() {
+        interp.note_row_path("fn");
+    }
     let mut out = Vec::new();
     for t in tables.tables() {
         if let Some(Ok(mapped)) = plan.as_ref().map(|p| vector::map_table(t, p)) {

@@ -388,6 +388,7 @@ fn reduce(interp: &mut Interpreter, a: &mut Args) -> R {
         .opt_record("identity")?
         .ok_or_else(|| EvalError::msg("missing required argument `identity`"))?;
     let span = a.span;
+    interp.note_row_path("fn");
     let mut out = Vec::new();
     for t in tables.tables() {
         let cols = t.columns();
