@@ -7,7 +7,7 @@
 
 mod disk_util;
 
-use disk_util::{aggregate_csv, all_aggregates, read_csv, schema, Scratch};
+use disk_util::{aggregate_csv, all_aggregates, read_csv, schema, small_options, Scratch};
 use fluxi_storage::line_protocol::{parse, ParseOptions, Precision};
 use fluxi_storage::{
     Aggregate, DiskOptions, DiskStorage, MemoryStorage, Predicate, Storage, StorageError,
@@ -17,17 +17,6 @@ use std::sync::Arc;
 
 const S: i64 = 1_000_000_000;
 const H: i64 = 3600 * S;
-
-fn small_options() -> DiskOptions {
-    DiskOptions {
-        buffer_rows: 1_000_000,
-        partition_duration: H,
-        row_group_rows: 4,
-        compact_after: 0,
-        read_threads: 2,
-        read_chunk_values: 1 << 20,
-    }
-}
 
 const DATA: &str = "cpu,host=a usage=1.5,n=3i 10
 cpu,host=b usage=2.5 10

@@ -8,28 +8,17 @@
 
 mod disk_util;
 
-use disk_util::{read_csv, Scratch};
+use disk_util::{read_csv, small_options, Scratch};
 use fluxi_storage::line_protocol::{ParseOptions, Precision};
-use fluxi_storage::{DiskOptions, DiskStorage, Predicate, Storage};
+use fluxi_storage::{DiskStorage, Predicate, ReadSpec, Storage};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::path::{Path, PathBuf};
 
 const H: i64 = 3_600_000_000_000;
 
-fn options() -> DiskOptions {
-    DiskOptions {
-        buffer_rows: 1_000_000,
-        partition_duration: H,
-        row_group_rows: 4,
-        compact_after: 0,
-        read_threads: 2,
-        read_chunk_values: 1 << 20,
-    }
-}
-
 /// Two fields, two series, one partition: one data file.
 fn store(dir: &Path) {
-    let s = DiskStorage::open_with(dir, options()).unwrap();
+    let s = DiskStorage::open_with(dir, small_options()).unwrap();
     s.create_bucket("b", None).unwrap();
     let mut lines = String::new();
     for i in 0..40 {
@@ -82,13 +71,23 @@ fn field(name: &str) -> Vec<Predicate> {
     vec![Predicate::Eq("_field".into(), name.into())]
 }
 
+/// A read of the hour the test data lies in.
+fn spec(predicates: Vec<Predicate>) -> ReadSpec {
+    ReadSpec {
+        bucket: "b".into(),
+        start: 0,
+        stop: H,
+        predicates,
+    }
+}
+
 #[test]
 fn a_damaged_column_chunk_fails_the_reads_that_use_it_and_only_those() {
     let scratch = Scratch::new("parts-chunk");
     let dir = scratch.path().join("store");
     store(&dir);
     let before = {
-        let s = DiskStorage::open_with(&dir, options()).unwrap();
+        let s = DiskStorage::open_with(&dir, small_options()).unwrap();
         read_csv(&s, "b", 0, H, field("g"))
     };
     let file = data_file(&dir);
@@ -99,7 +98,7 @@ fn a_damaged_column_chunk_fails_the_reads_that_use_it_and_only_those() {
     let (start, len) = chunks[1];
     flip(&file, start + len / 2);
 
-    let s = DiskStorage::open_with(&dir, options()).unwrap();
+    let s = DiskStorage::open_with(&dir, small_options()).unwrap();
     // The other field's chunks are intact: its answer is whole and the same.
     assert_eq!(read_csv(&s, "b", 0, H, field("g")), before);
     // Series a's chunk of f is intact too.
@@ -107,12 +106,6 @@ fn a_damaged_column_chunk_fails_the_reads_that_use_it_and_only_those() {
         Predicate::Eq("_field".into(), "f".into()),
         Predicate::Eq("host".into(), "a".into()),
     ];
-    let spec = |p: Vec<Predicate>| fluxi_storage::ReadSpec {
-        bucket: "b".into(),
-        start: 0,
-        stop: H,
-        predicates: p,
-    };
     assert_eq!(s.read(&spec(a)).unwrap().tables.len(), 1);
     // Every read of the damaged chunk is an error naming the file and the chunk.
     for _ in 0..2 {
@@ -142,14 +135,9 @@ fn a_damaged_head_or_footer_fails_every_read_of_the_file() {
         let len = std::fs::metadata(&file).unwrap().len();
         // The footer: 8 bytes before the end is its length, then the magic.
         flip(&file, if case == "head" { at } else { len - 10 });
-        let s = DiskStorage::open_with(&dir, options()).unwrap();
+        let s = DiskStorage::open_with(&dir, small_options()).unwrap();
         for p in [field("f"), field("g")] {
-            let spec = fluxi_storage::ReadSpec {
-                bucket: "b".into(),
-                start: 0,
-                stop: H,
-                predicates: p,
-            };
+            let spec = spec(p);
             let err = s.read(&spec).unwrap_err();
             assert_eq!(
                 err.kind(),
@@ -170,13 +158,8 @@ fn a_damaged_head_or_footer_fails_every_read_of_the_file() {
         }
         // On a fresh open, the statistics answer is the first read.
         drop(s);
-        let s = DiskStorage::open_with(&dir, options()).unwrap();
-        let spec = fluxi_storage::ReadSpec {
-            bucket: "b".into(),
-            start: 0,
-            stop: H,
-            predicates: field("f"),
-        };
+        let s = DiskStorage::open_with(&dir, small_options()).unwrap();
+        let spec = spec(field("f"));
         let err = s
             .read_aggregate(&spec, fluxi_storage::Aggregate::Last, None)
             .unwrap_err();
@@ -209,13 +192,8 @@ fn a_file_listed_without_parts_is_checked_whole() {
     // Damage in series a's chunk of g: a read of f alone still sees the whole file fail.
     let (start, len) = chunks_of(&file, "f:g")[0];
     flip(&file, start + len / 2);
-    let s = DiskStorage::open_with(&dir, options()).unwrap();
-    let spec = fluxi_storage::ReadSpec {
-        bucket: "b".into(),
-        start: 0,
-        stop: H,
-        predicates: field("f"),
-    };
+    let s = DiskStorage::open_with(&dir, small_options()).unwrap();
+    let spec = spec(field("f"));
     let err = s.read(&spec).unwrap_err();
     assert!(err.to_string().contains("CRC-32 is"), "{err}");
 }

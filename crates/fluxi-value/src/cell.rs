@@ -122,7 +122,7 @@ impl ColumnText {
         for r in 0..rows {
             let start = t.text.len();
             column.write(r, &mut t.text, fraction);
-            let cell = &t.text[start..];
+            let cell = t.text.get(start..).unwrap_or_default();
             let chars = if cell.is_ascii() {
                 cell.len()
             } else {
@@ -134,10 +134,14 @@ impl ColumnText {
         t
     }
 
-    /// The text of cell `row`.
+    /// The text of cell `row` (empty past the last).
     pub(crate) fn get(&self, row: usize) -> &str {
-        let start = if row == 0 { 0 } else { self.ends[row - 1] };
-        &self.text[start..self.ends[row]]
+        let start = match row.checked_sub(1) {
+            Some(p) => self.ends.get(p).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(row).copied().unwrap_or(start);
+        self.text.get(start..end).unwrap_or_default()
     }
 }
 

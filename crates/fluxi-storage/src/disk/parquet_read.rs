@@ -41,8 +41,8 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
 /// Fills `buf` from `offset` on.
 pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     let mut at = 0usize;
-    while at < buf.len() {
-        let n = read_at(file, &mut buf[at..], offset + at as u64)?;
+    while let Some(rest) = buf.get_mut(at..).filter(|r| !r.is_empty()) {
+        let n = read_at(file, rest, offset + at as u64)?;
         if n == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
@@ -151,6 +151,18 @@ impl DataFile {
         Ok(bytes)
     }
 
+    /// Part `k` ([`DataFile::part_of`] found it) and its bytes, for the Parquet reader.
+    /// `part_of` found `[start, start + len)` inside the part, so slicing the bytes
+    /// there cannot go past them.
+    fn load_part(&self, k: usize) -> parquet::errors::Result<(Bytes, Part)> {
+        let part = self
+            .parts
+            .get(k)
+            .copied()
+            .ok_or_else(|| self.outside(0, 0))?;
+        Ok((self.load(k).map_err(external)?, part))
+    }
+
     fn outside(&self, start: u64, len: u64) -> parquet::errors::ParquetError {
         external(corrupt(
             &self.path,
@@ -208,9 +220,9 @@ impl ChunkReader for DataFile {
         use bytes::Buf;
         match self.part_of(start, 0) {
             Some(k) => {
-                let part = self.load(k).map_err(external)?;
-                let from = (start - self.parts[k].start) as usize;
-                Ok(PartReader::Memory(part.slice(from..).reader()))
+                let (bytes, part) = self.load_part(k)?;
+                let from = (start - part.start) as usize;
+                Ok(PartReader::Memory(bytes.slice(from..).reader()))
             }
             None if self.whole_checked => Ok(PartReader::File(PositionedReader {
                 file: Arc::clone(&self.file),
@@ -223,9 +235,9 @@ impl ChunkReader for DataFile {
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
         match self.part_of(start, length as u64) {
             Some(k) => {
-                let part = self.load(k).map_err(external)?;
-                let from = (start - self.parts[k].start) as usize;
-                Ok(part.slice(from..from + length))
+                let (bytes, part) = self.load_part(k)?;
+                let from = (start - part.start) as usize;
+                Ok(bytes.slice(from..from + length))
             }
             None if self.whole_checked => {
                 let mut buf = vec![0u8; length];

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use fluxi_storage::{Aggregate, Predicate, ReadSpec, Storage, Windowing};
+use fluxi_storage::{Aggregate, DiskOptions, Predicate, ReadSpec, Storage, Windowing};
 use fluxi_value::csv::{encode, LineEnding};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,6 +37,19 @@ impl Drop for Scratch {
 }
 
 /// A read of a bucket as annotated CSV (what a person would compare), or the error.
+/// Small row groups (4 rows) and hour partitions, nothing compacted: many files and
+/// groups from little data.
+pub fn small_options() -> DiskOptions {
+    DiskOptions {
+        buffer_rows: 1_000_000,
+        partition_duration: 3_600_000_000_000,
+        row_group_rows: 4,
+        compact_after: 0,
+        read_threads: 2,
+        read_chunk_values: 1 << 20,
+    }
+}
+
 pub fn read_csv(s: &dyn Storage, bucket: &str, start: i64, stop: i64, p: Vec<Predicate>) -> String {
     match s.read(&ReadSpec {
         bucket: bucket.into(),
