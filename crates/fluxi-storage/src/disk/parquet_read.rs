@@ -253,6 +253,29 @@ impl ChunkReader for DataFile {
     }
 }
 
+/// The parts the manifest recorded of a file, with their CRC-32s.
+fn recorded_parts(meta: &FileMeta) -> Vec<Part> {
+    meta.parts
+        .iter()
+        .map(|&(start, len, crc)| Part {
+            start,
+            len,
+            crc: Some(crc),
+            group: None,
+        })
+        .collect()
+}
+
+/// The first and last of a file's parts: its head and its tail (page indexes, footer).
+fn head_and_tail(parts: &[Part]) -> Vec<Part> {
+    parts
+        .first()
+        .into_iter()
+        .chain(parts.last())
+        .copied()
+        .collect()
+}
+
 /// The parts of a file as its footer lays them out: the head (the 4-byte magic), each
 /// row group's column chunks in file order, then the tail (from the last chunk's end to
 /// the end of the file: page indexes, footer). `None` if the footer's offsets are not
@@ -445,19 +468,7 @@ impl FileCache {
             file,
             len,
             path: Arc::from(path.as_path()),
-            parts: Arc::new(
-                meta.parts
-                    .first()
-                    .into_iter()
-                    .chain(meta.parts.last())
-                    .map(|&(start, len, crc)| Part {
-                        start,
-                        len,
-                        crc: Some(crc),
-                        group: None,
-                    })
-                    .collect(),
-            ),
+            parts: Arc::new(head_and_tail(&recorded_parts(meta))),
             whole_checked: false,
             loaded: Arc::default(),
         };
@@ -517,28 +528,14 @@ impl FileCache {
                 }
             }
         }
-        let recorded: Vec<Part> = meta
-            .parts
-            .iter()
-            .map(|&(start, len, crc)| Part {
-                start,
-                len,
-                crc: Some(crc),
-                group: None,
-            })
-            .collect();
+        let recorded = recorded_parts(meta);
         let path: Arc<Path> = Arc::from(path.as_path());
         let footer = DataFile {
             file: Arc::clone(&file),
             len,
             path: Arc::clone(&path),
             parts: Arc::new(if by_parts {
-                recorded
-                    .first()
-                    .into_iter()
-                    .chain(recorded.last())
-                    .copied()
-                    .collect()
+                head_and_tail(&recorded)
             } else {
                 Vec::new()
             }),
