@@ -528,7 +528,7 @@ fn encode_cases(data: &[(&str, &str, Value)], runs: usize) {
             }
         }
         times.sort();
-        let median = times[times.len() / 2];
+        let median = times.get(times.len() / 2).copied().unwrap_or_default();
         println!(
             "| {name} | {:.1} ms | {:.1} M | {:.1} MB |",
             median.as_secs_f64() * 1e3,

@@ -209,7 +209,9 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i64, fraction: Fraction) {
         out.push_str(&format_wide_year(y, m, d, sod, nanos, fraction));
         return;
     }
-    // Written two digits at a time into a stack buffer of ASCII bytes.
+    // Written two digits at a time into a stack buffer of ASCII bytes. Every index below
+    // is a constant position under 29 in the 30-byte buffer, and `PAIRS` is indexed by
+    // `(v % 100) * 2 + {0, 1}` < 200: none can be out of bounds.
     let mut buf = [0u8; 30];
     let put2 = |buf: &mut [u8; 30], at: usize, v: i64| {
         let i = (v as usize % 100) * 2;

@@ -39,7 +39,10 @@ pub fn table_text(t: &Table) -> String {
         .iter()
         .zip(&headers)
         .zip(&texts)
-        .map(|((c, h), text)| min_width(cols[*c].1).max(h.chars().count()).max(text.width))
+        .map(|((c, h), text)| {
+            let ty = cols.get(*c).map_or(ColumnType::String, |(_, ty)| *ty);
+            min_width(ty).max(h.chars().count()).max(text.width)
+        })
         .collect();
     let keys: Vec<&str> = t.key().columns().iter().map(|k| k.label.as_str()).collect();
     let mut out = format!("Table: keys: [{}]\n", keys.join(", "));

@@ -438,6 +438,7 @@ fn push_plain(out: &mut String, mantissa: &str, exponent: &str) {
     out.push_str(sign);
     if x >= 0 {
         let whole = x as usize + 1;
+        // Both slices below are taken only when `whole < digits.len()`.
         if digits.len() <= whole {
             out.push_str(&digits);
             out.extend(std::iter::repeat_n('0', whole - digits.len()));
