@@ -850,6 +850,16 @@ mod sort_tests {
         .unwrap()
     }
 
+    /// A xorshift generator of test data from `seed`.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     /// The input positions of the rows, in their order.
     fn positions(t: &Table) -> Vec<i64> {
         (0..t.num_rows())
@@ -898,13 +908,7 @@ mod sort_tests {
     /// One numeric column is sorted by keys; the order is the comparator's.
     #[test]
     fn one_numeric_column_sorts_as_the_comparator_does() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         let n = 4_000;
         let specials = [
             f64::NAN,
@@ -922,7 +926,7 @@ mod sort_tests {
             })
             .collect();
         let ints: Vec<Option<i64>> = (0..n)
-            .map(|_| (next() % 9 != 0).then(|| (next() % 60) as i64 - 30))
+            .map(|_| (!next().is_multiple_of(9)).then(|| (next() % 60) as i64 - 30))
             .collect();
         let arrays: Vec<ArrayRef> = vec![
             Arc::new(Float64Array::from(floats)),
@@ -942,18 +946,12 @@ mod sort_tests {
     /// Without NaN, the order is the one `Value::compare` gives (nulls first, stable).
     #[test]
     fn the_order_is_that_of_the_values() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let n = 5_000;
         let values: Vec<Option<f64>> = (0..n)
             .map(|_| {
                 let r = next();
-                (r % 11 != 0).then_some((r % 50) as f64 / 4.0)
+                (!r.is_multiple_of(11)).then_some((r % 50) as f64 / 4.0)
             })
             .collect();
         let names_owned: Vec<String> = (0..n).map(|_| format!("n{}", next() % 30)).collect();

@@ -241,12 +241,12 @@ fn write_measurement(
         times.dedup();
         let base = pending.times.len();
         pending.times.extend_from_slice(&times);
-        for (i, tag) in tags.iter().enumerate() {
+        // `pending` has one tag column per tag and one field per field name.
+        for (tag, values) in tags.iter().zip(pending.tags.iter_mut()) {
             let v = key.iter().find(|(k, _)| k == tag).map(|(_, v)| v.clone());
-            pending.tags[i].extend(std::iter::repeat_n(v, times.len()));
+            values.extend(std::iter::repeat_n(v, times.len()));
         }
-        for (fi, f) in field_names.iter().enumerate() {
-            let (sources, col) = &mut pending.fields[fi];
+        for (f, (sources, col)) in field_names.iter().zip(pending.fields.iter_mut()) {
             col.resize(base + times.len(), None);
             if let Some((ftimes, values)) = s.fields.get(*f) {
                 let src = sources.len();
