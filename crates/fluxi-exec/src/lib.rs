@@ -7,6 +7,7 @@
 pub mod builder;
 pub mod diff;
 pub mod error;
+pub mod join;
 pub mod logical;
 pub mod ops;
 pub mod plan;

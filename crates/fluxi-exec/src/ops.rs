@@ -607,32 +607,38 @@ impl<'a> SortColumn<'a> {
 pub fn sort(tables: &[Table], columns: &[String], desc: bool) -> Result<Vec<Table>> {
     let mut out = Vec::with_capacity(tables.len());
     for t in tables {
-        let keys: Vec<SortColumn<'_>> = columns
-            .iter()
-            .filter(|l| !t.key().contains(l))
-            .filter_map(|l| t.column_index(l))
-            .map(|c| SortColumn::of(t.batch().column(c)))
-            .collect();
-        let order = match keys.as_slice() {
-            [one] => one.numeric_order(t.num_rows(), desc),
-            _ => None,
-        };
-        let order = order.unwrap_or_else(|| {
-            let mut order: Vec<usize> = (0..t.num_rows()).collect();
-            order.sort_by(|&x, &y| {
-                for k in &keys {
-                    let o = k.cmp(x, y, desc);
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                Ordering::Equal
-            });
-            order
-        });
+        let order = row_order(t, columns, desc);
         out.push(take_rows(t, &order)?);
     }
     Ok(out)
+}
+
+/// The rows of `t` in the stable order of these columns (nulls first, also descending);
+/// key columns and missing columns are skipped, as they order nothing.
+pub(crate) fn row_order(t: &Table, columns: &[String], desc: bool) -> Vec<usize> {
+    let keys: Vec<SortColumn<'_>> = columns
+        .iter()
+        .filter(|l| !t.key().contains(l))
+        .filter_map(|l| t.column_index(l))
+        .map(|c| SortColumn::of(t.batch().column(c)))
+        .collect();
+    let order = match keys.as_slice() {
+        [one] => one.numeric_order(t.num_rows(), desc),
+        _ => None,
+    };
+    order.unwrap_or_else(|| {
+        let mut order: Vec<usize> = (0..t.num_rows()).collect();
+        order.sort_by(|&x, &y| {
+            for k in &keys {
+                let o = k.cmp(x, y, desc);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        order
+    })
 }
 
 /// `limit(n, offset)` and `tail(n, offset)` per table.

@@ -360,10 +360,21 @@ pub fn map_table(t: &Table, plan: &MapPlan) -> VResult<Table> {
             value: first,
         });
     }
+    assemble_columns(key, cols, t.num_rows())
+}
+
+/// An output table from computed columns, as the row path builds it from records: columns
+/// sorted by label, all-null columns that are not in the key left out, and the key
+/// columns in column order.
+pub(crate) fn assemble_columns(
+    mut key: Vec<KeyColumn>,
+    cols: Vec<(String, Option<ArrayRef>)>,
+    rows: usize,
+) -> VResult<Table> {
     let mut kept: Vec<(String, ColumnType, ArrayRef)> = Vec::new();
     for (label, a) in cols {
         let Some(a) = a else { continue };
-        if a.null_count() == a.len() {
+        if a.null_count() == a.len() && !key.iter().any(|k| k.label == label) {
             continue;
         }
         let ty = ColumnType::from_arrow(a.data_type()).ok_or(Fallback)?;
@@ -371,5 +382,5 @@ pub fn map_table(t: &Table, plan: &MapPlan) -> VResult<Table> {
     }
     kept.sort_by(|a, b| a.0.cmp(&b.0));
     key.sort_by_key(|k| kept.iter().position(|(l, _, _)| *l == k.label));
-    Table::from_arrays(GroupKey::new(key), kept, t.num_rows()).map_err(|_| Fallback)
+    Table::from_arrays(GroupKey::new(key), kept, rows).map_err(|_| Fallback)
 }

@@ -2,7 +2,9 @@
 //! `right` and `full` methods, an `on` predicate of equalities and an `as` function.
 
 use crate::util::ve;
+use crate::vectorize;
 use fluxi_eval::{Args, Closure, EvalError, Interpreter, Registry};
+use fluxi_exec::join::{join_rows, join_table, JoinInput, JoinMethod, JoinPlan, RowPair};
 use fluxi_exec::ops::row_record;
 use fluxi_exec::TableBuilder;
 use fluxi_syntax::Span;
@@ -30,21 +32,6 @@ pub fn register(r: &mut Registry) {
         let method = a.string_or("method", "inner")?;
         join(i, a, &method, Some(vec![("_time".into(), "_time".into())]))
     });
-}
-
-/// A hashable form of the join-column values of a row (null never matches).
-fn join_key(values: &[Value]) -> Option<String> {
-    let mut k = String::new();
-    for v in values {
-        if v.is_null() {
-            return None;
-        }
-        k.push_str(v.type_name());
-        k.push(':');
-        k.push_str(&v.to_string());
-        k.push('\u{1}');
-    }
-    Some(k)
 }
 
 /// The record a missing row stands for: key columns from the key, everything else null.
@@ -82,37 +69,69 @@ fn join(
         }
     };
     let as_fn = a.function("as")?;
-    if !["inner", "left", "right", "full"].contains(&method) {
+    let Some(method) = JoinMethod::parse(method) else {
         return Err(EvalError::msg(format!(
             "{method} is not a valid join method; use inner, left, right or full"
         )));
-    }
+    };
     let span = a.span;
-    interp.note_row_path("as");
+    let plan = vectorize::join_plan(interp, &as_fn);
+    if plan.is_none() {
+        interp.note_row_path("as");
+    }
+    let first_columns = |s: &Stream| s.tables().first().map(|t| t.columns()).unwrap_or_default();
+    let (left_columns, right_columns) = (first_columns(&left), first_columns(&right));
     let mut out = Vec::new();
     let mut right_used = vec![false; right.tables().len()];
     let mut right_by_key: HashMap<&GroupKey, usize> = HashMap::new();
     for (i, t) in right.tables().iter().enumerate() {
         right_by_key.entry(t.key()).or_insert(i);
     }
+    let mut shape = Shape {
+        interp,
+        as_fn: &as_fn,
+        plan: plan.as_ref(),
+        span,
+    };
     for lt in left.tables() {
         let rt_idx = right_by_key.get(lt.key()).copied();
         if let Some(i) = rt_idx {
             right_used[i] = true;
         }
-        let rt = rt_idx.map(|i| &right.tables()[i]);
-        if rt.is_none() && matches!(method, "inner" | "right") {
+        let rt = rt_idx.and_then(|i| right.tables().get(i));
+        if rt.is_none() && !method.keeps_left() {
             continue;
         }
-        out.push(join_tables(
-            interp, lt, rt, &right, &pairs, &as_fn, method, span,
-        )?);
+        let rows = join_rows(lt, rt, &pairs, method);
+        let lcols = lt.columns();
+        let rcols = rt.map(|t| t.columns());
+        let left = JoinInput {
+            table: Some(lt),
+            columns: &lcols,
+        };
+        let right = JoinInput {
+            table: rt,
+            columns: rcols.as_deref().unwrap_or(&right_columns),
+        };
+        out.push(shape.table(lt.key(), left, right, &rows)?);
     }
-    if matches!(method, "right" | "full") {
+    if method.keeps_right() {
         for (i, rt) in right.tables().iter().enumerate() {
-            if !right_used[i] {
-                out.push(join_unmatched_right(interp, rt, &left, &as_fn, span)?);
+            if right_used.get(i).copied().unwrap_or(true) {
+                continue;
             }
+            // No left table has this key: every right row stands alone, in row order.
+            let rows: Vec<_> = (0..rt.num_rows()).map(|r| (None, Some(r))).collect();
+            let rcols = rt.columns();
+            let left = JoinInput {
+                table: None,
+                columns: &left_columns,
+            };
+            let right = JoinInput {
+                table: Some(rt),
+                columns: &rcols,
+            };
+            out.push(shape.table(rt.key(), left, right, &rows)?);
         }
     }
     Ok(Value::Stream(Stream::new(
@@ -120,120 +139,44 @@ fn join(
     )))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn join_tables(
-    interp: &mut Interpreter,
-    lt: &Table,
-    rt: Option<&Table>,
-    right: &Stream,
-    pairs: &[(String, String)],
-    as_fn: &Value,
-    method: &str,
+/// Shapes paired rows into output tables: with the compiled `as` over whole columns when
+/// it compiled and the vectorised path can reproduce the row path exactly, else by calling
+/// `as` once per pair.
+struct Shape<'a> {
+    interp: &'a mut Interpreter,
+    as_fn: &'a Value,
+    plan: Option<&'a JoinPlan>,
     span: Span,
-) -> Result<Option<Table>, EvalError> {
-    let lcols = lt.columns();
-    let rcols = rt
-        .map(|t| t.columns())
-        .or_else(|| right.tables().first().map(|t| t.columns()))
-        .unwrap_or_default();
-    let values = |t: &Table, r: usize, side: bool| -> Vec<Value> {
-        pairs
-            .iter()
-            .map(|(l, rr)| {
-                t.column_index(if side { l } else { rr })
-                    .map_or(Value::Null, |c| t.value(r, c))
-            })
-            .collect()
-    };
-    // Hash the right side by its join values; keep row order for output.
-    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-    if let Some(rt) = rt {
-        for r in 0..rt.num_rows() {
-            if let Some(k) = join_key(&values(rt, r, false)) {
-                index.entry(k).or_default().push(r);
-            }
-        }
-    }
-    let mut lrows: Vec<usize> = (0..lt.num_rows()).collect();
-    lrows.sort_by(|x, y| compare_values(&values(lt, *x, true), &values(lt, *y, true)));
-    let mut matched_right = vec![false; rt.map_or(0, |t| t.num_rows())];
-    let mut records = Vec::new();
-    for lr in lrows {
-        let lrec = Value::Record(Arc::new(row_record(lt, lr, &lcols)));
-        let hits = join_key(&values(lt, lr, true))
-            .and_then(|k| index.get(&k).cloned())
-            .unwrap_or_default();
-        if hits.is_empty() {
-            if matches!(method, "left" | "full") {
-                let rrec = Value::Record(Arc::new(default_record(&rcols, lt.key())));
-                records.push((
-                    values(lt, lr, true),
-                    call_as(interp, as_fn, lrec.clone(), rrec, span)?,
-                ));
-            }
-            continue;
-        }
-        for rr in hits {
-            matched_right[rr] = true;
-            let rrec = Value::Record(Arc::new(row_record(rt.unwrap_or(lt), rr, &rcols)));
-            records.push((
-                values(lt, lr, true),
-                call_as(interp, as_fn, lrec.clone(), rrec, span)?,
-            ));
-        }
-    }
-    if let (Some(rt), true) = (rt, matches!(method, "right" | "full")) {
-        for (rr, used) in matched_right.iter().enumerate() {
-            if !used {
-                let lrec = Value::Record(Arc::new(default_record(&lcols, rt.key())));
-                let rrec = Value::Record(Arc::new(row_record(rt, rr, &rcols)));
-                records.push((
-                    values(rt, rr, false),
-                    call_as(interp, as_fn, lrec, rrec, span)?,
-                ));
-            }
-        }
-    }
-    // Output follows the order of the join values, matched and unmatched rows alike.
-    records.sort_by(|x, y| compare_values(&x.0, &y.0));
-    build(lt.key(), records.into_iter().map(|(_, r)| r).collect())
 }
 
-fn join_unmatched_right(
-    interp: &mut Interpreter,
-    rt: &Table,
-    left: &Stream,
-    as_fn: &Value,
-    span: Span,
-) -> Result<Option<Table>, EvalError> {
-    let rcols = rt.columns();
-    let lcols = left
-        .tables()
-        .first()
-        .map(|t| t.columns())
-        .unwrap_or_default();
-    let mut records = Vec::new();
-    for rr in 0..rt.num_rows() {
-        let lrec = Value::Record(Arc::new(default_record(&lcols, rt.key())));
-        let rrec = Value::Record(Arc::new(row_record(rt, rr, &rcols)));
-        records.push(call_as(interp, as_fn, lrec, rrec, span)?);
-    }
-    build(rt.key(), records)
-}
-
-fn compare_values(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let o = match (x.is_null(), y.is_null()) {
-            (true, true) => std::cmp::Ordering::Equal,
-            (true, false) => std::cmp::Ordering::Less,
-            (false, true) => std::cmp::Ordering::Greater,
-            _ => x.compare(y).unwrap_or(std::cmp::Ordering::Equal),
+impl Shape<'_> {
+    fn table(
+        &mut self,
+        key: &GroupKey,
+        left: JoinInput<'_>,
+        right: JoinInput<'_>,
+        rows: &[RowPair],
+    ) -> Result<Option<Table>, EvalError> {
+        if let Some(plan) = self.plan {
+            if let Ok(t) = join_table(key, left, right, rows, plan) {
+                self.interp.count(vectorize::VECTORIZED, 1);
+                return Ok(t);
+            }
+        }
+        let record = |side: JoinInput<'_>, row: Option<usize>| {
+            let rec = match (side.table, row) {
+                (Some(t), Some(r)) => row_record(t, r, side.columns),
+                _ => default_record(side.columns, key),
+            };
+            Value::Record(Arc::new(rec))
         };
-        if o != std::cmp::Ordering::Equal {
-            return o;
+        let mut records = Vec::with_capacity(rows.len());
+        for (l, r) in rows {
+            let (lrec, rrec) = (record(left, *l), record(right, *r));
+            records.push(call_as(self.interp, self.as_fn, lrec, rrec, self.span)?);
         }
+        build(key, records)
     }
-    std::cmp::Ordering::Equal
 }
 
 fn call_as(

@@ -9,6 +9,7 @@
 
 use fluxi_eval::env::Env;
 use fluxi_eval::{Closure, Interpreter};
+use fluxi_exec::join::{JoinPlan, JoinSide};
 use fluxi_exec::vector::{MapPlan, VExpr, VOp};
 use fluxi_semantic::nodes::{BinaryOp, Expr, ExprKind, LogicalOp, Statement, StringPart, UnaryOp};
 use fluxi_value::Value;
@@ -16,15 +17,20 @@ use fluxi_value::Value;
 /// The interpreter counter of tables whose row function ran over whole columns.
 pub const VECTORIZED: &str = "vectorized tables";
 
-/// The name of the row parameter of `filter` and `map` functions.
-const ROW: &str = "r";
+/// The row parameter of `filter` and `map` functions: `r.x` is column `x`.
+const ROW: &[(&str, Option<JoinSide>)] = &[("r", None)];
+
+/// The row parameters of the `join` package's `as`: `l.x` and `r.x` are column `x` of the
+/// left and the right row.
+const JOINED: &[(&str, Option<JoinSide>)] =
+    &[("l", Some(JoinSide::Left)), ("r", Some(JoinSide::Right))];
 
 /// Compile a `filter` predicate.
 pub fn predicate(interp: &mut Interpreter, f: &Value) -> Option<VExpr> {
     if !interp.vectorize() {
         return None;
     }
-    let (mut c, body) = Compiler::new(interp, f)?;
+    let (mut c, body) = Compiler::new(interp, f, ROW)?;
     c.compile(body)
 }
 
@@ -33,58 +39,70 @@ pub fn map_plan(interp: &mut Interpreter, f: &Value) -> Option<MapPlan> {
     if !interp.vectorize() {
         return None;
     }
-    let (mut c, body) = Compiler::new(interp, f)?;
-    let ExprKind::Record { with, properties } = &body.kind else {
-        return None;
-    };
-    let with_row = match with.as_deref() {
-        None => false,
-        Some(Expr {
-            kind: ExprKind::Ident(n),
-            ..
-        }) if n == ROW && c.local(ROW).is_none() => true,
-        Some(_) => return None,
-    };
-    let mut compiled: Vec<(String, VExpr)> = Vec::with_capacity(properties.len());
-    for (label, e) in properties {
-        let v = c.compile(e)?;
-        match compiled.iter_mut().find(|(l, _)| l == label) {
-            Some(slot) => slot.1 = v,
-            None => compiled.push((label.clone(), v)),
-        }
-    }
+    let (mut c, body) = Compiler::new(interp, f, ROW)?;
+    let (with, properties) = c.record(body)?;
     Some(MapPlan {
-        with_row,
-        properties: compiled,
+        with_row: with.is_some(),
+        properties,
     })
 }
+
+/// Compile the `join` package's `as` function whose body is a record literal, with or
+/// without `l with` or `r with`.
+pub fn join_plan(interp: &mut Interpreter, f: &Value) -> Option<JoinPlan> {
+    if !interp.vectorize() {
+        return None;
+    }
+    let (mut c, body) = Compiler::new(interp, f, JOINED)?;
+    let (with, properties) = c.record(body)?;
+    Some(JoinPlan {
+        with: with.and_then(|side| side),
+        properties,
+    })
+}
+
+/// A compiled record: the row it extends (`Some(side)`, as [`Compiler::rows`] names
+/// it) and its properties, each label once (the last one written wins).
+type RecordParts = (Option<Option<JoinSide>>, Vec<(String, VExpr)>);
 
 struct Compiler<'a> {
     interp: &'a mut Interpreter,
     env: Env,
     locals: Vec<(String, VExpr)>,
+    /// The row parameters, each with the side whose columns its properties name.
+    rows: &'static [(&'static str, Option<JoinSide>)],
 }
 
 impl<'a> Compiler<'a> {
-    /// A compiler for a one-parameter closure `(r) => …`, with the body's local
-    /// assignments compiled, and the returned expression.
-    fn new(interp: &'a mut Interpreter, f: &'a Value) -> Option<(Compiler<'a>, &'a Expr)> {
+    /// A compiler for a closure whose parameters are exactly the row parameters `rows`,
+    /// with the body's local assignments compiled, and the returned expression.
+    fn new(
+        interp: &'a mut Interpreter,
+        f: &'a Value,
+        rows: &'static [(&'static str, Option<JoinSide>)],
+    ) -> Option<(Compiler<'a>, &'a Expr)> {
         let Value::Function(callable) = f else {
             return None;
         };
         let closure = callable.as_any().downcast_ref::<Closure>()?;
         let func = closure.function();
-        if func.params.len() != 1 || func.params[0].name != ROW {
+        if func.params.len() != rows.len()
+            || !func
+                .params
+                .iter()
+                .all(|p| rows.iter().any(|(name, _)| p.name == *name))
+        {
             return None;
         }
         let mut c = Compiler {
             interp,
             env: closure.env().clone(),
             locals: Vec::new(),
+            rows,
         };
         for s in &func.body {
             match s {
-                Statement::Variable { name, init, .. } if name != ROW => {
+                Statement::Variable { name, init, .. } if c.row(name).is_none() => {
                     let v = c.compile(init)?;
                     c.locals.push((name.clone(), v));
                 }
@@ -95,6 +113,42 @@ impl<'a> Compiler<'a> {
         None
     }
 
+    /// The side a row parameter stands for (`Some(None)` for the one row of `filter` and
+    /// `map`), unless a local assignment hides it.
+    fn row(&self, name: &str) -> Option<Option<JoinSide>> {
+        if self.local(name).is_some() {
+            return None;
+        }
+        self.rows
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, side)| *side)
+    }
+
+    /// A record literal `{a: …}` or `{row with a: …}`, compiled.
+    fn record(&mut self, body: &Expr) -> Option<RecordParts> {
+        let ExprKind::Record { with, properties } = &body.kind else {
+            return None;
+        };
+        let with = match with.as_deref() {
+            None => None,
+            Some(Expr {
+                kind: ExprKind::Ident(n),
+                ..
+            }) => Some(self.row(n)?),
+            Some(_) => return None,
+        };
+        let mut compiled: Vec<(String, VExpr)> = Vec::with_capacity(properties.len());
+        for (label, e) in properties {
+            let v = self.compile(e)?;
+            match compiled.iter_mut().find(|(l, _)| l == label) {
+                Some(slot) => slot.1 = v,
+                None => compiled.push((label.clone(), v)),
+            }
+        }
+        Some((with, compiled))
+    }
+
     fn local(&self, name: &str) -> Option<&VExpr> {
         self.locals
             .iter()
@@ -103,12 +157,12 @@ impl<'a> Compiler<'a> {
             .map(|(_, v)| v)
     }
 
-    /// Whether the expression depends on the row (mentions `r` or a local computed from
-    /// it). Nested functions count as dependent: they are not compiled.
+    /// Whether the expression depends on the row (mentions a row parameter or a local
+    /// computed from one). Nested functions count as dependent: they are not compiled.
     fn depends(&self, e: &Expr) -> bool {
         let dep = |x: &Expr| self.depends(x);
         match &e.kind {
-            ExprKind::Ident(n) => n == ROW || self.local(n).is_some(),
+            ExprKind::Ident(n) => self.rows.iter().any(|(r, _)| r == n) || self.local(n).is_some(),
             ExprKind::Function(_) | ExprKind::PipeLit | ExprKind::Bad => true,
             ExprKind::PackageMember { .. }
             | ExprKind::Int(_)
@@ -165,9 +219,10 @@ impl<'a> Compiler<'a> {
         Some(match &e.kind {
             ExprKind::Ident(n) => self.local(n)?.clone(),
             ExprKind::Member { object, property } => match &object.kind {
-                ExprKind::Ident(n) if n == ROW && self.local(ROW).is_none() => {
-                    VExpr::Column(property.clone())
-                }
+                ExprKind::Ident(n) => match self.row(n)? {
+                    None => VExpr::Column(property.clone()),
+                    Some(side) => VExpr::Column(JoinPlan::column(side, property)),
+                },
                 _ => return None,
             },
             ExprKind::Binary { op, left, right } => {

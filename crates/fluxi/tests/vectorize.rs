@@ -124,6 +124,66 @@ fn fallbacks_give_the_row_path_result() {
     );
 }
 
+/// Two sides for the `join` package: key `k` (left has a and b, right a and c), `id` with
+/// nulls and repeats, `s`, `v` and `_time`.
+const SIDES: &str = r#"import "csv"
+import "join"
+side = (t) => csv.from(csv: t)
+left = side(t: "
+#datatype,string,long,string,long,string,double,dateTime:RFC3339
+#group,false,false,true,false,false,false,false
+#default,_result,,,,,,
+,result,table,k,id,s,v,_time
+,,0,a,1,x,1.5,2020-01-01T00:00:00Z
+,,0,a,2,y,-0.0,2020-01-01T00:00:01Z
+,,0,a,,x,2.0,2020-01-01T00:00:02Z
+,,0,a,1,y,,2020-01-01T00:00:03Z
+,,1,b,1,x,4.0,2020-01-01T00:00:00Z
+")
+right = side(t: "
+#datatype,string,long,string,long,string,double,dateTime:RFC3339
+#group,false,false,true,false,false,false,false
+#default,_result,,,,,,
+,result,table,k,id,s,v,_time
+,,0,a,1,y,10.0,2020-01-01T00:00:01Z
+,,0,a,3,x,11.0,2020-01-01T00:00:00Z
+,,0,a,1,x,12.0,2020-01-01T00:00:03Z
+,,0,a,,x,13.0,2020-01-01T00:00:02Z
+,,1,c,5,z,14.0,2020-01-01T00:00:00Z
+")
+"#;
+
+#[test]
+fn join_as_functions_run_column_wise() {
+    // Each case: the call, and how many output tables must take the column-wise path.
+    let cases = [
+        ("join.inner(left: left, right: right, on: (l, r) => l.id == r.id, as: (l, r) => ({l with rv: r.v}))", 1),
+        ("join.left(left: left, right: right, on: (l, r) => l.id == r.id, as: (l, r) => ({l with rv: r.v, sum: l.v + r.v}))", 2),
+        ("join.right(left: left, right: right, on: (l, r) => l.id == r.id and l.s == r.s, as: (l, r) => ({r with lv: l.v, ls: l.s}))", 2),
+        ("join.full(left: left, right: right, on: (l, r) => l.id == r.id, as: (l, r) => ({k: l.k, id: if exists l.id then l.id else r.id, lv: l.v, rv: r.v}))", 3),
+        ("join.time(left: left, right: right, as: (l, r) => { d = r.v - l.v\n return {l with d: d, late: d > 9.0} })", 1),
+        ("join.full(left: left, right: right, on: (l, r) => l._time == r._time, as: (l, r) => ({r with lid: l.id}))", 3),
+    ];
+    for (call, vectorized) in cases {
+        let src = format!("{SIDES}{call}");
+        let count = same_both_ways(&src).unwrap_or_else(|| panic!("did not check: {call}"));
+        assert_eq!(count, vectorized, "{call}");
+    }
+    // A record that changes or drops a group-key value is the row path's error, both ways.
+    for call in [
+        "join.inner(left: left, right: right, on: (l, r) => l.id == r.id, as: (l, r) => ({l with k: \"z\"}))",
+        "join.left(left: left, right: right, on: (l, r) => l.id == r.id, as: (l, r) => ({v: l.v}))",
+    ] {
+        let src = format!("{SIDES}{call}");
+        same_both_ways(&src).unwrap_or_else(|| panic!("did not check: {call}"));
+        let out = run(&src, true);
+        assert!(
+            matches!(&out, Some((Err(e), 0)) if e.contains("join cannot modify group key")),
+            "{call}: {out:?}"
+        );
+    }
+}
+
 fn ops(list: &[&'static str]) -> impl Strategy<Value = &'static str> + Clone {
     prop::sample::select(list.to_vec())
 }
