@@ -10,6 +10,7 @@ pub mod error;
 pub mod join;
 pub mod logical;
 pub mod ops;
+pub mod pivot;
 pub mod plan;
 pub mod rules;
 pub mod vector;

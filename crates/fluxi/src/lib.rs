@@ -183,10 +183,10 @@ impl EngineBuilder {
         self
     }
 
-    /// Whether `filter` and `map` evaluate the row functions they can column by column
-    /// over Arrow arrays (the default, `true`) or every function row by row (for
-    /// comparing results; slower). [`RunStats::vectorized_tables`] counts the tables that
-    /// took the column-wise path.
+    /// Whether `filter`, `map` and the `join` package evaluate the row functions they can
+    /// column by column over Arrow arrays, and `pivot` gathers whole columns (the default,
+    /// `true`), or every function runs row by row (for comparing results; slower).
+    /// [`RunStats::vectorized_tables`] counts the tables that took the column-wise path.
     pub fn vectorize(mut self, on: bool) -> Self {
         self.no_vectorize = !on;
         self

@@ -184,6 +184,63 @@ fn join_as_functions_run_column_wise() {
     }
 }
 
+#[test]
+fn pivot_gathers_columns_as_the_row_path_builds_rows() {
+    // Every choice of row key, column key and value column over DATA's columns (nulls,
+    // repeats, 0 and -0, strings, booleans, a key column), both ways.
+    let row_keys = [
+        "[\"_time\"]",
+        "[\"i\"]",
+        "[\"s\", \"b\"]",
+        "[\"f\"]",
+        "[\"_time\", \"k\"]",
+    ];
+    let column_keys = [
+        "[\"s\"]",
+        "[\"k\"]",
+        "[\"b\"]",
+        "[\"f\"]",
+        "[\"s\", \"k\"]",
+        "[\"u\"]",
+    ];
+    let value_columns = ["i", "f", "s", "j"];
+    let mut columnar = 0;
+    for rk in row_keys {
+        for ck in column_keys {
+            for vc in value_columns {
+                if rk.contains(&format!("\"{vc}\"")) || ck.contains(&format!("\"{vc}\"")) {
+                    continue;
+                }
+                let call =
+                    format!("data |> pivot(rowKey: {rk}, columnKey: {ck}, valueColumn: \"{vc}\")");
+                let count = same_both_ways(&format!("{DATA}{call}"))
+                    .unwrap_or_else(|| panic!("did not check: {call}"));
+                columnar += usize::from(count > 0);
+            }
+        }
+    }
+    // Of the 90 cases, only those whose row key reads a column table c lacks (its `s`
+    // and `b` are all null) leave the column-wise path.
+    assert!(columnar >= 84, "{columnar} cases ran column-wise");
+    // A new column named like a row-key column is the row path's error, both ways.
+    let clash = format!(
+        "{DATA}data |> map(fn: (r) => ({{r with c: \"s\"}})) |> pivot(rowKey: [\"s\"], columnKey: [\"c\"], valueColumn: \"i\")"
+    );
+    same_both_ways(&clash).unwrap_or_else(|| panic!("did not check: {clash}"));
+    assert!(
+        matches!(run(&clash, true), Some((Err(e), _)) if e.contains("collides")),
+        "{:?}",
+        run(&clash, true)
+    );
+    // Value columns of different types within one output group: the column-wise path
+    // declines and the row path answers (one column per type).
+    let mixed = format!(
+        "{DATA}union(tables: [data |> filter(fn: (r) => r.k == \"a\") |> map(fn: (r) => ({{r with v: r.i}})), data |> filter(fn: (r) => r.k == \"b\") |> map(fn: (r) => ({{r with v: r.f}}))]) |> pivot(rowKey: [\"_time\"], columnKey: [\"k\"], valueColumn: \"v\")"
+    );
+    same_both_ways(&mixed).unwrap_or_else(|| panic!("did not check: {mixed}"));
+    assert!(matches!(run(&mixed, true), Some((Ok(_), _))));
+}
+
 fn ops(list: &[&'static str]) -> impl Strategy<Value = &'static str> + Clone {
     prop::sample::select(list.to_vec())
 }

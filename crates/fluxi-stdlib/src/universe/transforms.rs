@@ -56,11 +56,26 @@ fn go_exponent(f: f64) -> String {
     }
 }
 
-fn pivot(_: &mut Interpreter, a: &mut Args) -> R {
+fn pivot(interp: &mut Interpreter, a: &mut Args) -> R {
     let tables = a.tables()?;
     let row_key = a.opt_strings("rowKey")?.unwrap_or_default();
     let column_key = a.opt_strings("columnKey")?.unwrap_or_default();
     let value_column = a.string("valueColumn")?;
+    let label = |values: &[Value]| values.iter().map(label_part).collect::<Vec<_>>().join("_");
+    let columnar = interp.vectorize().then(|| {
+        fluxi_exec::pivot::pivot_columns(
+            tables.tables(),
+            &row_key,
+            &column_key,
+            &value_column,
+            &label,
+        )
+    });
+    if let Some(Some(mut out)) = columnar {
+        interp.count(crate::vectorize::VECTORIZED, out.len() as u64);
+        out.sort_by(|x, y| x.key().cmp(y.key()));
+        return derived(&tables, out);
+    }
     struct Acc {
         key: GroupKey,
         columns: Vec<(String, ColumnType)>,
