@@ -7,7 +7,7 @@ use crate::execute::{Explained, MemoryBudget, ResultSink};
 use crate::ops;
 use crate::registry::{Args, Builtin, NativeFn, Registry};
 use fluxi_exec::logical::{CallNode, LogicalPlan};
-use fluxi_semantic::nodes::{self, Expr, ExprKind, Statement, StringPart, UnaryOp};
+use fluxi_semantic::nodes::{self, Expr, ExprKind, Statement, StringPart};
 use fluxi_semantic::{Checker, Library, PRELUDE};
 use fluxi_storage::Storage;
 use fluxi_syntax::ast::{DurationPart, DurationUnit};
@@ -1271,33 +1271,7 @@ impl Interpreter {
             }
             ExprKind::Unary { op, operand } => {
                 let v = self.eval(operand, env)?;
-                match (op, v) {
-                    (UnaryOp::Exists, v) => Value::Bool(!v.undynamic().is_null()),
-                    (_, Value::Null) => Value::Null,
-                    (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
-                    (UnaryOp::Neg, Value::Int(i)) => {
-                        Value::Int(i.checked_neg().ok_or_else(|| {
-                            EvalError::new(
-                                ErrorKind::Overflow,
-                                format!("integer overflow: -({i}) does not fit in int"),
-                            )
-                            .at(e.span, None)
-                        })?)
-                    }
-                    (UnaryOp::Neg, Value::Float(f)) => Value::Float(-f),
-                    (UnaryOp::Neg, Value::Duration(d)) => Value::Duration(d.negated()),
-                    (
-                        UnaryOp::Pos,
-                        v @ (Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Duration(_)),
-                    ) => v,
-                    (op, v) => {
-                        return Err(EvalError::new(
-                            ErrorKind::Type,
-                            format!("`{}` is not defined for {}", op.as_str(), v.type_name()),
-                        )
-                        .at(e.span, None));
-                    }
-                }
+                ops::unary(*op, v).map_err(err_at)?
             }
             ExprKind::Binary { op, left, right } => {
                 let l = self.eval(left, env)?;
@@ -1305,22 +1279,8 @@ impl Interpreter {
                 ops::binary(*op, &l, &r).map_err(err_at)?
             }
             ExprKind::Logical { op, left, right } => {
-                use fluxi_semantic::nodes::LogicalOp;
                 let l = self.eval(left, env)?;
-                match (op, &l) {
-                    (LogicalOp::And, Value::Bool(false)) => Value::Bool(false),
-                    (LogicalOp::Or, Value::Bool(true)) => Value::Bool(true),
-                    _ => {
-                        let r = self.eval(right, env)?;
-                        match (op, &l, &r) {
-                            (LogicalOp::And, Value::Bool(true), r)
-                            | (LogicalOp::Or, Value::Bool(false), r) => r.clone(),
-                            (LogicalOp::And, Value::Null, Value::Bool(false)) => Value::Bool(false),
-                            (LogicalOp::Or, Value::Null, Value::Bool(true)) => Value::Bool(true),
-                            _ => Value::Null,
-                        }
-                    }
-                }
+                ops::logical(*op, &l, || self.eval(right, env))?
             }
             ExprKind::Conditional {
                 test,

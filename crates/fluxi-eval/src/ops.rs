@@ -2,7 +2,7 @@
 //! comparisons work across int, uint and float.
 
 use crate::error::{ErrorKind, EvalError, Result};
-use fluxi_semantic::nodes::BinaryOp;
+use fluxi_semantic::nodes::{BinaryOp, LogicalOp, UnaryOp};
 use fluxi_value::Value;
 use std::cmp::Ordering;
 
@@ -43,6 +43,51 @@ fn overflow(op: BinaryOp, a: &Value, b: &Value) -> EvalError {
 
 fn divide_by_zero() -> EvalError {
     EvalError::new(ErrorKind::DivideByZero, "cannot divide by zero")
+}
+
+/// Evaluate a unary operator: `exists` of anything, null in null out otherwise.
+pub fn unary(op: UnaryOp, v: Value) -> Result<Value> {
+    Ok(match (op, v) {
+        (UnaryOp::Exists, v) => Value::Bool(!v.undynamic().is_null()),
+        (_, Value::Null) => Value::Null,
+        (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
+        (UnaryOp::Neg, Value::Int(i)) => Value::Int(i.checked_neg().ok_or_else(|| {
+            EvalError::new(
+                ErrorKind::Overflow,
+                format!("integer overflow: -({i}) does not fit in int"),
+            )
+        })?),
+        (UnaryOp::Neg, Value::Float(f)) => Value::Float(-f),
+        (UnaryOp::Neg, Value::Duration(d)) => Value::Duration(d.negated()),
+        (
+            UnaryOp::Pos,
+            v @ (Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Duration(_)),
+        ) => v,
+        (op, v) => {
+            return Err(EvalError::new(
+                ErrorKind::Type,
+                format!("`{}` is not defined for {}", op.as_str(), v.type_name()),
+            ))
+        }
+    })
+}
+
+/// Evaluate `and` / `or` with left value `l`, evaluating the right side (`right`) only
+/// when `l` does not decide: three-valued, a null operand gives null unless the other
+/// decides.
+pub fn logical(op: LogicalOp, l: &Value, right: impl FnOnce() -> Result<Value>) -> Result<Value> {
+    Ok(match (op, l) {
+        (LogicalOp::And, Value::Bool(false)) => Value::Bool(false),
+        (LogicalOp::Or, Value::Bool(true)) => Value::Bool(true),
+        _ => match (op, l, &right()?) {
+            (LogicalOp::And, Value::Bool(true), r) | (LogicalOp::Or, Value::Bool(false), r) => {
+                r.clone()
+            }
+            (LogicalOp::And, Value::Null, Value::Bool(false)) => Value::Bool(false),
+            (LogicalOp::Or, Value::Null, Value::Bool(true)) => Value::Bool(true),
+            _ => Value::Null,
+        },
+    })
 }
 
 /// Evaluate a binary operator.

@@ -283,11 +283,16 @@ pub struct JoinPlan {
 }
 
 impl JoinPlan {
+    /// The prefix of a left row's column names in the compiled expressions.
+    pub const LEFT: &'static str = "l.";
+    /// The prefix of a right row's column names in the compiled expressions.
+    pub const RIGHT: &'static str = "r.";
+
     /// The name a compiled expression uses for column `label` of one side.
     pub fn column(side: JoinSide, label: &str) -> String {
         match side {
-            JoinSide::Left => format!("l.{label}"),
-            JoinSide::Right => format!("r.{label}"),
+            JoinSide::Left => format!("{}{label}", Self::LEFT),
+            JoinSide::Right => format!("{}{label}", Self::RIGHT),
         }
     }
 }

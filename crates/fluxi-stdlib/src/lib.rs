@@ -26,6 +26,7 @@ mod contrib;
 pub mod date;
 mod events;
 mod experimental;
+mod fold;
 mod gen;
 mod generate;
 mod geo;

@@ -17,13 +17,20 @@ use fluxi_value::Value;
 /// The interpreter counter of tables whose row function ran over whole columns.
 pub const VECTORIZED: &str = "vectorized tables";
 
+/// A row parameter and the prefix its properties get as column names: `r.x` of `filter`
+/// is column `x`, `l.x` of `join`'s `as` is column `l.x` of the joined rows.
+type RowParams = &'static [(&'static str, &'static str)];
+
 /// The row parameter of `filter` and `map` functions: `r.x` is column `x`.
-const ROW: &[(&str, Option<JoinSide>)] = &[("r", None)];
+const ROW: RowParams = &[("r", "")];
 
 /// The row parameters of the `join` package's `as`: `l.x` and `r.x` are column `x` of the
-/// left and the right row.
-const JOINED: &[(&str, Option<JoinSide>)] =
-    &[("l", Some(JoinSide::Left)), ("r", Some(JoinSide::Right))];
+/// left and the right row (see [`JoinPlan::column`]).
+const JOINED: RowParams = &[("l", JoinPlan::LEFT), ("r", JoinPlan::RIGHT)];
+
+/// The parameters of a `reduce` function: `r.x` is [`Fold::ROW`] + `x`, `accumulator.x`
+/// is [`Fold::ACCUMULATOR`] + `x`.
+const FOLD: RowParams = &[("r", Fold::ROW), ("accumulator", Fold::ACCUMULATOR)];
 
 /// Compile a `filter` predicate.
 pub fn predicate(interp: &mut Interpreter, f: &Value) -> Option<VExpr> {
@@ -47,6 +54,34 @@ pub fn map_plan(interp: &mut Interpreter, f: &Value) -> Option<MapPlan> {
     })
 }
 
+/// A compiled `reduce` function: the properties of the record it returns, over the row's
+/// columns and the accumulator's fields. It is evaluated row after row (each row needs
+/// the accumulator the previous one made) by [`crate::fold`].
+#[derive(Debug, Clone)]
+pub struct Fold {
+    /// The properties, each label once (the last one written wins).
+    pub properties: Vec<(String, VExpr)>,
+}
+
+impl Fold {
+    /// The prefix of a row column's name in the compiled expressions.
+    pub const ROW: &'static str = "r.";
+    /// The prefix of an accumulator field's name in the compiled expressions.
+    pub const ACCUMULATOR: &'static str = "a.";
+}
+
+/// Compile a `reduce` function `(r, accumulator) => ({…})` whose body is a record literal.
+/// (`{accumulator with …}` is not compiled: the type checker rejects it, as the record
+/// would have to contain itself.)
+pub fn fold(interp: &mut Interpreter, f: &Value) -> Option<Fold> {
+    if !interp.vectorize() {
+        return None;
+    }
+    let (mut c, body) = Compiler::new(interp, f, FOLD)?;
+    let (with, properties) = c.record(body)?;
+    with.is_none().then_some(Fold { properties })
+}
+
 /// Compile the `join` package's `as` function whose body is a record literal, with or
 /// without `l with` or `r with`.
 pub fn join_plan(interp: &mut Interpreter, f: &Value) -> Option<JoinPlan> {
@@ -55,22 +90,25 @@ pub fn join_plan(interp: &mut Interpreter, f: &Value) -> Option<JoinPlan> {
     }
     let (mut c, body) = Compiler::new(interp, f, JOINED)?;
     let (with, properties) = c.record(body)?;
-    Some(JoinPlan {
-        with: with.and_then(|side| side),
-        properties,
-    })
+    let with = match with {
+        None => None,
+        Some(JoinPlan::LEFT) => Some(JoinSide::Left),
+        Some(JoinPlan::RIGHT) => Some(JoinSide::Right),
+        Some(_) => return None,
+    };
+    Some(JoinPlan { with, properties })
 }
 
-/// A compiled record: the row it extends (`Some(side)`, as [`Compiler::rows`] names
-/// it) and its properties, each label once (the last one written wins).
-type RecordParts = (Option<Option<JoinSide>>, Vec<(String, VExpr)>);
+/// A compiled record: the prefix of the row it extends, if any (as [`Compiler::rows`]
+/// names it) and its properties, each label once (the last one written wins).
+type RecordParts = (Option<&'static str>, Vec<(String, VExpr)>);
 
 struct Compiler<'a> {
     interp: &'a mut Interpreter,
     env: Env,
     locals: Vec<(String, VExpr)>,
-    /// The row parameters, each with the side whose columns its properties name.
-    rows: &'static [(&'static str, Option<JoinSide>)],
+    /// The row parameters, each with the prefix its properties get as column names.
+    rows: RowParams,
 }
 
 impl<'a> Compiler<'a> {
@@ -79,7 +117,7 @@ impl<'a> Compiler<'a> {
     fn new(
         interp: &'a mut Interpreter,
         f: &'a Value,
-        rows: &'static [(&'static str, Option<JoinSide>)],
+        rows: RowParams,
     ) -> Option<(Compiler<'a>, &'a Expr)> {
         let Value::Function(callable) = f else {
             return None;
@@ -113,16 +151,15 @@ impl<'a> Compiler<'a> {
         None
     }
 
-    /// The side a row parameter stands for (`Some(None)` for the one row of `filter` and
-    /// `map`), unless a local assignment hides it.
-    fn row(&self, name: &str) -> Option<Option<JoinSide>> {
+    /// The column-name prefix of a row parameter, unless a local assignment hides it.
+    fn row(&self, name: &str) -> Option<&'static str> {
         if self.local(name).is_some() {
             return None;
         }
         self.rows
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, side)| *side)
+            .map(|(_, prefix)| *prefix)
     }
 
     /// A record literal `{a: …}` or `{row with a: …}`, compiled.
@@ -219,10 +256,7 @@ impl<'a> Compiler<'a> {
         Some(match &e.kind {
             ExprKind::Ident(n) => self.local(n)?.clone(),
             ExprKind::Member { object, property } => match &object.kind {
-                ExprKind::Ident(n) => match self.row(n)? {
-                    None => VExpr::Column(property.clone()),
-                    Some(side) => VExpr::Column(JoinPlan::column(side, property)),
-                },
+                ExprKind::Ident(n) => VExpr::Column(format!("{}{property}", self.row(n)?)),
                 _ => return None,
             },
             ExprKind::Binary { op, left, right } => {

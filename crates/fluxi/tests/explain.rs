@@ -291,6 +291,7 @@ a = array.from(rows: [{_time: 2024-01-01T00:00:00Z, k: "x", _value: 1.0}, {_time
 a |> map(fn: (r) => ({r with v2: r._value * 2.0})) |> filter(fn: (r) => r.v2 > 1.0) |> yield(name: "compiled")
 a |> map(fn: (r) => ({r with up: strings.toUpper(v: r.k)})) |> yield(name: "rows")
 a |> reduce(fn: (r, accumulator) => ({s: accumulator.s + r._value}), identity: {s: 0.0}) |> yield(name: "reduce")
+a |> reduce(fn: (r, accumulator) => ({s: accumulator.s + strings.toUpper(v: r.k)}), identity: {s: ""}) |> yield(name: "reducerows")
 join.inner(left: a, right: a, on: (l, r) => l.k == r.k, as: (l, r) => ({l with rv: r._value})) |> yield(name: "join")
 join.inner(left: a, right: a, on: (l, r) => l.k == r.k, as: (l, r) => ({l with up: strings.toUpper(v: r.k)})) |> yield(name: "joinrows")
 "#;
@@ -307,17 +308,18 @@ join.inner(left: a, right: a, on: (l, r) => l.k == r.k, as: (l, r) => ({l with u
     };
     assert!(!section("compiled").contains("row by row"), "{text}");
     assert!(section("rows").contains(&note("fn")), "{text}");
-    assert!(section("reduce").contains(&note("fn")), "{text}");
+    assert!(!section("reduce").contains("row by row"), "{text}");
+    assert!(section("reducerows").contains(&note("fn")), "{text}");
     assert!(!section("join").contains("row by row"), "{text}");
     assert!(section("joinrows").contains(&note("as")), "{text}");
 
     let (results, stats) = engine.execute_with_stats(&program);
-    assert_eq!(results.unwrap().len(), 5);
+    assert_eq!(results.unwrap().len(), 6);
     assert_eq!(stats.row_path_calls, 3);
-    assert!(stats.vectorized_tables >= 3, "{stats:?}");
+    assert!(stats.vectorized_tables >= 4, "{stats:?}");
 
     // With column-wise evaluation off, every row function is a fallback.
     let rows_only = Engine::builder().vectorize(false).build().unwrap();
     let (_, stats) = rows_only.execute_with_stats(&rows_only.compile(program_text).unwrap());
-    assert_eq!(stats.row_path_calls, 6);
+    assert_eq!(stats.row_path_calls, 7);
 }

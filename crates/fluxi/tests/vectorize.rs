@@ -241,6 +241,36 @@ fn pivot_gathers_columns_as_the_row_path_builds_rows() {
     assert!(matches!(run(&mixed, true), Some((Ok(_), _))));
 }
 
+#[test]
+fn reduce_folds_compiled_functions_as_the_interpreter_does() {
+    // Each case with how many of DATA's three tables must take the compiled path.
+    let cases = [
+        ("reduce(fn: (r, accumulator) => ({sum: accumulator.sum + r.f, n: accumulator.n + 1}), identity: {sum: 0.0, n: 0})", 3),
+        ("reduce(fn: (r, accumulator) => ({m: if r.i > accumulator.m then r.i else accumulator.m, tag: accumulator.tag}), identity: {m: -100, tag: \"x\"})", 3),
+        ("reduce(fn: (r, accumulator) => ({any: accumulator.any or r.b, all: accumulator.all and r.b, none: not exists r.b}), identity: {any: false, all: true, none: false})", 3),
+        ("reduce(fn: (r, accumulator) => ({s: accumulator.s + r.s, k: \"z\", u: accumulator.u + r.u}), identity: {s: \"\", k: \"z\", u: uint(v: 0)})", 3),
+        ("reduce(fn: (r, accumulator) => { x = r.j * 2\n return {t: accumulator.t + x, last: r._time} }, identity: {t: 0, last: 2000-01-01T00:00:00Z})", 3),
+        // A call on row values does not compile: the interpreter runs every table.
+        ("reduce(fn: (r, accumulator) => ({s: accumulator.s + string(v: r.i)}), identity: {s: \"\"})", 0),
+    ];
+    for (call, compiled) in cases {
+        let src = format!("{DATA}data |> {call}");
+        let count = same_both_ways(&src).unwrap_or_else(|| panic!("did not check: {call}"));
+        assert_eq!(count, compiled, "{call}");
+    }
+    // An overflow in table b (2^62 - 1 times 4) declines that table; the interpreter
+    // reports it the same way, with its span.
+    let overflow = format!(
+        "{DATA}data |> reduce(fn: (r, accumulator) => ({{s: accumulator.s + r.i * 4}}), identity: {{s: 0}})"
+    );
+    same_both_ways(&overflow).unwrap_or_else(|| panic!("did not check: {overflow}"));
+    assert!(
+        matches!(run(&overflow, true), Some((Err(e), _)) if e.contains("integer overflow")),
+        "{:?}",
+        run(&overflow, true)
+    );
+}
+
 fn ops(list: &[&'static str]) -> impl Strategy<Value = &'static str> + Clone {
     prop::sample::select(list.to_vec())
 }

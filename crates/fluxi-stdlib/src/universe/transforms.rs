@@ -403,22 +403,37 @@ fn reduce(interp: &mut Interpreter, a: &mut Args) -> R {
         .opt_record("identity")?
         .ok_or_else(|| EvalError::msg("missing required argument `identity`"))?;
     let span = a.span;
-    interp.note_row_path("fn");
+    let fold = crate::vectorize::fold(interp, &f);
+    if fold.is_none() {
+        interp.note_row_path("fn");
+    }
     let mut out = Vec::new();
     for t in tables.tables() {
-        let cols = t.columns();
-        let mut acc = Value::Record(Arc::clone(&identity));
-        for r in 0..t.num_rows() {
-            let rec = Value::Record(Arc::new(row_record(t, r, &cols)));
-            acc = interp.call(
-                &f,
-                vec![("r".into(), rec), ("accumulator".into(), acc)],
-                None,
-                span,
-            )?;
-        }
-        let Value::Record(result) = acc else {
-            return Err(EvalError::msg("the reduce function must return a record"));
+        let compiled = fold
+            .as_ref()
+            .and_then(|fold| crate::fold::reduce_table(t, fold, &identity));
+        let result = match compiled {
+            Some(result) => {
+                interp.count(crate::vectorize::VECTORIZED, 1);
+                Arc::new(result)
+            }
+            None => {
+                let cols = t.columns();
+                let mut acc = Value::Record(Arc::clone(&identity));
+                for r in 0..t.num_rows() {
+                    let rec = Value::Record(Arc::new(row_record(t, r, &cols)));
+                    acc = interp.call(
+                        &f,
+                        vec![("r".into(), rec), ("accumulator".into(), acc)],
+                        None,
+                        span,
+                    )?;
+                }
+                let Value::Record(result) = acc else {
+                    return Err(EvalError::msg("the reduce function must return a record"));
+                };
+                result
+            }
         };
         let mut b = TableBuilder::new(t.key());
         for k in t.key().columns() {
