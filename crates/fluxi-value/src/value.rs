@@ -414,12 +414,57 @@ pub fn push_float(out: &mut String, f: f64) {
         out.push_str(if f > 0.0 { "+Inf" } else { "-Inf" });
         return;
     }
+    if !push_short_decimal(out, f) {
+        push_float_ryu(out, f);
+    }
+}
+
+/// The shortest text of a finite float through ryu, laid out without an exponent.
+fn push_float_ryu(out: &mut String, f: f64) {
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(f);
     match text.split_once('e') {
         None => out.push_str(text.strip_suffix(".0").unwrap_or(text)),
         Some((mantissa, exponent)) => push_plain(out, mantissa, exponent),
     }
+}
+
+/// Write `f` if it is a decimal of at most six places under 10⁹ in magnitude (most
+/// measured values: `38.558`, `0.25`, `1200`), and say whether it was. Such a float's
+/// shortest text is that decimal: `r = round(f × 10⁶)` is exact (under 2⁵³), `r / 10⁶`
+/// is the float nearest the decimal, and any other decimal of at most six places is at
+/// least 10⁻⁶ away, while two texts that read back as the same float are at most one
+/// unit in the last place apart (under 1.2 × 10⁻⁷ below 10⁹). So it is ryu's answer,
+/// found with a multiplication and a division instead of ryu's search.
+fn push_short_decimal(out: &mut String, f: f64) -> bool {
+    const SCALE: f64 = 1e6;
+    if f == 0.0 || f.abs() >= 1e9 {
+        return false;
+    }
+    let scaled = (f * SCALE).round();
+    if scaled / SCALE != f {
+        return false;
+    }
+    // |scaled| < 10¹⁵: exact as an integer.
+    let mut units = scaled.abs() as u64;
+    let mut places = 6;
+    while places > 0 && units.is_multiple_of(10) {
+        units /= 10;
+        places -= 1;
+    }
+    if f < 0.0 {
+        out.push('-');
+    }
+    let pow = 10u64.pow(places);
+    let mut digits = itoa::Buffer::new();
+    out.push_str(digits.format(units / pow));
+    if places > 0 {
+        out.push('.');
+        let frac = digits.format(units % pow);
+        out.extend(std::iter::repeat_n('0', places as usize - frac.len()));
+        out.push_str(frac);
+    }
+    true
 }
 
 /// Lay out ryu's `d.ddde±X` without the exponent, as Go's `'f'` format (and upstream
@@ -529,6 +574,66 @@ impl Value {
         match self {
             Value::String(s) => write!(f, "{s:?}"),
             other => write!(f, "{other}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod float_tests {
+    use super::*;
+
+    fn both(f: f64) -> (String, String) {
+        let (mut fast, mut ryu) = (String::new(), String::new());
+        push_float(&mut fast, f);
+        push_float_ryu(&mut ryu, f);
+        (fast, ryu)
+    }
+
+    #[test]
+    fn short_decimals_print_as_ryu_prints_them() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut taken = 0;
+        for _ in 0..300_000 {
+            let n = next();
+            let places = (n % 8) as i32;
+            let units = (next() % 2_000_000_000_000_000) as f64;
+            let sign = if n & 1 << 40 == 0 { 1.0 } else { -1.0 };
+            // Decimals of 0 to 7 places across magnitudes, near the 10⁹ bound too, and
+            // their neighbours one unit in the last place away.
+            for f in [
+                sign * units / 10f64.powi(places),
+                sign * (units / 10f64.powi(places + 6)),
+                f64::from_bits((sign * units / 10f64.powi(places)).to_bits() + 1),
+                sign * (999_999_999.0 - (n % 1000) as f64 / 1000.0),
+                f64::from_bits(next()),
+            ] {
+                if !f.is_finite() {
+                    continue;
+                }
+                let (fast, ryu) = both(f);
+                assert_eq!(fast, ryu, "{f:e}");
+                taken += usize::from(push_short_decimal(&mut String::new(), f));
+            }
+        }
+        // The fast path must actually be taken for most of the short decimals.
+        assert!(taken > 300_000, "{taken}");
+        for f in [
+            0.5,
+            -0.25,
+            1e-6,
+            -1e-6,
+            123.000001,
+            999_999_999.999999,
+            0.1 + 0.2,
+        ] {
+            let (fast, ryu) = both(f);
+            assert_eq!(fast, ryu, "{f:e}");
         }
     }
 }
