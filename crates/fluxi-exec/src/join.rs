@@ -89,11 +89,27 @@ impl Codes {
     }
 }
 
+/// When two join values are equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Equality {
+    /// Same type and same text (the `join` package): 0 and -0 differ, NaN equals NaN,
+    /// and columns of different types match nothing.
+    Printed,
+    /// Equal as values (universe `join`): 0 equals -0, NaN equals nothing, 1 equals 1.0.
+    /// Only coded when both columns have one type and no NaN; else `None`.
+    Value,
+}
+
 /// Code the join values of both sides so that two rows match exactly when their codes are
 /// equal: numbers, times and booleans by their bits, strings by a number given to each
-/// distinct string of this join column (on both sides). A pair of columns of different
-/// types (or a column one side lacks) matches no row.
-fn code_rows(lt: &Table, rt: &Table, pairs: &[(String, String)]) -> (Codes, Codes) {
+/// distinct string of this join column (on both sides). A column one side lacks matches
+/// no row; for the rest see [`Equality`].
+fn code_rows(
+    lt: &Table,
+    rt: &Table,
+    pairs: &[(String, String)],
+    equality: Equality,
+) -> Option<(Codes, Codes)> {
     let width = pairs.len();
     let mut left = Codes::new(width, lt.num_rows());
     let mut right = Codes::new(width, rt.num_rows());
@@ -106,6 +122,9 @@ fn code_rows(lt: &Table, rt: &Table, pairs: &[(String, String)]) -> (Codes, Code
             continue;
         };
         if la.data_type() != ra.data_type() {
+            if equality == Equality::Value {
+                return None;
+            }
             left.valid.fill(false);
             right.valid.fill(false);
             continue;
@@ -126,10 +145,11 @@ fn code_rows(lt: &Table, rt: &Table, pairs: &[(String, String)]) -> (Codes, Code
                     DataType::Float64 => {
                         // Every NaN is the same value; 0 and -0 are not (they print apart).
                         let f = a.as_primitive::<Float64Type>().value(r);
-                        if f.is_nan() {
-                            f64::NAN.to_bits()
-                        } else {
-                            f.to_bits()
+                        match equality {
+                            Equality::Printed if f.is_nan() => f64::NAN.to_bits(),
+                            Equality::Printed => f.to_bits(),
+                            Equality::Value if f.is_nan() => return None,
+                            Equality::Value => (f + 0.0).to_bits(),
                         }
                     }
                     DataType::Boolean => u64::from(a.as_boolean().value(r)),
@@ -137,6 +157,7 @@ fn code_rows(lt: &Table, rt: &Table, pairs: &[(String, String)]) -> (Codes, Code
                         let next = strings.len() as u64;
                         *strings.entry(a.as_string::<i32>().value(r)).or_insert(next)
                     }
+                    _ if equality == Equality::Value => return None,
                     _ => {
                         side.valid[r] = false;
                         continue;
@@ -146,7 +167,7 @@ fn code_rows(lt: &Table, rt: &Table, pairs: &[(String, String)]) -> (Codes, Code
             }
         }
     }
-    (left, right)
+    Some((left, right))
 }
 
 /// The join values of one row, for ordering rows of different tables.
@@ -185,16 +206,37 @@ pub fn join_rows(
     pairs: &[(String, String)],
     method: JoinMethod,
 ) -> Vec<RowPair> {
+    pair_rows(lt, rt, pairs, method, Equality::Printed).unwrap_or_default()
+}
+
+/// The matching rows of universe `join` of `lt` and `rt` on the columns `on` (in label
+/// order): left rows ordered by their `on` values, each with its matches in right-row
+/// order, rows with a null `on` value left out; the `(left, right)` row pairs. `None`
+/// when only the general path can tell equal values apart exactly (an `on` column of
+/// two types, or a NaN).
+pub fn equal_rows(lt: &Table, rt: &Table, on: &[String]) -> Option<Vec<(usize, usize)>> {
+    let pairs: Vec<(String, String)> = on.iter().map(|c| (c.clone(), c.clone())).collect();
+    let rows = pair_rows(lt, Some(rt), &pairs, JoinMethod::Inner, Equality::Value)?;
+    rows.into_iter().map(|(l, r)| Some((l?, r?))).collect()
+}
+
+fn pair_rows(
+    lt: &Table,
+    rt: Option<&Table>,
+    pairs: &[(String, String)],
+    method: JoinMethod,
+    equality: Equality,
+) -> Option<Vec<RowPair>> {
     let left_labels: Vec<String> = pairs.iter().map(|(l, _)| l.clone()).collect();
     let left_order = row_order(lt, &left_labels, false);
     let Some(rt) = rt else {
-        return if method.keeps_left() {
+        return Some(if method.keeps_left() {
             left_order.into_iter().map(|l| (Some(l), None)).collect()
         } else {
             Vec::new()
-        };
+        });
     };
-    let (lcodes, rcodes) = code_rows(lt, rt, pairs);
+    let (lcodes, rcodes) = code_rows(lt, rt, pairs, equality)?;
     // Right rows by join values: the first and last row of each value, chained in row
     // order through `next`.
     const END: usize = usize::MAX;
@@ -234,7 +276,7 @@ pub fn join_rows(
         }
     }
     if !method.keeps_right() || matched.iter().all(|m| *m) {
-        return out;
+        return Some(out);
     }
     // Unmatched right rows go among the others by their join values, after the rows with
     // equal values.
@@ -259,7 +301,7 @@ pub fn join_rows(
         merged.push(pair);
     }
     merged.extend(pending.map(|r| (None, Some(r))));
-    merged
+    Some(merged)
 }
 
 /// Which record a compiled `as` extends (`{l with …}` or `{r with …}`).

@@ -271,6 +271,56 @@ fn reduce_folds_compiled_functions_as_the_interpreter_does() {
     );
 }
 
+#[test]
+fn universe_join_matches_coded_values_as_the_merge_does() {
+    // Each case: the call, and whether its table pairs may take the coded path.
+    let zero = "l = left |> map(fn: (r) => ({r with z: r.v * 0.0}))\nr = right |> map(fn: (r) => ({r with z: r.v * -0.0}))\n";
+    let nan = "l = left |> map(fn: (r) => ({r with z: (r.v - r.v) / 0.0}))\nr = right |> map(fn: (r) => ({r with z: (r.v - r.v) / 0.0}))\n";
+    let mixed = "l = left\nr = right |> map(fn: (r) => ({r with id: float(v: r.id)}))\n";
+    let cases = [
+        (
+            "",
+            "join(tables: {a: left, b: right}, on: [\"k\", \"id\"])",
+            true,
+        ),
+        (
+            "",
+            "join(tables: {a: left, b: right}, on: [\"k\", \"_time\"])",
+            true,
+        ),
+        (
+            "",
+            "join(tables: {b: right, a: left}, on: [\"s\", \"k\", \"id\"])",
+            true,
+        ),
+        ("", "join(tables: {a: left, b: right}, on: [\"id\"])", true),
+        // 0 meets -0 as equal values.
+        (zero, "join(tables: {a: l, b: r}, on: [\"k\", \"z\"])", true),
+        // NaN, and an int column against a float one: only the merge is exact.
+        (nan, "join(tables: {a: l, b: r}, on: [\"k\", \"z\"])", false),
+        (
+            mixed,
+            "join(tables: {a: l, b: r}, on: [\"k\", \"id\"])",
+            false,
+        ),
+    ];
+    // Without `import "join"`, whose name would hide universe `join`.
+    let sides = SIDES.replace("import \"join\"\n", "");
+    for (prelude, call, coded) in cases {
+        let src = format!("{sides}{prelude}{call}");
+        let count = same_both_ways(&src).unwrap_or_else(|| panic!("did not check: {call}"));
+        let (out, _) = run(&src, true).unwrap();
+        assert!(out.is_ok(), "{call}: {out:?}");
+        // The map in a prelude vectorises its own tables; count only what the join adds.
+        let maps = if prelude.is_empty() {
+            0
+        } else {
+            same_both_ways(&format!("{sides}{prelude}union(tables: [l, r])")).unwrap_or(0)
+        };
+        assert_eq!(count > maps, coded, "{call}: {count} vs {maps}");
+    }
+}
+
 fn ops(list: &[&'static str]) -> impl Strategy<Value = &'static str> + Clone {
     prop::sample::select(list.to_vec())
 }

@@ -189,7 +189,8 @@ fn pivot(interp: &mut Interpreter, a: &mut Args) -> R {
     derived(&tables, out)
 }
 
-fn join(_: &mut Interpreter, a: &mut Args) -> R {
+fn join(interp: &mut Interpreter, a: &mut Args) -> R {
+    let coded = interp.vectorize();
     let inputs = a
         .opt_record("tables")?
         .ok_or_else(|| EvalError::msg("missing required argument `tables`"))?;
@@ -264,9 +265,14 @@ fn join(_: &mut Interpreter, a: &mut Args) -> R {
         }
         partners.sort_unstable();
         for i in partners {
-            if let Some(t) = join_pair(lt, ln, &rs.tables()[i], rn, &on)? {
-                out.push(t);
+            let Some(rt) = rs.tables().get(i) else {
+                continue;
+            };
+            let (joined, was_coded) = join_pair(lt, ln, rt, rn, &on, coded)?;
+            if was_coded {
+                interp.count(crate::vectorize::VECTORIZED, 1);
             }
+            out.extend(joined);
         }
     }
     Ok(Value::Stream(Stream::new(merge_by_key(out).map_err(ex)?)))
@@ -280,7 +286,8 @@ fn join_pair(
     rt: &Table,
     rn: &str,
     on: &[String],
-) -> Result<Option<Table>, EvalError> {
+    coded: bool,
+) -> Result<(Option<Table>, bool), EvalError> {
     let lcols = lt.columns();
     let rcols = rt.columns();
     let shared = |l: &str| {
@@ -311,37 +318,19 @@ fn join_pair(
         rows.sort_by(|x, y| compare_values(&x.1, &y.1));
         rows
     };
-    let lrows = sorted_rows(lt);
-    let rrows = sorted_rows(rt);
-    // Merge: each run of equal left values meets the run of equal right values.
+    let on_labels: Vec<String> = on_sorted.iter().map(|c| c.to_string()).collect();
     let (mut li, mut ri): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
-    let (mut a, mut b) = (0, 0);
-    while a < lrows.len() && b < rrows.len() {
-        match compare_values(&lrows[a].1, &rrows[b].1) {
-            Ordering::Less => a += 1,
-            Ordering::Greater => b += 1,
-            Ordering::Equal => {
-                let b_end = (b..rrows.len())
-                    .find(|j| compare_values(&lrows[a].1, &rrows[*j].1) != Ordering::Equal)
-                    .unwrap_or(rrows.len());
-                let a_end = (a..lrows.len())
-                    .find(|i| compare_values(&lrows[*i].1, &rrows[b].1) != Ordering::Equal)
-                    .unwrap_or(lrows.len());
-                for (l, lv) in &lrows[a..a_end] {
-                    for (r, rv) in &rrows[b..b_end] {
-                        if KeyValues(lv.clone()) == KeyValues(rv.clone()) {
-                            li.push(*l as u64);
-                            ri.push(*r as u64);
-                        }
-                    }
-                }
-                a = a_end;
-                b = b_end;
-            }
-        }
+    let equal = coded
+        .then(|| fluxi_exec::join::equal_rows(lt, rt, &on_labels))
+        .flatten();
+    let was_coded = equal.is_some();
+    match equal {
+        // Coded values hashed per row: the same pairs in the same order as the merge.
+        Some(rows) => (li, ri) = rows.iter().map(|(l, r)| (*l as u64, *r as u64)).unzip(),
+        None => merge_join(&sorted_rows(lt), &sorted_rows(rt), &mut li, &mut ri),
     }
     if li.is_empty() {
-        return Ok(None);
+        return Ok((None, was_coded));
     }
     // Output columns in label order: left columns, then right columns not already there
     // (the `on` columns come from the left).
@@ -384,8 +373,43 @@ fn join_pair(
     key.sort_by(|x, y| x.label.cmp(&y.label));
     let rows = li.len();
     Table::from_arrays(GroupKey::new(key), arrays, rows)
-        .map(Some)
+        .map(|t| (Some(t), was_coded))
         .map_err(ve)
+}
+
+/// Universe `join`'s general matching: both sides sorted by their `on` values, each run
+/// of equal left values meets the run of equal right values.
+fn merge_join(
+    lrows: &[(usize, Vec<Value>)],
+    rrows: &[(usize, Vec<Value>)],
+    li: &mut Vec<u64>,
+    ri: &mut Vec<u64>,
+) {
+    let (mut a, mut b) = (0, 0);
+    while a < lrows.len() && b < rrows.len() {
+        match compare_values(&lrows[a].1, &rrows[b].1) {
+            Ordering::Less => a += 1,
+            Ordering::Greater => b += 1,
+            Ordering::Equal => {
+                let b_end = (b..rrows.len())
+                    .find(|j| compare_values(&lrows[a].1, &rrows[*j].1) != Ordering::Equal)
+                    .unwrap_or(rrows.len());
+                let a_end = (a..lrows.len())
+                    .find(|i| compare_values(&lrows[*i].1, &rrows[b].1) != Ordering::Equal)
+                    .unwrap_or(lrows.len());
+                for (l, lv) in &lrows[a..a_end] {
+                    for (r, rv) in &rrows[b..b_end] {
+                        if KeyValues(lv.clone()) == KeyValues(rv.clone()) {
+                            li.push(*l as u64);
+                            ri.push(*r as u64);
+                        }
+                    }
+                }
+                a = a_end;
+                b = b_end;
+            }
+        }
+    }
 }
 
 fn compare_values(a: &[Value], b: &[Value]) -> Ordering {
