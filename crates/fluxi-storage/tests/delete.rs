@@ -301,12 +301,14 @@ fn aggregates_from_statistics_do_not_count_deleted_points() {
     assert_eq!(value(Aggregate::Last), "8");
 }
 
-/// The manifest: its version and the rows of its files.
+/// The manifest: its version, the rows of its files, and the whole as JSON.
 fn manifest(dir: &Path) -> (u32, u64, String) {
-    let text = std::fs::read_to_string(dir.join("MANIFEST")).unwrap();
-    let (head, body) = text.split_once('\n').unwrap();
+    let bytes = std::fs::read(dir.join("MANIFEST")).unwrap();
+    let newline = bytes.iter().position(|b| *b == b'\n').unwrap();
+    let head = std::str::from_utf8(&bytes[..newline]).unwrap();
     let version = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    let body = fluxi_storage::disk::manifest_json(dir).unwrap().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     let rows = json["buckets"]
         .as_array()
         .unwrap()
@@ -324,16 +326,17 @@ fn compaction_makes_a_delete_permanent_in_the_files() {
     d.create_bucket("b", None).unwrap();
     write(&d, "b", DATA);
     d.flush().unwrap();
-    let (version, rows_before, _) = manifest(dir.path());
-    assert_eq!(version, 2);
+    let (version, rows_before, body) = manifest(dir.path());
+    assert_eq!(version, 4);
+    assert!(body.contains("\"tombstones\":[]"), "{body}");
     d.delete("b", 0, 100, &pred(r#"_measurement="mem""#))
         .unwrap();
     // Flushed without compaction (`compact_after: 0`): the tombstone is in the manifest,
-    // which is of version 3 while it is, and the files are as they were.
+    // and the files are as they were.
     d.flush().unwrap();
     let (version, rows, body) = manifest(dir.path());
-    assert_eq!((version, rows), (3, rows_before), "{body}");
-    assert!(body.contains("\"tombstones\""), "{body}");
+    assert_eq!((version, rows), (4, rows_before), "{body}");
+    assert!(body.contains("\"tombstones\":[{"), "{body}");
     drop(d);
     let d = reopen(dir.path(), &options());
     assert_eq!(d.pending_deletes().unwrap(), 1);
@@ -346,13 +349,44 @@ fn compaction_makes_a_delete_permanent_in_the_files() {
     assert_eq!(d.measurements("b").unwrap(), vec!["cpu"]);
     d.compact().unwrap();
     let (version, rows_after, body) = manifest(dir.path());
-    assert_eq!(version, 2, "{body}");
+    assert_eq!(version, 4, "{body}");
+    assert!(body.contains("\"tombstones\":[]"), "{body}");
     assert_eq!(rows_after, rows_before - 3, "{body}");
     assert!(
         !body.contains("\"measurement\":\"mem\""),
         "no file of mem is left: {body}"
     );
     assert!(d.measurements("b").unwrap() == vec!["cpu"]);
+}
+
+#[test]
+fn a_json_manifest_of_version_3_with_a_tombstone_is_still_read() {
+    // Stores written before the binary manifest kept pending deletes in a JSON manifest
+    // of version 3: the tombstone must keep hiding the deleted points.
+    let dir = Scratch::new("delete-json-v3");
+    let d = reopen(dir.path(), &options());
+    d.create_bucket("b", None).unwrap();
+    write(&d, "b", DATA);
+    d.flush().unwrap();
+    d.delete("b", 0, 100, &pred(r#"_measurement="mem""#))
+        .unwrap();
+    d.flush().unwrap();
+    let expected = read_csv(&d, "b", 0, 100, vec![]);
+    drop(d);
+    let json = fluxi_storage::disk::manifest_json(dir.path())
+        .unwrap()
+        .unwrap();
+    assert!(json.contains("\"tombstones\":[{"), "{json}");
+    let crc = crc32fast::hash(json.as_bytes());
+    std::fs::write(
+        dir.path().join("MANIFEST"),
+        format!("fluxi-manifest 3 {crc:08x}\n{json}"),
+    )
+    .unwrap();
+    let d = reopen(dir.path(), &options());
+    assert_eq!(d.pending_deletes().unwrap(), 1);
+    assert_eq!(read_csv(&d, "b", 0, 100, vec![]), expected);
+    assert!(!expected.contains("mem"), "{expected}");
 }
 
 #[test]

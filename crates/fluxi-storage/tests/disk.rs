@@ -719,11 +719,12 @@ fn a_store_with_a_manifest_of_version_1_opens_and_gets_checksums() {
         d.create_bucket("b", None).unwrap();
         d.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
     }
-    // Rewrite the manifest as fluxi wrote it before checksums.
+    // Rewrite the manifest as fluxi wrote it before checksums: JSON of version 1.
     let path = dir.path().join("MANIFEST");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let body = text.split_once('\n').unwrap().1;
-    let mut json: serde_json::Value = serde_json::from_str(body).unwrap();
+    let body = fluxi_storage::disk::manifest_json(dir.path())
+        .unwrap()
+        .unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&body).unwrap();
     for b in json["buckets"].as_array_mut().unwrap() {
         for f in b["files"].as_array_mut().unwrap() {
             f.as_object_mut().unwrap().remove("checksum").unwrap();
@@ -743,9 +744,14 @@ fn a_store_with_a_manifest_of_version_1_opens_and_gets_checksums() {
         read_csv(&d, "b", 0, 4 * H, vec![]),
         read_csv(&m, "b", 0, 4 * H, vec![])
     );
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("fluxi-manifest 2 "), "{text}");
-    assert!(text.contains("\"checksum\":"), "{text}");
+    // Rewritten in the current version, every file with its checksum.
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"fluxi-manifest 4 "));
+    let json = fluxi_storage::disk::manifest_json(dir.path())
+        .unwrap()
+        .unwrap();
+    assert!(json.contains("\"checksum\":"), "{json}");
+    assert!(!json.contains("\"checksum\":null"), "{json}");
 }
 
 #[test]

@@ -172,21 +172,19 @@ fn a_file_listed_without_parts_is_checked_whole() {
     let scratch = Scratch::new("parts-legacy");
     let dir = scratch.path().join("store");
     store(&dir);
-    // Rewrite the manifest as a fluxi before parts wrote it: no `parts`, same checksum.
+    // Rewrite the manifest as a fluxi before parts wrote it: JSON of version 2, no
+    // `parts`.
     let manifest = dir.join("MANIFEST");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let (first, json) = text.split_once('\n').unwrap();
-    let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let json = fluxi_storage::disk::manifest_json(&dir).unwrap().unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     for b in v["buckets"].as_array_mut().unwrap() {
         for f in b["files"].as_array_mut().unwrap() {
             assert!(f.as_object_mut().unwrap().remove("parts").is_some());
         }
     }
     let json = serde_json::to_string(&v).unwrap();
-    let mut words: Vec<&str> = first.split(' ').collect();
-    let crc = format!("{:08x}", crc32fast::hash(json.as_bytes()));
-    *words.last_mut().unwrap() = &crc;
-    std::fs::write(&manifest, format!("{}\n{json}", words.join(" "))).unwrap();
+    let crc = crc32fast::hash(json.as_bytes());
+    std::fs::write(&manifest, format!("fluxi-manifest 2 {crc:08x}\n{json}")).unwrap();
 
     let file = data_file(&dir);
     // Damage in series a's chunk of g: a read of f alone still sees the whole file fail.

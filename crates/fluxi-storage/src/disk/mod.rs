@@ -65,6 +65,7 @@ mod stream;
 mod tombstone;
 mod wal;
 
+pub use manifest::manifest_json;
 pub use recovery::{DamagedFile, RecoveryReport};
 pub use repair::{LostData, StoreCheckReport};
 pub use wal::WalDamage;
