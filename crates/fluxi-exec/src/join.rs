@@ -12,10 +12,10 @@
 //! same type and the same value; a null never matches.
 
 use crate::builder::column_type_of;
+use crate::codes::{ColumnCoder, Equality};
 use crate::ops::row_order;
 use crate::vector::{assemble_columns, Fallback, VExpr};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, TimestampNanosecondType, UInt64Type};
 use arrow_array::{new_null_array, Array, ArrayRef, UInt64Array};
 use arrow_schema::DataType;
 use fluxi_value::table::build_array;
@@ -89,21 +89,10 @@ impl Codes {
     }
 }
 
-/// When two join values are equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Equality {
-    /// Same type and same text (the `join` package): 0 and -0 differ, NaN equals NaN,
-    /// and columns of different types match nothing.
-    Printed,
-    /// Equal as values (universe `join`): 0 equals -0, NaN equals nothing, 1 equals 1.0.
-    /// Only coded when both columns have one type and no NaN; else `None`.
-    Value,
-}
-
 /// Code the join values of both sides so that two rows match exactly when their codes are
 /// equal: numbers, times and booleans by their bits, strings by a number given to each
-/// distinct string of this join column (on both sides). A column one side lacks matches
-/// no row; for the rest see [`Equality`].
+/// distinct string of this join column (on both sides; see [`crate::codes`]). A column one
+/// side lacks matches no row; for the rest see [`Equality`].
 fn code_rows(
     lt: &Table,
     rt: &Table,
@@ -131,39 +120,19 @@ fn code_rows(
         }
         let mut strings: HashMap<&str, u64> = HashMap::new();
         for (a, side) in [(la, &mut left), (ra, &mut right)] {
+            let Some(coder) = ColumnCoder::of(a, equality) else {
+                if equality == Equality::Value {
+                    return None;
+                }
+                side.valid.fill(false);
+                continue;
+            };
             for r in 0..a.len() {
                 if a.is_null(r) {
                     side.valid[r] = false;
                     continue;
                 }
-                let code = match a.data_type() {
-                    DataType::Int64 => a.as_primitive::<Int64Type>().value(r) as u64,
-                    DataType::UInt64 => a.as_primitive::<UInt64Type>().value(r),
-                    DataType::Timestamp(..) => {
-                        a.as_primitive::<TimestampNanosecondType>().value(r) as u64
-                    }
-                    DataType::Float64 => {
-                        // Every NaN is the same value; 0 and -0 are not (they print apart).
-                        let f = a.as_primitive::<Float64Type>().value(r);
-                        match equality {
-                            Equality::Printed if f.is_nan() => f64::NAN.to_bits(),
-                            Equality::Printed => f.to_bits(),
-                            Equality::Value if f.is_nan() => return None,
-                            Equality::Value => (f + 0.0).to_bits(),
-                        }
-                    }
-                    DataType::Boolean => u64::from(a.as_boolean().value(r)),
-                    DataType::Utf8 => {
-                        let next = strings.len() as u64;
-                        *strings.entry(a.as_string::<i32>().value(r)).or_insert(next)
-                    }
-                    _ if equality == Equality::Value => return None,
-                    _ => {
-                        side.valid[r] = false;
-                        continue;
-                    }
-                };
-                side.codes[r * width + c] = code;
+                side.codes[r * width + c] = coder.code(r, &mut strings)?;
             }
         }
     }

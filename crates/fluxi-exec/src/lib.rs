@@ -5,6 +5,7 @@
 //! row-at-a-time loops to Arrow kernels where profiles show they matter.
 
 pub mod builder;
+mod codes;
 pub mod diff;
 pub mod error;
 pub mod join;

@@ -10,8 +10,7 @@
 //! key column, or a NaN row-key value (every NaN is a row of its own) answer `None`, and
 //! the caller runs the row path, which gives the one true result or error.
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, TimestampNanosecondType, UInt64Type};
+use crate::codes::{ColumnCoder, Equality};
 use arrow_array::{new_null_array, Array, ArrayRef};
 use arrow_schema::DataType;
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, KeyValues, Table, Value};
@@ -33,32 +32,14 @@ fn code_rows<'t>(
     let mut codes = vec![0u64; width * n];
     for (k, (&c, strings)) in columns.iter().zip(strings.iter_mut()).enumerate() {
         let a = t.batch().column(c);
+        // Row keys are equal as values: 0 and -0 one key, a NaN declines.
+        let coder = ColumnCoder::of(a, Equality::Value)?;
         for r in 0..n {
-            let at = r * width + 2 * k;
             if a.is_null(r) {
                 continue;
             }
-            let code = match a.data_type() {
-                DataType::Int64 => a.as_primitive::<Int64Type>().value(r) as u64,
-                DataType::UInt64 => a.as_primitive::<UInt64Type>().value(r),
-                DataType::Timestamp(..) => {
-                    a.as_primitive::<TimestampNanosecondType>().value(r) as u64
-                }
-                DataType::Float64 => {
-                    let f = a.as_primitive::<Float64Type>().value(r);
-                    if f.is_nan() {
-                        return None;
-                    }
-                    // 0 and -0 are one row-key value.
-                    (f + 0.0).to_bits()
-                }
-                DataType::Boolean => u64::from(a.as_boolean().value(r)),
-                DataType::Utf8 => {
-                    let next = strings.len() as u64;
-                    *strings.entry(a.as_string::<i32>().value(r)).or_insert(next)
-                }
-                _ => return None,
-            };
+            let at = r * width + 2 * k;
+            let code = coder.code(r, strings)?;
             let slot = codes.get_mut(at..at + 2)?;
             slot[0] = 1;
             slot[1] = code;
