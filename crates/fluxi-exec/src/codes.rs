@@ -11,6 +11,10 @@ use arrow_array::{
 use arrow_schema::DataType;
 use std::collections::HashMap;
 
+/// A hash map for the coded values of one operation: aHash (fast on short keys, and
+/// seeded per process, so values chosen to collide cannot slow a query down).
+pub(crate) type CodeMap<K, V> = HashMap<K, V, ahash::RandomState>;
+
 /// When two values are equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Equality {
@@ -49,7 +53,7 @@ impl<'a> ColumnCoder<'a> {
 
     /// The code of row `r` (not null). Strings are numbered in `strings`, which two
     /// columns share to be compared. `None` for a NaN under [`Equality::Value`].
-    pub(crate) fn code(&self, r: usize, strings: &mut HashMap<&'a str, u64>) -> Option<u64> {
+    pub(crate) fn code(&self, r: usize, strings: &mut CodeMap<&'a str, u64>) -> Option<u64> {
         Some(match self {
             ColumnCoder::Int(a) => a.value(r) as u64,
             ColumnCoder::UInt(a) => a.value(r),

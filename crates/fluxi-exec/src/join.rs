@@ -12,7 +12,7 @@
 //! same type and the same value; a null never matches.
 
 use crate::builder::column_type_of;
-use crate::codes::{ColumnCoder, Equality};
+use crate::codes::{CodeMap, ColumnCoder, Equality};
 use crate::ops::row_order;
 use crate::vector::{assemble_columns, Fallback, VExpr};
 use arrow_array::cast::AsArray;
@@ -21,7 +21,6 @@ use arrow_schema::DataType;
 use fluxi_value::table::build_array;
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, Table, Value};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Which unmatched rows a join keeps.
@@ -118,7 +117,7 @@ fn code_rows(
             right.valid.fill(false);
             continue;
         }
-        let mut strings: HashMap<&str, u64> = HashMap::new();
+        let mut strings: CodeMap<&str, u64> = CodeMap::default();
         for (a, side) in [(la, &mut left), (ra, &mut right)] {
             let Some(coder) = ColumnCoder::of(a, equality) else {
                 if equality == Equality::Value {
@@ -210,7 +209,8 @@ fn pair_rows(
     // order through `next`.
     const END: usize = usize::MAX;
     let mut next = vec![END; rt.num_rows()];
-    let mut heads: HashMap<&[u64], (usize, usize)> = HashMap::new();
+    let mut heads: CodeMap<&[u64], (usize, usize)> =
+        CodeMap::with_capacity_and_hasher(rt.num_rows(), Default::default());
     for r in 0..rt.num_rows() {
         let Some(code) = rcodes.row(r) else { continue };
         match heads.get_mut(code) {

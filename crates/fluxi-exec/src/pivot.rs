@@ -10,7 +10,7 @@
 //! key column, or a NaN row-key value (every NaN is a row of its own) answer `None`, and
 //! the caller runs the row path, which gives the one true result or error.
 
-use crate::codes::{ColumnCoder, Equality};
+use crate::codes::{CodeMap, ColumnCoder, Equality};
 use arrow_array::{new_null_array, Array, ArrayRef};
 use arrow_schema::DataType;
 use fluxi_value::{ColumnType, GroupKey, KeyColumn, KeyValues, Table, Value};
@@ -25,7 +25,7 @@ type Cell = (u32, u32);
 fn code_rows<'t>(
     t: &'t Table,
     columns: &[usize],
-    strings: &mut [HashMap<&'t str, u64>],
+    strings: &mut [CodeMap<&'t str, u64>],
 ) -> Option<Vec<u64>> {
     let n = t.num_rows();
     let width = 2 * columns.len();
@@ -127,7 +127,7 @@ fn pivot_group(
             .map(|c| c.1)
     };
     let row_types: Vec<ColumnType> = row_key.iter().map(|l| type_of(l)).collect::<Option<_>>()?;
-    let mut strings: Vec<HashMap<&str, u64>> = vec![HashMap::new(); row_key.len()];
+    let mut strings: Vec<CodeMap<&str, u64>> = vec![CodeMap::default(); row_key.len()];
     let mut codes: Vec<Vec<u64>> = Vec::with_capacity(g.tables.len());
     let mut sources: Vec<TableColumns> = Vec::with_capacity(g.tables.len());
     for t in &g.tables {
@@ -149,14 +149,14 @@ fn pivot_group(
         sources.push(TableColumns { ck, value, base });
     }
     let width = 2 * row_key.len();
-    let mut rows: HashMap<&[u64], u32> = HashMap::new();
+    let mut rows: CodeMap<&[u64], u32> = CodeMap::default();
     let mut origin: Vec<Cell> = Vec::new();
     let mut labels: Vec<String> = Vec::new();
     let mut cells: Vec<Vec<Option<Cell>>> = Vec::new();
     for (ti, (t, src)) in g.tables.iter().zip(&sources).enumerate() {
         let ti = u32::try_from(ti).ok()?;
         let column_of = column_labels(t, &src.ck, column_key, label)?;
-        let mut columns: HashMap<String, usize> = HashMap::new();
+        let mut columns: CodeMap<String, usize> = CodeMap::default();
         for r in 0..t.num_rows() {
             let code = codes.get(ti as usize)?.get(r * width..(r + 1) * width)?;
             let row = match rows.get(code) {
