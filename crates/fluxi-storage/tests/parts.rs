@@ -195,3 +195,32 @@ fn a_file_listed_without_parts_is_checked_whole() {
     let err = s.read(&spec).unwrap_err();
     assert!(err.to_string().contains("CRC-32 is"), "{err}");
 }
+
+#[test]
+fn a_manifest_that_lists_a_part_beyond_the_file_is_an_error_not_an_allocation() {
+    let scratch = Scratch::new("parts-beyond");
+    let dir = scratch.path().join("store");
+    store(&dir);
+    // A manifest with a valid checksum whose tail part claims a terabyte: a read must
+    // say the manifest is wrong instead of trying to allocate the claimed size.
+    let json = fluxi_storage::disk::manifest_json(&dir).unwrap().unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for b in v["buckets"].as_array_mut().unwrap() {
+        for f in b["files"].as_array_mut().unwrap() {
+            let parts = f["parts"].as_array_mut().unwrap();
+            let tail = parts.last_mut().unwrap();
+            tail[1] = serde_json::json!(1u64 << 40);
+        }
+    }
+    let json = serde_json::to_string(&v).unwrap();
+    let crc = crc32fast::hash(json.as_bytes());
+    std::fs::write(
+        dir.join("MANIFEST"),
+        format!("fluxi-manifest 2 {crc:08x}\n{json}"),
+    )
+    .unwrap();
+    let s = DiskStorage::open_with(&dir, small_options()).unwrap();
+    let err = s.read(&spec(field("f"))).unwrap_err().to_string();
+    assert!(err.contains("beyond its"), "{err}");
+    assert!(err.contains(".parquet"), "{err}");
+}

@@ -66,8 +66,10 @@ pub(crate) struct Part {
 }
 
 impl Part {
+    /// Where the part ends (saturated: a manifest could claim any length; [`DataFile::load`]
+    /// refuses a part that does not end within the file).
     fn end(&self) -> u64 {
-        self.start + self.len
+        self.start.saturating_add(self.len)
     }
 }
 
@@ -105,7 +107,7 @@ impl DataFile {
         let k = self.parts.partition_point(|p| p.end() <= start);
         self.parts
             .get(k)
-            .filter(|p| p.start <= start && start + len <= p.end())
+            .filter(|p| p.start <= start && start.saturating_add(len) <= p.end())
             .map(|_| k)
     }
 
@@ -123,7 +125,18 @@ impl DataFile {
             .get(k)
             .copied()
             .ok_or_else(|| StorageError::Backend("read: no such part".into()))?;
-        let mut buf = vec![0u8; part.len as usize];
+        // The file's length was checked against the manifest when the store opened; a
+        // part beyond it is a damaged manifest, not a size to allocate.
+        if part.end() > self.len {
+            return Err(corrupt(
+                &self.path,
+                format!(
+                    "the manifest lists a part of {} bytes at {}, beyond its {} bytes",
+                    part.len, part.start, self.len
+                ),
+            ));
+        }
+        let mut buf = vec![0u8; usize::try_from(part.len).unwrap_or(usize::MAX)];
         read_exact_at(&self.file, &mut buf, part.start).map_err(|e| match e.kind() {
             std::io::ErrorKind::UnexpectedEof => corrupt(&self.path, "it ended early"),
             _ => super::io_error("read data file", &self.path, e),
