@@ -60,6 +60,18 @@ fn base_columns(t: &Table, key: &GroupKey, row_key: &[String]) -> Vec<(String, C
     columns
 }
 
+/// The group key of `t`'s output table: its key without the column-key and value columns.
+pub fn output_key(t: &Table, column_key: &[String], value_column: &str) -> GroupKey {
+    GroupKey::new(
+        t.key()
+            .columns()
+            .iter()
+            .filter(|k| !column_key.contains(&k.label) && k.label != value_column)
+            .cloned()
+            .collect(),
+    )
+}
+
 /// One output group being built.
 struct Group<'t> {
     key: GroupKey,
@@ -79,14 +91,7 @@ pub fn pivot_columns(
     let mut groups: Vec<Group<'_>> = Vec::new();
     let mut index: HashMap<GroupKey, usize> = HashMap::new();
     for t in tables {
-        let key = GroupKey::new(
-            t.key()
-                .columns()
-                .iter()
-                .filter(|k| !column_key.contains(&k.label) && k.label != value_column)
-                .cloned()
-                .collect(),
-        );
+        let key = output_key(t, column_key, value_column);
         match index.get(&key) {
             Some(&g) => groups.get_mut(g)?.tables.push(t),
             None => {

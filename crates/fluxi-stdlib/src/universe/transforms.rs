@@ -97,14 +97,7 @@ fn pivot(interp: &mut Interpreter, a: &mut Args) -> R {
             .map(|l| find(l))
             .collect::<Result<_, _>>()?;
         let vc = find(&value_column)?;
-        let key = GroupKey::new(
-            t.key()
-                .columns()
-                .iter()
-                .filter(|k| !column_key.contains(&k.label) && k.label != value_column)
-                .cloned()
-                .collect(),
-        );
+        let key = fluxi_exec::pivot::output_key(t, &column_key, &value_column);
         let idx = match group_index.get(&key) {
             Some(i) => *i,
             None => {
