@@ -8,8 +8,9 @@
 //!
 //! The order is the one the row-by-row join always had: rows ordered by their join values
 //! (nulls first), a left row's matches in right-row order, and right rows without a match
-//! after the left rows with equal join values. Two join values match when they have the
-//! same type and the same value; a null never matches.
+//! after the left rows with equal join values. For the `join` package two join values
+//! match when they have the same type and print alike ([`join_rows`]); universe `join`
+//! matches equal values ([`equal_rows`]). A null never matches.
 
 use crate::builder::column_type_of;
 use crate::codes::{CodeMap, ColumnCoder, Equality};
@@ -126,6 +127,8 @@ fn code_rows(
                 side.valid.fill(false);
                 continue;
             };
+            // `a` is a column of this side's table: `r` is below its row count, the
+            // length of `valid`, and `r * width + c` below that of `codes`.
             for r in 0..a.len() {
                 if a.is_null(r) {
                     side.valid[r] = false;

@@ -98,6 +98,8 @@ impl Node {
             }
             Node::Logical(op, a, b) => {
                 let l = a.eval(t, row, acc)?;
+                // `logical` evaluates the right side only when the left does not decide;
+                // a declined right side travels through it as an error and declines here.
                 let missing = || fluxi_eval::EvalError::msg("declined");
                 ops::logical(*op, &l, || b.eval(t, row, acc).ok_or_else(missing)).ok()?
             }
