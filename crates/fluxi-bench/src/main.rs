@@ -3,6 +3,9 @@
 //! `cargo run --release -p fluxi-bench -- load [--seconds S ...]` instead runs the load of
 //! [`fluxi_bench::load`] against a release `fluxi serve` (see [`load_mode`]).
 //!
+//! `cargo run --release -p fluxi-bench -- query --data DIR FILE.flux...` times queries
+//! over a store inside one process (see [`query`]).
+//!
 //! Runs Flux pipelines over generated in-memory tables and prints the median wall time of
 //! each (after one warm-up run). The data is bound as constants of a `bench` package
 //! ([`fluxi::Package`]), so what is measured is the engine, not a parser of input files;
@@ -12,6 +15,8 @@
 use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray};
 use fluxi::{ColumnType, Engine, GroupKey, KeyColumn, Package, Stream, Table, Value};
 use fluxi_bench::load;
+
+mod query;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -397,6 +402,11 @@ fn main() {
         load_mode(args);
         return;
     }
+    if args.peek().is_some_and(|a| a == "query") {
+        args.next();
+        query::query_mode(args);
+        return;
+    }
     if args.peek().is_some_and(|a| a == "metrics") {
         args.next();
         metrics_mode(args);
@@ -522,7 +532,10 @@ fn encode_cases(data: &[(&str, &str, Value)], runs: usize) {
                     .unwrap_or_else(|e| fail(&format!("encode: {e}")));
             }
             let took = start.elapsed();
-            bytes = w.into_inner().0;
+            bytes = w
+                .into_inner()
+                .unwrap_or_else(|e| fail(&format!("encode: {e}")))
+                .0;
             if i > 0 {
                 times.push(took);
             }

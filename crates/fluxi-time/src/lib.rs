@@ -198,68 +198,101 @@ pub fn format_rfc3339(unix_nanos: i64, fraction: Fraction) -> String {
 }
 
 /// Append nanoseconds since the epoch as RFC 3339 in UTC to `out` (the text of
-/// [`format_rfc3339`], without allocating: result encoders call this once per time cell).
+/// [`format_rfc3339`], without allocating).
 pub fn write_rfc3339(out: &mut String, unix_nanos: i64, fraction: Fraction) {
-    let secs = unix_nanos.div_euclid(NANOS_PER_SECOND);
-    let nanos = unix_nanos.rem_euclid(NANOS_PER_SECOND);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    if !(0..=9999).contains(&y) {
-        out.push_str(&format_wide_year(y, m, d, sod, nanos, fraction));
-        return;
-    }
-    // Written two digits at a time into a stack buffer of ASCII bytes. Every index below
-    // is a constant position under 29 in the 30-byte buffer, and `PAIRS` is indexed by
-    // `(v % 100) * 2 + {0, 1}` < 200: none can be out of bounds.
-    let mut buf = [0u8; 30];
-    let put2 = |buf: &mut [u8; 30], at: usize, v: i64| {
-        let i = (v as usize % 100) * 2;
-        buf[at] = PAIRS[i];
-        buf[at + 1] = PAIRS[i + 1];
-    };
-    put2(&mut buf, 0, y / 100);
-    put2(&mut buf, 2, y % 100);
-    buf[4] = b'-';
-    put2(&mut buf, 5, m);
-    buf[7] = b'-';
-    put2(&mut buf, 8, d);
-    buf[10] = b'T';
-    put2(&mut buf, 11, sod / 3600);
-    buf[13] = b':';
-    put2(&mut buf, 14, sod % 3600 / 60);
-    buf[16] = b':';
-    put2(&mut buf, 17, sod % 60);
-    let mut len = 19;
-    let width = match fraction {
-        Fraction::Nine => 9,
-        Fraction::Trimmed if nanos == 0 => 0,
-        Fraction::Trimmed => {
-            let mut w = 9;
-            let mut n = nanos;
-            while n % 10 == 0 {
-                n /= 10;
-                w -= 1;
-            }
-            w
+    TimeText::default().write(out, unix_nanos, fraction);
+}
+
+/// Writes RFC 3339 text of one time after another, as [`write_rfc3339`] does, keeping the
+/// date of the last one: times of the same day (most of a column of times, which are
+/// sorted or nearly) do not compute their year, month and day again. Result encoders
+/// keep one per table they write.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeText {
+    /// Days since the epoch of `date`, `i64::MIN` before the first time.
+    day: i64,
+    /// `YYYY-MM-DDT` of `day`.
+    date: [u8; 11],
+}
+
+impl Default for TimeText {
+    fn default() -> Self {
+        TimeText {
+            day: i64::MIN,
+            date: [0; 11],
         }
-    };
-    if width > 0 {
-        buf[len] = b'.';
-        // All nine digits, then only `width` of them are kept.
-        let at = len + 1;
-        buf[at] = b'0' + (nanos / 100_000_000) as u8;
-        put2(&mut buf, at + 1, nanos / 1_000_000 % 100);
-        put2(&mut buf, at + 3, nanos / 10_000 % 100);
-        put2(&mut buf, at + 5, nanos / 100 % 100);
-        put2(&mut buf, at + 7, nanos % 100);
-        len += 1 + width;
     }
-    buf[len] = b'Z';
-    len += 1;
-    // Every byte written above is an ASCII digit or separator.
-    if let Ok(text) = std::str::from_utf8(&buf[..len]) {
-        out.push_str(text);
+}
+
+impl TimeText {
+    /// Append the RFC 3339 text of `unix_nanos` (UTC) to `out`.
+    pub fn write(&mut self, out: &mut String, unix_nanos: i64, fraction: Fraction) {
+        let secs = unix_nanos.div_euclid(NANOS_PER_SECOND);
+        let nanos = unix_nanos.rem_euclid(NANOS_PER_SECOND);
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400);
+        // Written two digits at a time into a stack buffer of ASCII bytes. Every index
+        // below is a constant position under 30 in the 30-byte buffer, and `PAIRS` is
+        // indexed by `(v % 100) * 2 + {0, 1}` < 200: none can be out of bounds.
+        let put2 = |buf: &mut [u8], at: usize, v: i64| {
+            let i = (v as usize % 100) * 2;
+            buf[at] = PAIRS[i];
+            buf[at + 1] = PAIRS[i + 1];
+        };
+        if days != self.day {
+            let (y, m, d) = civil_from_days(days);
+            if !(0..=9999).contains(&y) {
+                out.push_str(&format_wide_year(y, m, d, sod, nanos, fraction));
+                return;
+            }
+            let date = &mut self.date;
+            put2(date, 0, y / 100);
+            put2(date, 2, y % 100);
+            date[4] = b'-';
+            put2(date, 5, m);
+            date[7] = b'-';
+            put2(date, 8, d);
+            date[10] = b'T';
+            self.day = days;
+        }
+        let mut buf = [0u8; 30];
+        buf[..11].copy_from_slice(&self.date);
+        put2(&mut buf, 11, sod / 3600);
+        buf[13] = b':';
+        put2(&mut buf, 14, sod % 3600 / 60);
+        buf[16] = b':';
+        put2(&mut buf, 17, sod % 60);
+        let mut len = 19;
+        let width = match fraction {
+            Fraction::Nine => 9,
+            Fraction::Trimmed if nanos == 0 => 0,
+            Fraction::Trimmed => {
+                let mut w = 9;
+                let mut n = nanos;
+                while n % 10 == 0 {
+                    n /= 10;
+                    w -= 1;
+                }
+                w
+            }
+        };
+        if width > 0 {
+            buf[len] = b'.';
+            // All nine digits, then only `width` of them are kept.
+            let at = len + 1;
+            buf[at] = b'0' + (nanos / 100_000_000) as u8;
+            put2(&mut buf, at + 1, nanos / 1_000_000 % 100);
+            put2(&mut buf, at + 3, nanos / 10_000 % 100);
+            put2(&mut buf, at + 5, nanos / 100 % 100);
+            put2(&mut buf, at + 7, nanos % 100);
+            len += 1 + width;
+        }
+        buf[len] = b'Z';
+        len += 1;
+        // Every byte written above is an ASCII digit or separator.
+        if let Ok(text) = std::str::from_utf8(&buf[..len]) {
+            out.push_str(text);
+        }
     }
 }
 
@@ -312,6 +345,36 @@ mod tests {
                     f,
                 );
                 assert_eq!(format_rfc3339(t, f), general, "{t}");
+            }
+        }
+    }
+
+    /// One `TimeText` reused over a column (sorted runs within a day, jumps across
+    /// days and years, the ends of the range, before the epoch) writes what a
+    /// fresh one writes for each time.
+    #[test]
+    fn a_reused_time_text_writes_what_a_fresh_one_does() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut t: i64 = -86_400 * NANOS_PER_SECOND * 3;
+        let mut reused = TimeText::default();
+        for i in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t = match i % 50 {
+                // Far away, now and then: to any day, or the ends of the range.
+                0 => x as i64,
+                1 => i64::MAX - (x % 1_000_000_000_000) as i64,
+                2 => i64::MIN + (x % 1_000_000_000_000) as i64,
+                // Mostly a step forward of up to an hour, sometimes back a little.
+                k if k % 7 == 0 => t.saturating_sub((x % 1_000_000_000) as i64),
+                _ => t.saturating_add((x % 3_600_000_000_000) as i64),
+            };
+            for fraction in [Fraction::Trimmed, Fraction::Nine] {
+                let (mut a, mut b) = (String::new(), String::new());
+                reused.write(&mut a, t, fraction);
+                write_rfc3339(&mut b, t, fraction);
+                assert_eq!(a, b, "{t}");
             }
         }
     }

@@ -10,7 +10,7 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
     UInt64Array,
 };
-use fluxi_time::Fraction;
+use fluxi_time::{Fraction, TimeText};
 
 use crate::value::push_float;
 
@@ -76,8 +76,15 @@ impl<'a> CellColumn<'a> {
         }
     }
 
-    /// Append the text of the cell at `row` (nothing for null); times with `fraction`.
-    pub(crate) fn write(&self, row: usize, out: &mut String, fraction: Fraction) {
+    /// Append the text of the cell at `row` (nothing for null); times with `fraction`,
+    /// through `times` (one per column, or per table, written in row order).
+    pub(crate) fn write(
+        &self,
+        row: usize,
+        out: &mut String,
+        fraction: Fraction,
+        times: &mut TimeText,
+    ) {
         if self.is_null(row) {
             return;
         }
@@ -87,7 +94,7 @@ impl<'a> CellColumn<'a> {
             CellColumn::UInt(a) => out.push_str(itoa::Buffer::new().format(a.value(row))),
             CellColumn::Float(a) => push_float(out, a.value(row)),
             CellColumn::String(a) => out.push_str(a.value(row)),
-            CellColumn::Time(a) => fluxi_time::write_rfc3339(out, a.value(row), fraction),
+            CellColumn::Time(a) => times.write(out, a.value(row), fraction),
             CellColumn::Null => {}
         }
     }
@@ -119,9 +126,10 @@ impl ColumnText {
             ends: Vec::with_capacity(rows),
             width: 0,
         };
+        let mut times = TimeText::default();
         for r in 0..rows {
             let start = t.text.len();
-            column.write(r, &mut t.text, fraction);
+            column.write(r, &mut t.text, fraction, &mut times);
             let cell = t.text.get(start..).unwrap_or_default();
             let chars = if cell.is_ascii() {
                 cell.len()
@@ -184,7 +192,7 @@ mod tests {
             for row in 0..4 {
                 for fraction in [Fraction::Trimmed, Fraction::Nine] {
                     let mut out = String::from("x");
-                    CellColumn::of(a).write(row, &mut out, fraction);
+                    CellColumn::of(a).write(row, &mut out, fraction, &mut TimeText::default());
                     assert_eq!(out, format!("x{}", via_value(a, row, fraction)));
                 }
             }

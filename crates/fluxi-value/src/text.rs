@@ -3,7 +3,7 @@
 use crate::cell::{CellColumn, ColumnText};
 use crate::column::ColumnType;
 use crate::table::Table;
-use fluxi_time::Fraction;
+use fluxi_time::{Fraction, TimeText};
 use std::fmt::Write;
 
 fn min_width(ty: ColumnType) -> usize {
@@ -131,7 +131,7 @@ fn json_string(s: &str, out: &mut String) {
 
 /// One cell as a JSON value: `null`, booleans and numbers as they are, times and
 /// non-finite floats (`NaN`, `+Inf`, `-Inf`) as strings.
-fn json_cell(col: &CellColumn<'_>, row: usize, out: &mut String) {
+fn json_cell(col: &CellColumn<'_>, row: usize, out: &mut String, times: &mut TimeText) {
     if col.is_null(row) {
         out.push_str("null");
     } else if let Some(s) = col.str(row) {
@@ -140,15 +140,15 @@ fn json_cell(col: &CellColumn<'_>, row: usize, out: &mut String) {
         match col {
             CellColumn::Time(_) => {
                 out.push('"');
-                col.write(row, out, Fraction::Trimmed);
+                col.write(row, out, Fraction::Trimmed, times);
                 out.push('"');
             }
             CellColumn::Float(_) if !col.float(row).is_some_and(f64::is_finite) => {
                 out.push('"');
-                col.write(row, out, Fraction::Trimmed);
+                col.write(row, out, Fraction::Trimmed, times);
                 out.push('"');
             }
-            _ => col.write(row, out, Fraction::Trimmed),
+            _ => col.write(row, out, Fraction::Trimmed, times),
         }
     }
 }
@@ -189,11 +189,12 @@ impl JsonLinesEncoder {
             })
             .collect();
         let cols: Vec<CellColumn<'_>> = t.batch().columns().iter().map(CellColumn::of).collect();
+        let mut times = TimeText::default();
         for r in 0..t.num_rows() {
             out.push_str(&row_start);
             for (label, col) in labels.iter().zip(&cols) {
                 out.push_str(label);
-                json_cell(col, r, out);
+                json_cell(col, r, out, &mut times);
             }
             out.push_str("}\n");
         }

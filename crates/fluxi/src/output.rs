@@ -7,6 +7,7 @@ use fluxi_value::csv::{Encoder, LineEnding};
 use fluxi_value::text::{JsonLinesEncoder, TextEncoder};
 use fluxi_value::Table;
 use std::io::{self, Write};
+use std::sync::mpsc;
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,9 +22,98 @@ pub enum Format {
 
 /// Writes results in a [`Format`] as their tables arrive.
 pub struct ResultWriter<W: Write> {
-    out: W,
+    out: Out<W>,
     encoder: Encoders,
     buf: String,
+}
+
+/// Where a [`ResultWriter`]'s text goes.
+enum Out<W: Write> {
+    /// Written by the caller's thread, table by table.
+    Direct(W),
+    /// Handed to a thread of its own ([`ResultWriter::spooled`]).
+    Spooled(Spool<W>),
+}
+
+/// A writing thread and the text buffers that go back and forth: the writer encodes
+/// table `k + 1` into one buffer while the thread writes table `k` from the other, and
+/// the buffers are reused, not made afresh per table.
+struct Spool<W> {
+    /// Filled buffers to the thread (none once closed).
+    to_thread: Option<mpsc::SyncSender<String>>,
+    /// Buffers back from the thread, emptied, or the error that stopped it.
+    back: mpsc::Receiver<io::Result<String>>,
+    /// Whether a buffer is at the thread.
+    busy: bool,
+    /// The thread; it gives the output back when it ends.
+    thread: Option<std::thread::JoinHandle<W>>,
+}
+
+impl<W: Write + Send + 'static> Spool<W> {
+    fn start(mut out: W) -> io::Result<Spool<W>> {
+        let (to_thread, inbox) = mpsc::sync_channel::<String>(1);
+        let (reply, back) = mpsc::sync_channel::<io::Result<String>>(1);
+        let thread = std::thread::Builder::new()
+            .name("fluxi-output".into())
+            .spawn(move || {
+                for mut text in inbox {
+                    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                    text.clear();
+                    let failed = written.is_err();
+                    if reply.send(written.map(|()| text)).is_err() || failed {
+                        break;
+                    }
+                }
+                out
+            })?;
+        Ok(Spool {
+            to_thread: Some(to_thread),
+            back,
+            busy: false,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl<W> Spool<W> {
+    /// Waits for the buffer at the thread (if any) and returns it, emptied.
+    fn settle(&mut self) -> io::Result<Option<String>> {
+        if !self.busy {
+            return Ok(None);
+        }
+        self.busy = false;
+        match self.back.recv() {
+            Ok(r) => r.map(Some),
+            Err(_) => Err(io::Error::other("the output thread stopped")),
+        }
+    }
+
+    /// Hands `text` to the thread once it has written the previous buffer; returns that
+    /// buffer (emptied, for the next table) when there was one.
+    fn hand(&mut self, text: String) -> io::Result<Option<String>> {
+        let spare = self.settle()?;
+        let Some(to_thread) = &self.to_thread else {
+            return Err(io::Error::other("the output thread stopped"));
+        };
+        to_thread
+            .send(text)
+            .map_err(|_| io::Error::other("the output thread stopped"))?;
+        self.busy = true;
+        Ok(spare)
+    }
+
+    /// Waits until everything handed over is written; the thread's output back.
+    fn finish(&mut self) -> Option<W> {
+        self.to_thread = None;
+        self.thread.take().and_then(|t| t.join().ok())
+    }
+}
+
+impl<W> Drop for Spool<W> {
+    /// Everything handed over is written before the writer is gone.
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 enum Encoders {
@@ -41,17 +131,33 @@ impl<W: Write> ResultWriter<W> {
             Format::JsonLines => Encoders::Json(JsonLinesEncoder::default()),
         };
         ResultWriter {
-            out,
+            out: Out::Direct(out),
             encoder,
             buf: String::new(),
         }
+    }
+
+    /// A writer of `format` into `out` that writes on a thread of its own, so that
+    /// encoding the next table and writing the last one overlap (what `fluxi run` uses
+    /// for standard output). A result is on `out` (or its error returned) when the call
+    /// that completes it (`write(name, None)`) returns, and all output is by the time the
+    /// writer is dropped.
+    pub fn spooled(out: W, format: Format) -> io::Result<Self>
+    where
+        W: Send + 'static,
+    {
+        let mut w = ResultWriter::new(out, format);
+        if let Out::Direct(out) = w.out {
+            w.out = Out::Spooled(Spool::start(out)?);
+        }
+        Ok(w)
     }
 
     /// A writer of annotated CSV (CRLF) laid out as `dialect` says (InfluxDB's query
     /// dialect: annotation rows, header, delimiter).
     pub fn csv(out: W, dialect: Dialect) -> Self {
         ResultWriter {
-            out,
+            out: Out::Direct(out),
             encoder: Encoders::Csv(Encoder::with_dialect(LineEnding::Crlf, dialect)),
             buf: String::new(),
         }
@@ -70,8 +176,7 @@ impl<W: Write> ResultWriter<W> {
                 self.buf.push('\n');
             }
         }
-        self.out.write_all(self.buf.as_bytes())?;
-        self.out.flush()
+        self.emit(true)
     }
 
     /// Write a table of result `name` (`None`: the result is complete) and flush it.
@@ -85,13 +190,40 @@ impl<W: Write> ResultWriter<W> {
             (Encoders::Json(e), Some(t)) => e.table(&mut self.buf, name, t),
             (Encoders::Json(e), None) => e.end_result(&mut self.buf, name),
         }
-        self.out.write_all(self.buf.as_bytes())?;
-        self.out.flush()
+        self.emit(table.is_none())
     }
 
-    /// The writer.
-    pub fn into_inner(self) -> W {
-        self.out
+    /// Writes what is in `buf` and flushes it; `settle`: wait until it is written.
+    fn emit(&mut self, settle: bool) -> io::Result<()> {
+        match &mut self.out {
+            Out::Direct(out) => {
+                out.write_all(self.buf.as_bytes())?;
+                out.flush()
+            }
+            Out::Spooled(spool) => {
+                let text = std::mem::take(&mut self.buf);
+                if let Some(spare) = spool.hand(text)? {
+                    self.buf = spare;
+                }
+                if settle {
+                    if let Some(spare) = spool.settle()? {
+                        self.buf = spare;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The writer (for a spooled writer, once everything is written; an error if its
+    /// thread failed).
+    pub fn into_inner(self) -> io::Result<W> {
+        match self.out {
+            Out::Direct(out) => Ok(out),
+            Out::Spooled(mut spool) => spool
+                .finish()
+                .ok_or_else(|| io::Error::other("the output thread stopped")),
+        }
     }
 }
 
@@ -262,7 +394,8 @@ mod tests {
         let mut w = ResultWriter::new(Vec::new(), Format::Csv);
         w.write_error("boom, \"quoted\"")
             .unwrap_or_else(|e| panic!("{e}"));
-        csv.push_str(&String::from_utf8_lossy(&w.into_inner()));
+        let out = w.into_inner().unwrap_or_else(|e| panic!("{e}"));
+        csv.push_str(&String::from_utf8_lossy(&out));
 
         let blocks: Vec<CsvBlock> = CsvBlocks::new(csv.as_bytes())
             .collect::<Result<_, _>>()
@@ -287,6 +420,111 @@ mod tests {
             CsvBlock::Error(m) => assert_eq!(m, "boom, \"quoted\""),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Shares what was written with the test, and can be told to fail.
+    #[derive(Clone, Default)]
+    struct Shared {
+        bytes: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+        /// Fail every write after this many bytes.
+        fail_after: Option<usize>,
+    }
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut b = self
+                .bytes
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?;
+            if self.fail_after.is_some_and(|n| b.len() + buf.len() > n) {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            b.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn tables() -> Vec<(String, Vec<Table>)> {
+        let engine = crate::Engine::in_memory();
+        let results = engine
+            .query(
+                r#"import "array"
+                array.from(rows: [{k: "a", t: 2024-01-01T00:00:00Z, v: 1.5}, {k: "b", t: 2024-01-02T00:00:00.5Z, v: 2.0}])
+                    |> group(columns: ["k"]) |> yield(name: "one")
+                array.from(rows: [{x: 1}, {x: 2}, {x: 3}]) |> yield(name: "two")"#,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        results
+            .iter()
+            .map(|r| (r.name.clone(), r.tables.clone()))
+            .collect()
+    }
+
+    /// Spooled writing gives the bytes of direct writing, each result complete on the
+    /// output when the call that ends it returns, in every format.
+    #[test]
+    fn a_spooled_writer_writes_what_a_direct_one_does() {
+        let results = tables();
+        for format in [Format::Csv, Format::JsonLines, Format::Table] {
+            let expected = Shared::default();
+            let mut direct = ResultWriter::new(expected.clone(), format);
+            let out = Shared::default();
+            let mut spooled =
+                ResultWriter::spooled(out.clone(), format).unwrap_or_else(|e| panic!("{e}"));
+            for (name, tables) in &results {
+                for t in tables {
+                    direct
+                        .write(name, Some(t))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    spooled
+                        .write(name, Some(t))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+                direct.write(name, None).unwrap_or_else(|e| panic!("{e}"));
+                spooled.write(name, None).unwrap_or_else(|e| panic!("{e}"));
+                let now = out.bytes.lock().map(|b| b.clone()).unwrap_or_default();
+                let want = expected.bytes.lock().map(|b| b.clone()).unwrap_or_default();
+                assert_eq!(
+                    String::from_utf8_lossy(&now),
+                    String::from_utf8_lossy(&want),
+                    "{format:?}"
+                );
+            }
+            let back = spooled.into_inner().unwrap_or_else(|e| panic!("{e}"));
+            let all = back.bytes.lock().map(|b| b.clone()).unwrap_or_default();
+            let want = expected.bytes.lock().map(|b| b.clone()).unwrap_or_default();
+            assert!(!want.is_empty());
+            assert_eq!(all, want);
+        }
+    }
+
+    /// A failing output stops a spooled writer with the output's error, by the end of
+    /// the result at the latest, and every later write fails too.
+    #[test]
+    fn a_spooled_writers_output_error_comes_back() {
+        let results = tables();
+        let out = Shared {
+            fail_after: Some(10),
+            ..Shared::default()
+        };
+        let mut w = ResultWriter::spooled(out, Format::Csv).unwrap_or_else(|e| panic!("{e}"));
+        let (name, tables) = &results[0];
+        let mut errors = Vec::new();
+        for t in tables {
+            errors.extend(w.write(name, Some(t)).err());
+        }
+        errors.extend(w.write(name, None).err());
+        assert!(
+            errors
+                .first()
+                .is_some_and(|e| e.kind() == io::ErrorKind::StorageFull),
+            "{errors:?}"
+        );
+        let later = w.write(&results[1].0, Some(&results[1].1[0]));
+        assert!(later.is_err(), "{later:?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::cell::CellColumn;
 use crate::table::Table;
 use crate::value::{format_float, Value};
-use fluxi_time::Fraction;
+use fluxi_time::{Fraction, TimeText};
 
 /// Line endings: CRLF on the wire, LF in golden files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,31 +136,35 @@ impl Encoder {
         }
         let d = self.dialect.delimiter;
         let with_default = self.dialect.annotations.contains(&Annotation::Default);
-        // Cells straight from the arrays; a group key column is one text for the table.
+        // Cells straight from the arrays. A group key column is one text for the table,
+        // so a row is texts that are the same on every row (delimiters, the result and
+        // table id, key values, the line ending) between the cells of the other columns.
         let n = table.num_rows();
-        let cells: Vec<Cells> = shape
-            .columns
-            .iter()
-            .zip(table.batch().columns())
-            .map(|((label, _), array)| match table.key().get(label) {
-                Some(k) => Cells::Same(quote(&cell(&k.value), eol, d)),
-                None => Cells::Each(CellColumn::of(array)),
-            })
-            .collect();
+        let mut parts: Vec<Part> = Vec::new();
+        let mut text = String::new();
+        text.push(d);
+        if !with_default {
+            text.push_str(&quote(name, eol, d));
+        }
+        text.push(d);
+        text.push_str(itoa::Buffer::new().format(id));
+        for ((label, _), array) in shape.columns.iter().zip(table.batch().columns()) {
+            text.push(d);
+            match table.key().get(label) {
+                Some(k) => text.push_str(&quote(&cell(&k.value), eol, d)),
+                None => {
+                    parts.push(Part::Same(std::mem::take(&mut text)));
+                    parts.push(Part::Each(CellColumn::of(array)));
+                }
+            }
+        }
+        text.push_str(nl);
+        parts.push(Part::Same(text));
         // Times, numbers and booleans need quotes only if the delimiter can occur in them.
         let plain_safe = !(d.is_alphanumeric() || "+-.:".contains(d) || d.is_whitespace());
-        let mut row_start = String::new();
-        row_start.push(d);
-        if !with_default {
-            row_start.push_str(&quote(name, eol, d));
-        }
-        row_start.push(d);
-        row_start.push_str(itoa::Buffer::new().format(id));
         let rows = Rows {
-            cells: &cells,
-            row_start: &row_start,
+            parts: &parts,
             d,
-            nl,
             eol,
             plain_safe,
         };
@@ -254,11 +258,9 @@ fn lanes_for(n: usize) -> usize {
 
 /// What writing a table's rows needs.
 struct Rows<'a> {
-    cells: &'a [Cells<'a>],
-    /// The delimiter, result and table id that start every row.
-    row_start: &'a str,
+    /// What a row is made of, in order.
+    parts: &'a [Part<'a>],
     d: char,
-    nl: &'static str,
     eol: LineEnding,
     /// Whether cells other than strings never need quotes.
     plain_safe: bool,
@@ -269,27 +271,25 @@ impl Rows<'_> {
     fn write(&self, out: &mut String, range: std::ops::Range<usize>) {
         let (d, eol) = (self.d, self.eol);
         let mut scratch = String::new();
+        let mut times = TimeText::default();
         let before = out.len();
         let first = range.start;
         let n = range.len();
         for r in range {
-            out.push_str(self.row_start);
-            for c in self.cells {
-                out.push(d);
-                match c {
-                    Cells::Same(s) => out.push_str(s),
-                    Cells::Each(col) => match col.str(r) {
+            for p in self.parts {
+                match p {
+                    Part::Same(s) => out.push_str(s),
+                    Part::Each(col) => match col.str(r) {
                         Some(s) => push_quoted(out, s, eol, d),
-                        None if self.plain_safe => col.write(r, out, Fraction::Trimmed),
+                        None if self.plain_safe => col.write(r, out, Fraction::Trimmed, &mut times),
                         None => {
                             scratch.clear();
-                            col.write(r, &mut scratch, Fraction::Trimmed);
+                            col.write(r, &mut scratch, Fraction::Trimmed, &mut times);
                             push_quoted(out, &scratch, eol, d);
                         }
                     },
                 }
             }
-            out.push_str(self.nl);
             if r == first {
                 // Room for the rest, at about the first row's length.
                 out.reserve((out.len() - before) * (n - 1));
@@ -298,11 +298,11 @@ impl Rows<'_> {
     }
 }
 
-/// Where one column's cells come from.
-enum Cells<'a> {
-    /// The same text on every row (a group key column).
+/// A piece of every row.
+enum Part<'a> {
+    /// The same text on every row.
     Same(String),
-    /// The column's array, cell by cell.
+    /// The cell of a column outside the group key.
     Each(CellColumn<'a>),
 }
 
