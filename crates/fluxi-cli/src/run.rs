@@ -230,15 +230,9 @@ pub fn run(o: RunOptions) -> ExitCode {
         return ExitCode::from(EXIT_ERROR);
     };
     let compiled = Instant::now();
-    // Tables are printed as they are computed, by a thread of their own: the next table
-    // is encoded while the last is written.
-    let mut out = match fluxi::ResultWriter::spooled(std::io::stdout(), o.format.into()) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: starting the output thread: {e}");
-            return ExitCode::from(EXIT_ERROR);
-        }
-    };
+    // Tables are printed as they are computed; a long output by a thread of its own,
+    // the next table encoded while the last is written.
+    let mut out = fluxi::ResultWriter::spooled(std::io::stdout(), o.format.into());
     let ran = engine.execute_to(&program, None, move |name, table| out.write(name, table));
     if o.timing {
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;

@@ -394,8 +394,14 @@ pub fn window_aggregate(
                 take[wi] = Some(i as u32);
             }
         }
-        let idx = UInt32Array::from(take);
         let n = windows.len();
+        // Mostly each row is its own window, in order: the values are used as they are.
+        let every_row = n == times.len()
+            && take
+                .iter()
+                .enumerate()
+                .all(|(i, k)| k.is_some_and(|k| k as usize == i));
+        let idx = UInt32Array::from(take);
         let stamps: ArrayRef = Arc::new(TimestampNanosecondArray::from(
             windows.iter().map(|w| w.1).collect::<Vec<_>>(),
         ));
@@ -410,7 +416,11 @@ pub fn window_aggregate(
                 continue;
             }
             if label == "_value" {
-                let v = arrow_select::take::take(col, &idx, None)?;
+                let v = if every_row {
+                    Arc::clone(col)
+                } else {
+                    arrow_select::take::take(col, &idx, None)?
+                };
                 let v: ArrayRef = if aggregate == Aggregate::Count {
                     let ints = v.as_primitive::<arrow_array::types::Int64Type>();
                     Arc::new(Int64Array::from_iter_values((0..n).map(|i| {

@@ -31,14 +31,33 @@ pub struct ResultWriter<W: Write> {
 enum Out<W: Write> {
     /// Written by the caller's thread, table by table.
     Direct(W),
-    /// Handed to a thread of its own ([`ResultWriter::spooled`]).
+    /// Written by the caller's thread at first, then by a thread of its own
+    /// ([`ResultWriter::spooled`]).
     Spooled(Spool<W>),
+}
+
+/// Output is handed to a writing thread once this much has been written directly: a
+/// short answer is written before a thread could start, and waking a thread on another
+/// core costs up to milliseconds on a virtual machine; a long one gains from the overlap.
+const SPOOL_AFTER: usize = 4 << 20;
+
+/// The output of a spooled writer, before and after its thread starts.
+struct Spool<W> {
+    /// The output, until the thread takes it.
+    out: Option<W>,
+    /// Bytes written before the thread started.
+    written: usize,
+    /// How many may be before it starts ([`SPOOL_AFTER`]).
+    after: usize,
+    /// Starts the thread (made where `W` is known to be `Send + 'static`).
+    start: fn(W) -> io::Result<Writing<W>>,
+    writing: Option<Writing<W>>,
 }
 
 /// A writing thread and the text buffers that go back and forth: the writer encodes
 /// table `k + 1` into one buffer while the thread writes table `k` from the other, and
 /// the buffers are reused, not made afresh per table.
-struct Spool<W> {
+struct Writing<W> {
     /// Filled buffers to the thread (none once closed).
     to_thread: Option<mpsc::SyncSender<String>>,
     /// Buffers back from the thread, emptied, or the error that stopped it.
@@ -49,8 +68,8 @@ struct Spool<W> {
     thread: Option<std::thread::JoinHandle<W>>,
 }
 
-impl<W: Write + Send + 'static> Spool<W> {
-    fn start(mut out: W) -> io::Result<Spool<W>> {
+impl<W: Write + Send + 'static> Writing<W> {
+    fn start(mut out: W) -> io::Result<Writing<W>> {
         let (to_thread, inbox) = mpsc::sync_channel::<String>(1);
         let (reply, back) = mpsc::sync_channel::<io::Result<String>>(1);
         let thread = std::thread::Builder::new()
@@ -66,7 +85,7 @@ impl<W: Write + Send + 'static> Spool<W> {
                 }
                 out
             })?;
-        Ok(Spool {
+        Ok(Writing {
             to_thread: Some(to_thread),
             back,
             busy: false,
@@ -75,7 +94,7 @@ impl<W: Write + Send + 'static> Spool<W> {
     }
 }
 
-impl<W> Spool<W> {
+impl<W> Writing<W> {
     /// Waits for the buffer at the thread (if any) and returns it, emptied.
     fn settle(&mut self) -> io::Result<Option<String>> {
         if !self.busy {
@@ -109,7 +128,7 @@ impl<W> Spool<W> {
     }
 }
 
-impl<W> Drop for Spool<W> {
+impl<W> Drop for Writing<W> {
     /// Everything handed over is written before the writer is gone.
     fn drop(&mut self) {
         self.finish();
@@ -137,20 +156,35 @@ impl<W: Write> ResultWriter<W> {
         }
     }
 
-    /// A writer of `format` into `out` that writes on a thread of its own, so that
-    /// encoding the next table and writing the last one overlap (what `fluxi run` uses
-    /// for standard output). A result is on `out` (or its error returned) when the call
-    /// that completes it (`write(name, None)`) returns, and all output is by the time the
-    /// writer is dropped.
-    pub fn spooled(out: W, format: Format) -> io::Result<Self>
+    /// A writer of `format` into `out` that, once the output is long (a few MiB), writes
+    /// on a thread of its own, so that encoding the next table and writing the last one
+    /// overlap (what `fluxi run` uses for standard output). A result is on `out` (or its
+    /// error returned) when the call that completes it (`write(name, None)`) returns,
+    /// and all output is by the time the writer is dropped.
+    pub fn spooled(out: W, format: Format) -> Self
+    where
+        W: Send + 'static,
+    {
+        Self::spooled_after(out, format, SPOOL_AFTER)
+    }
+
+    /// [`ResultWriter::spooled`], the thread started once more than `after` bytes would
+    /// have been written.
+    fn spooled_after(out: W, format: Format, after: usize) -> Self
     where
         W: Send + 'static,
     {
         let mut w = ResultWriter::new(out, format);
         if let Out::Direct(out) = w.out {
-            w.out = Out::Spooled(Spool::start(out)?);
+            w.out = Out::Spooled(Spool {
+                out: Some(out),
+                written: 0,
+                after,
+                start: Writing::start,
+                writing: None,
+            });
         }
-        Ok(w)
+        w
     }
 
     /// A writer of annotated CSV (CRLF) laid out as `dialect` says (InfluxDB's query
@@ -201,12 +235,25 @@ impl<W: Write> ResultWriter<W> {
                 out.flush()
             }
             Out::Spooled(spool) => {
+                if let Some(out) = spool.out.as_mut() {
+                    if spool.written + self.buf.len() <= spool.after {
+                        spool.written += self.buf.len();
+                        out.write_all(self.buf.as_bytes())?;
+                        return out.flush();
+                    }
+                }
+                if let Some(out) = spool.out.take() {
+                    spool.writing = Some((spool.start)(out)?);
+                }
+                let Some(writing) = spool.writing.as_mut() else {
+                    return Err(io::Error::other("the output thread stopped"));
+                };
                 let text = std::mem::take(&mut self.buf);
-                if let Some(spare) = spool.hand(text)? {
+                if let Some(spare) = writing.hand(text)? {
                     self.buf = spare;
                 }
                 if settle {
-                    if let Some(spare) = spool.settle()? {
+                    if let Some(spare) = writing.settle()? {
                         self.buf = spare;
                     }
                 }
@@ -220,8 +267,9 @@ impl<W: Write> ResultWriter<W> {
     pub fn into_inner(self) -> io::Result<W> {
         match self.out {
             Out::Direct(out) => Ok(out),
-            Out::Spooled(mut spool) => spool
-                .finish()
+            Out::Spooled(Spool { out: Some(out), .. }) => Ok(out),
+            Out::Spooled(Spool { writing, .. }) => writing
+                .and_then(|mut w| w.finish())
                 .ok_or_else(|| io::Error::other("the output thread stopped")),
         }
     }
@@ -464,16 +512,20 @@ mod tests {
     }
 
     /// Spooled writing gives the bytes of direct writing, each result complete on the
-    /// output when the call that ends it returns, in every format.
+    /// output when the call that ends it returns, in every format, whether the thread
+    /// starts at once, after the first table, or never.
     #[test]
     fn a_spooled_writer_writes_what_a_direct_one_does() {
         let results = tables();
-        for format in [Format::Csv, Format::JsonLines, Format::Table] {
+        let formats = [Format::Csv, Format::JsonLines, Format::Table];
+        for (format, after) in formats
+            .into_iter()
+            .flat_map(|f| [(f, 0), (f, 200), (f, SPOOL_AFTER)])
+        {
             let expected = Shared::default();
             let mut direct = ResultWriter::new(expected.clone(), format);
             let out = Shared::default();
-            let mut spooled =
-                ResultWriter::spooled(out.clone(), format).unwrap_or_else(|e| panic!("{e}"));
+            let mut spooled = ResultWriter::spooled_after(out.clone(), format, after);
             for (name, tables) in &results {
                 for t in tables {
                     direct
@@ -510,7 +562,7 @@ mod tests {
             fail_after: Some(10),
             ..Shared::default()
         };
-        let mut w = ResultWriter::spooled(out, Format::Csv).unwrap_or_else(|e| panic!("{e}"));
+        let mut w = ResultWriter::spooled_after(out, Format::Csv, 0);
         let (name, tables) = &results[0];
         let mut errors = Vec::new();
         for t in tables {

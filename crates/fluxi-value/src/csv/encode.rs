@@ -71,6 +71,9 @@ pub struct Encoder {
     current: Option<(String, Shape)>,
     /// The next table id within the result.
     id: usize,
+    /// The text of each run of a long table but the first (kept for the next table, so
+    /// its memory is reused).
+    runs: Vec<String>,
 }
 
 /// What decides whether a table needs a new annotation block.
@@ -94,6 +97,7 @@ impl Encoder {
             dialect,
             current: None,
             id: 0,
+            runs: Vec::new(),
         }
     }
 
@@ -175,25 +179,29 @@ impl Encoder {
             // Long tables: the rows are cut into `lanes` runs written at once, the first
             // here and the others on scoped threads, then appended in order.
             let run = n.div_ceil(lanes);
-            let rest: Vec<Option<String>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (1..lanes)
-                    .map(|k| {
+            self.runs.resize_with(lanes - 1, String::new);
+            let done: Vec<bool> = std::thread::scope(|scope| {
+                let handles: Vec<_> = self
+                    .runs
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(k, text)| {
                         let rows = &rows;
                         scope.spawn(move || {
-                            let mut text = String::new();
-                            rows.write(&mut text, k * run..((k + 1) * run).min(n));
-                            text
+                            text.clear();
+                            rows.write(text, (k + 1) * run..((k + 2) * run).min(n));
                         })
                     })
                     .collect();
                 rows.write(out, 0..run.min(n));
-                handles.into_iter().map(|h| h.join().ok()).collect()
+                handles.into_iter().map(|h| h.join().is_ok()).collect()
             });
-            for (k, text) in rest.into_iter().enumerate() {
-                match text {
-                    Some(t) => out.push_str(&t),
+            for (k, (text, ok)) in self.runs.iter().zip(done).enumerate() {
+                if ok {
+                    out.push_str(text);
+                } else {
                     // A run's thread failed: write that run here instead.
-                    None => rows.write(out, (k + 1) * run..((k + 2) * run).min(n)),
+                    rows.write(out, (k + 1) * run..((k + 2) * run).min(n));
                 }
             }
         }
