@@ -644,7 +644,7 @@ fn report_written(lines_done: usize, points: usize) {
 
 /// How many lines a batch of [`LineBatches`] holds.
 pub fn lines_in(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| c == b'\n').count() + usize::from(!b.ends_with(b"\n") && !b.is_empty())
+    memchr::memchr_iter(b'\n', b).count() + usize::from(!b.ends_with(b"\n") && !b.is_empty())
 }
 
 /// Line-protocol input in batches of whole lines, about `batch_bytes` each (a line is
@@ -728,10 +728,16 @@ impl LineBatches {
 
 /// The 1-based number, within a batch, of its first line longer than `max_line` bytes.
 pub fn long_line(batch: &[u8], max_line: usize) -> Option<usize> {
-    batch
-        .split(|&b| b == b'\n')
-        .position(|l| l.len() > max_line)
-        .map(|i| i + 1)
+    let mut start = 0;
+    let mut line = 1;
+    for end in memchr::memchr_iter(b'\n', batch) {
+        if end - start > max_line {
+            return Some(line);
+        }
+        start = end + 1;
+        line += 1;
+    }
+    (batch.len() - start > max_line).then_some(line)
 }
 
 /// `fluxi export --parquet DIR --bucket B`: the bucket as Parquet files, one set per
@@ -776,5 +782,42 @@ pub fn export(
             failed(&format!("bucket {bucket:?} not found in {}", dir.display()))
         }
         Err(e) => failed(&e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lines_in, long_line};
+
+    /// `lines_in` and `long_line` against their definitions (lines are what splitting
+    /// at `\n` gives; a trailing newline ends the last line) on random batches.
+    #[test]
+    fn line_counts_and_long_lines_follow_their_definitions() {
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..2_000 {
+            let len = next(300) as usize;
+            let batch: Vec<u8> = (0..len)
+                .map(|_| match next(12) {
+                    0 => b'\n',
+                    1 => b'\r',
+                    _ => b'a',
+                })
+                .collect();
+            let want_lines = batch.split(|&b| b == b'\n').count()
+                - usize::from(batch.is_empty() || batch.ends_with(b"\n"));
+            assert_eq!(lines_in(&batch), want_lines, "{batch:?}");
+            let max = next(40) as usize;
+            let want_long = batch
+                .split(|&b| b == b'\n')
+                .position(|l| l.len() > max)
+                .map(|i| i + 1);
+            assert_eq!(long_line(&batch, max), want_long, "{batch:?} {max}");
+        }
     }
 }

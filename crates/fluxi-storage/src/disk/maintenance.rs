@@ -136,25 +136,35 @@ impl DiskStorage {
         let manifest = {
             let state = self.read_state()?;
             let mut next_id = state.next_file_id;
-            let mut result = Ok(());
-            'buckets: for (name, b) in &state.buckets {
-                for (m, mb) in &b.buffer.measurements {
-                    let files = write_measurement(
-                        &self.dir,
-                        m,
-                        mb,
-                        b.field_types.get(m),
-                        state.partition_duration,
-                        &mut next_id,
-                        layout,
-                        &mut |f| written.push((name.clone(), f)),
-                    );
-                    if let Err(e) = files {
-                        result = Err(e);
-                        break 'buckets;
-                    }
+            // Every (bucket, measurement)'s series, normalized, then one file per
+            // partition of each, all written together.
+            let buffered: Vec<Buffered<'_>> = state
+                .buckets
+                .iter()
+                .flat_map(|(name, b)| {
+                    b.buffer
+                        .measurements
+                        .iter()
+                        .map(move |(m, mb)| (name, m, b.field_types.get(m), normalized_series(mb)))
+                })
+                .collect();
+            let mut files: Vec<FileJob<'_>> = Vec::new();
+            for (name, m, types, series) in &buffered {
+                for (p, slices) in partitions(series, state.partition_duration) {
+                    files.push(FileJob {
+                        bucket: name,
+                        measurement: m,
+                        types: *types,
+                        id: next_id,
+                        partition: (p, p.saturating_add(state.partition_duration)),
+                        slices,
+                    });
+                    next_id += 1;
                 }
             }
+            let result = write_files(&self.dir, &files, layout, &mut |bucket, f| {
+                written.push((bucket.to_string(), f))
+            });
             let result = result.and_then(|_| sync_dir(&self.dir.join(DATA_DIR)));
             if let Err(e) = result {
                 self.discard(written.iter().map(|(_, f)| f.id));
@@ -474,16 +484,9 @@ type Normalized<'a> = (&'a Vec<(String, String)>, Cow<'a, SeriesRows>);
 
 /// Writes the buffered series of a measurement, one file per partition.
 #[allow(clippy::too_many_arguments)]
-fn write_measurement(
-    dir: &Path,
-    measurement: &str,
-    mb: &MeasurementBuf,
-    types: Option<&BTreeMap<String, FieldType>>,
-    duration: i64,
-    next_id: &mut u64,
-    layout: Layout,
-    written: &mut dyn FnMut(FileMeta),
-) -> Result<()> {
+/// A buffered measurement's series, each sorted by time with one row per time, in
+/// the order of their tags.
+fn normalized_series(mb: &MeasurementBuf) -> Vec<Normalized<'_>> {
     let mut series: Vec<Normalized<'_>> = mb
         .series
         .iter()
@@ -491,8 +494,17 @@ fn write_measurement(
         .map(|s| (&s.tags, s.rows.normalized()))
         .collect();
     series.sort_by(|a, b| a.0.cmp(b.0));
-    let mut partitions: BTreeMap<i64, Vec<SeriesSlice<'_>>> = BTreeMap::new();
-    for (tags, rows) in &series {
+    series
+}
+
+/// The series' rows cut at partition boundaries: the slices of each partition (by its
+/// start), in series order.
+fn partitions<'a>(
+    series: &'a [Normalized<'a>],
+    duration: i64,
+) -> BTreeMap<i64, Vec<SeriesSlice<'a>>> {
+    let mut partitions: BTreeMap<i64, Vec<SeriesSlice<'a>>> = BTreeMap::new();
+    for (tags, rows) in series {
         let times = &rows.times;
         let mut i = 0;
         while i < times.len() {
@@ -510,19 +522,100 @@ fn write_measurement(
             i = j.max(i + 1);
         }
     }
-    for (p, slices) in partitions {
-        let id = *next_id;
-        *next_id += 1;
-        let meta = write_file(
+    partitions
+}
+
+/// A buffered measurement to flush: bucket, measurement, field types and its series.
+type Buffered<'a> = (
+    &'a String,
+    &'a String,
+    Option<&'a BTreeMap<String, FieldType>>,
+    Vec<Normalized<'a>>,
+);
+
+/// One data file a flush writes: the rows of one partition of a measurement.
+struct FileJob<'a> {
+    bucket: &'a str,
+    measurement: &'a str,
+    types: Option<&'a BTreeMap<String, FieldType>>,
+    id: u64,
+    partition: (i64, i64),
+    slices: Vec<SeriesSlice<'a>>,
+}
+
+/// Writes the files on up to as many threads as there are cores (a flush writes one
+/// file per measurement and partition in the buffer, independent of each other) and
+/// reports each written file with its bucket, in the order given; then the first
+/// error, if any (every file written is reported first, so that a failure can discard
+/// them all).
+fn write_files(
+    dir: &Path,
+    jobs: &[FileJob<'_>],
+    layout: Layout,
+    written: &mut dyn FnMut(&str, FileMeta),
+) -> Result<()> {
+    let write = |job: &FileJob<'_>| {
+        write_file(
             dir,
-            id,
-            measurement,
-            (p, p.saturating_add(duration)),
-            types,
-            &slices,
+            job.id,
+            job.measurement,
+            job.partition,
+            job.types,
+            &job.slices,
             layout,
-        )?;
-        written(meta);
+        )
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(jobs.len());
+    // The result of each job, by its index (none: the thread writing it panicked).
+    let mut results: Vec<Option<Result<FileMeta>>> = Vec::with_capacity(jobs.len());
+    if threads <= 1 {
+        results.extend(jobs.iter().map(|j| Some(write(j))));
+    } else {
+        results.resize_with(jobs.len(), || None);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done: Vec<Vec<(usize, Result<FileMeta>)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(job) = jobs.get(k) else {
+                                break;
+                            };
+                            mine.push((k, write(job)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for (k, r) in done.into_iter().flatten() {
+            if let Some(slot) = results.get_mut(k) {
+                *slot = Some(r);
+            }
+        }
     }
-    Ok(())
+    let mut first_error = None;
+    for (job, r) in jobs.iter().zip(results) {
+        match r {
+            Some(Ok(meta)) => written(job.bucket, meta),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {
+                first_error.get_or_insert(StorageError::Backend(
+                    "flush: a thread writing data files panicked".into(),
+                ));
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
