@@ -231,9 +231,10 @@ impl TimeText {
         let nanos = unix_nanos.rem_euclid(NANOS_PER_SECOND);
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
-        // Written two digits at a time into a stack buffer of ASCII bytes. Every index
-        // below is a constant position under 30 in the 30-byte buffer, and `PAIRS` is
-        // indexed by `(v % 100) * 2 + {0, 1}` < 200: none can be out of bounds.
+        // Written two digits at a time into stack buffers of ASCII bytes. Every index
+        // below is a constant position: under 11 in the 11-byte date, under 30 in the
+        // 30-byte buffer (the fraction ends at 29 at most); and `PAIRS` is indexed by
+        // `(v % 100) * 2 + {0, 1}` < 200: none can be out of bounds.
         let put2 = |buf: &mut [u8], at: usize, v: i64| {
             let i = (v as usize % 100) * 2;
             buf[at] = PAIRS[i];
