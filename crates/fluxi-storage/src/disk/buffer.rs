@@ -102,6 +102,27 @@ impl MeasurementBuf {
         id
     }
 
+    /// Appends a point of this measurement (its fields typed as `types` says, else as
+    /// their values are); whether it was.
+    fn append<P: PointView>(&mut self, p: &P, types: Option<&BTreeMap<String, FieldType>>) -> bool {
+        let id = self.series_of(p);
+        let Some(series) = self.series.get_mut(id) else {
+            return false;
+        };
+        let row = series.rows.push_time(p.time());
+        for i in 0..p.field_count() {
+            let Some((name, value)) = p.field(i) else {
+                continue;
+            };
+            let ty = types
+                .and_then(|f| f.get(name))
+                .copied()
+                .unwrap_or(value.field_type());
+            series.rows.column_mut(name, ty).set(row, value);
+        }
+        true
+    }
+
     /// Rebuilds the series index (after series were removed).
     fn reindex(&mut self) {
         self.index.clear();
@@ -131,29 +152,21 @@ impl Buffer {
         points: impl Iterator<Item = P>,
         types: &BTreeMap<String, BTreeMap<String, FieldType>>,
     ) {
-        for p in points {
-            let m = p.measurement();
+        let mut points = points.peekable();
+        // Points come in runs of one measurement (a writer sends a measurement's series
+        // together): its buffer and field types are looked up once per run.
+        while let Some(first) = points.next() {
+            let m = first.measurement();
             let mb = match self.measurements.get_mut(m) {
                 Some(mb) => mb,
                 None => self.measurements.entry(m.to_string()).or_default(),
             };
-            let id = mb.series_of(&p);
-            let Some(series) = mb.series.get_mut(id) else {
-                continue;
-            };
-            let row = series.rows.push_time(p.time());
             let field_types = types.get(m);
-            for i in 0..p.field_count() {
-                let Some((name, value)) = p.field(i) else {
-                    continue;
-                };
-                let ty = field_types
-                    .and_then(|f| f.get(name))
-                    .copied()
-                    .unwrap_or(value.field_type());
-                series.rows.column_mut(name, ty).set(row, value);
+            let mut appended = usize::from(mb.append(&first, field_types));
+            while let Some(p) = points.next_if(|p| p.measurement() == m) {
+                appended += usize::from(mb.append(&p, field_types));
             }
-            self.rows += 1;
+            self.rows += appended;
         }
     }
 
