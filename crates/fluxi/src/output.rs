@@ -216,50 +216,36 @@ impl<W: Write> ResultWriter<W> {
     /// Write a table of result `name` (`None`: the result is complete) and flush it.
     pub fn write(&mut self, name: &str, table: Option<&Table>) -> io::Result<()> {
         self.buf.clear();
-        match (&mut self.encoder, table) {
-            (Encoders::Table(e), Some(t)) => e.table(&mut self.buf, name, t),
-            (Encoders::Table(e), None) => e.end_result(&mut self.buf, name),
-            (Encoders::Csv(e), Some(t)) => e.table(&mut self.buf, name, t),
-            (Encoders::Csv(e), None) => e.end_result(&mut self.buf, name),
-            (Encoders::Json(e), Some(t)) => e.table(&mut self.buf, name, t),
-            (Encoders::Json(e), None) => e.end_result(&mut self.buf, name),
-        }
-        self.emit(table.is_none())
+        let rest: &[String] = match (&mut self.encoder, table) {
+            (Encoders::Table(e), Some(t)) => {
+                e.table(&mut self.buf, name, t);
+                &[]
+            }
+            (Encoders::Table(e), None) => {
+                e.end_result(&mut self.buf, name);
+                &[]
+            }
+            // A long table's later rows are written from where the encoder made them.
+            (Encoders::Csv(e), Some(t)) => e.table_split(&mut self.buf, name, t),
+            (Encoders::Csv(e), None) => {
+                e.end_result(&mut self.buf, name);
+                &[]
+            }
+            (Encoders::Json(e), Some(t)) => {
+                e.table(&mut self.buf, name, t);
+                &[]
+            }
+            (Encoders::Json(e), None) => {
+                e.end_result(&mut self.buf, name);
+                &[]
+            }
+        };
+        emit(&mut self.out, &mut self.buf, rest, table.is_none())
     }
 
     /// Writes what is in `buf` and flushes it; `settle`: wait until it is written.
     fn emit(&mut self, settle: bool) -> io::Result<()> {
-        match &mut self.out {
-            Out::Direct(out) => {
-                out.write_all(self.buf.as_bytes())?;
-                out.flush()
-            }
-            Out::Spooled(spool) => {
-                if let Some(out) = spool.out.as_mut() {
-                    if spool.written + self.buf.len() <= spool.after {
-                        spool.written += self.buf.len();
-                        out.write_all(self.buf.as_bytes())?;
-                        return out.flush();
-                    }
-                }
-                if let Some(out) = spool.out.take() {
-                    spool.writing = Some((spool.start)(out)?);
-                }
-                let Some(writing) = spool.writing.as_mut() else {
-                    return Err(io::Error::other("the output thread stopped"));
-                };
-                let text = std::mem::take(&mut self.buf);
-                if let Some(spare) = writing.hand(text)? {
-                    self.buf = spare;
-                }
-                if settle {
-                    if let Some(spare) = writing.settle()? {
-                        self.buf = spare;
-                    }
-                }
-                Ok(())
-            }
-        }
+        emit(&mut self.out, &mut self.buf, &[], settle)
     }
 
     /// The writer (for a spooled writer, once everything is written; an error if its
@@ -273,6 +259,61 @@ impl<W: Write> ResultWriter<W> {
                 .ok_or_else(|| io::Error::other("the output thread stopped")),
         }
     }
+}
+
+/// Writes `buf` and then `rest` to `out` and flushes it; `settle`: wait until it is
+/// written. A writing thread gets them as one text (`buf`, or a spare buffer back from
+/// it in its place).
+fn emit<W: Write>(
+    out: &mut Out<W>,
+    buf: &mut String,
+    rest: &[String],
+    settle: bool,
+) -> io::Result<()> {
+    let len = buf.len() + rest.iter().map(String::len).sum::<usize>();
+    match out {
+        Out::Direct(out) => {
+            write_all(out, buf, rest)?;
+            out.flush()
+        }
+        Out::Spooled(spool) => {
+            if let Some(out) = spool.out.as_mut() {
+                if spool.written + len <= spool.after {
+                    spool.written += len;
+                    write_all(out, buf, rest)?;
+                    return out.flush();
+                }
+            }
+            if let Some(out) = spool.out.take() {
+                spool.writing = Some((spool.start)(out)?);
+            }
+            let Some(writing) = spool.writing.as_mut() else {
+                return Err(io::Error::other("the output thread stopped"));
+            };
+            let mut text = std::mem::take(buf);
+            text.reserve(len - text.len());
+            for r in rest {
+                text.push_str(r);
+            }
+            if let Some(spare) = writing.hand(text)? {
+                *buf = spare;
+            }
+            if settle {
+                if let Some(spare) = writing.settle()? {
+                    *buf = spare;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_all<W: Write>(out: &mut W, buf: &str, rest: &[String]) -> io::Result<()> {
+    out.write_all(buf.as_bytes())?;
+    for r in rest {
+        out.write_all(r.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// One block of annotated CSV, as [`CsvBlocks`] reads it.
@@ -500,9 +541,13 @@ mod tests {
         let results = engine
             .query(
                 r#"import "array"
+                import "generate"
                 array.from(rows: [{k: "a", t: 2024-01-01T00:00:00Z, v: 1.5}, {k: "b", t: 2024-01-02T00:00:00.5Z, v: 2.0}])
                     |> group(columns: ["k"]) |> yield(name: "one")
-                array.from(rows: [{x: 1}, {x: 2}, {x: 3}]) |> yield(name: "two")"#,
+                array.from(rows: [{x: 1}, {x: 2}, {x: 3}]) |> yield(name: "two")
+                // Long enough for CSV to be written in several runs.
+                generate.from(count: 9000, fn: (n) => n * 3, start: 2024-01-01T00:00:00Z, stop: 2024-01-02T00:00:00Z)
+                    |> yield(name: "three")"#,
             )
             .unwrap_or_else(|e| panic!("{e}"));
         results
@@ -550,6 +595,11 @@ mod tests {
             let want = expected.bytes.lock().map(|b| b.clone()).unwrap_or_default();
             assert!(!want.is_empty());
             assert_eq!(all, want);
+            if format == Format::Csv {
+                // Long tables come in pieces; together they are the canonical encoding.
+                let canonical = fluxi_value::csv::encode(&results, LineEnding::Crlf);
+                assert_eq!(String::from_utf8_lossy(&want), canonical);
+            }
         }
     }
 

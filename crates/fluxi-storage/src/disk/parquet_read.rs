@@ -18,6 +18,7 @@ use parquet::arrow::arrow_reader::{
     RowSelector,
 };
 use parquet::arrow::ProjectionMask;
+use parquet::file::metadata::ParquetStatisticsPolicy;
 use parquet::file::reader::{ChunkReader, Length};
 use std::collections::HashMap;
 use std::fs::File;
@@ -558,14 +559,19 @@ impl FileCache {
         if by_parts {
             footer.load(0)?; // the head; the tail is checked as the footer is read
         }
-        let metadata =
-            ArrowReaderMetadata::load(&footer, ArrowReaderOptions::new()).map_err(|e| match e {
-                parquet::errors::ParquetError::External(e) => match e.downcast::<StorageError>() {
-                    Ok(e) => *e,
-                    Err(e) => corrupt(&path, format!("its footer cannot be read ({e})")),
-                },
-                e => corrupt(&path, format!("its footer cannot be read ({e})")),
-            })?;
+        // The reads prune by the manifest's statistics, not the footer's: those are
+        // not decoded.
+        let options = ArrowReaderOptions::new()
+            .with_column_stats_policy(ParquetStatisticsPolicy::SkipAll)
+            .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll)
+            .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll);
+        let metadata = ArrowReaderMetadata::load(&footer, options).map_err(|e| match e {
+            parquet::errors::ParquetError::External(e) => match e.downcast::<StorageError>() {
+                Ok(e) => *e,
+                Err(e) => corrupt(&path, format!("its footer cannot be read ({e})")),
+            },
+            e => corrupt(&path, format!("its footer cannot be read ({e})")),
+        })?;
         let mut parts = parts_of(metadata.metadata(), len)
             .ok_or_else(|| corrupt(&path, "its footer's offsets do not fit the file"))?;
         if !recorded.is_empty() {

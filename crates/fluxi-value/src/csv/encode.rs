@@ -110,6 +110,19 @@ impl Encoder {
 
     /// Append one table of result `name`.
     pub fn table(&mut self, out: &mut String, name: &str, table: &Table) {
+        let rest = self.table_split(out, name, table);
+        out.reserve(rest.iter().map(String::len).sum());
+        for text in rest {
+            out.push_str(text);
+        }
+    }
+
+    /// One table of result `name`, its text in pieces: what goes first is appended to
+    /// `out`, and the rest (the later rows of a long table, written by other threads) is
+    /// returned, in order, to be written after it; [`Encoder::table`] is `out` followed
+    /// by them. The pieces are the encoder's, reused for the next table: writing them
+    /// where they are saves copying a long table's text once more.
+    pub fn table_split(&mut self, out: &mut String, name: &str, table: &Table) -> &[String] {
         let nl = self.nl();
         let eol = self.eol;
         let shape = Shape {
@@ -173,6 +186,7 @@ impl Encoder {
             plain_safe,
         };
         let lanes = lanes_for(n);
+        let mut rest = 0;
         if lanes <= 1 {
             rows.write(out, 0..n);
         } else {
@@ -196,17 +210,18 @@ impl Encoder {
                 rows.write(out, 0..run.min(n));
                 handles.into_iter().map(|h| h.join().is_ok()).collect()
             });
-            for (k, (text, ok)) in self.runs.iter().zip(done).enumerate() {
-                if ok {
-                    out.push_str(text);
-                } else {
+            for (k, (text, ok)) in self.runs.iter_mut().zip(done).enumerate() {
+                if !ok {
                     // A run's thread failed: write that run here instead.
-                    rows.write(out, (k + 1) * run..((k + 2) * run).min(n));
+                    text.clear();
+                    rows.write(text, (k + 1) * run..((k + 2) * run).min(n));
                 }
             }
+            rest = lanes - 1;
         }
         self.current = Some((name.to_string(), shape));
         self.id += 1;
+        self.runs.get(..rest).unwrap_or_default()
     }
 
     /// End result `name` (a result without tables still ends with its blank line).
@@ -503,6 +518,20 @@ mod dialect_tests {
         assert!(out.ends_with(&want), "rows differ");
         let back = crate::csv::decode(&format!("{out}\r\n")).unwrap();
         assert_eq!(back.tables[0].num_rows(), n);
+        // In pieces: the first rows, then each later run in order, make the same text
+        // (twice: the second table reuses the runs' buffers and gets no block header).
+        let mut split = Encoder::new(LineEnding::Crlf);
+        for k in 0..2 {
+            let mut head = String::new();
+            let rest = split.table_split(&mut head, "r", &table);
+            assert_eq!(rest.len(), lanes_for(n) - 1);
+            let joined = rest.iter().fold(head, |acc, r| acc + r);
+            let want_table = want.replace(",,0,", &format!(",,{k},"));
+            match k {
+                0 => assert_eq!(joined, out),
+                _ => assert_eq!(joined, want_table),
+            }
+        }
     }
 
     #[test]
