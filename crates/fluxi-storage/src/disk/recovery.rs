@@ -199,22 +199,23 @@ fn has_data_files(dir: &Path) -> bool {
     })
 }
 
-/// The state a manifest describes (before the log is replayed).
-fn state_of(manifest: &Manifest) -> State {
+/// The state a manifest describes (before the log is replayed); the manifest's lists
+/// become the state's, not copies.
+fn state_of(manifest: Manifest) -> State {
     let mut state = State {
         buckets: BTreeMap::new(),
         next_file_id: manifest.next_file_id,
         partition_duration: manifest.partition_duration,
     };
-    for b in &manifest.buckets {
+    for b in manifest.buckets {
         state.buckets.insert(
-            b.name.clone(),
+            b.name,
             Arc::new(BucketState {
                 retention: b.retention,
-                field_types: b.field_types.clone(),
-                files: Arc::new(b.files.clone()),
+                field_types: b.field_types,
+                files: Arc::new(b.files),
                 buffer: Arc::new(Buffer::default()),
-                tombstones: b.tombstones.clone(),
+                tombstones: b.tombstones,
             }),
         );
     }
@@ -308,28 +309,23 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
     let mut add_checksums = false;
     for f in manifest.buckets.iter_mut().flat_map(|b| b.files.iter_mut()) {
         let path = parquet_write::file_path(dir, f.id);
-        let problem = match File::open(&path) {
+        let problem = match std::fs::metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("it is missing".to_string()),
-            Err(e) => return Err(io_error("open data file", &path, e)),
-            Ok(h) => {
-                let len = h
-                    .metadata()
-                    .map_err(|e| io_error("stat data file", &path, e))?
-                    .len();
-                if len != f.bytes {
-                    Some(format!(
-                        "it has {len} bytes where the manifest recorded {}",
-                        f.bytes
-                    ))
-                } else {
-                    if f.checksum.is_none() {
-                        let crc =
-                            crc_of(&h, len).map_err(|e| io_error("read data file", &path, e))?;
-                        f.checksum = Some(crc);
-                        add_checksums = true;
-                    }
-                    None
+            Err(e) => return Err(io_error("stat data file", &path, e)),
+            Ok(m) if m.len() != f.bytes => Some(format!(
+                "it has {} bytes where the manifest recorded {}",
+                m.len(),
+                f.bytes
+            )),
+            Ok(m) => {
+                if f.checksum.is_none() {
+                    let crc = File::open(&path)
+                        .and_then(|h| crc_of(&h, m.len()))
+                        .map_err(|e| io_error("read data file", &path, e))?;
+                    f.checksum = Some(crc);
+                    add_checksums = true;
                 }
+                None
             }
         };
         if let Some(problem) = problem {
@@ -337,7 +333,8 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
             report.damaged_files.push(DamagedFile { path, problem });
         }
     }
-    let mut state = state_of(&manifest);
+    let generation = manifest.wal_generation;
+    let mut state = state_of(manifest);
     replay_into(&mut state, &replay, &mut report);
     let wal_dirty = !replay.records.is_empty();
     let damaged_log = replay.damaged();
@@ -365,7 +362,7 @@ pub(crate) fn open_writer(dir: &Path, options: DiskOptions) -> Result<DiskStorag
     }
     if damaged_log {
         // A copy first: until the checkpoint below, the damaged log is the store's.
-        let from = dir.join(wal::file_name(manifest.wal_generation));
+        let from = dir.join(wal::file_name(generation));
         report.moved_aside = Some(quarantine(dir, &from, &report.to_string())?);
     }
     if rewrite {
@@ -463,7 +460,8 @@ pub(crate) fn open_reader(dir: &Path, options: DiskOptions) -> Result<DiskStorag
             files.mark_damaged(id, corrupt(&path, &problem));
             report.damaged_files.push(DamagedFile { path, problem });
         }
-        let mut state = state_of(&manifest);
+        let generation = manifest.wal_generation;
+        let mut state = state_of(manifest);
         replay_into(&mut state, &replay, &mut report);
         // A record cut short at the end may be a write in progress: not reported.
         return Ok(DiskStorage {
@@ -471,7 +469,7 @@ pub(crate) fn open_reader(dir: &Path, options: DiskOptions) -> Result<DiskStorag
             options,
             state: RwLock::new(Arc::new(state)),
             writer: Mutex::new(Writer {
-                generation: manifest.wal_generation,
+                generation,
                 wal: None,
                 wal_dirty: false,
                 flush_backoff: 0,
