@@ -327,7 +327,7 @@ fn compaction_makes_a_delete_permanent_in_the_files() {
     write(&d, "b", DATA);
     d.flush().unwrap();
     let (version, rows_before, body) = manifest(dir.path());
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     assert!(body.contains("\"tombstones\":[]"), "{body}");
     d.delete("b", 0, 100, &pred(r#"_measurement="mem""#))
         .unwrap();
@@ -335,7 +335,7 @@ fn compaction_makes_a_delete_permanent_in_the_files() {
     // and the files are as they were.
     d.flush().unwrap();
     let (version, rows, body) = manifest(dir.path());
-    assert_eq!((version, rows), (4, rows_before), "{body}");
+    assert_eq!((version, rows), (5, rows_before), "{body}");
     assert!(body.contains("\"tombstones\":[{"), "{body}");
     drop(d);
     let d = reopen(dir.path(), &options());
@@ -349,7 +349,7 @@ fn compaction_makes_a_delete_permanent_in_the_files() {
     assert_eq!(d.measurements("b").unwrap(), vec!["cpu"]);
     d.compact().unwrap();
     let (version, rows_after, body) = manifest(dir.path());
-    assert_eq!(version, 4, "{body}");
+    assert_eq!(version, 5, "{body}");
     assert!(body.contains("\"tombstones\":[]"), "{body}");
     assert_eq!(rows_after, rows_before - 3, "{body}");
     assert!(

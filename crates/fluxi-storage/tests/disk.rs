@@ -746,7 +746,7 @@ fn a_store_with_a_manifest_of_version_1_opens_and_gets_checksums() {
     );
     // Rewritten in the current version, every file with its checksum.
     let bytes = std::fs::read(&path).unwrap();
-    assert!(bytes.starts_with(b"fluxi-manifest 4 "));
+    assert!(bytes.starts_with(b"fluxi-manifest 5 "));
     let json = fluxi_storage::disk::manifest_json(dir.path())
         .unwrap()
         .unwrap();

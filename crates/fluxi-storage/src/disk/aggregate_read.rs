@@ -156,7 +156,7 @@ pub(crate) fn read_aggregate(
 ) -> Result<Option<ReadResult>> {
     let state = store.snapshot()?;
     let b = state.bucket(&spec.bucket)?;
-    let wanted = plan(b, spec);
+    let wanted = plan(b, spec)?;
     // Statistics are answers only for files that verify.
     verify_files(store, b, &wanted)?;
     let mut normalized = Normalized::new();

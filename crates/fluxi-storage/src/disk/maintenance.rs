@@ -377,7 +377,8 @@ impl DiskStorage {
     ) -> Result<Option<FileMeta>> {
         let mut series: BTreeMap<Vec<(String, String)>, SeriesRows> = BTreeMap::new();
         for f in files {
-            let wanted: Vec<usize> = (0..f.series.len()).collect();
+            let file_series = f.series.get()?;
+            let wanted: Vec<usize> = (0..file_series.len()).collect();
             let fields: Vec<&str> = f.fields.iter().map(String::as_str).collect();
             let read = read_series(&self.dir, &self.files, f, &wanted, &fields)?;
             let path = file_path(&self.dir, f.id);
@@ -393,7 +394,7 @@ impl DiskStorage {
                 .column_by_name(super::parquet_write::TIME_COLUMN)
                 .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>())
                 .ok_or_else(|| bad("no time column"))?;
-            for (k, s) in f.series.iter().enumerate() {
+            for (k, s) in file_series.iter().enumerate() {
                 let offset = read.offsets.get(k).copied().unwrap_or(0);
                 let n = s.rows as usize;
                 let mut rows = SeriesRows::new();

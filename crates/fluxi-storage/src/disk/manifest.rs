@@ -3,10 +3,14 @@
 //! series, and per series and field the count and the first and last points).
 //!
 //! It is one file, `MANIFEST`: a first line `fluxi-manifest <version> <crc32 of the rest,
-//! hex>` and then the body. Version 4, written now, has a binary body (postcard: the
+//! hex>` and then the body. Version 5, written now, has a binary body (postcard: the
 //! structs below field after field, integers as varints), which a query reads several
 //! times faster than JSON: every query of a fresh process starts by reading it, and
-//! at 100 M values it is megabytes. Versions 1 to 3 have a JSON body and are still read:
+//! at 100 M values it is megabytes. In it, each file's series are one length-prefixed
+//! run of bytes, decoded when a read first needs them ([`Series`]): opening the store
+//! costs a copy of those bytes, and a query decodes the series of the files it reads
+//! only. Version 4 is the same body with the series in line, and is still read; versions
+//! 1 to 3 have a JSON body and are still read:
 //! version 2 records each data file's CRC-32 (`checksum`); version 1 has no checksums,
 //! and the store adds them when it opens it for writing; version 3 was written while a
 //! bucket had tombstones (deletes its data files still hold, see tombstone.rs), so that a
@@ -25,36 +29,40 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 /// The manifest's file name.
 pub(crate) const MANIFEST: &str = "MANIFEST";
 pub(crate) const MANIFEST_TMP: &str = "MANIFEST.tmp";
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 /// The last version with a JSON body.
 const LAST_JSON_VERSION: u32 = 3;
+/// The version whose binary body has each file's series in line.
+const INLINE_SERIES_VERSION: u32 = 4;
 /// The oldest version read.
 const OLDEST_VERSION: u32 = 1;
 
-/// The whole manifest.
+/// The whole manifest. `S` is how a file's series are held: as [`Series`], but for
+/// reading a body of version 4 (the series in line, a plain list).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Manifest {
+pub(crate) struct Manifest<S = Series> {
     /// The write-ahead log generation to replay on top of this.
     pub wal_generation: u64,
     /// The id the next Parquet file gets.
     pub next_file_id: u64,
     /// The length of a time partition, nanoseconds (fixed when the store is created).
     pub partition_duration: i64,
-    pub buckets: Vec<BucketMeta>,
+    pub buckets: Vec<BucketMeta<S>>,
 }
 
 /// A bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct BucketMeta {
+pub(crate) struct BucketMeta<S = Series> {
     pub name: String,
     pub retention: Option<i64>,
     /// The type of each field, per measurement.
     pub field_types: BTreeMap<String, BTreeMap<String, FieldType>>,
-    pub files: Vec<FileMeta>,
+    pub files: Vec<FileMeta<S>>,
     /// Deletes the files still hold rows of (oldest first).
     #[serde(default)]
     pub tombstones: Vec<Tombstone>,
@@ -63,7 +71,7 @@ pub(crate) struct BucketMeta {
 /// A Parquet file: the rows of one measurement in one time partition, sorted by series
 /// (tag values) and time, one row per series and time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct FileMeta {
+pub(crate) struct FileMeta<S = Series> {
     /// `data/<id>.parquet`; a larger id is newer (its values win).
     pub id: u64,
     pub measurement: String,
@@ -90,7 +98,141 @@ pub(crate) struct FileMeta {
     /// The fields in the file, sorted (column `f:<name>`).
     pub fields: Vec<String>,
     /// The series, in file order.
-    pub series: Vec<SeriesMeta>,
+    pub series: S,
+}
+
+impl From<Manifest<Vec<SeriesMeta>>> for Manifest {
+    fn from(m: Manifest<Vec<SeriesMeta>>) -> Manifest {
+        Manifest {
+            wal_generation: m.wal_generation,
+            next_file_id: m.next_file_id,
+            partition_duration: m.partition_duration,
+            buckets: m
+                .buckets
+                .into_iter()
+                .map(|b| BucketMeta {
+                    name: b.name,
+                    retention: b.retention,
+                    field_types: b.field_types,
+                    files: b
+                        .files
+                        .into_iter()
+                        .map(|f| FileMeta {
+                            id: f.id,
+                            measurement: f.measurement,
+                            partition: f.partition,
+                            min_time: f.min_time,
+                            max_time: f.max_time,
+                            rows: f.rows,
+                            bytes: f.bytes,
+                            checksum: f.checksum,
+                            parts: f.parts,
+                            tag_keys: f.tag_keys,
+                            fields: f.fields,
+                            series: Series::new(f.series),
+                        })
+                        .collect(),
+                    tombstones: b.tombstones,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The series of a data file: in the manifest's binary body, their encoded bytes (one
+/// run, postcard), decoded when first asked for ([`Series::get`]) and kept. Clones share
+/// the bytes and what was decoded.
+#[derive(Clone)]
+pub(crate) struct Series(Arc<SeriesCell>);
+
+struct SeriesCell {
+    /// The list encoded (empty for a list made in memory, until it is written).
+    encoded: Box<[u8]>,
+    /// The list, or why its bytes could not be decoded.
+    decoded: OnceLock<std::result::Result<Vec<SeriesMeta>, String>>,
+}
+
+impl Series {
+    /// A list made in memory.
+    pub(crate) fn new(list: Vec<SeriesMeta>) -> Series {
+        let decoded = OnceLock::new();
+        let _ = decoded.set(Ok(list));
+        Series(Arc::new(SeriesCell {
+            encoded: Box::default(),
+            decoded,
+        }))
+    }
+
+    /// The series, in file order (decoded on first use; a list that cannot be is a
+    /// damaged manifest).
+    pub(crate) fn get(&self) -> Result<&[SeriesMeta]> {
+        let cell = &self.0;
+        cell.decoded
+            .get_or_init(|| postcard::from_bytes(&cell.encoded).map_err(|e| e.to_string()))
+            .as_deref()
+            .map_err(|e| {
+                StorageError::Corrupt(format!(
+                    "the manifest's list of the series of a data file cannot be read: {e}"
+                ))
+            })
+    }
+}
+
+impl std::fmt::Debug for Series {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.decoded.get() {
+            Some(Ok(list)) => list.fmt(f),
+            _ => write!(f, "Series({} bytes, not decoded)", self.0.encoded.len()),
+        }
+    }
+}
+
+impl PartialEq for Series {
+    /// The same series (both decoded; a list that cannot be is equal to none).
+    fn eq(&self, other: &Series) -> bool {
+        match (self.get(), other.get()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Series {
+    /// JSON: the list. Binary: its bytes (as read, or encoded now).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        if s.is_human_readable() {
+            return self.get().map_err(S::Error::custom)?.serialize(s);
+        }
+        if !self.0.encoded.is_empty() {
+            return s.serialize_bytes(&self.0.encoded);
+        }
+        let list = self.get().map_err(S::Error::custom)?;
+        let bytes = postcard::to_allocvec(list).map_err(S::Error::custom)?;
+        s.serialize_bytes(&bytes)
+    }
+}
+
+impl<'de> Deserialize<'de> for Series {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Series, D::Error> {
+        if d.is_human_readable() {
+            return Vec::<SeriesMeta>::deserialize(d).map(Series::new);
+        }
+        struct Encoded;
+        impl serde::de::Visitor<'_> for Encoded {
+            type Value = Series;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the encoded series of a file")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> std::result::Result<Series, E> {
+                Ok(Series(Arc::new(SeriesCell {
+                    encoded: v.into(),
+                    decoded: OnceLock::new(),
+                })))
+            }
+        }
+        d.deserialize_bytes(Encoded)
+    }
 }
 
 /// A series in a file.
@@ -268,12 +410,25 @@ pub(crate) fn read_stat(v: &Stat, ty: FieldType) -> Option<StatValue> {
 impl Manifest {
     /// Reads the manifest of a store; `None` when there is none.
     pub(crate) fn load(dir: &Path) -> Result<Option<Manifest>> {
+        match Manifest::read_bytes(dir)? {
+            Some(bytes) => Manifest::decode(dir, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The manifest file's bytes; `None` when there is none.
+    pub(crate) fn read_bytes(dir: &Path) -> Result<Option<Vec<u8>>> {
         let path = dir.join(MANIFEST);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_error("read the manifest", &path, e)),
-        };
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("read the manifest", &path, e)),
+        }
+    }
+
+    /// The manifest in `bytes` (read from `dir`'s manifest file).
+    pub(crate) fn decode(dir: &Path, bytes: &[u8]) -> Result<Manifest> {
+        let path = dir.join(MANIFEST);
         let corrupt = |why: String| {
             StorageError::Corrupt(format!("manifest {} is damaged: {why}", path.display()))
         };
@@ -305,15 +460,19 @@ impl Manifest {
         if crc32fast::hash(body) != crc {
             return Err(corrupt("checksum mismatch".into()));
         }
-        let manifest: Manifest = if version > LAST_JSON_VERSION {
+        let manifest: Manifest = if version > INLINE_SERIES_VERSION {
             postcard::from_bytes(body).map_err(|e| corrupt(e.to_string()))?
+        } else if version > LAST_JSON_VERSION {
+            postcard::from_bytes::<Manifest<Vec<SeriesMeta>>>(body)
+                .map_err(|e| corrupt(e.to_string()))?
+                .into()
         } else {
             serde_json::from_slice(body).map_err(|e| corrupt(e.to_string()))?
         };
         if manifest.partition_duration <= 0 {
             return Err(corrupt("the partition duration is not positive".into()));
         }
-        Ok(Some(manifest))
+        Ok(manifest)
     }
 
     /// Replaces the manifest of a store atomically and durably.
@@ -371,6 +530,136 @@ pub fn manifest_json(dir: &Path) -> Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn series(n: usize) -> Vec<SeriesMeta> {
+        (0..n)
+            .map(|i| SeriesMeta {
+                tags: vec![Some(format!("host_{i}")), None],
+                first_row: 10 * i as u64,
+                rows: 10,
+                min_time: i as i64,
+                max_time: i as i64 + 9,
+                fields: vec![
+                    Some(FieldStats(10, 0, 9, Stat::Float(0.5), Stat::Int(-3))),
+                    None,
+                ],
+            })
+            .collect()
+    }
+
+    fn manifest<S>(make: impl Fn(Vec<SeriesMeta>) -> S) -> Manifest<S> {
+        let file = |id: u64, n: usize| FileMeta {
+            id,
+            measurement: "cpu".into(),
+            partition: (0, 100),
+            min_time: 0,
+            max_time: 99,
+            rows: 10 * n as u64,
+            bytes: 1234,
+            checksum: Some(7),
+            parts: vec![(0, 4, 1), (4, 100, 2)],
+            tag_keys: vec!["host".into(), "region".into()],
+            fields: vec!["a".into(), "b".into()],
+            series: make(series(n)),
+        };
+        Manifest {
+            wal_generation: 3,
+            next_file_id: 9,
+            partition_duration: 100,
+            buckets: vec![BucketMeta {
+                name: "b".into(),
+                retention: None,
+                field_types: BTreeMap::new(),
+                files: vec![file(1, 3), file(2, 0), file(5, 40)],
+                tombstones: Vec::new(),
+            }],
+        }
+    }
+
+    fn write_raw(dir: &Path, version: u32, body: &[u8]) {
+        let head = format!("fluxi-manifest {version} {:08x}\n", crc32fast::hash(body));
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body);
+        std::fs::write(dir.join(MANIFEST), bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("fluxi-manifest-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        dir
+    }
+
+    /// A manifest of version 4 (series in line) reads as the same manifest, is written
+    /// back as version 5, and reads the same again; series read from version 5 are
+    /// decoded only when asked for.
+    #[test]
+    fn series_are_read_in_line_from_version_4_and_on_demand_from_version_5() {
+        let dir = scratch("versions");
+        let want = manifest(Series::new);
+        let v4 = postcard::to_allocvec(&manifest(|s| s)).unwrap_or_default();
+        write_raw(&dir, 4, &v4);
+        let read = Manifest::load(&dir).ok().flatten();
+        assert_eq!(read.as_ref(), Some(&want));
+        want.store(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let bytes = std::fs::read(dir.join(MANIFEST)).unwrap_or_default();
+        assert!(bytes.starts_with(b"fluxi-manifest 5 "));
+        let back = Manifest::load(&dir).ok().flatten();
+        let files = back
+            .as_ref()
+            .map(|m| &m.buckets[0].files[..])
+            .unwrap_or(&[]);
+        assert_eq!(files.len(), 3);
+        assert!(files.iter().all(|f| f.series.0.decoded.get().is_none()));
+        assert_eq!(files[2].series.get().ok(), Some(&series(40)[..]));
+        assert!(
+            files[0].series.0.decoded.get().is_none(),
+            "only the one asked for"
+        );
+        assert_eq!(back.as_ref(), Some(&want));
+        // Written again without being decoded, the bytes are those read.
+        back.unwrap_or_else(|| manifest(Series::new))
+            .store(&dir)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(dir.join(MANIFEST)).unwrap_or_default(), bytes);
+        // As JSON (for people and old versions), series are a plain list.
+        let json = manifest_json(&dir).ok().flatten().unwrap_or_default();
+        assert!(
+            json.contains(r#""series":[{"tags":["host_0",null]"#),
+            "{json}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Series bytes that do not decode (in a body whose checksum holds) are an error
+    /// naming the manifest's series list when used, not before and not a panic.
+    #[test]
+    fn undecodable_series_are_an_error_when_used() {
+        let dir = scratch("damaged");
+        let mut m = manifest(|s| s);
+        m.buckets[0].files.truncate(1);
+        let good = postcard::to_allocvec(&<Manifest>::from(m.clone())).unwrap_or_default();
+        // The encoded list is in the body as it is: raise its count (3 series) to more
+        // than it holds.
+        let list = postcard::to_allocvec(&m.buckets[0].files[0].series).unwrap_or_default();
+        let at = good.windows(list.len()).rposition(|w| w == list);
+        let Some(at) = at else {
+            panic!("the encoded list is not in the body")
+        };
+        assert_eq!(good[at], 3);
+        let mut bad = good.clone();
+        bad[at] = 100;
+        write_raw(&dir, 5, &bad);
+        let read = Manifest::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let file = read.as_ref().map(|m| &m.buckets[0].files[0]);
+        let err = file.map(|f| f.series.get().map(<[_]>::len));
+        match err {
+            Some(Err(StorageError::Corrupt(e))) => assert!(e.contains("series"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn stat_values_round_trip() {

@@ -810,7 +810,7 @@ impl DiskStorage {
                 continue;
             }
             let deletes = tombstone::of_file(&b.tombstones, f);
-            for (si, s) in f.series.iter().enumerate() {
+            for (si, s) in f.series.get()?.iter().enumerate() {
                 let cut = if deletes.is_empty() {
                     Vec::new()
                 } else {

@@ -8,7 +8,7 @@
 //! immutable, and a handle keeps it readable even after a writer in another process has
 //! deleted it, which is what lets a read-only store read the files of its snapshot).
 
-use super::manifest::FileMeta;
+use super::manifest::{FileMeta, SeriesMeta};
 use super::parquet_write::{field_column, file_path, TIME_COLUMN};
 use crate::storage::{Result, StorageError};
 use arrow_array::RecordBatch;
@@ -692,14 +692,14 @@ impl SeriesRead {
 /// enough for the allocator to reuse the buffers.
 const BATCH_ROWS: usize = 65_536;
 
-/// Where the rows of series `wanted` (indices into `file.series`) start in the rows a
-/// scan of them yields (they come in file order), and how many rows that is.
-pub(crate) fn series_offsets(file: &FileMeta, wanted: &[usize]) -> (Vec<usize>, usize) {
+/// Where the rows of series `wanted` (indices into `series`, a file's) start in the rows
+/// a scan of them yields (they come in file order), and how many rows that is.
+pub(crate) fn series_offsets(series: &[SeriesMeta], wanted: &[usize]) -> (Vec<usize>, usize) {
     let mut order: Vec<usize> = (0..wanted.len()).collect();
     let range_of = |k: usize| {
         wanted
             .get(k)
-            .and_then(|&s| file.series.get(s))
+            .and_then(|&s| series.get(s))
             .map_or((0, 0), |s| (s.first_row, s.first_row + s.rows))
     };
     order.sort_by_key(|&k| range_of(k).0);
@@ -734,7 +734,7 @@ pub(crate) fn read_series(
     Ok(SeriesRead {
         batches,
         starts,
-        offsets: series_offsets(file, wanted).0,
+        offsets: series_offsets(file.series.get()?, wanted).0,
     })
 }
 
@@ -768,9 +768,10 @@ pub(crate) fn scan_series(
     let mask = ProjectionMask::roots(metadata.metadata().file_metadata().schema_descr(), roots);
 
     // The wanted rows as sorted, disjoint ranges.
+    let series = file.series.get()?;
     let mut spans: Vec<(u64, u64)> = wanted
         .iter()
-        .filter_map(|&s| file.series.get(s))
+        .filter_map(|&s| series.get(s))
         .map(|s| (s.first_row, s.first_row + s.rows))
         .collect();
     spans.sort_unstable();

@@ -8,7 +8,7 @@
 //! others; column statistics are written per page.
 
 use super::io_error;
-use super::manifest::{stat_value, FieldStats, FileMeta, SeriesMeta};
+use super::manifest::{stat_value, FieldStats, FileMeta, Series, SeriesMeta};
 use super::parquet_read::{parts_of, read_exact_at};
 use super::rows::{Column, FieldType, SeriesRows, Values};
 use crate::storage::{Result, StorageError};
@@ -337,7 +337,7 @@ pub(crate) fn write_file(
         parts,
         tag_keys,
         fields: fields.into_iter().map(|(n, _)| n).collect(),
-        series: metas,
+        series: Series::new(metas),
     })
 }
 

@@ -61,11 +61,11 @@ pub(super) struct Piece {
 type Key<'s> = (&'s str, Vec<(&'s str, &'s str)>, &'s str);
 
 /// The series and fields of a bucket that `spec` selects.
-pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
+pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Result<Vec<Wanted<'s>>> {
     let (start, stop) = (spec.start, spec.stop);
     let mut wanted: BTreeMap<Key<'s>, Wanted<'s>> = BTreeMap::new();
     if start >= stop {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let holds = |m: &str, f: &str, tags: &[(&str, &str)]| {
         let value_of = |c: &str| -> Option<String> {
@@ -95,7 +95,7 @@ pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
             continue;
         }
         let deletes = tombstone::of_file(&b.tombstones, f);
-        for (si, s) in f.series.iter().enumerate() {
+        for (si, s) in f.series.get()?.iter().enumerate() {
             if s.max_time < start || s.min_time >= stop {
                 continue;
             }
@@ -176,7 +176,7 @@ pub(super) fn plan<'s>(b: &'s BucketState, spec: &ReadSpec) -> Vec<Wanted<'s>> {
             }
         }
     }
-    wanted.into_values().collect()
+    Ok(wanted.into_values().collect())
 }
 
 /// Checks every file a read needs against the manifest (size and checksum, once per open
@@ -240,9 +240,10 @@ pub(super) fn decode(
     let requests: Vec<(usize, Vec<usize>, Vec<&str>)> =
         requests.into_iter().map(|(f, (s, x))| (f, s, x)).collect();
     let rows = |r: &(usize, Vec<usize>, Vec<&str>)| -> u64 {
-        b.files.get(r.0).map_or(0, |f| {
+        let series = b.files.get(r.0).and_then(|f| f.series.get().ok());
+        series.map_or(0, |series| {
             r.1.iter()
-                .filter_map(|&s| f.series.get(s))
+                .filter_map(|&s| series.get(s))
                 .map(|s| s.rows * (r.2.len() as u64 + 1))
                 .sum()
         })
@@ -356,6 +357,7 @@ pub(super) fn pieces<'b>(
             .ok_or_else(|| StorageError::Backend("read: a file vanished".into()))?;
         let series = file
             .series
+            .get()?
             .get(src.series)
             .ok_or_else(|| StorageError::Backend("read: a series vanished".into()))?;
         let (read, positions) = decoded
@@ -641,7 +643,7 @@ pub(crate) fn read_each(
 ) -> Result<()> {
     let state = store.snapshot()?;
     let b = state.bucket(&spec.bucket)?;
-    let planned = plan(b, spec);
+    let planned = plan(b, spec)?;
     verify_files(store, b, &planned)?;
     let mut wanted: Vec<(GroupKey, Wanted<'_>)> =
         planned.into_iter().map(|w| (key_of(spec, &w), w)).collect();
@@ -689,7 +691,7 @@ pub(crate) fn read_each(
 pub(crate) fn read(store: &DiskStorage, spec: &ReadSpec) -> Result<ReadResult> {
     let state = store.snapshot()?;
     let b = state.bucket(&spec.bucket)?;
-    let wanted = plan(b, spec);
+    let wanted = plan(b, spec)?;
     verify_files(store, b, &wanted)?;
     let refs: Vec<&Wanted<'_>> = wanted.iter().collect();
     let decoded = decode(store, b, &refs)?;

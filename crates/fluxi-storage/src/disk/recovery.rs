@@ -433,7 +433,8 @@ fn remove_orphans(dir: &Path, manifest: &Manifest) -> Result<usize> {
 pub(crate) fn open_reader(dir: &Path, options: DiskOptions) -> Result<DiskStorage> {
     let no_store = || StorageError::Backend(format!("there is no store at {}", dir.display()));
     for _ in 0..200 {
-        let manifest = Manifest::load(dir)?.ok_or_else(no_store)?;
+        let bytes = Manifest::read_bytes(dir)?.ok_or_else(no_store)?;
+        let manifest = Manifest::decode(dir, &bytes)?;
         let files = FileCache::default();
         let mut missing = Vec::new();
         for f in manifest.buckets.iter().flat_map(|b| b.files.iter()) {
@@ -445,7 +446,7 @@ pub(crate) fn open_reader(dir: &Path, options: DiskOptions) -> Result<DiskStorag
             }
         }
         let replay = Wal::read(dir, manifest.wal_generation)?;
-        if Manifest::load(dir)?.as_ref() != Some(&manifest) {
+        if Manifest::read_bytes(dir)?.as_ref() != Some(&bytes) {
             std::thread::sleep(std::time::Duration::from_millis(2));
             continue;
         }

@@ -106,9 +106,10 @@ impl fmt::Display for StoreCheckReport {
 }
 
 /// The series of a file as lost data (less those deletes removed whole).
-fn lost_of(bucket: &str, f: &FileMeta, tombstones: &[Tombstone]) -> Vec<LostData> {
+fn lost_of(bucket: &str, f: &FileMeta, tombstones: &[Tombstone]) -> Result<Vec<LostData>> {
     let deletes = tombstone::of_file(tombstones, f);
-    f.series
+    Ok(f.series
+        .get()?
         .iter()
         .filter(|s| !tombstone::covers(&tombstone::cuts(&deletes, f, s), s.min_time, s.max_time))
         .map(|s| LostData {
@@ -125,7 +126,7 @@ fn lost_of(bucket: &str, f: &FileMeta, tombstones: &[Tombstone]) -> Vec<LostData
             max_time: s.max_time,
             rows: s.rows,
         })
-        .collect()
+        .collect())
 }
 
 impl DiskStorage {
@@ -158,7 +159,13 @@ impl DiskStorage {
                         path: file_path(&self.dir, f.id),
                         problem: e.to_string(),
                     });
-                    report.lost.extend(lost_of(name, f, &b.tombstones));
+                    match lost_of(name, f, &b.tombstones) {
+                        Ok(lost) => report.lost.extend(lost),
+                        Err(e) => report.damaged.push(DamagedFile {
+                            path: file_path(&self.dir, f.id),
+                            problem: e.to_string(),
+                        }),
+                    }
                 }
             }
         }

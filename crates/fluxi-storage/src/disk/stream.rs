@@ -275,13 +275,14 @@ fn run_lane(
             .collect();
         fields.sort_unstable();
         fields.dedup();
-        let (offsets, _) = series_offsets(file, &series);
+        let file_series = file.series.get()?;
+        let (offsets, _) = series_offsets(file_series, &series);
         // (first row in the scan, rows, the jobs and source positions that want them)
         let mut spans: Vec<Span> = series
             .iter()
             .zip(&offsets)
             .map(|(&s, &o)| {
-                let rows = file.series.get(s).map_or(0, |m| m.rows as usize);
+                let rows = file_series.get(s).map_or(0, |m| m.rows as usize);
                 let who = users
                     .iter()
                     .filter(|u| u.2 == s)

@@ -82,23 +82,30 @@ pub(crate) fn cuts(tombstones: &[&Tombstone], f: &FileMeta, s: &SeriesMeta) -> V
 }
 
 /// Whether file `f` holds a series `tombstones` delete from (so it must be rewritten to
-/// make them permanent).
+/// make them permanent). A file whose series cannot be read from the manifest is taken
+/// to (its rewrite reports the damage).
 pub(crate) fn touches(tombstones: &[Tombstone], f: &FileMeta) -> bool {
     let mine = of_file(tombstones, f);
     !mine.is_empty()
-        && f.series
-            .iter()
-            .any(|s| mine.iter().any(|t| t.cut_of(f, s).is_some()))
+        && f.series.get().map_or(true, |series| {
+            series
+                .iter()
+                .any(|s| mine.iter().any(|t| t.cut_of(f, s).is_some()))
+        })
 }
 
-/// The tombstones that still touch one of `files`.
+/// The tombstones that still touch one of `files` (kept, too, where a file's series
+/// cannot be read from the manifest).
 pub(crate) fn live(tombstones: &[Tombstone], files: &[FileMeta]) -> Vec<Tombstone> {
     tombstones
         .iter()
         .filter(|t| {
-            files
-                .iter()
-                .any(|f| t.may_touch(f) && f.series.iter().any(|s| t.cut_of(f, s).is_some()))
+            files.iter().any(|f| {
+                t.may_touch(f)
+                    && f.series.get().map_or(true, |series| {
+                        series.iter().any(|s| t.cut_of(f, s).is_some())
+                    })
+            })
         })
         .cloned()
         .collect()
@@ -125,6 +132,7 @@ pub(crate) fn is_cut(cut: &[(i64, i64)], t: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::manifest::Series;
     use super::*;
 
     fn file(id: u64, tags: &[Option<&str>], times: (i64, i64)) -> FileMeta {
@@ -140,17 +148,18 @@ mod tests {
             parts: Vec::new(),
             tag_keys: vec!["host".into()],
             fields: vec!["v".into()],
-            series: tags
-                .iter()
-                .map(|t| SeriesMeta {
-                    tags: vec![t.map(str::to_string)],
-                    first_row: 0,
-                    rows: 1,
-                    min_time: times.0,
-                    max_time: times.1,
-                    fields: vec![None],
-                })
-                .collect(),
+            series: Series::new(
+                tags.iter()
+                    .map(|t| SeriesMeta {
+                        tags: vec![t.map(str::to_string)],
+                        first_row: 0,
+                        rows: 1,
+                        min_time: times.0,
+                        max_time: times.1,
+                        fields: vec![None],
+                    })
+                    .collect(),
+            ),
         }
     }
 
@@ -174,10 +183,11 @@ mod tests {
         ];
         let mine = of_file(&ts, &f);
         assert_eq!(mine.len(), 2, "file 3 is not below 3; 60..70 misses it");
-        assert_eq!(cuts(&mine, &f, &f.series[0]), vec![(20, 40)]);
-        assert!(cuts(&mine, &f, &f.series[1]).is_empty());
+        let series = f.series.get().unwrap_or_default();
+        assert_eq!(cuts(&mine, &f, &series[0]), vec![(20, 40)]);
+        assert!(cuts(&mine, &f, &series[1]).is_empty());
         // A series without the tag is matched by neither = nor !=.
-        assert!(cuts(&mine, &f, &f.series[2]).is_empty());
+        assert!(cuts(&mine, &f, &series[2]).is_empty());
         assert!(touches(&ts, &f));
         assert_eq!(live(&ts, std::slice::from_ref(&f)).len(), 2);
         assert!(live(&ts, &[file(4, &[Some("a")], (10, 50))]).is_empty());
@@ -192,7 +202,7 @@ mod tests {
             tombstone(2, 45, 99, ""),
         ];
         let refs: Vec<&Tombstone> = ts.iter().collect();
-        let cut = cuts(&refs, &f, &f.series[0]);
+        let cut = cuts(&refs, &f, &f.series.get().unwrap_or_default()[0]);
         assert_eq!(cut, vec![(10, 20), (45, 50)]);
         assert!(is_cut(&cut, 10) && is_cut(&cut, 20) && is_cut(&cut, 45));
         assert!(!is_cut(&cut, 21) && !is_cut(&cut, 44) && !is_cut(&cut, 9));
