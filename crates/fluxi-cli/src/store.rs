@@ -485,7 +485,8 @@ struct Ahead<'b> {
 }
 
 /// Writes every batch of `batches`. Two buffers: while one batch is written, the next
-/// is read and parsed into the other on a second thread.
+/// is read into the other on a second thread and parsed in pieces, by that thread and,
+/// once it has written its batch, by this one ([`Pieces`]).
 fn write_batches(
     store: &DiskStorage,
     bucket: &str,
@@ -493,7 +494,9 @@ fn write_batches(
     batches: &mut LineBatches,
 ) -> Result<(), ExitCode> {
     let (mut slot_a, mut slot_b) = (Vec::new(), Vec::new());
-    let mut next = read_ahead(batches, &mut slot_a, w.options, w.max_line);
+    let first = std::sync::OnceLock::new();
+    let mut next = read_ahead(batches, &mut slot_a, &first, w.options, w.max_line)
+        .map(|read| parsed(read, first.into_inner(), w.options));
     while let Some(cur) = readable(next, w.file)? {
         let (written, after) = write_while_reading(store, bucket, w, cur, batches, &mut slot_b);
         written?;
@@ -515,28 +518,118 @@ fn readable<'b>(
     r.map_err(|e| failed(&format!("cannot read {}: {e}", file.display())))
 }
 
-/// Reads the next batch into `slot` and parses it (`None` at the end of the input).
+/// A batch read ahead, before it is parsed: its text, lines, and first line longer than
+/// the limit.
+type ReadBatch<'b> = (&'b [u8], usize, Option<usize>);
+
+/// Reads the next batch into `slot` (`None` at the end of the input) and, unless a line
+/// is too long, offers its pieces in `pieces` and parses them with whichever thread is
+/// free ([`Pieces::work`]).
 fn read_ahead<'b>(
     batches: &mut LineBatches,
     slot: &'b mut Vec<u8>,
+    pieces: &std::sync::OnceLock<Pieces<'b>>,
     options: ParseOptions,
     max_line: usize,
-) -> std::io::Result<Option<Ahead<'b>>> {
+) -> std::io::Result<Option<ReadBatch<'b>>> {
     if !batches.next_batch_into(slot)? {
         return Ok(None);
     }
     let text: &'b [u8] = slot;
     let long = long_line(text, max_line);
-    let parsed = long.is_none().then(|| ParsedText::parse(text, &options));
-    Ok(Some(Ahead {
-        text,
-        lines: lines_in(text),
-        long,
-        parsed,
-    }))
+    if long.is_none() {
+        let offered = pieces.get_or_init(|| Pieces::of(text, options));
+        offered.work();
+    }
+    Ok(Some((text, lines_in(text), long)))
 }
 
-/// Writes batch `cur` while the next is read and parsed into `slot` on another thread.
+/// A batch read ahead with what its pieces parsed to.
+fn parsed<'b>(
+    read: Option<ReadBatch<'b>>,
+    pieces: Option<Pieces<'b>>,
+    options: ParseOptions,
+) -> Option<Ahead<'b>> {
+    read.map(|(text, lines, long)| Ahead {
+        text,
+        lines,
+        long,
+        parsed: long.is_none().then(|| match pieces {
+            Some(p) => p.parsed(),
+            None => ParsedText::parse(text, &options),
+        }),
+    })
+}
+
+/// Line protocol parsed piece by piece, by whichever thread is free: each takes the next
+/// piece not taken. The pieces are whole lines, about [`PIECE_BYTES`] each.
+struct Pieces<'b> {
+    text: &'b [u8],
+    options: ParseOptions,
+    parts: Vec<&'b [u8]>,
+    next: std::sync::atomic::AtomicUsize,
+    parsed: Vec<std::sync::OnceLock<Result<ParsedText<'b>, StorageError>>>,
+}
+
+/// The size of a piece of a batch parsed on its own: a batch is parsed by two threads
+/// in turn, and small pieces let the one that comes late still take a share.
+const PIECE_BYTES: usize = 1 << 20;
+
+impl<'b> Pieces<'b> {
+    fn of(text: &'b [u8], options: ParseOptions) -> Pieces<'b> {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let cut = match rest.get(PIECE_BYTES..) {
+                // At the end of the line the piece's last byte is in.
+                Some(after) => {
+                    memchr::memchr(b'\n', after).map_or(rest.len(), |i| PIECE_BYTES + i + 1)
+                }
+                None => rest.len(),
+            };
+            let (part, tail) = rest.split_at(cut);
+            parts.push(part);
+            rest = tail;
+        }
+        let parsed = parts.iter().map(|_| std::sync::OnceLock::new()).collect();
+        Pieces {
+            text,
+            options,
+            parts,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            parsed,
+        }
+    }
+
+    /// Parses pieces no thread has taken until none is left.
+    fn work(&self) {
+        loop {
+            let k = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (Some(part), Some(slot)) = (self.parts.get(k), self.parsed.get(k)) else {
+                return;
+            };
+            let _ = slot.set(ParsedText::parse(part, &self.options));
+        }
+    }
+
+    /// The batch parsed, once every piece is (the threads that took them have ended). A
+    /// bad line anywhere has the batch parsed again whole, for an error whose line
+    /// numbers count from its start.
+    fn parsed(self) -> Result<ParsedText<'b>, StorageError> {
+        let (text, options) = (self.text, self.options);
+        let mut pieces = Vec::with_capacity(self.parsed.len());
+        for slot in self.parsed {
+            match slot.into_inner() {
+                Some(Ok(p)) => pieces.push(p),
+                _ => return ParsedText::parse(text, &options),
+            }
+        }
+        ParsedText::from_pieces(text, pieces).map_or_else(|| ParsedText::parse(text, &options), Ok)
+    }
+}
+
+/// Writes batch `cur` while the next is read into `slot` on another thread and parsed
+/// there, and here once `cur` is written.
 fn write_while_reading<'b>(
     store: &DiskStorage,
     bucket: &str,
@@ -546,14 +639,21 @@ fn write_while_reading<'b>(
     slot: &'b mut Vec<u8>,
 ) -> (Result<(), ExitCode>, std::io::Result<Option<Ahead<'b>>>) {
     let (options, max_line) = (w.options, w.max_line);
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_ahead(batches, slot, options, max_line));
+    let pieces = std::sync::OnceLock::new();
+    let (written, next) = std::thread::scope(|scope| {
+        let pieces = &pieces;
+        let reader = scope.spawn(move || read_ahead(batches, slot, pieces, options, max_line));
         let written = write_batch(store, bucket, w, cur);
+        if let Some(p) = pieces.get() {
+            p.work();
+        }
         let next = reader
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the thread reading the input failed")));
         (written, next)
-    })
+    });
+    let next = next.map(|read| parsed(read, pieces.into_inner(), options));
+    (written, next)
 }
 
 /// Writes one batch read ahead; on an error, says what failed and what was written.

@@ -197,6 +197,88 @@ fn a_query_of_a_missing_bucket_fails_with_the_storage_code() {
     assert!(err.contains("╭─[-e:1:1]"), "{err}");
 }
 
+/// A file of several batches, each parsed in pieces by two threads: every point is
+/// written, and a bad line deep in a later batch is named by its line in the file.
+#[test]
+fn a_long_file_is_written_whole_and_its_bad_lines_are_numbered_from_its_start() {
+    let dir = scratch("long");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", s, "b"]));
+    const N: u64 = 800_000; // about 20 MiB: three batches of 8 MiB, pieces of 1 MiB
+                            // Lines 40,001 to 41,000 (about 1 MiB on, in another piece) write again the points
+                            // of lines 1 to 1,000 with other values: the later line wins, as in one write.
+    let point = |i: u64| match i {
+        40_000..41_000 => ((i - 40_000) % 50, i - 40_000, i),
+        _ => (i % 50, i, i),
+    };
+    let lines: Vec<String> = (0..N)
+        .map(|i| {
+            let (host, time, v) = point(i);
+            format!("cpu,host=h{host:02} v={v}i {time}\n")
+        })
+        .collect();
+    let mut last = std::collections::HashMap::new();
+    for i in 0..N {
+        let (host, time, v) = point(i);
+        last.insert((host, time), v);
+    }
+    let (n, total) = (last.len(), last.values().sum::<u64>());
+    assert_eq!(n as u64, N - 1_000);
+    let good = dir.join("good.lp");
+    std::fs::write(&good, lines.concat()).unwrap();
+    assert!(std::fs::metadata(&good).unwrap().len() > 16 << 20);
+    let w = fluxi(&[
+        "write",
+        "--data",
+        s,
+        "--bucket",
+        "b",
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(w.status.code(), Some(0), "{}", text(&w.stderr));
+    let out = ok(&fluxi(&[
+        "run",
+        "--data",
+        s,
+        "--format",
+        "csv",
+        "-e",
+        r#"from(bucket: "b") |> range(start: 0) |> group() |> reduce(identity: {n: 0, total: 0}, fn: (r, accumulator) => ({n: accumulator.n + 1, total: accumulator.total + r._value}))"#,
+    ]));
+    let row = out
+        .lines()
+        .find(|l| l.starts_with(",,0,"))
+        .unwrap_or_default();
+    assert!(row.ends_with(&format!(",{n},{total}")), "{out}");
+
+    // The same lines into another bucket, one of them bad well inside the second batch.
+    ok(&fluxi(&["bucket", "create", "--data", s, "c"]));
+    let bad_at = 500_000usize; // the line's index; its number is one more
+    let mut bad_lines = lines.clone();
+    bad_lines[bad_at] = "cpu,host=h00 v= 5\n".into();
+    let bad = dir.join("bad.lp");
+    std::fs::write(&bad, bad_lines.concat()).unwrap();
+    let w = fluxi(&["write", "--data", s, "--bucket", "c", bad.to_str().unwrap()]);
+    assert_eq!(w.status.code(), Some(1));
+    let err = text(&w.stderr);
+    assert!(
+        err.contains(&format!(
+            "line {}: unable to parse 'cpu,host=h00 v= 5'",
+            bad_at + 1
+        )),
+        "{err}"
+    );
+    // The first batch was written, and the error says how far.
+    let before = err
+        .lines()
+        .find_map(|l| l.strip_prefix("lines 1 to "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(before > 0 && before < bad_at, "{err}");
+}
+
 #[test]
 fn a_file_with_bad_lines_is_rejected_with_their_numbers() {
     let dir = scratch("bad");

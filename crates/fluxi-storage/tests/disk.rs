@@ -109,6 +109,62 @@ fn reads_equal_the_memory_store_through_flush_reopen_and_compaction() {
     assert!(files <= 6, "{files} files after compaction");
 }
 
+/// Text parsed in pieces (as `fluxi write` does on two threads) writes what the whole
+/// text does, survives reopening (the log holds the text once), and pieces that are
+/// not the text's consecutive parts are refused.
+#[test]
+fn text_parsed_in_pieces_is_written_as_the_whole_text() {
+    use fluxi_storage::ParsedText;
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    let text = DATA.as_bytes();
+    // Cut after lines 2 and 5 (the last piece ends the text).
+    let ends: Vec<usize> = DATA.match_indices('\n').map(|(i, _)| i + 1).collect();
+    let cuts = [0, ends[1], ends[4], text.len()];
+    let parts: Vec<&[u8]> = cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect();
+    let parse = |p: &[&'static [u8]]| -> Vec<ParsedText<'static>> {
+        p.iter()
+            .map(|t| ParsedText::parse(t, &opts).unwrap())
+            .collect()
+    };
+    let dir = Scratch::new("pieces");
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    let whole = ParsedText::from_pieces(text, parse(&parts)).unwrap();
+    assert_eq!(whole.len(), 9);
+    assert_eq!(d.write_parsed(&whole, "b").unwrap(), 9);
+    let m = MemoryStorage::new();
+    m.create_bucket("b", None).unwrap();
+    m.write_line_protocol("b", text, &opts).unwrap();
+    let want = read_csv(&m, "b", 0, 4 * H, vec![]);
+    assert_eq!(read_csv(&d, "b", 0, 4 * H, vec![]), want);
+    drop(d);
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    assert_eq!(read_csv(&d, "b", 0, 4 * H, vec![]), want, "after replay");
+
+    // Not the text's parts in order: refused.
+    let copy: &'static [u8] = Box::leak(parts[1].to_vec().into_boxed_slice());
+    let wrong: [Vec<&'static [u8]>; 4] = [
+        vec![parts[0], parts[2]],           // a gap
+        vec![parts[1], parts[0], parts[2]], // out of order
+        vec![parts[0], copy, parts[2]],     // the same bytes, elsewhere
+        vec![parts[0], parts[1]],           // short of the end
+    ];
+    for pieces in wrong {
+        assert!(ParsedText::from_pieces(text, parse(&pieces)).is_none());
+    }
+    let other = ParseOptions::new(Precision::Nanoseconds, 0);
+    let mixed = vec![
+        ParsedText::parse(parts[0], &opts).unwrap(),
+        ParsedText::parse(parts[1], &other).unwrap(),
+        ParsedText::parse(parts[2], &opts).unwrap(),
+    ];
+    assert!(
+        ParsedText::from_pieces(text, mixed).is_none(),
+        "mixed options"
+    );
+    assert!(ParsedText::from_pieces(text, Vec::new()).is_none());
+}
+
 #[test]
 fn type_conflicts_reject_the_whole_batch_and_survive_reopening() {
     let dir = Scratch::new("conflict");

@@ -265,11 +265,13 @@ pub(crate) fn partition_start(t: i64, duration: i64) -> i64 {
 }
 
 /// Line protocol parsed ahead of its write ([`DiskStorage::write_parsed`]): a writer can
-/// parse the next batch on another thread while this one is written.
+/// parse the next batch on another thread while this one is written, and parse a batch
+/// in pieces on several threads ([`ParsedText::from_pieces`]).
 pub struct ParsedText<'a> {
     text: &'a [u8],
     options: ParseOptions,
-    batch: crate::line_protocol::Batch<'a>,
+    /// The points of consecutive parts of `text`, in order.
+    batches: Vec<crate::line_protocol::Batch<'a>>,
 }
 
 impl<'a> ParsedText<'a> {
@@ -278,7 +280,27 @@ impl<'a> ParsedText<'a> {
         Ok(ParsedText {
             text,
             options: *options,
-            batch: parse_batch(text, options)?,
+            batches: vec![parse_batch(text, options)?],
+        })
+    }
+
+    /// `text` parsed in pieces: `pieces`, parsed with the same options from consecutive
+    /// parts of `text` that are all of it (each part a whole number of lines), in order.
+    /// `None` when they are not that.
+    pub fn from_pieces(text: &'a [u8], pieces: Vec<ParsedText<'a>>) -> Option<ParsedText<'a>> {
+        let options = pieces.first().map(|p| p.options)?;
+        let mut at = 0;
+        for p in &pieces {
+            let part = text.get(at..at + p.text.len())?;
+            if !std::ptr::eq(part.as_ptr(), p.text.as_ptr()) || p.options != options {
+                return None;
+            }
+            at += p.text.len();
+        }
+        (at == text.len()).then(|| ParsedText {
+            text,
+            options,
+            batches: pieces.into_iter().flat_map(|p| p.batches).collect(),
         })
     }
 
@@ -286,17 +308,27 @@ impl<'a> ParsedText<'a> {
     pub fn text(&self) -> &'a [u8] {
         self.text
     }
+
+    /// The number of points.
+    pub fn len(&self) -> usize {
+        self.batches.iter().map(|b| b.len()).sum()
+    }
+
+    /// Whether the text holds no point.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl DiskStorage {
     /// Writes line protocol parsed ahead into `bucket`: the same as
     /// [`Storage::write_line_protocol`] of its text, whole or not at all.
     pub fn write_parsed(&self, parsed: &ParsedText<'_>, bucket: &str) -> Result<usize> {
-        let batch = &parsed.batch;
+        let batches = &parsed.batches;
         self.write_points(
             bucket,
-            || batch.iter(),
-            batch.len(),
+            || batches.iter().flat_map(|b| b.iter()),
+            parsed.len(),
             || Record::LineProtocol {
                 bucket,
                 options: parsed.options,
