@@ -175,12 +175,15 @@ fn parquet_error(path: &Path, what: &str, e: impl std::fmt::Display) -> StorageE
     StorageError::Backend(format!("cannot {what} {}: {e}", path.display()))
 }
 
-/// The writer settings: LZ4, delta-encoded times, no dictionaries for numbers.
+/// The writer settings: LZ4, delta-encoded times, no dictionaries for numbers, and no
+/// statistics in the footer: reads prune by the manifest's (per series and field), and
+/// a first read decodes the whole footer (100 row groups' worth at M: 33 KB without
+/// them, 55 KB with).
 fn properties(fields: &[(String, FieldType)], layout: Layout) -> WriterProperties {
     let mut p = WriterProperties::builder()
         .set_compression(Compression::LZ4_RAW)
         .set_max_row_group_row_count(Some(layout.max_row_group_rows.max(1)))
-        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_statistics_enabled(EnabledStatistics::None)
         .set_created_by("fluxi".to_string())
         .set_column_dictionary_enabled(ColumnPath::from(TIME_COLUMN), false)
         .set_column_encoding(ColumnPath::from(TIME_COLUMN), Encoding::DELTA_BINARY_PACKED);
