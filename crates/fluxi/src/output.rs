@@ -141,6 +141,20 @@ enum Encoders {
     Json(JsonLinesEncoder),
 }
 
+impl Encoders {
+    /// Appends a table of result `name` (`None`: the end of the result) to `out`.
+    fn write(&mut self, out: &mut String, name: &str, table: Option<&Table>) {
+        match (self, table) {
+            (Encoders::Table(e), Some(t)) => e.table(out, name, t),
+            (Encoders::Table(e), None) => e.end_result(out, name),
+            (Encoders::Csv(e), Some(t)) => e.table(out, name, t),
+            (Encoders::Csv(e), None) => e.end_result(out, name),
+            (Encoders::Json(e), Some(t)) => e.table(out, name, t),
+            (Encoders::Json(e), None) => e.end_result(out, name),
+        }
+    }
+}
+
 impl<W: Write> ResultWriter<W> {
     /// A writer of `format` into `out`.
     pub fn new(out: W, format: Format) -> Self {
@@ -217,26 +231,10 @@ impl<W: Write> ResultWriter<W> {
     pub fn write(&mut self, name: &str, table: Option<&Table>) -> io::Result<()> {
         self.buf.clear();
         let rest: &[String] = match (&mut self.encoder, table) {
-            (Encoders::Table(e), Some(t)) => {
-                e.table(&mut self.buf, name, t);
-                &[]
-            }
-            (Encoders::Table(e), None) => {
-                e.end_result(&mut self.buf, name);
-                &[]
-            }
             // A long table's later rows are written from where the encoder made them.
             (Encoders::Csv(e), Some(t)) => e.table_split(&mut self.buf, name, t),
-            (Encoders::Csv(e), None) => {
-                e.end_result(&mut self.buf, name);
-                &[]
-            }
-            (Encoders::Json(e), Some(t)) => {
-                e.table(&mut self.buf, name, t);
-                &[]
-            }
-            (Encoders::Json(e), None) => {
-                e.end_result(&mut self.buf, name);
+            (encoder, table) => {
+                encoder.write(&mut self.buf, name, table);
                 &[]
             }
         };
