@@ -644,7 +644,8 @@ fn write_while_reading<'b>(
         let pieces = &pieces;
         let reader = scope.spawn(move || read_ahead(batches, slot, pieces, options, max_line));
         let written = write_batch(store, bucket, w, cur);
-        if let Some(p) = pieces.get() {
+        // After a failed write nothing more is written: no help parsing the next batch.
+        if let (Ok(()), Some(p)) = (&written, pieces.get()) {
             p.work();
         }
         let next = reader

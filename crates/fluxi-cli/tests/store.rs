@@ -61,6 +61,13 @@ fn ok(out: &Output) -> String {
     text(&out.stdout)
 }
 
+/// `fluxi run --data STORE --format csv -e SCRIPT`, which must succeed: its output.
+fn run_csv(store: &str, script: &str) -> String {
+    ok(&fluxi(&[
+        "run", "--data", store, "--format", "csv", "-e", script,
+    ]))
+}
+
 /// The data rows of one result of annotated CSV (`#default,NAME` starts its tables).
 fn rows_of<'a>(csv: &'a str, result: &str) -> Vec<&'a str> {
     let mut current = String::new();
@@ -142,15 +149,10 @@ fn written_lines_are_queried_in_a_later_process() {
         "{}",
         text(&w.stderr)
     );
-    let out = ok(&fluxi(&[
-        "run",
-        "--data",
+    let out = run_csv(
         s,
-        "--format",
-        "csv",
-        "-e",
         r#"from(bucket: "b") |> range(start: 0) |> filter(fn: (r) => r._measurement == "cpu") |> sum()"#,
-    ]));
+    );
     assert!(out.contains(",usage,cpu,a,4\r\n"), "{out}");
     assert!(out.contains(",usage,cpu,b,10\r\n"), "{out}");
     // $FLUXI_DATA stands for --data.
@@ -237,15 +239,10 @@ fn a_long_file_is_written_whole_and_its_bad_lines_are_numbered_from_its_start() 
         good.to_str().unwrap(),
     ]);
     assert_eq!(w.status.code(), Some(0), "{}", text(&w.stderr));
-    let out = ok(&fluxi(&[
-        "run",
-        "--data",
+    let out = run_csv(
         s,
-        "--format",
-        "csv",
-        "-e",
         r#"from(bucket: "b") |> range(start: 0) |> group() |> reduce(identity: {n: 0, total: 0}, fn: (r, accumulator) => ({n: accumulator.n + 1, total: accumulator.total + r._value}))"#,
-    ]));
+    );
     let row = out
         .lines()
         .find(|l| l.starts_with(",,0,"))
@@ -299,15 +296,7 @@ fn a_file_with_bad_lines_is_rejected_with_their_numbers() {
         "{err}"
     );
     assert!(err.contains("nothing was written"), "{err}");
-    let out = ok(&fluxi(&[
-        "run",
-        "--data",
-        s,
-        "--format",
-        "csv",
-        "-e",
-        r#"from(bucket: "b") |> range(start: 0)"#,
-    ]));
+    let out = run_csv(s, r#"from(bucket: "b") |> range(start: 0)"#);
     assert!(!out.contains("cpu"), "{out}");
     // A bucket that does not exist is named, with how to make it.
     let w = fluxi(&[
@@ -509,7 +498,7 @@ fn a_long_write_keeps_every_batch_and_stops_at_the_first_bad_one() {
         let q = format!(
             r#"from(bucket: "{bucket}") |> range(start: 0) |> filter(fn: (r) => r._field == "value") |> group() |> count()"#
         );
-        let out = ok(&fluxi(&["run", "--data", d, "--format", "csv", "-e", &q]));
+        let out = run_csv(d, &q);
         out.lines()
             .filter(|l| l.starts_with(",_result,") || l.starts_with(",,"))
             .map(|l| {
