@@ -139,66 +139,137 @@ impl From<Manifest<Vec<SeriesMeta>>> for Manifest {
     }
 }
 
-/// The series of a data file: in the manifest's binary body, their encoded bytes (one
-/// run, postcard), decoded when first asked for ([`Series::get`]) and kept. Clones share
-/// the bytes and what was decoded.
+/// The series of a data file, and how its row groups lie (when recorded): in the
+/// manifest's binary body, their encoded bytes (one run: the list, postcard, then the
+/// [`ChunkLayout`] if there is one), decoded when first asked for ([`Series::get`]) and
+/// kept. Clones share the bytes and what was decoded. A fluxi that knows no layout reads
+/// the list and ignores the bytes after it.
 #[derive(Clone)]
 pub(crate) struct Series(Arc<SeriesCell>);
 
 struct SeriesCell {
-    /// The list encoded (empty for a list made in memory, until it is written).
+    /// The list (and layout) encoded (empty for a list made in memory, until it is
+    /// written).
     encoded: Box<[u8]>,
-    /// The list, or why its bytes could not be decoded.
-    decoded: OnceLock<std::result::Result<Vec<SeriesMeta>, String>>,
+    /// The list and layout, or why their bytes could not be decoded.
+    decoded: OnceLock<std::result::Result<FileIndex, String>>,
+}
+
+/// What a file's run of bytes in the manifest holds.
+#[derive(Debug)]
+struct FileIndex {
+    series: Vec<SeriesMeta>,
+    layout: Option<ChunkLayout>,
+}
+
+/// How a data file's row groups and column chunks lie, recorded when it is written so a
+/// read can find the column chunks it needs without reading and decoding the file's
+/// footer (a hundred row groups of a dozen columns each, where a read of one series
+/// needs one or two). With the manifest's parts (`FileMeta::parts`: the head, then every
+/// row group's column chunks in file order, then the tail) it says which chunk is which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChunkLayout {
+    /// What the rest means. [`LAYOUT_FORM`]: the columns are `_time`, then `t:<key>` for
+    /// each tag key, then `f:<name>` for each field (the file's `tag_keys` and `fields`
+    /// in order), every row group has a chunk of each, in that order, compressed with
+    /// LZ4 (raw); `_time` is required timestamps (nanoseconds), the others optional.
+    /// A read that does not know the form reads the footer.
+    pub form: u32,
+    /// The rows of each row group, in file order.
+    pub groups: Vec<u64>,
+    /// The type of each field column (the file's `fields`, in order).
+    pub types: Vec<FieldType>,
+}
+
+/// The one [`ChunkLayout::form`] this fluxi writes and reads.
+pub(crate) const LAYOUT_FORM: u32 = 1;
+
+impl FileIndex {
+    fn decode(bytes: &[u8]) -> std::result::Result<FileIndex, String> {
+        let (series, rest) = postcard::take_from_bytes(bytes).map_err(|e| e.to_string())?;
+        let layout = if rest.is_empty() {
+            None
+        } else {
+            Some(postcard::from_bytes(rest).map_err(|e| format!("its layout: {e}"))?)
+        };
+        Ok(FileIndex { series, layout })
+    }
+
+    fn encode(&self) -> std::result::Result<Vec<u8>, postcard::Error> {
+        let mut bytes = postcard::to_allocvec(&self.series)?;
+        if let Some(layout) = &self.layout {
+            bytes.extend(postcard::to_allocvec(layout)?);
+        }
+        Ok(bytes)
+    }
 }
 
 impl Series {
     /// A list made in memory.
     pub(crate) fn new(list: Vec<SeriesMeta>) -> Series {
+        Series::with_layout(list, None)
+    }
+
+    /// A list made in memory, with the file's layout.
+    pub(crate) fn with_layout(list: Vec<SeriesMeta>, layout: Option<ChunkLayout>) -> Series {
         let decoded = OnceLock::new();
-        let _ = decoded.set(Ok(list));
+        let _ = decoded.set(Ok(FileIndex {
+            series: list,
+            layout,
+        }));
         Series(Arc::new(SeriesCell {
             encoded: Box::default(),
             decoded,
         }))
     }
 
-    /// The series, in file order (decoded on first use; a list that cannot be is a
-    /// damaged manifest).
-    pub(crate) fn get(&self) -> Result<&[SeriesMeta]> {
+    fn index(&self) -> Result<&FileIndex> {
         let cell = &self.0;
         cell.decoded
-            .get_or_init(|| postcard::from_bytes(&cell.encoded).map_err(|e| e.to_string()))
-            .as_deref()
+            .get_or_init(|| FileIndex::decode(&cell.encoded))
+            .as_ref()
             .map_err(|e| {
                 StorageError::Corrupt(format!(
                     "the manifest's list of the series of a data file cannot be read: {e}"
                 ))
             })
     }
+
+    /// The series, in file order (decoded on first use; a list that cannot be is a
+    /// damaged manifest).
+    pub(crate) fn get(&self) -> Result<&[SeriesMeta]> {
+        self.index().map(|i| i.series.as_slice())
+    }
+
+    /// How the file's row groups lie, if recorded (files written before it was, and
+    /// files of manifests written as JSON, have none).
+    pub(crate) fn layout(&self) -> Result<Option<&ChunkLayout>> {
+        self.index().map(|i| i.layout.as_ref())
+    }
 }
 
 impl std::fmt::Debug for Series {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0.decoded.get() {
-            Some(Ok(list)) => list.fmt(f),
+            Some(Ok(index)) => index.series.fmt(f),
             _ => write!(f, "Series({} bytes, not decoded)", self.0.encoded.len()),
         }
     }
 }
 
 impl PartialEq for Series {
-    /// The same series (both decoded; a list that cannot be is equal to none).
+    /// The same series and layout (both decoded; a list that cannot be is equal to none).
     fn eq(&self, other: &Series) -> bool {
-        match (self.get(), other.get()) {
-            (Ok(a), Ok(b)) => a == b,
+        match (self.index(), other.index()) {
+            (Ok(a), Ok(b)) => a.series == b.series && a.layout == b.layout,
             _ => false,
         }
     }
 }
 
 impl Serialize for Series {
-    /// JSON: the list. Binary: its bytes (as read, or encoded now).
+    /// JSON: the list (the layout is left out: a store whose manifest is written from
+    /// JSON reads footers). Binary: its bytes (as read, or encoded now).
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::Error;
         if s.is_human_readable() {
@@ -207,8 +278,11 @@ impl Serialize for Series {
         if !self.0.encoded.is_empty() {
             return s.serialize_bytes(&self.0.encoded);
         }
-        let list = self.get().map_err(S::Error::custom)?;
-        let bytes = postcard::to_allocvec(list).map_err(S::Error::custom)?;
+        let bytes = self
+            .index()
+            .map_err(S::Error::custom)?
+            .encode()
+            .map_err(S::Error::custom)?;
         s.serialize_bytes(&bytes)
     }
 }
@@ -656,6 +730,49 @@ mod tests {
         let err = file.map(|f| f.series.get().map(<[_]>::len));
         match err {
             Some(Err(StorageError::Corrupt(e))) => assert!(e.contains("series"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A file's layout is written after its series in the same run of bytes: it reads
+    /// back the same, a list without one reads as none, and a reader that knows no
+    /// layout (an older fluxi, which decodes the list and ignores what follows) still
+    /// reads the list.
+    #[test]
+    fn a_layout_follows_the_series_and_older_readers_skip_it() {
+        let dir = scratch("layout");
+        let layout = ChunkLayout {
+            form: LAYOUT_FORM,
+            groups: vec![12, 18],
+            types: vec![FieldType::Float, FieldType::String],
+        };
+        let mut want = manifest(Series::new);
+        want.buckets[0].files[0].series = Series::with_layout(series(3), Some(layout.clone()));
+        want.store(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let back = Manifest::load(&dir).ok().flatten();
+        assert_eq!(back.as_ref(), Some(&want));
+        let files = back
+            .as_ref()
+            .map(|m| &m.buckets[0].files[..])
+            .unwrap_or(&[]);
+        assert_eq!(files[0].series.layout().ok().flatten(), Some(&layout));
+        assert_eq!(files[0].series.get().ok(), Some(&series(3)[..]));
+        assert_eq!(files[2].series.layout().ok(), Some(None));
+        // What an older fluxi decodes from the same bytes: the list, whole.
+        let run = postcard::to_allocvec(&files[0].series).unwrap_or_default();
+        let bytes: Vec<u8> = postcard::from_bytes(&run).unwrap_or_default();
+        let list: Option<Vec<SeriesMeta>> = postcard::from_bytes(&bytes).ok();
+        assert_eq!(list.as_deref(), Some(&series(3)[..]));
+        // A layout that is not one is an error when used.
+        let mut broken = postcard::to_allocvec(&series(3)).unwrap_or_default();
+        broken.push(0xff);
+        let cell = Series(Arc::new(SeriesCell {
+            encoded: broken.into(),
+            decoded: OnceLock::new(),
+        }));
+        match cell.layout() {
+            Err(StorageError::Corrupt(e)) => assert!(e.contains("layout"), "{e}"),
             other => panic!("{other:?}"),
         }
         let _ = std::fs::remove_dir_all(&dir);

@@ -53,6 +53,7 @@
 
 mod aggregate_read;
 mod buffer;
+mod layout;
 mod maintenance;
 mod manifest;
 mod parquet_read;

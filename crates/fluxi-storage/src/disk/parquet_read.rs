@@ -8,6 +8,7 @@
 //! immutable, and a handle keeps it readable even after a writer in another process has
 //! deleted it, which is what lets a read-only store read the files of its snapshot).
 
+use super::layout;
 use super::manifest::{FileMeta, SeriesMeta};
 use super::parquet_write::{field_column, file_path, TIME_COLUMN};
 use crate::storage::{Result, StorageError};
@@ -344,6 +345,9 @@ pub(crate) struct FileCache {
     checked: Mutex<HashMap<u64, Checked>>,
     /// Files whose head and footer were checked (answers from statistics need no more).
     ends_checked: Mutex<HashMap<u64, Result<()>>>,
+    /// Files read by the manifest's layout (their footers unread): the handle, with the
+    /// parts, and the head checked.
+    laid_out: Mutex<HashMap<u64, Result<DataFile>>>,
     opened: Mutex<HashMap<u64, Arc<File>>>,
     /// Files deleted while snapshots (sharing the file list given) may still read them.
     retired: Mutex<Vec<(u64, Weak<Vec<FileMeta>>)>>,
@@ -379,7 +383,11 @@ impl FileCache {
         let known = self
             .checked
             .lock()
-            .is_ok_and(|c| matches!(c.get(&id), Some(Ok(_))));
+            .is_ok_and(|c| matches!(c.get(&id), Some(Ok(_))))
+            || self
+                .laid_out
+                .lock()
+                .is_ok_and(|c| matches!(c.get(&id), Some(Ok(_))));
         if held.strong_count() > 0 && !known {
             if let Ok(f) = File::open(path) {
                 self.preopen(id, f);
@@ -410,6 +418,9 @@ impl FileCache {
         if let Ok(mut c) = self.ends_checked.lock() {
             c.remove(&id);
         }
+        if let Ok(mut c) = self.laid_out.lock() {
+            c.remove(&id);
+        }
         if let Ok(mut o) = self.opened.lock() {
             o.remove(&id);
         }
@@ -434,6 +445,57 @@ impl FileCache {
             c.insert(meta.id, checked.clone());
         }
         checked
+    }
+
+    /// The handle of a file read by the manifest's layout ([`layout::layout_of`] found
+    /// one), its parts each tagged with its row group, its size and head checked the first
+    /// time. A file found damaged before stays so.
+    pub(crate) fn laid_out(&self, dir: &Path, meta: &FileMeta) -> Result<DataFile> {
+        if let Some(c) = self
+            .checked
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&meta.id).cloned())
+        {
+            return c.map(|(data, _)| data);
+        }
+        if let Some(c) = self
+            .laid_out
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&meta.id).cloned())
+        {
+            return c;
+        }
+        let opened = self.lay_out(dir, meta);
+        if let Ok(mut c) = self.laid_out.lock() {
+            c.insert(meta.id, opened.clone());
+        }
+        opened
+    }
+
+    fn lay_out(&self, dir: &Path, meta: &FileMeta) -> Result<DataFile> {
+        let (file, len, path) = self.handle(dir, meta)?;
+        let columns = layout::columns(meta).max(1);
+        let last = meta.parts.len().saturating_sub(1);
+        let parts = recorded_parts(meta)
+            .into_iter()
+            .enumerate()
+            .map(|(k, p)| Part {
+                group: (k > 0 && k < last).then(|| (k - 1) / columns),
+                ..p
+            })
+            .collect();
+        let data = DataFile {
+            file,
+            len,
+            path: Arc::from(path.as_path()),
+            parts: Arc::new(parts),
+            whole_checked: false,
+            loaded: Arc::default(),
+        };
+        data.load(0)?; // the head
+        Ok(data)
     }
 
     /// Checks a file again, whatever was found before (for `fluxi store check`).
@@ -590,6 +652,11 @@ impl FileCache {
                 p.crc = r.crc;
             }
         }
+        // What reads without the footer rely on must be what the footer says.
+        if let Some(l) = layout::layout_of(meta, &path)? {
+            layout::check(meta, l, &metadata)
+                .map_err(|why| corrupt(&path, format!("its layout in the manifest {why}")))?;
+        }
         let data = DataFile {
             file,
             len,
@@ -738,6 +805,68 @@ pub(crate) fn read_series(
     })
 }
 
+/// The row groups a scan reads and which of their rows it keeps.
+struct Selection {
+    /// The row groups holding some wanted row, in file order.
+    groups: Vec<usize>,
+    /// The rows of those groups to keep and to skip, in order.
+    selectors: Vec<RowSelector>,
+    /// Whether any row of those groups is skipped.
+    partial: bool,
+    /// The rows of all the file's groups.
+    rows: u64,
+}
+
+/// The selection of `ranges` (sorted, disjoint row ranges) in row groups of `group_rows`
+/// rows each.
+fn select(group_rows: &[u64], ranges: &[(u64, u64)]) -> Selection {
+    let mut selection = Selection {
+        groups: Vec::new(),
+        selectors: Vec::new(),
+        partial: false,
+        rows: 0,
+    };
+    let mut group_start: u64 = 0;
+    let mut r = 0;
+    for (g, &n) in group_rows.iter().enumerate() {
+        let group_end = group_start.saturating_add(n);
+        while r < ranges.len() && ranges[r].1 <= group_start {
+            r += 1;
+        }
+        let mut cursor = group_start;
+        let mut k = r;
+        let mut any = false;
+        while k < ranges.len() && ranges[k].0 < group_end {
+            let a = ranges[k].0.max(group_start);
+            let b = ranges[k].1.min(group_end);
+            if a > cursor {
+                selection
+                    .selectors
+                    .push(RowSelector::skip((a - cursor) as usize));
+                selection.partial = true;
+            }
+            selection
+                .selectors
+                .push(RowSelector::select((b - a) as usize));
+            cursor = b;
+            any = true;
+            k += 1;
+        }
+        if any {
+            if cursor < group_end {
+                selection
+                    .selectors
+                    .push(RowSelector::skip((group_end - cursor) as usize));
+                selection.partial = true;
+            }
+            selection.groups.push(g);
+        }
+        group_start = group_end;
+    }
+    selection.rows = group_start;
+    selection
+}
+
 /// Decodes the rows of series `wanted` (indices into `file.series`), columns `_time` and
 /// the given fields, batch by batch: `on_batch` gets each batch with the index of its
 /// first row in the rows of the scan (see [`series_offsets`]).
@@ -750,23 +879,6 @@ pub(crate) fn scan_series(
     on_batch: &mut dyn FnMut(usize, RecordBatch) -> Result<()>,
 ) -> Result<()> {
     let path = file_path(dir, file.id);
-    let (handle, metadata) = files.open(dir, file)?;
-    let handle = handle.fresh();
-    let schema = metadata.schema();
-    let mut roots = Vec::with_capacity(fields.len() + 1);
-    let time_root = schema
-        .index_of(TIME_COLUMN)
-        .map_err(|_| parquet_error(&path, "find the time column", "missing"))?;
-    roots.push(time_root);
-    for f in fields {
-        if let Ok(i) = schema.index_of(&field_column(f)) {
-            roots.push(i);
-        }
-    }
-    roots.sort_unstable();
-    roots.dedup();
-    let mask = ProjectionMask::roots(metadata.metadata().file_metadata().schema_descr(), roots);
-
     // The wanted rows as sorted, disjoint ranges.
     let series = file.series.get()?;
     let mut spans: Vec<(u64, u64)> = wanted
@@ -786,51 +898,58 @@ pub(crate) fn scan_series(
         }
     }
 
-    // The row groups they touch, and which of those groups' rows to keep.
-    let groups = metadata.metadata().row_groups();
-    let mut selected: Vec<usize> = Vec::new();
-    let mut selectors: Vec<RowSelector> = Vec::new();
-    let mut partial = false;
-    let mut group_start: u64 = 0;
-    let mut r = 0;
-    for (g, rg) in groups.iter().enumerate() {
-        let group_end = group_start + rg.num_rows().max(0) as u64;
-        while r < ranges.len() && ranges[r].1 <= group_start {
-            r += 1;
-        }
-        let mut cursor = group_start;
-        let mut k = r;
-        let mut any = false;
-        while k < ranges.len() && ranges[k].0 < group_end {
-            let a = ranges[k].0.max(group_start);
-            let b = ranges[k].1.min(group_end);
-            if a > cursor {
-                selectors.push(RowSelector::skip((a - cursor) as usize));
-                partial = true;
-            }
-            selectors.push(RowSelector::select((b - a) as usize));
-            cursor = b;
-            any = true;
-            k += 1;
-        }
-        if any {
-            if cursor < group_end {
-                selectors.push(RowSelector::skip((group_end - cursor) as usize));
-                partial = true;
-            }
-            selected.push(g);
-        }
-        group_start = group_end;
-    }
-    if (group_start as usize) < ranges.last().map_or(0, |r| r.1 as usize) {
+    // The row groups' sizes, from the manifest's layout of the file or from its footer.
+    let laid_out = layout::layout_of(file, &path)?;
+    let footer = match laid_out {
+        Some(_) => None,
+        None => Some(files.open(dir, file)?),
+    };
+    let group_rows: Vec<u64> = match (laid_out, &footer) {
+        (Some(l), _) => l.groups.clone(),
+        (None, Some((_, metadata))) => metadata
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows().max(0) as u64)
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    let selection = select(&group_rows, &ranges);
+    if selection.rows < ranges.last().map_or(0, |r| r.1) {
         return Err(corrupt(&path, "it has fewer rows than the manifest says"));
     }
-    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
-        .with_projection(mask)
-        .with_row_groups(selected)
-        .with_batch_size(total.clamp(1, BATCH_ROWS));
-    if partial {
-        builder = builder.with_row_selection(RowSelection::from(selectors));
+    let builder = match (laid_out, footer) {
+        (Some(l), _) => {
+            // Only the chunks of the selected row groups and columns are described.
+            let handle = files.laid_out(dir, file)?.fresh();
+            let metadata = layout::metadata(file, l, fields, &selection.groups, &path)?;
+            ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
+        }
+        (None, Some((handle, metadata))) => {
+            let schema = metadata.schema();
+            let mut roots = Vec::with_capacity(fields.len() + 1);
+            let time_root = schema
+                .index_of(TIME_COLUMN)
+                .map_err(|_| parquet_error(&path, "find the time column", "missing"))?;
+            roots.push(time_root);
+            for f in fields {
+                if let Ok(i) = schema.index_of(&field_column(f)) {
+                    roots.push(i);
+                }
+            }
+            roots.sort_unstable();
+            roots.dedup();
+            let mask =
+                ProjectionMask::roots(metadata.metadata().file_metadata().schema_descr(), roots);
+            ParquetRecordBatchReaderBuilder::new_with_metadata(handle.fresh(), metadata)
+                .with_projection(mask)
+                .with_row_groups(selection.groups.clone())
+        }
+        (None, None) => return Err(corrupt(&path, "it could not be opened")),
+    };
+    let mut builder = builder.with_batch_size(total.clamp(1, BATCH_ROWS));
+    if selection.partial {
+        builder = builder.with_row_selection(RowSelection::from(selection.selectors));
     }
     let reader = builder
         .build()

@@ -8,7 +8,9 @@
 //! others; column statistics are written per page.
 
 use super::io_error;
-use super::manifest::{stat_value, FieldStats, FileMeta, Series, SeriesMeta};
+use super::manifest::{
+    stat_value, ChunkLayout, FieldStats, FileMeta, Series, SeriesMeta, LAYOUT_FORM,
+};
 use super::parquet_read::{parts_of, read_exact_at};
 use super::rows::{Column, FieldType, SeriesRows, Values};
 use crate::storage::{Result, StorageError};
@@ -175,13 +177,30 @@ fn parquet_error(path: &Path, what: &str, e: impl std::fmt::Display) -> StorageE
     StorageError::Backend(format!("cannot {what} {}: {e}", path.display()))
 }
 
+/// The codec of every column chunk (what a [`ChunkLayout`] of form 1 says).
+pub(crate) const CODEC: Compression = Compression::LZ4_RAW;
+
+/// The `_time` column.
+pub(crate) fn time_field() -> Field {
+    Field::new(
+        TIME_COLUMN,
+        DataType::Timestamp(TimeUnit::Nanosecond, None),
+        false,
+    )
+}
+
+/// The column of field `name`, of type `ty`.
+pub(crate) fn value_field(name: &str, ty: FieldType) -> Field {
+    Field::new(field_column(name), ty.arrow(), true)
+}
+
 /// The writer settings: LZ4, delta-encoded times, no dictionaries for numbers, and no
 /// statistics in the footer: reads prune by the manifest's (per series and field), and
 /// a first read decodes the whole footer (100 row groups' worth at M: 33 KB without
 /// them, 55 KB with).
 fn properties(fields: &[(String, FieldType)], layout: Layout) -> WriterProperties {
     let mut p = WriterProperties::builder()
-        .set_compression(Compression::LZ4_RAW)
+        .set_compression(CODEC)
         .set_max_row_group_row_count(Some(layout.max_row_group_rows.max(1)))
         .set_statistics_enabled(EnabledStatistics::None)
         .set_created_by("fluxi".to_string())
@@ -229,11 +248,7 @@ pub(crate) fn write_file(
         }
     }
     let fields: Vec<(String, FieldType)> = fields.into_iter().collect();
-    let mut columns = vec![Field::new(
-        TIME_COLUMN,
-        DataType::Timestamp(TimeUnit::Nanosecond, None),
-        false,
-    )];
+    let mut columns = vec![time_field()];
     for k in &tag_keys {
         columns.push(Field::new(
             tag_column(k),
@@ -242,7 +257,7 @@ pub(crate) fn write_file(
         ));
     }
     for (name, ty) in &fields {
-        columns.push(Field::new(field_column(name), ty.arrow(), true));
+        columns.push(value_field(name, *ty));
     }
     let schema: SchemaRef = Arc::new(Schema::new(columns));
     let props = properties(&fields, layout);
@@ -310,6 +325,22 @@ pub(crate) fn write_file(
             path.display()
         ))
     })?;
+    // Where the row groups lie, so a read need not decode the footer (see ChunkLayout):
+    // every row group has a chunk of each column, in the schema's order.
+    let columns = 1 + tag_keys.len() + fields.len();
+    let chunk_layout = footer
+        .row_groups()
+        .iter()
+        .all(|g| g.num_columns() == columns)
+        .then(|| ChunkLayout {
+            form: LAYOUT_FORM,
+            groups: footer
+                .row_groups()
+                .iter()
+                .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+                .collect(),
+            types: fields.iter().map(|(_, ty)| *ty).collect(),
+        });
     let mut parts = Vec::with_capacity(layout.len());
     let mut buf = Vec::new();
     for p in layout {
@@ -340,7 +371,7 @@ pub(crate) fn write_file(
         parts,
         tag_keys,
         fields: fields.into_iter().map(|(n, _)| n).collect(),
-        series: Series::new(metas),
+        series: Series::with_layout(metas, chunk_layout),
     })
 }
 
