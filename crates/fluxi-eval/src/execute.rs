@@ -383,7 +383,7 @@ fn stream_tables(v: Value) -> Result<Vec<Table>> {
 
 /// The memory a table's columns take.
 fn table_bytes(t: &Table) -> usize {
-    t.batch().get_array_memory_size()
+    t.memory_size()
 }
 
 /// Bytes in binary units, as limits are written (`512 MiB`).

@@ -358,13 +358,13 @@ pub fn window_aggregate(
     };
     let mut out = Vec::with_capacity(tables.len());
     for t in tables {
-        let batch = t.batch();
+        // (Through `Table::array`: a key column the storage left unbuilt stays so.)
         let time_index = t
             .column_index("_time")
             .ok_or_else(|| ExecError::msg("storage answered without a _time column"))?;
-        let times = batch
-            .column(time_index)
-            .as_primitive_opt::<TimestampNanosecondType>()
+        let times = t
+            .array(time_index)
+            .and_then(|a| a.as_primitive_opt::<TimestampNanosecondType>())
             .ok_or_else(|| ExecError::msg("storage answered a _time column of another type"))?;
         let windows = if spec.create_empty {
             all.clone()
@@ -405,16 +405,24 @@ pub fn window_aggregate(
         let stamps: ArrayRef = Arc::new(TimestampNanosecondArray::from(
             windows.iter().map(|w| w.1).collect::<Vec<_>>(),
         ));
-        let mut columns: Vec<(String, ColumnType, ArrayRef)> = Vec::new();
-        let mut value: Option<(String, ColumnType, ArrayRef)> = None;
+        let mut columns: Vec<(String, ColumnType, Option<ArrayRef>)> = Vec::new();
+        let mut value: Option<(String, ColumnType, Option<ArrayRef>)> = None;
         for (i, (label, ty)) in t.columns().into_iter().enumerate() {
-            let col = batch.column(i);
             if label == "_time" {
                 if aggregate.is_selector() {
-                    columns.push((label, ty, Arc::clone(&stamps)));
+                    columns.push((label, ty, Some(Arc::clone(&stamps))));
                 }
                 continue;
             }
+            // A group-key column is its key value on every row: left for the output
+            // table to build if something needs it.
+            if label != "_value" && t.key().contains(&label) {
+                columns.push((label, ty, None));
+                continue;
+            }
+            let col = t
+                .array(i)
+                .ok_or_else(|| ExecError::msg(format!("storage answered no column {label}")))?;
             if label == "_value" {
                 let v = if every_row {
                     Arc::clone(col)
@@ -434,26 +442,24 @@ pub fn window_aggregate(
                     v
                 };
                 if aggregate.is_selector() {
-                    columns.push((label, ty, v));
+                    columns.push((label, ty, Some(v)));
                 } else {
-                    value = Some((label, ty, v));
+                    value = Some((label, ty, Some(v)));
                 }
                 continue;
             }
-            // A group-key column is one value: an input column as long as the output is
-            // used as it is; otherwise its value is repeated.
-            let repeated = if col.len() == n && t.key().contains(&label) {
-                Arc::clone(col)
-            } else {
-                fluxi_value::table::repeat_value(col, 0, n)?
-            };
-            columns.push((label, ty, repeated));
+            // Any other column: its first value, repeated.
+            columns.push((
+                label,
+                ty,
+                Some(fluxi_value::table::repeat_value(col, 0, n)?),
+            ));
         }
         if let Some(v) = value {
             columns.push(v);
-            columns.push(("_time".into(), ColumnType::Time, stamps));
+            columns.push(("_time".into(), ColumnType::Time, Some(stamps)));
         }
-        out.push(Table::from_arrays(t.key().clone(), columns, n)?);
+        out.push(Table::with_key_columns(t.key().clone(), columns, n)?);
     }
     Ok(out)
 }
@@ -473,10 +479,15 @@ pub fn whole_aggregate(tables: Vec<Table>, aggregate: Aggregate) -> Result<Vec<T
     }
     let mut out = Vec::with_capacity(tables.len());
     for t in tables {
-        let mut columns: Vec<(String, ColumnType, ArrayRef)> = Vec::new();
+        let mut columns: Vec<(String, ColumnType, Option<ArrayRef>)> = Vec::new();
         let mut value = None;
         for (i, (label, ty)) in t.columns().into_iter().enumerate() {
-            let col = Arc::clone(t.batch().column(i));
+            // A key column the storage left unbuilt stays so.
+            let col = if label != "_value" && t.key().contains(&label) {
+                None
+            } else {
+                t.array(i).map(Arc::clone)
+            };
             match label.as_str() {
                 "_time" => {}
                 "_value" => value = Some((label, ty, col)),
@@ -485,7 +496,7 @@ pub fn whole_aggregate(tables: Vec<Table>, aggregate: Aggregate) -> Result<Vec<T
         }
         columns.extend(value);
         let n = t.num_rows();
-        out.push(Table::from_arrays(t.key().clone(), columns, n)?);
+        out.push(Table::with_key_columns(t.key().clone(), columns, n)?);
     }
     Ok(out)
 }

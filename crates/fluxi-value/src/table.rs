@@ -178,7 +178,98 @@ impl Eq for GroupKey {}
 #[derive(Debug, Clone)]
 pub struct Table {
     key: GroupKey,
-    batch: RecordBatch,
+    data: Data,
+}
+
+/// A table's columns.
+#[derive(Debug, Clone)]
+enum Data {
+    /// Every column built.
+    Built(RecordBatch),
+    /// Some group-key columns not built yet ([`Table::with_key_columns`]); clones share
+    /// the batch once it is.
+    Keyed(Arc<Keyed>),
+}
+
+/// The columns of a table whose group-key columns are built on first use.
+#[derive(Debug)]
+struct Keyed {
+    schema: arrow_schema::SchemaRef,
+    rows: usize,
+    /// The columns in order; `None`: a group-key column, its key value on every row.
+    arrays: Vec<Option<ArrayRef>>,
+    built: std::sync::OnceLock<RecordBatch>,
+}
+
+impl Keyed {
+    /// Every column, the key columns made from `key`. Cannot fail:
+    /// [`Table::with_key_columns`] checked that every array has `rows` rows and its
+    /// column's type, and that every key column's value is of its type and fits.
+    fn build(&self, key: &GroupKey) -> RecordBatch {
+        let columns: Vec<(arrow_schema::FieldRef, ArrayRef)> = self
+            .schema
+            .fields()
+            .iter()
+            .zip(&self.arrays)
+            .map(|(field, array)| {
+                let array = match array {
+                    Some(a) => Arc::clone(a),
+                    None => constant(key.get(field.name()), field.data_type(), self.rows),
+                };
+                (Arc::clone(field), array)
+            })
+            .collect();
+        RecordBatch::from(arrow_array::StructArray::from(columns))
+    }
+
+    fn memory_size(&self, key: &GroupKey) -> usize {
+        if let Some(b) = self.built.get() {
+            return b.get_array_memory_size();
+        }
+        let fields = self.schema.fields().iter();
+        fields
+            .zip(&self.arrays)
+            .map(|(field, array)| match array {
+                Some(a) => a.get_array_memory_size(),
+                // What building it will take: a string's bytes and offsets, else 8 bytes
+                // a row.
+                None => match key.get(field.name()).map(|k| &k.value) {
+                    Some(Value::String(v)) => self.rows.saturating_mul(v.len() + 4),
+                    _ => self.rows.saturating_mul(8),
+                },
+            })
+            .sum()
+    }
+}
+
+/// A column of `rows` rows, each `k`'s value (null when it has none or there is no `k`).
+fn constant(k: Option<&KeyColumn>, ty: &arrow_schema::DataType, rows: usize) -> ArrayRef {
+    let value = k.map_or(&Value::Null, |k| &k.value);
+    match value {
+        Value::String(s) => Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+            &**s, rows,
+        ))),
+        Value::Time(t) => Arc::new(TimestampNanosecondArray::from_value(*t, rows)),
+        Value::Int(i) => Arc::new(Int64Array::from_value(*i, rows)),
+        Value::UInt(u) => Arc::new(UInt64Array::from_value(*u, rows)),
+        Value::Float(f) => Arc::new(Float64Array::from_value(*f, rows)),
+        Value::Bool(b) => Arc::new(BooleanArray::from(vec![*b; rows])),
+        _ => arrow_array::new_null_array(ty, rows),
+    }
+}
+
+/// Whether `value` is a value of a column of type `ty` (or null).
+fn value_fits(value: &Value, ty: ColumnType) -> bool {
+    matches!(
+        (value, ty),
+        (Value::Null, _)
+            | (Value::String(_), ColumnType::String)
+            | (Value::Time(_), ColumnType::Time)
+            | (Value::Int(_), ColumnType::Int)
+            | (Value::UInt(_), ColumnType::UInt)
+            | (Value::Float(_), ColumnType::Float)
+            | (Value::Bool(_), ColumnType::Bool)
+    )
 }
 
 impl Table {
@@ -195,7 +286,81 @@ impl Table {
                 return Err(ValueError::KeyNotInTable(k.label.clone()));
             }
         }
-        Ok(Table { key, batch })
+        Ok(Table {
+            key,
+            data: Data::Built(batch),
+        })
+    }
+
+    /// A table of `rows` rows whose group-key columns are built only when something
+    /// needs them (each is its key value on every row): `columns` in order, `None` for a
+    /// key column left to build. A read of stored series makes such tables: writing one as
+    /// CSV takes a key column's text from the key and never builds it. Every key column
+    /// must be among the columns.
+    pub fn with_key_columns(
+        key: GroupKey,
+        columns: Vec<(String, ColumnType, Option<ArrayRef>)>,
+        rows: usize,
+    ) -> Result<Table, ValueError> {
+        let mut fields = Vec::with_capacity(columns.len());
+        let mut arrays = Vec::with_capacity(columns.len());
+        for (label, ty, array) in columns {
+            match &array {
+                Some(a) if a.len() != rows || a.data_type() != &ty.arrow() => {
+                    return Err(ValueError::Arrow(format!(
+                        "column {label} has {} rows of {}, not {rows} of {}",
+                        a.len(),
+                        a.data_type(),
+                        ty.arrow()
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    let k = key
+                        .get(&label)
+                        .filter(|k| k.ty == ty && value_fits(&k.value, ty))
+                        .ok_or_else(|| ValueError::KeyNotInTable(label.clone()))?;
+                    if let Value::String(v) = &k.value {
+                        // Checked here so that building it later cannot fail.
+                        repeated_string_fits(v, rows)?;
+                    }
+                }
+            }
+            fields.push(Field::new(&label, ty.arrow(), true));
+            arrays.push(array);
+        }
+        if arrays.iter().all(Option::is_some) || fields.is_empty() {
+            let labels: Vec<(String, ColumnType)> = fields
+                .iter()
+                .map(|f| {
+                    let ty = ColumnType::from_arrow(f.data_type()).unwrap_or(ColumnType::String);
+                    (f.name().clone(), ty)
+                })
+                .collect();
+            let rows = if labels.is_empty() { 0 } else { rows };
+            let batch = make_batch(&labels, arrays.into_iter().flatten().collect(), rows)?;
+            return Table::new(key, batch);
+        }
+        let schema = Arc::new(Schema::new(fields));
+        for k in key.columns() {
+            let ok = schema
+                .field_with_name(&k.label)
+                .ok()
+                .and_then(|f| ColumnType::from_arrow(f.data_type()))
+                == Some(k.ty);
+            if !ok {
+                return Err(ValueError::KeyNotInTable(k.label.clone()));
+            }
+        }
+        Ok(Table {
+            key,
+            data: Data::Keyed(Arc::new(Keyed {
+                schema,
+                rows,
+                arrays,
+                built: std::sync::OnceLock::new(),
+            })),
+        })
     }
 
     /// A table from rows of values. `columns` gives labels and types in order; the key
@@ -264,14 +429,48 @@ impl Table {
         &self.key
     }
 
-    /// The columns as an Arrow record batch.
+    /// The columns as an Arrow record batch (a table made by
+    /// [`Table::with_key_columns`] builds its key columns now, once).
     pub fn batch(&self) -> &RecordBatch {
-        &self.batch
+        match &self.data {
+            Data::Built(b) => b,
+            Data::Keyed(k) => k.built.get_or_init(|| k.build(&self.key)),
+        }
+    }
+
+    /// Column `i`'s array; a key column not built yet is built (with every other).
+    pub fn array(&self, i: usize) -> Option<&ArrayRef> {
+        match &self.data {
+            Data::Keyed(k) if k.built.get().is_none() => match k.arrays.get(i)? {
+                Some(a) => Some(a),
+                None => self.batch().columns().get(i),
+            },
+            _ => self.batch().columns().get(i),
+        }
+    }
+
+    /// The memory the columns take (for a key column not built yet, what building it
+    /// will take).
+    pub fn memory_size(&self) -> usize {
+        match &self.data {
+            Data::Built(b) => b.get_array_memory_size(),
+            Data::Keyed(k) => k.memory_size(&self.key),
+        }
+    }
+
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        match &self.data {
+            Data::Built(b) => b.schema(),
+            Data::Keyed(k) => Arc::clone(&k.schema),
+        }
     }
 
     /// Number of rows.
     pub fn num_rows(&self) -> usize {
-        self.batch.num_rows()
+        match &self.data {
+            Data::Built(b) => b.num_rows(),
+            Data::Keyed(k) => k.rows,
+        }
     }
 
     /// Whether the table has no rows.
@@ -281,8 +480,7 @@ impl Table {
 
     /// Labels and types of the columns, in order.
     pub fn columns(&self) -> Vec<(String, ColumnType)> {
-        self.batch
-            .schema()
+        self.schema()
             .fields()
             .iter()
             .map(|f| {
@@ -296,12 +494,28 @@ impl Table {
 
     /// The index of a column.
     pub fn column_index(&self, label: &str) -> Option<usize> {
-        self.batch.schema().index_of(label).ok()
+        self.schema().index_of(label).ok()
     }
 
     /// The value at a row and column.
     pub fn value(&self, row: usize, col: usize) -> Value {
-        match self.batch.columns().get(col) {
+        if let Data::Keyed(k) = &self.data {
+            if k.built.get().is_none() {
+                return match k.arrays.get(col) {
+                    Some(Some(a)) => array_value(a, row),
+                    // A key column not built: its key value, on each of its rows.
+                    Some(None) => {
+                        let field = k.schema.fields().get(col);
+                        match field.and_then(|f| self.key.get(f.name())) {
+                            Some(v) if row < k.rows => v.value.clone(),
+                            _ => Value::Null,
+                        }
+                    }
+                    None => Value::Null,
+                };
+            }
+        }
+        match self.batch().columns().get(col) {
             Some(a) => array_value(a, row),
             None => Value::Null,
         }
@@ -309,12 +523,9 @@ impl Table {
 
     /// Every row as values, in column order.
     pub fn rows(&self) -> Vec<Vec<Value>> {
+        let columns = self.schema().fields().len();
         (0..self.num_rows())
-            .map(|r| {
-                (0..self.batch.num_columns())
-                    .map(|c| self.value(r, c))
-                    .collect()
-            })
+            .map(|r| (0..columns).map(|c| self.value(r, c)).collect())
             .collect()
     }
 }
@@ -421,14 +632,7 @@ pub fn build_array<'v>(
 /// computed, not `n` appends. An error if the column would pass Arrow's 2 GiB of string
 /// bytes.
 pub fn repeated_string(s: &str, n: usize) -> Result<ArrayRef, ValueError> {
-    let too_long = || {
-        ValueError::Arrow(format!(
-            "a column of {n} strings of {} bytes is too long",
-            s.len()
-        ))
-    };
-    let total = s.len().checked_mul(n).filter(|&t| t <= i32::MAX as usize);
-    total.ok_or_else(too_long)?;
+    repeated_string_fits(s, n)?;
     let len = s.len() as i32;
     let offsets: Vec<i32> = (0..=n as i32).map(|i| i * len).collect();
     let array = StringArray::try_new(
@@ -438,6 +642,17 @@ pub fn repeated_string(s: &str, n: usize) -> Result<ArrayRef, ValueError> {
     )
     .map_err(|e| ValueError::Arrow(e.to_string()))?;
     Ok(Arc::new(array))
+}
+
+/// Whether a string column of `n` copies of `s` fits Arrow's 32-bit offsets.
+fn repeated_string_fits(s: &str, n: usize) -> Result<(), ValueError> {
+    match s.len().checked_mul(n) {
+        Some(total) if total <= i32::MAX as usize => Ok(()),
+        _ => Err(ValueError::Arrow(format!(
+            "a column of {n} strings of {} bytes is too long",
+            s.len()
+        ))),
+    }
 }
 
 /// A column of `n` rows, each the value at `row` of `a` (null past its end): how a
@@ -463,4 +678,194 @@ pub fn repeat_value(a: &ArrayRef, row: usize, n: usize) -> Result<ArrayRef, Valu
         let idx = arrow_array::UInt32Array::from(vec![row as u32; n]);
         arrow_select::take::take(a, &idx, None).map_err(|e| ValueError::Arrow(e.to_string()))?
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv::{encode, LineEnding};
+
+    fn key_column(label: &str, ty: ColumnType, value: Value) -> KeyColumn {
+        KeyColumn {
+            label: label.into(),
+            ty,
+            value,
+        }
+    }
+
+    fn key() -> GroupKey {
+        GroupKey::new(vec![
+            key_column("_start", ColumnType::Time, Value::Time(5)),
+            key_column("_field", ColumnType::String, Value::string("usage")),
+            key_column("host", ColumnType::String, Value::Null),
+            key_column("n", ColumnType::Int, Value::Int(-3)),
+        ])
+    }
+
+    /// `_start`, `_time`, `_value`, `_field`, `host`, `n`: the key columns left to build.
+    fn keyed(rows: usize) -> Table {
+        let times: Vec<i64> = (0..rows as i64).collect();
+        let values: Vec<f64> = (0..rows).map(|i| i as f64 / 4.0).collect();
+        let columns = vec![
+            ("_start".to_string(), ColumnType::Time, None),
+            (
+                "_time".to_string(),
+                ColumnType::Time,
+                Some(Arc::new(TimestampNanosecondArray::from(times)) as ArrayRef),
+            ),
+            (
+                "_value".to_string(),
+                ColumnType::Float,
+                Some(Arc::new(Float64Array::from(values)) as ArrayRef),
+            ),
+            ("_field".to_string(), ColumnType::String, None),
+            ("host".to_string(), ColumnType::String, None),
+            ("n".to_string(), ColumnType::Int, None),
+        ];
+        match Table::with_key_columns(key(), columns, rows) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The same table with every column built from the start.
+    fn eager(rows: usize) -> Table {
+        let t = keyed(rows);
+        let columns = t
+            .columns()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (label, ty))| {
+                let values: Vec<Value> = (0..rows).map(|r| t.value(r, i)).collect();
+                match build_array(&label, ty, values.iter()) {
+                    Ok(a) => (label, ty, a),
+                    Err(e) => panic!("{e}"),
+                }
+            })
+            .collect();
+        match Table::from_arrays(key(), columns, rows) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn built(t: &Table) -> bool {
+        match &t.data {
+            Data::Built(_) => true,
+            Data::Keyed(k) => k.built.get().is_some(),
+        }
+    }
+
+    /// Its values, rows and CSV are those of the table built whole, and none of that
+    /// builds its key columns; its batch, once asked for, is the whole table's.
+    #[test]
+    fn a_table_with_key_columns_to_build_reads_as_the_whole_table() {
+        let t = keyed(1000);
+        let whole = eager(1000);
+        assert!(!built(&t));
+        assert_eq!(t.num_rows(), 1000);
+        assert_eq!(t.columns(), whole.columns());
+        assert_eq!(t.column_index("host"), Some(4));
+        let show = |v: Value| format!("{v:?}");
+        assert_eq!(show(t.value(7, 0)), show(Value::Time(5)));
+        assert_eq!(show(t.value(7, 3)), show(Value::string("usage")));
+        assert_eq!(show(t.value(7, 4)), show(Value::Null));
+        assert_eq!(show(t.value(7, 5)), show(Value::Int(-3)));
+        assert_eq!(
+            show(t.value(1000, 5)),
+            show(Value::Null),
+            "past the last row"
+        );
+        assert_eq!(format!("{:?}", t.rows()), format!("{:?}", whole.rows()));
+        let csv = |t: &Table| {
+            encode(
+                &[("_result".to_string(), vec![t.clone()])],
+                LineEnding::Crlf,
+            )
+        };
+        assert_eq!(csv(&t), csv(&whole));
+        // `_start`, `_time`, `_value`, `n`: 8 bytes a row; `_field`: 5 and 4; `host`: 8.
+        assert!(t.memory_size() >= 1000 * (8 * 4 + 9 + 8), "{}", t.memory_size());
+        assert!(
+            !built(&t),
+            "reading values and writing CSV built the key columns"
+        );
+        // Asked for, the batch is the whole table's, built once and shared by clones.
+        let copy = t.clone();
+        assert_eq!(t.batch(), whole.batch());
+        assert!(built(&copy));
+        assert_eq!(t.memory_size(), t.batch().get_array_memory_size());
+        assert_eq!(t.array(3).map(|a| a.len()), Some(1000));
+    }
+
+    /// Only key columns of the key's types may be left to build, arrays must have the
+    /// table's rows, and a string column that could not be built is refused up front.
+    #[test]
+    fn key_columns_to_build_are_checked_when_the_table_is_made() {
+        let time = |rows: usize| {
+            Some(Arc::new(TimestampNanosecondArray::from(vec![0i64; rows])) as ArrayRef)
+        };
+        let make = |columns: Vec<(&str, ColumnType, Option<ArrayRef>)>, rows: usize| {
+            let columns = columns
+                .into_iter()
+                .map(|(l, t, a)| (l.to_string(), t, a))
+                .collect();
+            Table::with_key_columns(key(), columns, rows)
+        };
+        let with = |extra: (&str, ColumnType, Option<ArrayRef>), rows: usize| {
+            make(
+                vec![
+                    ("_start", ColumnType::Time, None),
+                    ("_field", ColumnType::String, None),
+                    ("host", ColumnType::String, None),
+                    ("n", ColumnType::Int, None),
+                    extra,
+                ],
+                rows,
+            )
+        };
+        assert!(with(("_time", ColumnType::Time, time(3)), 3).is_ok());
+        // A column not in the key cannot be left to build.
+        assert!(matches!(
+            with(("_time", ColumnType::Time, None), 3),
+            Err(ValueError::KeyNotInTable(l)) if l == "_time"
+        ));
+        // An array of other rows or another type.
+        assert!(matches!(
+            with(("_time", ColumnType::Time, time(2)), 3),
+            Err(ValueError::Arrow(_))
+        ));
+        assert!(matches!(
+            with(("_time", ColumnType::Int, time(3)), 3),
+            Err(ValueError::Arrow(_))
+        ));
+        // A key column of another type than the key's.
+        assert!(make(
+            vec![
+                ("_start", ColumnType::Int, None),
+                ("_field", ColumnType::String, None),
+                ("host", ColumnType::String, None),
+                ("n", ColumnType::Int, None),
+            ],
+            3
+        )
+        .is_err());
+        // A key column missing from the columns.
+        assert!(make(vec![("_start", ColumnType::Time, None)], 3).is_err());
+        // 5 bytes × 500 M rows passes Arrow's 2 GiB of string bytes: refused now, not
+        // when something builds it.
+        let long = make(
+            vec![
+                ("_start", ColumnType::Time, None),
+                ("_field", ColumnType::String, None),
+                ("host", ColumnType::String, None),
+                ("n", ColumnType::Int, None),
+            ],
+            500_000_000,
+        );
+        match long {
+            Err(ValueError::Arrow(e)) => assert!(e.contains("too long"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

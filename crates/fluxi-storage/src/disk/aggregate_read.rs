@@ -14,7 +14,7 @@
 use super::manifest::{read_stat, StatValue};
 use super::read::{
     buffer_piece, decode, long_table, merge_sorted_check, pieces, plan, sorted, verify_files,
-    Normalized, Piece, Repeats, Wanted,
+    Normalized, Piece, Wanted,
 };
 use super::stream::{self, Job, Outcome};
 use super::DiskStorage;
@@ -199,7 +199,6 @@ pub(crate) fn read_aggregate(
         .map(|(w, _)| w)
         .collect();
     let decoded = decode(store, b, &need)?;
-    let mut repeats = Repeats::default();
     let mut tables = Vec::with_capacity(wanted.len());
     for (w, answer) in wanted.iter().zip(answers) {
         let out_ty = output_type(aggregate, w.ty.column_type());
@@ -207,7 +206,7 @@ pub(crate) fn read_aggregate(
             Answer::Skip => continue,
             Answer::Value(t, v) => {
                 let t = ScalarBuffer::from(vec![t]);
-                tables.push(long_table(spec, w, t, out_ty, v, &mut repeats)?);
+                tables.push(long_table(spec, w, t, out_ty, v)?);
                 continue;
             }
             Answer::Stream(k) => match streamed.get_mut(k).and_then(Option::take) {
@@ -234,14 +233,7 @@ pub(crate) fn read_aggregate(
             continue;
         }
         let times = ScalarBuffer::from(agg.times);
-        tables.push(long_table(
-            spec,
-            w,
-            times,
-            out_ty,
-            agg.values,
-            &mut repeats,
-        )?);
+        tables.push(long_table(spec, w, times, out_ty, agg.values)?);
     }
     Ok(Some(ReadResult {
         tables: sorted(tables),

@@ -535,70 +535,34 @@ pub(super) fn merge(mut pieces: Vec<Piece>) -> Result<Vec<Piece>> {
     }])
 }
 
-/// Columns of one repeated value, shared by the tables of a read that have as many
-/// rows (Arrow arrays are immutable and reference counted).
-#[derive(Default)]
-pub(super) struct Repeats {
-    strings: HashMap<(String, usize), ArrayRef>,
-    times: HashMap<(i64, usize), ArrayRef>,
-}
-
-impl Repeats {
-    fn string(&mut self, s: &str, n: usize) -> Result<ArrayRef> {
-        if let Some(a) = self.strings.get(&(s.to_string(), n)) {
-            return Ok(Arc::clone(a));
-        }
-        let a = fluxi_value::table::repeated_string(s, n)
-            .map_err(|e| StorageError::Backend(format!("read: {e}")))?;
-        self.strings.insert((s.to_string(), n), Arc::clone(&a));
-        Ok(a)
-    }
-
-    fn time(&mut self, t: i64, n: usize) -> ArrayRef {
-        let a = self.times.entry((t, n)).or_insert_with(|| {
-            Arc::new(TimestampNanosecondArray::new(
-                ScalarBuffer::from(vec![t; n]),
-                None,
-            ))
-        });
-        Arc::clone(a)
-    }
-}
-
-/// A series' values as one table in Flux's long shape.
+/// A series' values as one table in Flux's long shape. Its group-key columns (`_start`,
+/// `_stop`, `_field`, `_measurement`, the tags) are left for the table to build if
+/// something needs them: written as CSV, a key column is its key's text.
 pub(super) fn long_table(
     spec: &ReadSpec,
     w: &Wanted<'_>,
     times: ScalarBuffer<i64>,
     ty: ColumnType,
     values: ArrayRef,
-    repeats: &mut Repeats,
 ) -> Result<Table> {
     let n = times.len();
-    let start = repeats.time(spec.start, n);
-    let stop = repeats.time(spec.stop, n);
-    let mut strings = |s: &str| repeats.string(s, n);
-    let mut columns: Vec<(String, ColumnType, ArrayRef)> = vec![
-        ("_start".into(), ColumnType::Time, start),
-        ("_stop".into(), ColumnType::Time, stop),
+    let mut columns: Vec<(String, ColumnType, Option<ArrayRef>)> = vec![
+        ("_start".into(), ColumnType::Time, None),
+        ("_stop".into(), ColumnType::Time, None),
         (
             "_time".into(),
             ColumnType::Time,
-            Arc::new(TimestampNanosecondArray::new(times, None)),
+            Some(Arc::new(TimestampNanosecondArray::new(times, None))),
         ),
-        ("_value".into(), ty, values),
-        ("_field".into(), ColumnType::String, strings(w.field)?),
-        (
-            "_measurement".into(),
-            ColumnType::String,
-            strings(w.measurement)?,
-        ),
+        ("_value".into(), ty, Some(values)),
+        ("_field".into(), ColumnType::String, None),
+        ("_measurement".into(), ColumnType::String, None),
     ];
-    for (k, v) in &w.tags {
-        columns.push((k.to_string(), ColumnType::String, strings(v)?));
+    for (k, _) in &w.tags {
+        columns.push((k.to_string(), ColumnType::String, None));
     }
-    Table::from_arrays(key_of(spec, w), columns, n)
-        .map_err(|e| StorageError::Backend(e.to_string()))
+    Table::with_key_columns(key_of(spec, w), columns, n)
+        .map_err(|e| StorageError::Backend(format!("read: {e}")))
 }
 
 /// The group key of the table a wanted series and field makes.
@@ -653,7 +617,6 @@ pub(crate) fn read_each(
         w.files.iter().map(|f| f.stats.count()).sum::<u64>() + buffered
     };
     let mut normalized = HashMap::new();
-    let mut repeats = Repeats::default();
     let chunk_values = store.options.read_chunk_values.max(1);
     let mut start = 0;
     while start < wanted.len() {
@@ -673,15 +636,13 @@ pub(crate) fn read_each(
         for w in chunk {
             let merged = pieces(w, b, &decoded, &mut normalized, spec)?;
             if let Some((times, values)) = concat(merged)? {
-                let table = long_table(spec, w, times, w.ty.column_type(), values, &mut repeats)?;
+                let table = long_table(spec, w, times, w.ty.column_type(), values)?;
                 if !sink(table) {
                     return Ok(());
                 }
             }
         }
-        // Columns of repeated values are shared within a chunk only.
         normalized.clear();
-        repeats = Repeats::default();
         start = end;
     }
     Ok(())
@@ -696,19 +657,11 @@ pub(crate) fn read(store: &DiskStorage, spec: &ReadSpec) -> Result<ReadResult> {
     let refs: Vec<&Wanted<'_>> = wanted.iter().collect();
     let decoded = decode(store, b, &refs)?;
     let mut normalized = HashMap::new();
-    let mut repeats = Repeats::default();
     let mut tables = Vec::with_capacity(wanted.len());
     for w in &wanted {
         let merged = pieces(w, b, &decoded, &mut normalized, spec)?;
         if let Some((times, values)) = concat(merged)? {
-            tables.push(long_table(
-                spec,
-                w,
-                times,
-                w.ty.column_type(),
-                values,
-                &mut repeats,
-            )?);
+            tables.push(long_table(spec, w, times, w.ty.column_type(), values)?);
         }
     }
     Ok(ReadResult {

@@ -165,14 +165,14 @@ impl Encoder {
         }
         text.push(d);
         text.push_str(itoa::Buffer::new().format(id));
-        for ((label, _), array) in shape.columns.iter().zip(table.batch().columns()) {
+        // (A key column is not read: a table of a read may not have built it.)
+        for (i, (label, _)) in shape.columns.iter().enumerate() {
             text.push(d);
-            match table.key().get(label) {
-                Some(k) => text.push_str(&quote(&cell(&k.value), eol, d)),
-                None => {
-                    parts.push(Part::Same(std::mem::take(&mut text)));
-                    parts.push(Part::Each(CellColumn::of(array)));
-                }
+            if let Some(k) = table.key().get(label) {
+                text.push_str(&quote(&cell(&k.value), eol, d));
+            } else if let Some(array) = table.array(i) {
+                parts.push(Part::Same(std::mem::take(&mut text)));
+                parts.push(Part::Each(CellColumn::of(array)));
             }
         }
         text.push_str(nl);
