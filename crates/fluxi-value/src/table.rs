@@ -785,7 +785,11 @@ mod tests {
         };
         assert_eq!(csv(&t), csv(&whole));
         // `_start`, `_time`, `_value`, `n`: 8 bytes a row; `_field`: 5 and 4; `host`: 8.
-        assert!(t.memory_size() >= 1000 * (8 * 4 + 9 + 8), "{}", t.memory_size());
+        assert!(
+            t.memory_size() >= 1000 * (8 * 4 + 9 + 8),
+            "{}",
+            t.memory_size()
+        );
         assert!(
             !built(&t),
             "reading values and writing CSV built the key columns"
