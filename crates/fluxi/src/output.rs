@@ -230,20 +230,20 @@ impl<W: Write> ResultWriter<W> {
     /// Write a table of result `name` (`None`: the result is complete) and flush it.
     pub fn write(&mut self, name: &str, table: Option<&Table>) -> io::Result<()> {
         self.buf.clear();
-        let rest: &[String] = match (&mut self.encoder, table) {
-            // A long table's later rows are written from where the encoder made them.
-            (Encoders::Csv(e), Some(t)) => e.table_split(&mut self.buf, name, t),
-            (encoder, table) => {
-                encoder.write(&mut self.buf, name, table);
-                &[]
+        match (&mut self.encoder, table) {
+            // A long table's text is written a piece at a time, as it is made.
+            (Encoders::Csv(e), Some(t)) => {
+                let out = &mut self.out;
+                e.table_pieces(&mut self.buf, name, t, &mut |piece| pass(out, piece, false))?;
             }
-        };
-        emit(&mut self.out, &mut self.buf, rest, table.is_none())
+            (encoder, table) => encoder.write(&mut self.buf, name, table),
+        }
+        emit(&mut self.out, &mut self.buf, table.is_none())
     }
 
     /// Writes what is in `buf` and flushes it; `settle`: wait until it is written.
     fn emit(&mut self, settle: bool) -> io::Result<()> {
-        emit(&mut self.out, &mut self.buf, &[], settle)
+        emit(&mut self.out, &mut self.buf, settle)
     }
 
     /// The writer (for a spooled writer, once everything is written; an error if its
@@ -259,27 +259,38 @@ impl<W: Write> ResultWriter<W> {
     }
 }
 
-/// Writes `buf` and then `rest` to `out` and flushes it; `settle`: wait until it is
-/// written. A writing thread gets them as one text (`buf`, or a spare buffer back from
-/// it in its place).
-fn emit<W: Write>(
-    out: &mut Out<W>,
-    buf: &mut String,
-    rest: &[String],
-    settle: bool,
-) -> io::Result<()> {
-    let len = buf.len() + rest.iter().map(String::len).sum::<usize>();
+/// Writes `buf` to `out` and flushes it; `settle`: wait until it is written.
+fn emit<W: Write>(out: &mut Out<W>, buf: &mut String, settle: bool) -> io::Result<()> {
+    pass(out, buf, true)?;
+    if let (true, Out::Spooled(spool)) = (settle, out) {
+        if let Some(writing) = spool.writing.as_mut() {
+            if let Some(spare) = writing.settle()? {
+                *buf = spare;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `buf` to `out` (`flush`: and flushes it) and leaves it empty. A writing thread
+/// gets it as it is, `buf` then being a spare buffer back from that thread.
+fn pass<W: Write>(out: &mut Out<W>, buf: &mut String, flush: bool) -> io::Result<()> {
     match out {
         Out::Direct(out) => {
-            write_all(out, buf, rest)?;
-            out.flush()
+            out.write_all(buf.as_bytes())?;
+            buf.clear();
+            if flush {
+                out.flush()?;
+            }
+            Ok(())
         }
         Out::Spooled(spool) => {
             if let Some(out) = spool.out.as_mut() {
-                if spool.written + len <= spool.after {
-                    spool.written += len;
-                    write_all(out, buf, rest)?;
-                    return out.flush();
+                if spool.written + buf.len() <= spool.after {
+                    spool.written += buf.len();
+                    out.write_all(buf.as_bytes())?;
+                    buf.clear();
+                    return if flush { out.flush() } else { Ok(()) };
                 }
             }
             if let Some(out) = spool.out.take() {
@@ -288,30 +299,13 @@ fn emit<W: Write>(
             let Some(writing) = spool.writing.as_mut() else {
                 return Err(io::Error::other("the output thread stopped"));
             };
-            let mut text = std::mem::take(buf);
-            text.reserve(len - text.len());
-            for r in rest {
-                text.push_str(r);
-            }
-            if let Some(spare) = writing.hand(text)? {
+            if let Some(spare) = writing.hand(std::mem::take(buf))? {
                 *buf = spare;
             }
-            if settle {
-                if let Some(spare) = writing.settle()? {
-                    *buf = spare;
-                }
-            }
+            buf.clear();
             Ok(())
         }
     }
-}
-
-fn write_all<W: Write>(out: &mut W, buf: &str, rest: &[String]) -> io::Result<()> {
-    out.write_all(buf.as_bytes())?;
-    for r in rest {
-        out.write_all(r.as_bytes())?;
-    }
-    Ok(())
 }
 
 /// One block of annotated CSV, as [`CsvBlocks`] reads it.

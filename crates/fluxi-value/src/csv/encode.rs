@@ -71,9 +71,9 @@ pub struct Encoder {
     current: Option<(String, Shape)>,
     /// The next table id within the result.
     id: usize,
-    /// The text of each run of a long table but the first (kept for the next table, so
-    /// its memory is reused).
-    runs: Vec<String>,
+    /// Buffers for the pieces of a long table written on another thread (kept for the
+    /// next table, so their memory is reused).
+    spare: Vec<String>,
 }
 
 /// What decides whether a table needs a new annotation block.
@@ -97,7 +97,7 @@ impl Encoder {
             dialect,
             current: None,
             id: 0,
-            runs: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -110,19 +110,32 @@ impl Encoder {
 
     /// Append one table of result `name`.
     pub fn table(&mut self, out: &mut String, name: &str, table: &Table) {
-        let rest = self.table_split(out, name, table);
-        out.reserve(rest.iter().map(String::len).sum());
-        for text in rest {
-            out.push_str(text);
-        }
+        let mut text = std::mem::take(out);
+        let written = self.table_pieces(&mut text, name, table, &mut |piece| {
+            out.push_str(piece);
+            piece.clear();
+            Ok(())
+        });
+        // (The sink above cannot fail.)
+        let _ = written;
+        out.push_str(&text);
     }
 
-    /// One table of result `name`, its text in pieces: what goes first is appended to
-    /// `out`, and the rest (the later rows of a long table, written by other threads) is
-    /// returned, in order, to be written after it; [`Encoder::table`] is `out` followed
-    /// by them. The pieces are the encoder's, reused for the next table: writing them
-    /// where they are saves copying a long table's text once more.
-    pub fn table_split(&mut self, out: &mut String, name: &str, table: &Table) -> &[String] {
+    /// One table of result `name`, appended to `out` and handed to `sink` a piece at a
+    /// time: a long table's rows are written [`ROWS_PER_PIECE`] at a time (on two
+    /// threads where there are two cores, one piece each in turn), and each piece, `out`
+    /// first, is given to `sink` in order as it is done, so that its text is never held
+    /// whole. `sink` writes a piece's text and leaves the string empty (it may put
+    /// another, empty, string in its place). What is in `out` when this returns (a short
+    /// table, or a long one's last rows) is for the caller to write. An error of `sink`
+    /// stops the writing and is returned.
+    pub fn table_pieces(
+        &mut self,
+        out: &mut String,
+        name: &str,
+        table: &Table,
+        sink: &mut dyn FnMut(&mut String) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let nl = self.nl();
         let eol = self.eol;
         let shape = Shape {
@@ -185,43 +198,27 @@ impl Encoder {
             eol,
             plain_safe,
         };
-        let lanes = lanes_for(n);
-        let mut rest = 0;
-        if lanes <= 1 {
+        let pieces = n.div_ceil(ROWS_PER_PIECE).max(1);
+        let piece = |k: usize| k * ROWS_PER_PIECE..((k + 1) * ROWS_PER_PIECE).min(n);
+        let written = if pieces == 1 {
             rows.write(out, 0..n);
-        } else {
-            // Long tables: the rows are cut into `lanes` runs written at once, the first
-            // here and the others on scoped threads, then appended in order.
-            let run = n.div_ceil(lanes);
-            self.runs.resize_with(lanes - 1, String::new);
-            let done: Vec<bool> = std::thread::scope(|scope| {
-                let handles: Vec<_> = self
-                    .runs
-                    .iter_mut()
-                    .enumerate()
-                    .map(|(k, text)| {
-                        let rows = &rows;
-                        scope.spawn(move || {
-                            text.clear();
-                            rows.write(text, (k + 1) * run..((k + 2) * run).min(n));
-                        })
-                    })
-                    .collect();
-                rows.write(out, 0..run.min(n));
-                handles.into_iter().map(|h| h.join().is_ok()).collect()
-            });
-            for (k, (text, ok)) in self.runs.iter_mut().zip(done).enumerate() {
-                if !ok {
-                    // A run's thread failed: write that run here instead.
-                    text.clear();
-                    rows.write(text, (k + 1) * run..((k + 2) * run).min(n));
+            Ok(())
+        } else if cores() < 2 {
+            (|| {
+                for k in 0..pieces {
+                    rows.write(out, piece(k));
+                    if k + 1 < pieces {
+                        sink(out)?;
+                    }
                 }
-            }
-            rest = lanes - 1;
-        }
+                Ok(())
+            })()
+        } else {
+            write_on_two_threads(out, &rows, pieces, &piece, &mut self.spare, sink)
+        };
         self.current = Some((name.to_string(), shape));
         self.id += 1;
-        self.runs.get(..rest).unwrap_or_default()
+        written
     }
 
     /// End result `name` (a result without tables still ends with its blank line).
@@ -267,16 +264,96 @@ impl Encoder {
     }
 }
 
-/// Rows at least this long are written by more than one thread.
-const ROWS_PER_LANE: usize = 2048;
+/// The rows of a piece of a long table's text (about 100–300 KB for common rows): a
+/// table of more is written and handed on a piece at a time.
+pub const ROWS_PER_PIECE: usize = 2048;
 
-/// How many threads write a table of `n` rows.
-fn lanes_for(n: usize) -> usize {
+/// The machine's cores.
+fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = *CORES.get_or_init(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    (n / ROWS_PER_LANE).clamp(1, cores.min(4))
+    *CORES
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+}
+
+/// Writes pieces `0..pieces` of a table (`piece(k)`: its rows) in turn on this thread
+/// (the even ones, into `out`) and on one scoped thread (the odd ones, into buffers from
+/// `spare`, or new ones), handing each to `sink` in order; the last piece is left in
+/// `out`. The other thread is at most two pieces ahead, so at most four pieces' text is
+/// held at once; its buffers go back to `spare`. If that thread stops, this one writes
+/// its pieces.
+fn write_on_two_threads(
+    out: &mut String,
+    rows: &Rows<'_>,
+    pieces: usize,
+    piece: &(dyn Fn(usize) -> std::ops::Range<usize> + Sync),
+    spare: &mut Vec<String>,
+    sink: &mut dyn FnMut(&mut String) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::sync::mpsc;
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = mpsc::sync_channel::<String>(1);
+        let (free_tx, free_rx) = mpsc::channel::<String>();
+        for b in spare.drain(..) {
+            let _ = free_tx.send(b);
+        }
+        let other = scope.spawn(move || {
+            for k in (1..pieces).step_by(2) {
+                let mut text = free_rx.try_recv().unwrap_or_default();
+                text.clear();
+                rows.write(&mut text, piece(k));
+                if done_tx.send(text).is_err() {
+                    break;
+                }
+            }
+            // The buffers it was given and did not use, for the next table.
+            free_rx.try_iter().collect::<Vec<String>>()
+        });
+        let mut result = Ok(());
+        let mut other_stopped = false;
+        for k in 0..pieces {
+            if k % 2 == 0 {
+                rows.write(out, piece(k));
+                if k + 1 < pieces {
+                    result = sink(out);
+                }
+            } else {
+                let received = if other_stopped {
+                    None
+                } else {
+                    done_rx.recv().ok()
+                };
+                let mut text = received.unwrap_or_else(|| {
+                    other_stopped = true;
+                    let mut text = String::new();
+                    rows.write(&mut text, piece(k));
+                    text
+                });
+                if k + 1 == pieces {
+                    out.push_str(&text);
+                    text.clear();
+                } else {
+                    // `out` was handed on with the piece before, so this one follows it.
+                    result = sink(&mut text);
+                }
+                // Back to the other thread while it has pieces to write, else kept.
+                if k + 2 < pieces && !other_stopped {
+                    let _ = free_tx.send(text);
+                } else {
+                    spare.push(text);
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        // Stop the other thread (its next piece cannot be sent), and keep its buffers.
+        drop(done_rx);
+        drop(free_tx);
+        if let Ok(left) = other.join() {
+            spare.extend(left);
+        }
+        result
+    })
 }
 
 /// What writing a table's rows needs.
@@ -475,7 +552,7 @@ mod dialect_tests {
     fn long_tables_are_written_as_short_ones_are() {
         use arrow_array::{ArrayRef, Float64Array, StringArray, TimestampNanosecondArray};
         use std::sync::Arc;
-        let n = 3 * ROWS_PER_LANE + 17;
+        let n = 4 * ROWS_PER_PIECE + 17;
         let columns: Vec<(String, crate::ColumnType, ArrayRef)> = vec![
             (
                 "_time".into(),
@@ -512,25 +589,81 @@ mod dialect_tests {
             }
             want.push_str("\r\n");
         }
-        // On a machine of more than one core, the table was written in several runs.
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        assert_eq!(lanes_for(n) > 1, cores > 1, "{cores} cores");
         assert!(out.ends_with(&want), "rows differ");
         let back = crate::csv::decode(&format!("{out}\r\n")).unwrap();
         assert_eq!(back.tables[0].num_rows(), n);
-        // In pieces: the first rows, then each later run in order, make the same text
-        // (twice: the second table reuses the runs' buffers and gets no block header).
-        let mut split = Encoder::new(LineEnding::Crlf);
-        for k in 0..2 {
-            let mut head = String::new();
-            let rest = split.table_split(&mut head, "r", &table);
-            assert_eq!(rest.len(), lanes_for(n) - 1);
-            let joined = rest.iter().fold(head, |acc, r| acc + r);
-            let want_table = want.replace(",,0,", &format!(",,{k},"));
+        // In pieces: handed on in order, each of at most ROWS_PER_PIECE rows, the last
+        // left in `out`, they make the same text (three times: later tables reuse the
+        // other thread's buffers and get no block header).
+        let mut pieces = Encoder::new(LineEnding::Crlf);
+        for k in 0..3 {
+            let mut handed: Vec<String> = Vec::new();
+            let mut last = String::new();
+            let written = pieces.table_pieces(&mut last, "r", &table, &mut |p| {
+                handed.push(std::mem::take(p));
+                Ok(())
+            });
+            assert!(written.is_ok());
+            assert_eq!(handed.len(), n.div_ceil(ROWS_PER_PIECE) - 1);
+            for p in handed.iter().skip(1) {
+                assert_eq!(p.matches("\r\n").count(), ROWS_PER_PIECE);
+            }
+            assert_eq!(last.matches("\r\n").count(), n % ROWS_PER_PIECE);
+            let joined = handed.concat() + &last;
             match k {
                 0 => assert_eq!(joined, out),
-                _ => assert_eq!(joined, want_table),
+                _ => assert_eq!(joined, want.replace(",,0,", &format!(",,{k},"))),
             }
+            assert!(
+                pieces.spare.len() <= 4,
+                "{} spare buffers",
+                pieces.spare.len()
+            );
+        }
+    }
+
+    /// A sink that fails stops the writing of a long table: its error comes back, the
+    /// pieces before it were handed on in order, and nothing hangs.
+    #[test]
+    fn a_failing_sink_stops_a_long_table() {
+        use arrow_array::{ArrayRef, Int64Array};
+        use std::sync::Arc;
+        let n = 6 * ROWS_PER_PIECE;
+        let column: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
+        let table = Table::from_arrays(
+            crate::GroupKey::default(),
+            vec![("v".into(), crate::ColumnType::Int, column)],
+            n,
+        )
+        .unwrap();
+        for fail_at in [0, 1, 3] {
+            let mut e = Encoder::new(LineEnding::Lf);
+            let mut calls = 0;
+            let mut seen = String::new();
+            let mut out = String::new();
+            let written = e.table_pieces(&mut out, "r", &table, &mut |p| {
+                calls += 1;
+                if calls > fail_at {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                seen.push_str(&std::mem::take(p));
+                Ok(())
+            });
+            match written {
+                Err(err) => assert_eq!(err.to_string(), "disk full"),
+                Ok(()) => panic!("the sink's error was lost"),
+            }
+            assert_eq!(calls, fail_at + 1);
+            // What was handed on is the table's beginning.
+            let whole = encode(&[("r".into(), vec![table.clone()])], LineEnding::Lf);
+            assert!(whole.starts_with(&seen));
+            // (The first piece carries the annotations and header: 4 lines.)
+            let lines = if fail_at == 0 {
+                0
+            } else {
+                4 + fail_at * ROWS_PER_PIECE
+            };
+            assert_eq!(seen.matches('\n').count(), lines);
         }
     }
 
