@@ -275,17 +275,7 @@ fn value_fits(value: &Value, ty: ColumnType) -> bool {
 impl Table {
     /// A table from a key and a batch whose schema has fluxi column types.
     pub fn new(key: GroupKey, batch: RecordBatch) -> Result<Table, ValueError> {
-        for k in key.columns() {
-            let ok = batch
-                .schema()
-                .field_with_name(&k.label)
-                .ok()
-                .and_then(|f| ColumnType::from_arrow(f.data_type()))
-                == Some(k.ty);
-            if !ok {
-                return Err(ValueError::KeyNotInTable(k.label.clone()));
-            }
-        }
+        check_key(&key, &batch.schema())?;
         Ok(Table {
             key,
             data: Data::Built(batch),
@@ -302,7 +292,7 @@ impl Table {
         columns: Vec<(String, ColumnType, Option<ArrayRef>)>,
         rows: usize,
     ) -> Result<Table, ValueError> {
-        let mut fields = Vec::with_capacity(columns.len());
+        let mut labels = Vec::with_capacity(columns.len());
         let mut arrays = Vec::with_capacity(columns.len());
         for (label, ty, array) in columns {
             match &array {
@@ -326,32 +316,16 @@ impl Table {
                     }
                 }
             }
-            fields.push(Field::new(&label, ty.arrow(), true));
+            labels.push((label, ty));
             arrays.push(array);
         }
-        if arrays.iter().all(Option::is_some) || fields.is_empty() {
-            let labels: Vec<(String, ColumnType)> = fields
-                .iter()
-                .map(|f| {
-                    let ty = ColumnType::from_arrow(f.data_type()).unwrap_or(ColumnType::String);
-                    (f.name().clone(), ty)
-                })
-                .collect();
+        if arrays.iter().all(Option::is_some) || labels.is_empty() {
             let rows = if labels.is_empty() { 0 } else { rows };
             let batch = make_batch(&labels, arrays.into_iter().flatten().collect(), rows)?;
             return Table::new(key, batch);
         }
-        let schema = Arc::new(Schema::new(fields));
-        for k in key.columns() {
-            let ok = schema
-                .field_with_name(&k.label)
-                .ok()
-                .and_then(|f| ColumnType::from_arrow(f.data_type()))
-                == Some(k.ty);
-            if !ok {
-                return Err(ValueError::KeyNotInTable(k.label.clone()));
-            }
-        }
+        let schema = schema_of(&labels);
+        check_key(&key, &schema)?;
         Ok(Table {
             key,
             data: Data::Keyed(Arc::new(Keyed {
@@ -530,18 +504,38 @@ impl Table {
     }
 }
 
+/// Whether every key column is a column of `schema`, of the key's type.
+fn check_key(key: &GroupKey, schema: &Schema) -> Result<(), ValueError> {
+    for k in key.columns() {
+        let ok = schema
+            .field_with_name(&k.label)
+            .ok()
+            .and_then(|f| ColumnType::from_arrow(f.data_type()))
+            == Some(k.ty);
+        if !ok {
+            return Err(ValueError::KeyNotInTable(k.label.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// The schema of columns of these labels and types (every column nullable).
+fn schema_of(columns: &[(String, ColumnType)]) -> arrow_schema::SchemaRef {
+    Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(l, t)| Field::new(l, t.arrow(), true))
+            .collect::<Vec<_>>(),
+    ))
+}
+
 fn make_batch(
     columns: &[(String, ColumnType)],
     arrays: Vec<ArrayRef>,
     rows: usize,
 ) -> Result<RecordBatch, ValueError> {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(l, t)| Field::new(l, t.arrow(), true))
-        .collect();
-    let schema = Arc::new(Schema::new(fields));
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
-    RecordBatch::try_new_with_options(schema, arrays, &options)
+    RecordBatch::try_new_with_options(schema_of(columns), arrays, &options)
         .map_err(|e| ValueError::Arrow(e.to_string()))
 }
 

@@ -367,14 +367,20 @@ mod tests {
         let Some(good) = f.series.layout().ok().flatten().cloned() else {
             panic!("no layout")
         };
+        let laid_out_as = |layout: ChunkLayout| FileMeta {
+            series: Series::with_layout(list.clone(), Some(layout)),
+            ..f.clone()
+        };
 
         let mut short = good.clone();
         short.groups.pop();
-        let g = FileMeta {
-            series: Series::with_layout(list.clone(), Some(short)),
-            ..f.clone()
-        };
-        match scan(&dir, &FileCache::default(), &g, &[0], &["f"]) {
+        match scan(
+            &dir,
+            &FileCache::default(),
+            &laid_out_as(short),
+            &[0],
+            &["f"],
+        ) {
             Err(StorageError::Corrupt(e)) => assert!(e.contains("layout"), "{e}"),
             other => panic!("{other:?}"),
         }
@@ -382,21 +388,14 @@ mod tests {
         let mut moved = good.clone();
         moved.groups[0] += 1;
         moved.groups[1] -= 1;
-        let lying = FileMeta {
-            series: Series::with_layout(list.clone(), Some(moved)),
-            ..f.clone()
-        };
-        match FileCache::default().recheck(&dir, &lying) {
+        match FileCache::default().recheck(&dir, &laid_out_as(moved)) {
             Err(StorageError::Corrupt(e)) => assert!(e.contains("row groups"), "{e}"),
             other => panic!("{other:?}"),
         }
         let mut retyped = good.clone();
+        // Field `b` is boolean.
         retyped.types[0] = crate::disk::rows::FieldType::Integer;
-        let lying = FileMeta {
-            series: Series::with_layout(list.clone(), Some(retyped)),
-            ..f.clone()
-        };
-        match FileCache::default().recheck(&dir, &lying) {
+        match FileCache::default().recheck(&dir, &laid_out_as(retyped)) {
             Err(StorageError::Corrupt(e)) => assert!(e.contains("columns"), "{e}"),
             other => panic!("{other:?}"),
         }

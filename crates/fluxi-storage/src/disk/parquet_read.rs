@@ -432,19 +432,7 @@ impl FileCache {
         dir: &Path,
         meta: &FileMeta,
     ) -> Result<(DataFile, ArrowReaderMetadata)> {
-        if let Some(c) = self
-            .checked
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&meta.id).cloned())
-        {
-            return c;
-        }
-        let checked = self.check(dir, meta, false);
-        if let Ok(mut c) = self.checked.lock() {
-            c.insert(meta.id, checked.clone());
-        }
-        checked
+        cached(&self.checked, meta.id, || self.check(dir, meta, false))
     }
 
     /// The handle of a file read by the manifest's layout ([`layout::layout_of`] found
@@ -459,19 +447,7 @@ impl FileCache {
         {
             return c.map(|(data, _)| data);
         }
-        if let Some(c) = self
-            .laid_out
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&meta.id).cloned())
-        {
-            return c;
-        }
-        let opened = self.lay_out(dir, meta);
-        if let Ok(mut c) = self.laid_out.lock() {
-            c.insert(meta.id, opened.clone());
-        }
-        opened
+        cached(&self.laid_out, meta.id, || self.lay_out(dir, meta))
     }
 
     fn lay_out(&self, dir: &Path, meta: &FileMeta) -> Result<DataFile> {
@@ -519,20 +495,14 @@ impl FileCache {
         if meta.parts.len() < 2 {
             return self.open(dir, meta).map(|_| ());
         }
-        let known = |id| -> Option<Result<()>> {
-            if let Some(c) = self.checked.lock().ok()?.get(&id) {
-                return Some(c.clone().map(|_| ()));
-            }
-            self.ends_checked.lock().ok()?.get(&id).cloned()
-        };
-        if let Some(r) = known(meta.id) {
+        let opened = self.checked.lock().ok().and_then(|c| {
+            c.get(&meta.id)
+                .map(|c| c.as_ref().map(|_| ()).map_err(Clone::clone))
+        });
+        if let Some(r) = opened {
             return r;
         }
-        let checked = self.check_ends(dir, meta);
-        if let Ok(mut c) = self.ends_checked.lock() {
-            c.insert(meta.id, checked.clone());
-        }
-        checked
+        cached(&self.ends_checked, meta.id, || self.check_ends(dir, meta))
     }
 
     fn check_ends(&self, dir: &Path, meta: &FileMeta) -> Result<()> {
@@ -673,6 +643,19 @@ impl FileCache {
         }
         Ok((data, metadata))
     }
+}
+
+/// The value kept for `id` in `map`, or `make`'s, then kept (made once per open store: a
+/// file is immutable; a poisoned lock only means it is made again).
+fn cached<T: Clone>(map: &Mutex<HashMap<u64, T>>, id: u64, make: impl FnOnce() -> T) -> T {
+    if let Some(v) = map.lock().ok().and_then(|m| m.get(&id).cloned()) {
+        return v;
+    }
+    let v = make();
+    if let Ok(mut m) = map.lock() {
+        m.insert(id, v.clone());
+    }
+    v
 }
 
 /// The CRC-32 of the first `len` bytes of a file.

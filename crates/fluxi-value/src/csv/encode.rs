@@ -111,13 +111,12 @@ impl Encoder {
     /// Append one table of result `name`.
     pub fn table(&mut self, out: &mut String, name: &str, table: &Table) {
         let mut text = std::mem::take(out);
-        let written = self.table_pieces(&mut text, name, table, &mut |piece| {
+        // (This sink cannot fail.)
+        let _ = self.table_pieces(&mut text, name, table, &mut |piece| {
             out.push_str(piece);
             piece.clear();
             Ok(())
         });
-        // (The sink above cannot fail.)
-        let _ = written;
         out.push_str(&text);
     }
 
