@@ -416,7 +416,7 @@ pub fn window_aggregate(
             }
             // A group-key column is its key value on every row: left for the output
             // table to build if something needs it.
-            if label != "_value" && t.key().contains(&label) {
+            if left_unbuilt(t, &label) {
                 columns.push((label, ty, None));
                 continue;
             }
@@ -464,6 +464,12 @@ pub fn window_aggregate(
     Ok(out)
 }
 
+/// Whether an output column `label` of an aggregate of `t` is one of `t`'s group-key
+/// columns, left for the output table to build from its key (as the storage leaves them).
+fn left_unbuilt(t: &Table, label: &str) -> bool {
+    label != "_value" && t.key().contains(label)
+}
+
 fn window_of(w: &Windowing, t: i64, lo: i64, hi: i64) -> Option<(i64, i64)> {
     let start = w.start_of(t);
     let stop = start.checked_add(w.every)?;
@@ -482,8 +488,7 @@ pub fn whole_aggregate(tables: Vec<Table>, aggregate: Aggregate) -> Result<Vec<T
         let mut columns: Vec<(String, ColumnType, Option<ArrayRef>)> = Vec::new();
         let mut value = None;
         for (i, (label, ty)) in t.columns().into_iter().enumerate() {
-            // A key column the storage left unbuilt stays so.
-            let col = if label != "_value" && t.key().contains(&label) {
+            let col = if left_unbuilt(&t, &label) {
                 None
             } else {
                 t.array(i).map(Arc::clone)
