@@ -316,6 +316,43 @@ fn a_file_with_bad_lines_is_rejected_with_their_numbers() {
 }
 
 #[test]
+fn points_a_script_writes_are_in_data_files_when_its_process_ends() {
+    // `fluxi run` ends its process without dropping the engine; what dropping the store
+    // would write out (the log's points, into data files) it writes out first.
+    let dir = scratch("persist");
+    let store = dir.join("store");
+    let s = store.to_str().unwrap();
+    let lp = dir.join("data.lp");
+    std::fs::write(&lp, LINES).unwrap();
+    ok(&fluxi(&["bucket", "create", "--data", s, "b"]));
+    ok(&fluxi(&["bucket", "create", "--data", s, "copy"]));
+    ok(&fluxi(&[
+        "write",
+        "--data",
+        s,
+        "--bucket",
+        "b",
+        "--precision",
+        "s",
+        lp.to_str().unwrap(),
+    ]));
+    let data_files = || std::fs::read_dir(store.join("data")).unwrap().count();
+    let before = data_files();
+    let out = run_csv(
+        s,
+        r#"from(bucket: "b") |> range(start: 0) |> filter(fn: (r) => r._measurement == "cpu") |> to(bucket: "copy")"#,
+    );
+    assert_eq!(rows_of(&out, "_result").len(), 3, "{out}");
+    assert!(
+        data_files() > before,
+        "the copied points went into data files before the process ended"
+    );
+    let out = run_csv(s, r#"from(bucket: "copy") |> range(start: 0) |> sum()"#);
+    assert!(out.contains(",usage,cpu,a,4\r\n"), "{out}");
+    assert!(out.contains(",usage,cpu,b,10\r\n"), "{out}");
+}
+
+#[test]
 fn scripts_that_read_no_bucket_leave_the_store_alone() {
     let dir = scratch("lazy");
     let store = dir.join("never");

@@ -133,6 +133,10 @@ impl Storage for RoutedStorage {
     fn update_bucket(&self, name: &str, update: &BucketUpdate) -> Result<()> {
         self.of(name)?.update_bucket(name, update)
     }
+    fn persist(&self) -> Result<()> {
+        let primary = self.primary.persist();
+        self.secondary.persist().and(primary)
+    }
 }
 
 /// The weaker of two answers.

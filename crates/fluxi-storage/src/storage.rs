@@ -508,6 +508,14 @@ pub trait Storage: Send + Sync {
             "this store cannot change buckets (bucket \"{name}\")"
         )))
     }
+
+    /// Write out what dropping the store would: what it holds only in its write-ahead
+    /// log goes to its data files. For an owner that ends its process without dropping
+    /// the store (what is not written out is still in the log, replayed on the next
+    /// open). The store stays usable. The default has nothing to write out.
+    fn persist(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A change of a bucket (`Storage::update_bucket`): a new name and/or a new retention.

@@ -508,6 +508,47 @@ fn a_failed_flush_keeps_every_point_and_a_later_flush_writes_them() {
 }
 
 #[test]
+fn persist_writes_the_log_out_as_dropping_does_and_the_store_stays_usable() {
+    let dir = Scratch::new("persist");
+    let opts = ParseOptions::new(Precision::Seconds, 0);
+    let data_files = || std::fs::read_dir(dir.path().join("data")).unwrap().count();
+    let d = DiskStorage::open_with(dir.path(), small_options()).unwrap();
+    d.create_bucket("b", None).unwrap();
+    d.flush().unwrap();
+    // Nothing logged since the flush: nothing to write out.
+    Storage::persist(&d).unwrap();
+    assert_eq!(data_files(), 0);
+    d.write_line_protocol("b", DATA.as_bytes(), &opts).unwrap();
+    let first = read_csv(&d, "b", 0, 3 * H, vec![]);
+    assert_eq!(data_files(), 0, "the points are only in the log");
+    // A reader opened meanwhile replays the log; it never writes it out.
+    let reader = DiskStorage::open_read_only(dir.path(), small_options()).unwrap();
+    Storage::persist(&reader).unwrap();
+    assert_eq!(data_files(), 0);
+    assert_eq!(read_csv(&reader, "b", 0, 3 * H, vec![]), first);
+    drop(reader);
+    Storage::persist(&d).unwrap();
+    let persisted = data_files();
+    assert!(
+        persisted > 0,
+        "persist wrote the logged points into data files"
+    );
+    assert_eq!(read_csv(&d, "b", 0, 3 * H, vec![]), first);
+    // Still a store: a later write is read with the rest, and the process may end
+    // without dropping it (as `fluxi run` does) and lose nothing.
+    d.write_line_protocol("b", "cpu,host=c usage=7.5 30\n".as_bytes(), &opts)
+        .unwrap();
+    let second = read_csv(&d, "b", 0, 3 * H, vec![]);
+    assert!(
+        second.contains(",1970-01-01T00:00:30Z,7.5,usage,cpu,c\n"),
+        "{second}"
+    );
+    std::mem::forget(d);
+    let d = DiskStorage::open_or_read_only(dir.path(), small_options()).unwrap();
+    assert_eq!(read_csv(&d, "b", 0, 3 * H, vec![]), second);
+}
+
+#[test]
 fn a_corrupt_manifest_is_a_clear_error() {
     let dir = Scratch::new("corrupt");
     drop(DiskStorage::open(dir.path()).unwrap());

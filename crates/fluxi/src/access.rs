@@ -93,6 +93,9 @@ impl Storage for Limited {
         self.writable(name)?;
         self.inner.create_system_bucket(name, retention)
     }
+    fn persist(&self) -> Result<()> {
+        self.inner.persist()
+    }
     fn update_bucket(&self, name: &str, _update: &fluxi_storage::BucketUpdate) -> Result<()> {
         Err(StorageError::PermissionDenied(format!(
             "not allowed to change bucket \"{name}\" here"

@@ -54,6 +54,13 @@ impl Storage for LazyStore {
     fn update_bucket(&self, name: &str, update: &fluxi_storage::BucketUpdate) -> Result<()> {
         self.get()?.update_bucket(name, update)
     }
+    /// Nothing to write out (nor a store to open) when the store was never opened.
+    fn persist(&self) -> Result<()> {
+        match self.store.get() {
+            Some(Ok(s)) => s.persist(),
+            _ => Ok(()),
+        }
+    }
     fn delete_bucket(&self, name: &str) -> Result<()> {
         self.get()?.delete_bucket(name)
     }

@@ -641,6 +641,16 @@ impl Engine {
         self.inner.storage.clone()
     }
 
+    /// Write out what dropping the engine's store would (its write-ahead log into its data
+    /// files; nothing for a store never opened): for a process that ends without dropping
+    /// the engine, as `fluxi run` does once its output is written.
+    pub fn persist(&self) -> Result<()> {
+        match &self.inner.storage {
+            Some(s) => Ok(s.persist()?),
+            None => Ok(()),
+        }
+    }
+
     fn store(&self) -> Result<Arc<dyn Storage>> {
         self.storage()
             .ok_or_else(|| Error::Invalid("this engine has no store".into()))

@@ -649,6 +649,16 @@ impl Storage for DiskStorage {
         self.create_bucket_named(name, retention)
     }
 
+    /// Flushes when the log holds writes not in data files (never in a store opened
+    /// read-only, which does not write its log).
+    fn persist(&self) -> Result<()> {
+        let mut w = self.writer.lock().map_err(|_| poisoned())?;
+        if w.wal_dirty {
+            self.flush_locked(&mut w, false)?;
+        }
+        Ok(())
+    }
+
     fn update_bucket(&self, name: &str, update: &crate::BucketUpdate) -> Result<()> {
         let mut w = self.lock_writer()?;
         let new_name = update.name.as_deref().unwrap_or(name);
@@ -974,10 +984,6 @@ impl DiskStorage {
 impl Drop for DiskStorage {
     fn drop(&mut self) {
         // Best effort: what is not flushed is in the log and is replayed on open.
-        if let Ok(mut w) = self.writer.lock() {
-            if w.wal_dirty {
-                let _ = self.flush_locked(&mut w, false);
-            }
-        }
+        let _ = Storage::persist(self);
     }
 }
