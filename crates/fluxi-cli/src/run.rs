@@ -63,7 +63,8 @@ pub fn file_access(b: fluxi::EngineBuilder, dirs: &[PathBuf]) -> fluxi::EngineBu
     dirs.iter().fold(b, |b, d| b.allow_file_read(d.clone()))
 }
 
-/// What scripts may reach outside themselves besides files: the network and secrets.
+// What scripts may reach outside themselves besides files: the network and secrets.
+// (Not a doc comment: see `Command` in main.rs.)
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct Outside {
     /// Let scripts send HTTP requests (http.post, requests, slack, pagerduty) to this

@@ -7,8 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// `fluxi serve`'s settings. Each comes from its flag, else from `$FLUXI_<NAME>`, else
-/// from the config file (`--config`, else `$FLUXI_CONFIG`), else its default.
+// `fluxi serve`'s settings. Each comes from its flag, else from `$FLUXI_<NAME>`, else
+// from the config file (`--config`, else `$FLUXI_CONFIG`), else its default.
+// (Not a doc comment: see `Command` in main.rs.)
 #[derive(clap::Args, Debug, Default)]
 pub struct ServeArgs {
     /// A TOML file of settings, keyed as the flags are (`http-bind-address = "..."`);

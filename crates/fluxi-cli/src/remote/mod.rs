@@ -18,7 +18,8 @@ use fluxi_client::{Api, ClientError, OrgRef};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Where the server is and how to talk to it (the flags every remote command takes).
+// Where the server is and how to talk to it (the flags every remote command takes).
+// (Not a doc comment: see `Command` in main.rs.)
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct RemoteArgs {
     /// The server, e.g. http://127.0.0.1:8086 (default: $FLUXI_HOST, else the active

@@ -8,7 +8,7 @@ use fluxi_client::{NewTask, Task, TaskChanges};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// `fluxi task ...`.
+// `fluxi task ...` (not a doc comment: see `Command` in main.rs).
 #[derive(clap::Subcommand, Debug)]
 pub enum TaskCommand {
     /// Create a task on the server from a script with `option task` (its name and
