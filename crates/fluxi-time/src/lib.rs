@@ -204,66 +204,84 @@ pub fn write_rfc3339(out: &mut String, unix_nanos: i64, fraction: Fraction) {
 }
 
 /// Writes RFC 3339 text of one time after another, as [`write_rfc3339`] does, keeping the
-/// date of the last one: times of the same day (most of a column of times, which are
-/// sorted or nearly) do not compute their year, month and day again. Result encoders
-/// keep one per table they write.
-#[derive(Debug, Clone, Copy)]
+/// text of the last one's hour: times of the same hour (most of a column of times, which
+/// are sorted or nearly) copy `YYYY-MM-DDTHH:` and take `MM:SS` from a table, computing
+/// no date and checking no text. Result encoders keep one per table they write.
+#[derive(Debug, Clone)]
 pub struct TimeText {
-    /// Days since the epoch of `date`, `i64::MIN` before the first time.
-    day: i64,
-    /// `YYYY-MM-DDT` of `day`.
-    date: [u8; 11],
+    /// Hours since the epoch of `hour_text`, `i64::MIN` before the first time.
+    hour: i64,
+    /// `YYYY-MM-DDTHH:` of `hour`.
+    hour_text: String,
 }
 
 impl Default for TimeText {
     fn default() -> Self {
         TimeText {
-            day: i64::MIN,
-            date: [0; 11],
+            hour: i64::MIN,
+            hour_text: String::with_capacity(14),
         }
     }
 }
+
+/// The length of each `MM:SS` in [`MINUTES_SECONDS`].
+const MM_SS: usize = 5;
+
+/// `00:00`, `00:01`, … `59:59`: the minutes and seconds of each second of an hour.
+static MINUTES_SECONDS_BYTES: [u8; 3600 * MM_SS] = {
+    let mut out = [0u8; 3600 * MM_SS];
+    let mut s = 0;
+    while s < 3600 {
+        let (m, sec) = (s / 60, s % 60);
+        let at = s * MM_SS;
+        out[at] = b'0' + (m / 10) as u8;
+        out[at + 1] = b'0' + (m % 10) as u8;
+        out[at + 2] = b':';
+        out[at + 3] = b'0' + (sec / 10) as u8;
+        out[at + 4] = b'0' + (sec % 10) as u8;
+        s += 1;
+    }
+    out
+};
+
+/// [`MINUTES_SECONDS_BYTES`] as text (all ASCII, so it is; the empty fallback is never
+/// taken, and a slice of it that is not there would go the slow way).
+static MINUTES_SECONDS: &str = match std::str::from_utf8(&MINUTES_SECONDS_BYTES) {
+    Ok(s) => s,
+    Err(_) => "",
+};
 
 impl TimeText {
     /// Append the RFC 3339 text of `unix_nanos` (UTC) to `out`.
     pub fn write(&mut self, out: &mut String, unix_nanos: i64, fraction: Fraction) {
         let secs = unix_nanos.div_euclid(NANOS_PER_SECOND);
         let nanos = unix_nanos.rem_euclid(NANOS_PER_SECOND);
-        let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400);
-        // Written two digits at a time into stack buffers of ASCII bytes. Every index
-        // below is a constant position: under 11 in the 11-byte date, under 30 in the
-        // 30-byte buffer (the fraction ends at 29 at most); and `PAIRS` is indexed by
-        // `(v % 100) * 2 + {0, 1}` < 200: none can be out of bounds.
-        let put2 = |buf: &mut [u8], at: usize, v: i64| {
-            let i = (v as usize % 100) * 2;
-            buf[at] = PAIRS[i];
-            buf[at + 1] = PAIRS[i + 1];
-        };
-        if days != self.day {
+        let hour = secs.div_euclid(3600);
+        // Both in range: `rem_euclid` of a positive divisor.
+        let second_of_hour = secs.rem_euclid(3600) as usize;
+        if hour != self.hour && !self.set_hour(hour) {
+            let days = secs.div_euclid(86_400);
             let (y, m, d) = civil_from_days(days);
-            if !(0..=9999).contains(&y) {
-                out.push_str(&format_wide_year(y, m, d, sod, nanos, fraction));
-                return;
-            }
-            let date = &mut self.date;
-            put2(date, 0, y / 100);
-            put2(date, 2, y % 100);
-            date[4] = b'-';
-            put2(date, 5, m);
-            date[7] = b'-';
-            put2(date, 8, d);
-            date[10] = b'T';
-            self.day = days;
+            out.push_str(&format_wide_year(
+                y,
+                m,
+                d,
+                secs.rem_euclid(86_400),
+                nanos,
+                fraction,
+            ));
+            return;
         }
-        let mut buf = [0u8; 30];
-        buf[..11].copy_from_slice(&self.date);
-        put2(&mut buf, 11, sod / 3600);
-        buf[13] = b':';
-        put2(&mut buf, 14, sod % 3600 / 60);
-        buf[16] = b':';
-        put2(&mut buf, 17, sod % 60);
-        let mut len = 19;
+        out.push_str(&self.hour_text);
+        let at = second_of_hour * MM_SS;
+        match MINUTES_SECONDS.get(at..at + MM_SS) {
+            Some(mm_ss) => out.push_str(mm_ss),
+            None => out.push_str(&format!(
+                "{:02}:{:02}",
+                second_of_hour / 60,
+                second_of_hour % 60
+            )),
+        }
         let width = match fraction {
             Fraction::Nine => 9,
             Fraction::Trimmed if nanos == 0 => 0,
@@ -278,22 +296,63 @@ impl TimeText {
             }
         };
         if width > 0 {
-            buf[len] = b'.';
-            // All nine digits, then only `width` of them are kept.
-            let at = len + 1;
-            buf[at] = b'0' + (nanos / 100_000_000) as u8;
-            put2(&mut buf, at + 1, nanos / 1_000_000 % 100);
-            put2(&mut buf, at + 3, nanos / 10_000 % 100);
-            put2(&mut buf, at + 5, nanos / 100 % 100);
-            put2(&mut buf, at + 7, nanos % 100);
-            len += 1 + width;
+            // All nine digits, two at a time from `PAIRS`, then only `width` of them kept.
+            // `PAIRS` is indexed by `(v % 100) * 2 + {0, 1}` < 200.
+            let mut digits = [b'0'; 9];
+            digits[0] = b'0' + (nanos / 100_000_000) as u8;
+            for (k, v) in [
+                nanos / 1_000_000 % 100,
+                nanos / 10_000 % 100,
+                nanos / 100 % 100,
+                nanos % 100,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let i = v as usize * 2;
+                digits[1 + 2 * k] = PAIRS[i];
+                digits[2 + 2 * k] = PAIRS[i + 1];
+            }
+            out.push('.');
+            if let Ok(text) = std::str::from_utf8(&digits[..width]) {
+                out.push_str(text);
+            }
         }
-        buf[len] = b'Z';
-        len += 1;
-        // Every byte written above is an ASCII digit or separator.
-        if let Ok(text) = std::str::from_utf8(&buf[..len]) {
-            out.push_str(text);
+        out.push('Z');
+    }
+
+    /// Makes `hour_text` the text of `hour` (hours since the epoch); `false` for a year
+    /// outside 0000–9999, which RFC 3339's four digits cannot hold.
+    fn set_hour(&mut self, hour: i64) -> bool {
+        let (y, m, d) = civil_from_days(hour.div_euclid(24));
+        if !(0..=9999).contains(&y) {
+            self.hour = i64::MIN;
+            return false;
         }
+        // Each part is in range: the year checked above, the month 1–12, the day 1–31,
+        // the hour 0–23 (`rem_euclid`).
+        let mut text = [0u8; 14];
+        let put2 = |buf: &mut [u8], at: usize, v: i64| {
+            let i = (v as usize % 100) * 2;
+            buf[at] = PAIRS[i];
+            buf[at + 1] = PAIRS[i + 1];
+        };
+        put2(&mut text, 0, y / 100);
+        put2(&mut text, 2, y % 100);
+        text[4] = b'-';
+        put2(&mut text, 5, m);
+        text[7] = b'-';
+        put2(&mut text, 8, d);
+        text[10] = b'T';
+        put2(&mut text, 11, hour.rem_euclid(24));
+        text[13] = b':';
+        self.hour_text.clear();
+        match std::str::from_utf8(&text) {
+            Ok(t) => self.hour_text.push_str(t),
+            Err(_) => return false,
+        }
+        self.hour = hour;
+        true
     }
 }
 
