@@ -29,7 +29,7 @@ struct Cli {
 }
 
 /// Each command's arguments are defined only when it is the one run (`defer`): the whole
-/// tree took 0.3 ms to build for each `fluxi` started. (A struct of arguments a command
+/// tree took 0.2 ms to build for each `fluxi` started. (A struct of arguments a command
 /// flattens has no doc comment: defined late, its text would replace the command's own.)
 #[derive(Subcommand)]
 #[command(defer = true)]

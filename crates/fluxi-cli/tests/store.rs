@@ -125,9 +125,9 @@ fn buckets_are_created_listed_and_deleted() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
-#[test]
-fn written_lines_are_queried_in_a_later_process() {
-    let dir = scratch("write");
+/// A store in `dir` with bucket `b` holding [`LINES`] (`fluxi bucket create`, then
+/// `fluxi write`, which must succeed): its path and the write's output.
+fn store_with_lines(dir: &Path) -> (PathBuf, Output) {
     let store = dir.join("store");
     let s = store.to_str().unwrap();
     let lp = dir.join("data.lp");
@@ -144,6 +144,14 @@ fn written_lines_are_queried_in_a_later_process() {
         lp.to_str().unwrap(),
     ]);
     ok(&w);
+    (store, w)
+}
+
+#[test]
+fn written_lines_are_queried_in_a_later_process() {
+    let dir = scratch("write");
+    let (store, w) = store_with_lines(&dir);
+    let s = store.to_str().unwrap();
     assert!(
         text(&w.stderr).contains("wrote 4 points from 4 lines"),
         "{}",
@@ -320,22 +328,9 @@ fn points_a_script_writes_are_in_data_files_when_its_process_ends() {
     // `fluxi run` ends its process without dropping the engine; what dropping the store
     // would write out (the log's points, into data files) it writes out first.
     let dir = scratch("persist");
-    let store = dir.join("store");
+    let (store, _) = store_with_lines(&dir);
     let s = store.to_str().unwrap();
-    let lp = dir.join("data.lp");
-    std::fs::write(&lp, LINES).unwrap();
-    ok(&fluxi(&["bucket", "create", "--data", s, "b"]));
     ok(&fluxi(&["bucket", "create", "--data", s, "copy"]));
-    ok(&fluxi(&[
-        "write",
-        "--data",
-        s,
-        "--bucket",
-        "b",
-        "--precision",
-        "s",
-        lp.to_str().unwrap(),
-    ]));
     let data_files = || std::fs::read_dir(store.join("data")).unwrap().count();
     let before = data_files();
     let out = run_csv(
