@@ -259,10 +259,12 @@ impl EngineBuilder {
     /// signature is reported here rather than by the first query that imports it.
     pub fn build(self) -> Result<Engine> {
         let mut registry = fluxi_stdlib::registry();
-        let standard = Library::standard_paths();
+        // The standard packages' paths, listed only when there is a package to check.
+        let mut standard: Option<Vec<String>> = None;
         let mut sources: Vec<(String, String)> = Vec::new();
         for p in self.packages {
             let (path, source) = p.install(&mut registry)?;
+            let standard = standard.get_or_insert_with(Library::standard_paths);
             if standard.contains(&path) || sources.iter().any(|(q, _)| *q == path) {
                 return Err(Error::Invalid(format!(
                     "package \"{path}\" is already defined (a standard package or one given \
