@@ -228,6 +228,8 @@ pub fn run(o: RunOptions) -> ExitCode {
         }
     };
     let Some(program) = compile(&engine, &name, &src) else {
+        // (A store that began opening while the script was checked finishes first.)
+        let _ = engine.persist();
         return ExitCode::from(EXIT_ERROR);
     };
     let compiled = Instant::now();

@@ -85,7 +85,7 @@ pub fn store_command(data: Option<PathBuf>, action: StoreAction) -> ExitCode {
         Ok(d) => d,
         Err(e) => return usage(&e),
     };
-    if !dir.join("MANIFEST").exists() {
+    if !DiskStorage::exists_in(&dir) {
         return failed(&format!("there is no store at {}", dir.display()));
     }
     let access = match action {
@@ -308,7 +308,7 @@ pub fn delete(
         Ok(d) => d,
         Err(e) => return usage(&e),
     };
-    if !dir.join("MANIFEST").exists() {
+    if !DiskStorage::exists_in(&dir) {
         return failed(&format!("there is no store at {}", dir.display()));
     }
     let store = match open(&dir) {
@@ -853,7 +853,7 @@ pub fn export(
         Ok(d) => d,
         Err(e) => return usage(&e),
     };
-    if !dir.join("MANIFEST").exists() {
+    if !DiskStorage::exists_in(&dir) {
         return failed(&format!("there is no store at {}", dir.display()));
     }
     let store = match open_store(&dir, Access::Query) {

@@ -137,6 +137,10 @@ impl Storage for RoutedStorage {
         let primary = self.primary.persist();
         self.secondary.persist().and(primary)
     }
+    fn prepare(&self) {
+        self.primary.prepare();
+        self.secondary.prepare();
+    }
 }
 
 /// The weaker of two answers.

@@ -516,6 +516,12 @@ pub trait Storage: Send + Sync {
     fn persist(&self) -> Result<()> {
         Ok(())
     }
+
+    /// A hint that reads are coming: a store that opens on first use may begin opening
+    /// now, on a thread of its own, so that the opening overlaps the caller's other work
+    /// (checking the script). It changes nothing any call returns. The default does
+    /// nothing.
+    fn prepare(&self) {}
 }
 
 /// A change of a bucket (`Storage::update_bucket`): a new name and/or a new retention.

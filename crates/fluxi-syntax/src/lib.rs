@@ -23,6 +23,7 @@ mod parser;
 pub mod printer;
 pub mod span;
 pub mod token;
+pub mod visit;
 
 pub use error::SyntaxError;
 pub use format::format;

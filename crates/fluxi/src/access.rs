@@ -96,6 +96,9 @@ impl Storage for Limited {
     fn persist(&self) -> Result<()> {
         self.inner.persist()
     }
+    fn prepare(&self) {
+        self.inner.prepare()
+    }
     fn update_bucket(&self, name: &str, _update: &fluxi_storage::BucketUpdate) -> Result<()> {
         Err(StorageError::PermissionDenied(format!(
             "not allowed to change bucket \"{name}\" here"

@@ -149,7 +149,9 @@ impl EngineBuilder {
     /// Read and write the embedded store in `dir`, opened (and created if missing) when a
     /// query first touches storage rather than now: a script that reads no bucket neither
     /// creates nor locks the directory. When it cannot be opened, the query that needed it
-    /// fails with a storage error saying why.
+    /// fails with a storage error saying why. A store already in `dir` is opened on a
+    /// thread of its own while the first script seen to call `from`, `buckets`, `to` or
+    /// the `influxdata/influxdb` packages is checked, so that the two overlap.
     pub fn open_lazily(self, dir: impl Into<PathBuf>) -> Self {
         self.open_lazily_with(dir, |d| DiskStorage::open(d).map_err(|e| opening(d, e)))
     }
@@ -694,7 +696,7 @@ impl Engine {
     /// [`Engine::compile`], naming the source (a file name) in diagnostics.
     pub fn compile_named(&self, name: &str, source: &str) -> Result<Program> {
         let mut checker = Checker::with_library(Arc::clone(self.inner.runtime.library()));
-        compile_in(&mut checker, name, source)
+        compile_in(&mut checker, name, source, self.inner.storage.as_deref())
     }
 
     /// Run a compiled program.
@@ -858,7 +860,14 @@ impl Engine {
 }
 
 /// Parse and check `source`.
-fn compile_in(checker: &mut Checker, name: &str, source: &str) -> Result<Program> {
+/// Parses and checks `source`. A script that parses and is seen to call the store has
+/// `storage` begin opening (a lazily opened store, on another thread) while it is checked.
+fn compile_in(
+    checker: &mut Checker,
+    name: &str,
+    source: &str,
+    storage: Option<&dyn Storage>,
+) -> Result<Program> {
     let source: Arc<str> = Arc::from(source);
     let mut diags = Diagnostics::new(name, &source);
     let parsed = fluxi_syntax::parse(&source);
@@ -868,6 +877,11 @@ fn compile_in(checker: &mut Checker, name: &str, source: &str) -> Result<Program
     }
     if failed {
         return Err(Error::Compile(diags));
+    }
+    if let Some(s) = storage {
+        if lazy::calls_the_store(&parsed.file) {
+            s.prepare();
+        }
     }
     let checked = checker.check(&parsed.file, &source);
     let ok = checked.is_ok();

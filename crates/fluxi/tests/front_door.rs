@@ -396,6 +396,86 @@ array.from(rows: [{_time: 2020-01-01T00:00:00Z, _measurement: "w", _field: "f", 
     assert_eq!((stats.storage_reads, stats.filters_pushed_down), (1, 1));
 }
 
+/// Whether another writer can open the store in `dir` now (no process or engine holds it).
+fn free_to_open(dir: &Path) -> bool {
+    match fluxi::DiskStorage::open(dir) {
+        Ok(_) => true,
+        Err(fluxi::StorageError::InUse(_)) => false,
+        Err(e) => panic!("opening {}: {e}", dir.display()),
+    }
+}
+
+#[test]
+fn a_store_is_opened_while_a_script_calling_it_is_checked_and_only_then() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("store");
+    {
+        let engine = Engine::open(&dir).unwrap();
+        engine.storage().unwrap().create_bucket("b", None).unwrap();
+        engine
+            .write_line_protocol("b", "m v=1 1\nm v=2 2\n")
+            .unwrap();
+    }
+    let reads = r#"from(bucket: "b") |> range(start: 0) |> sum()"#;
+    let lazily = || Engine::builder().open_lazily(&dir).build().unwrap();
+
+    // Scripts that do not call the store, or do not compile, leave it alone.
+    let engine = lazily();
+    for src in [
+        "x = 1 + 1",
+        "import \"csv\"\ncsv.from(csv: \"\")",
+        "from(bucket: \"b\") |> range(start: 0) |>",
+    ] {
+        let _ = engine.compile(src);
+        engine.persist().unwrap();
+        assert!(free_to_open(&dir), "{src}");
+    }
+
+    // Compiling one that reads it opens it (on another thread: `persist` waits for it),
+    // before anything is executed, and what the script then reads is the same.
+    let program = engine.compile(reads).unwrap();
+    engine.persist().unwrap();
+    assert!(
+        !free_to_open(&dir),
+        "checking a read left the store unopened"
+    );
+    let sum = |e: &Engine, p: &fluxi::Program| {
+        let results = e.execute(p).unwrap();
+        let table = &results.get("_result").unwrap().tables[0];
+        table.value(0, table.column_index("_value").unwrap())
+    };
+    let opened_early = format!("{:?}", sum(&engine, &program));
+    drop(program);
+    drop(engine);
+    assert!(free_to_open(&dir));
+    let engine = Engine::open(&dir).unwrap();
+    let program = engine.compile(reads).unwrap();
+    assert_eq!(opened_early, format!("{:?}", sum(&engine, &program)));
+    assert_eq!(opened_early, format!("{:?}", fluxi::Value::Float(3.0)));
+    drop((program, engine));
+
+    // Where there is no store, a script that would read one creates none by being checked.
+    let nowhere = scratch.path().join("none");
+    let engine = Engine::builder().open_lazily(&nowhere).build().unwrap();
+    engine.compile(reads).unwrap();
+    engine.persist().unwrap();
+    assert!(!nowhere.exists());
+
+    // A store that cannot be opened fails the query that needs it, with its kind, as
+    // when it is opened on first use.
+    let damaged = scratch.path().join("damaged");
+    std::fs::create_dir(&damaged).unwrap();
+    std::fs::write(damaged.join("MANIFEST"), "not a manifest").unwrap();
+    let engine = Engine::builder().open_lazily(&damaged).build().unwrap();
+    let program = engine.compile(reads).unwrap();
+    let err = engine.execute(&program).unwrap_err();
+    assert_eq!(
+        err.code().as_deref(),
+        Some("fluxi::storage::corrupt"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_lazily_opened_store_is_created_only_when_a_query_needs_it() {
     let scratch = tempfile::tempdir().unwrap();

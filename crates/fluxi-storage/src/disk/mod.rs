@@ -387,6 +387,11 @@ impl DiskStorage {
         }
     }
 
+    /// Whether `dir` holds a store (its manifest), as opening it would find.
+    pub fn exists_in(dir: &Path) -> bool {
+        dir.join(manifest::MANIFEST).is_file()
+    }
+
     /// The directory of the store.
     pub fn dir(&self) -> &Path {
         &self.dir
