@@ -267,6 +267,13 @@ impl Encoder {
 /// table of more is written and handed on a piece at a time.
 pub const ROWS_PER_PIECE: usize = 2048;
 
+/// The buffers the second thread writing a long table's pieces has (see
+/// `write_on_two_threads`).
+const BUFFERS: usize = 2;
+
+/// How many pieces past the one to hand on next the writing thread may write.
+const AHEAD: usize = 2;
+
 /// The machine's cores.
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -274,12 +281,15 @@ fn cores() -> usize {
         .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
 
-/// Writes pieces `0..pieces` of a table (`piece(k)`: its rows) in turn on this thread
-/// (the even ones, into `out`) and on one scoped thread (the odd ones, into buffers from
-/// `spare`, or new ones), handing each to `sink` in order; the last piece is left in
-/// `out`. The other thread is at most two pieces ahead, so at most four pieces' text is
-/// held at once; its buffers go back to `spare`. If that thread stops, this one writes
-/// its pieces.
+/// Writes pieces `0..pieces` of a table (`piece(k)`: its rows) on this thread and on one
+/// scoped thread, handing each to `sink` in order; the last piece is left in `out`.
+/// Whichever thread is free writes the next piece not yet taken (this one the first, into
+/// `out`), so neither waits for the other to start or to catch up while there are pieces
+/// left; this thread waits only for a piece the other has taken and not finished. The
+/// other thread writes into one of [`BUFFERS`] buffers that go back and forth (from
+/// `spare`, or new; back to `spare` at the end), and this one runs at most [`AHEAD`]
+/// pieces ahead of the one to hand on next, so a few pieces' text is held at once,
+/// never a whole table. If the other thread stops, this one writes the pieces it took.
 fn write_on_two_threads(
     out: &mut String,
     rows: &Rows<'_>,
@@ -288,68 +298,103 @@ fn write_on_two_threads(
     spare: &mut Vec<String>,
     sink: &mut dyn FnMut(&mut String) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::mpsc;
+    // The next piece not yet taken (the first is this thread's).
+    let next = AtomicUsize::new(1);
+    let take = || next.fetch_add(1, Ordering::Relaxed);
     std::thread::scope(|scope| {
-        let (done_tx, done_rx) = mpsc::sync_channel::<String>(1);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, String)>(BUFFERS);
         let (free_tx, free_rx) = mpsc::channel::<String>();
-        for b in spare.drain(..) {
-            let _ = free_tx.send(b);
+        for _ in 0..BUFFERS {
+            let _ = free_tx.send(spare.pop().unwrap_or_default());
         }
+        let take = &take;
         let other = scope.spawn(move || {
-            for k in (1..pieces).step_by(2) {
-                let mut text = free_rx.try_recv().unwrap_or_default();
+            // A buffer first, then a piece: a piece taken is never left waiting for one.
+            while let Ok(mut text) = free_rx.recv() {
+                let k = take();
+                if k >= pieces {
+                    // None left: the buffers it has go back.
+                    return std::iter::once(text).chain(free_rx.try_iter()).collect();
+                }
                 text.clear();
                 rows.write(&mut text, piece(k));
-                if done_tx.send(text).is_err() {
+                // (Never blocks: the channel has room for every buffer.)
+                if done_tx.send((k, text)).is_err() {
                     break;
                 }
             }
-            // The buffers it was given and did not use, for the next table.
-            free_rx.try_iter().collect::<Vec<String>>()
+            Vec::new()
         });
-        let mut result = Ok(());
+        rows.write(out, piece(0));
+        // Pieces written and not handed on yet, by number.
+        let mut ready: BTreeMap<usize, String> = BTreeMap::new();
+        let mut own: Vec<String> = std::mem::take(spare);
         let mut other_stopped = false;
-        for k in 0..pieces {
-            if k % 2 == 0 {
-                rows.write(out, piece(k));
-                if k + 1 < pieces {
-                    result = sink(out);
-                }
-            } else {
-                let received = if other_stopped {
-                    None
-                } else {
-                    done_rx.recv().ok()
-                };
-                let mut text = received.unwrap_or_else(|| {
-                    other_stopped = true;
-                    let mut text = String::new();
-                    rows.write(&mut text, piece(k));
-                    text
-                });
-                if k + 1 == pieces {
-                    out.push_str(&text);
-                    text.clear();
-                } else {
-                    // `out` was handed on with the piece before, so this one follows it.
-                    result = sink(&mut text);
-                }
-                // Back to the other thread while it has pieces to write, else kept.
-                if k + 2 < pieces && !other_stopped {
-                    let _ = free_tx.send(text);
-                } else {
-                    spare.push(text);
-                }
-            }
+        let mut result = Ok(());
+        // `out` holds piece `at`.
+        let mut at = 0;
+        while at + 1 < pieces {
+            result = sink(out);
             if result.is_err() {
                 break;
             }
+            at += 1;
+            loop {
+                while let Ok((k, text)) = done_rx.try_recv() {
+                    ready.insert(k, text);
+                }
+                if let Some(mut text) = ready.remove(&at) {
+                    std::mem::swap(out, &mut text);
+                    // (The emptied buffer goes back to the other thread.)
+                    if let Err(mpsc::SendError(text)) = free_tx.send(text) {
+                        own.push(text);
+                    }
+                    break;
+                }
+                if next.load(Ordering::Relaxed) <= at + AHEAD {
+                    let k = take();
+                    if k == at {
+                        rows.write(out, piece(k));
+                        break;
+                    }
+                    if k < pieces {
+                        let mut text = own.pop().unwrap_or_default();
+                        text.clear();
+                        rows.write(&mut text, piece(k));
+                        ready.insert(k, text);
+                        continue;
+                    }
+                }
+                if other_stopped {
+                    // Taken by the other thread, which stopped before handing it over.
+                    rows.write(out, piece(at));
+                    break;
+                }
+                match done_rx.recv() {
+                    Ok((k, text)) => {
+                        ready.insert(k, text);
+                    }
+                    Err(_) => other_stopped = true,
+                }
+            }
         }
-        // Stop the other thread (its next piece cannot be sent), and keep its buffers.
-        drop(done_rx);
+        // Stop the other thread (no buffer comes, none can be handed over), and keep the
+        // buffers for the next table.
         drop(free_tx);
+        own.extend(done_rx.try_iter().map(|(_, text)| text));
+        drop(done_rx);
         if let Ok(left) = other.join() {
-            spare.extend(left);
+            own.extend(left);
+        }
+        own.extend(ready.into_values());
+        for mut text in own {
+            if spare.len() < BUFFERS + AHEAD {
+                text.clear();
+                spare.push(text);
+            }
         }
         result
     })
@@ -618,6 +663,43 @@ mod dialect_tests {
                 "{} spare buffers",
                 pieces.spare.len()
             );
+        }
+    }
+
+    /// Whichever thread is free writes the next piece: with a sink that is slow now and
+    /// then (the other thread runs ahead, then this one catches up), the pieces are still
+    /// handed on in order and make the same text, and the buffers kept stay few.
+    #[test]
+    fn pieces_written_by_either_thread_are_handed_on_in_order() {
+        use arrow_array::{ArrayRef, Int64Array};
+        use std::sync::Arc;
+        let n = 12 * ROWS_PER_PIECE + 5;
+        let column: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
+        let table = Table::from_arrays(
+            crate::GroupKey::default(),
+            vec![("v".into(), crate::ColumnType::Int, column)],
+            n,
+        )
+        .unwrap();
+        let whole = encode(&[("r".into(), vec![table.clone()])], LineEnding::Lf);
+        for slow in [1, 2, 5] {
+            let mut e = Encoder::new(LineEnding::Lf);
+            let mut calls = 0;
+            let mut seen = String::new();
+            let mut out = String::new();
+            let written = e.table_pieces(&mut out, "r", &table, &mut |p| {
+                calls += 1;
+                if calls % slow == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(3));
+                }
+                seen.push_str(&std::mem::take(p));
+                Ok(())
+            });
+            assert!(written.is_ok());
+            assert_eq!(calls, n.div_ceil(ROWS_PER_PIECE) - 1);
+            e.end_result(&mut out, "r");
+            assert_eq!(seen + &out, whole, "sink slow every {slow} pieces");
+            assert!(e.spare.len() <= BUFFERS + AHEAD, "{}", e.spare.len());
         }
     }
 
