@@ -213,7 +213,8 @@ impl Encoder {
                 Ok(())
             })()
         } else {
-            write_on_two_threads(out, &rows, pieces, &piece, &mut self.spare, sink)
+            let write_piece = |text: &mut String, k: usize| rows.write(text, piece(k));
+            write_on_two_threads(out, &write_piece, pieces, &mut self.spare, sink)
         };
         self.current = Some((name.to_string(), shape));
         self.id += 1;
@@ -281,8 +282,8 @@ fn cores() -> usize {
         .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
 
-/// Writes pieces `0..pieces` of a table (`piece(k)`: its rows) on this thread and on one
-/// scoped thread, handing each to `sink` in order; the last piece is left in `out`.
+/// Writes pieces `0..pieces` of a table (`write_piece(text, k)` appends piece `k`) on
+/// this thread and on one scoped thread, handing each to `sink` in order; the last piece is left in `out`.
 /// Whichever thread is free writes the next piece not yet taken (this one the first, into
 /// `out`), so neither waits for the other to start or to catch up while there are pieces
 /// left; this thread waits only for a piece the other has taken and not finished. The
@@ -292,9 +293,8 @@ fn cores() -> usize {
 /// never a whole table. If the other thread stops, this one writes the pieces it took.
 fn write_on_two_threads(
     out: &mut String,
-    rows: &Rows<'_>,
+    write_piece: &(dyn Fn(&mut String, usize) + Sync),
     pieces: usize,
-    piece: &(dyn Fn(usize) -> std::ops::Range<usize> + Sync),
     spare: &mut Vec<String>,
     sink: &mut dyn FnMut(&mut String) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
@@ -320,7 +320,7 @@ fn write_on_two_threads(
                     return std::iter::once(text).chain(free_rx.try_iter()).collect();
                 }
                 text.clear();
-                rows.write(&mut text, piece(k));
+                write_piece(&mut text, k);
                 // (Never blocks: the channel has room for every buffer.)
                 if done_tx.send((k, text)).is_err() {
                     break;
@@ -328,9 +328,10 @@ fn write_on_two_threads(
             }
             Vec::new()
         });
-        rows.write(out, piece(0));
-        // Pieces written and not handed on yet, by number.
-        let mut ready: BTreeMap<usize, String> = BTreeMap::new();
+        write_piece(out, 0);
+        // Pieces written and not handed on yet, by number, and whether this thread wrote
+        // them (their buffers are this thread's; the others' go back to the other).
+        let mut ready: BTreeMap<usize, (String, bool)> = BTreeMap::new();
         let mut own: Vec<String> = std::mem::take(spare);
         let mut other_stopped = false;
         let mut result = Ok(());
@@ -344,12 +345,15 @@ fn write_on_two_threads(
             at += 1;
             loop {
                 while let Ok((k, text)) = done_rx.try_recv() {
-                    ready.insert(k, text);
+                    ready.insert(k, (text, false));
                 }
-                if let Some(mut text) = ready.remove(&at) {
+                if let Some((mut text, mine)) = ready.remove(&at) {
+                    // The emptied buffer takes the place of the piece's, so that each
+                    // thread keeps as many buffers as it had.
                     std::mem::swap(out, &mut text);
-                    // (The emptied buffer goes back to the other thread.)
-                    if let Err(mpsc::SendError(text)) = free_tx.send(text) {
+                    if mine {
+                        own.push(text);
+                    } else if let Err(mpsc::SendError(text)) = free_tx.send(text) {
                         own.push(text);
                     }
                     break;
@@ -357,25 +361,25 @@ fn write_on_two_threads(
                 if next.load(Ordering::Relaxed) <= at + AHEAD {
                     let k = take();
                     if k == at {
-                        rows.write(out, piece(k));
+                        write_piece(out, k);
                         break;
                     }
                     if k < pieces {
                         let mut text = own.pop().unwrap_or_default();
                         text.clear();
-                        rows.write(&mut text, piece(k));
-                        ready.insert(k, text);
+                        write_piece(&mut text, k);
+                        ready.insert(k, (text, true));
                         continue;
                     }
                 }
                 if other_stopped {
                     // Taken by the other thread, which stopped before handing it over.
-                    rows.write(out, piece(at));
+                    write_piece(out, at);
                     break;
                 }
                 match done_rx.recv() {
                     Ok((k, text)) => {
-                        ready.insert(k, text);
+                        ready.insert(k, (text, false));
                     }
                     Err(_) => other_stopped = true,
                 }
@@ -389,7 +393,9 @@ fn write_on_two_threads(
         if let Ok(left) = other.join() {
             own.extend(left);
         }
-        own.extend(ready.into_values());
+        own.extend(ready.into_values().map(|(text, _)| text));
+        // Never more than the other thread's and the pieces this one may write ahead.
+        debug_assert!(own.len() <= BUFFERS + AHEAD, "{} buffers", own.len());
         for mut text in own {
             if spare.len() < BUFFERS + AHEAD {
                 text.clear();
@@ -700,6 +706,62 @@ mod dialect_tests {
             e.end_result(&mut out, "r");
             assert_eq!(seen + &out, whole, "sink slow every {slow} pieces");
             assert!(e.spare.len() <= BUFFERS + AHEAD, "{}", e.spare.len());
+        }
+    }
+
+    /// The pieces come out in order and the buffers stay few however the work falls
+    /// between the threads: the other thread slow (this one writes ahead of it), this
+    /// one's sink slow (the other runs ahead), or the other thread dying on a piece (this
+    /// one writes the pieces it took). Buffers are told apart by their addresses: pieces
+    /// of one length never make one grow.
+    #[test]
+    fn two_threads_hand_on_every_piece_in_order_however_the_work_falls() {
+        let caller = std::thread::current().id();
+        let pieces = 40;
+        let text = |k: usize| format!("piece {k:03}\n");
+        let want: String = (0..pieces).map(text).collect();
+        for case in ["other slow", "sink slow", "other dies"] {
+            let write = |out: &mut String, k: usize| {
+                let micros = if std::thread::current().id() == caller {
+                    300
+                } else {
+                    match case {
+                        "other slow" => 3000,
+                        "other dies" if k > 5 => panic!("piece {k}"),
+                        _ => 300,
+                    }
+                };
+                std::thread::sleep(std::time::Duration::from_micros(micros));
+                out.push_str(&text(k));
+            };
+            let mut spare = Vec::new();
+            let mut buffers = std::collections::HashSet::new();
+            let mut out = String::with_capacity(64);
+            for round in 0..3 {
+                let mut seen = String::new();
+                let written =
+                    write_on_two_threads(&mut out, &write, pieces, &mut spare, &mut |p| {
+                        if case == "sink slow" {
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                        buffers.insert(p.as_ptr() as usize);
+                        seen.push_str(p);
+                        p.clear();
+                        Ok(())
+                    });
+                assert!(written.is_ok());
+                seen.push_str(&out);
+                out.clear();
+                assert_eq!(seen, want, "{case}, round {round}");
+                assert!(spare.len() <= BUFFERS + AHEAD, "{case}: {}", spare.len());
+            }
+            // The caller's, the other thread's and those this one wrote ahead into (a
+            // thread that dies loses the buffer it had).
+            assert!(
+                case == "other dies" || buffers.len() <= 1 + BUFFERS + AHEAD,
+                "{case}: {} buffers",
+                buffers.len()
+            );
         }
     }
 
