@@ -283,10 +283,11 @@ fn cores() -> usize {
 }
 
 /// Writes pieces `0..pieces` of a table (`write_piece(text, k)` appends piece `k`) on
-/// this thread and on one scoped thread, handing each to `sink` in order; the last piece is left in `out`.
-/// Whichever thread is free writes the next piece not yet taken (this one the first, into
-/// `out`), so neither waits for the other to start or to catch up while there are pieces
-/// left; this thread waits only for a piece the other has taken and not finished. The
+/// this thread and on one scoped thread, handing each to `sink` in order; the last piece
+/// is left in `out`. Whichever thread is free writes the next piece not yet taken (this
+/// one the first, into `out`), so neither waits for the other to start or to catch up
+/// while there are pieces left; this thread waits only for a piece the other has taken
+/// and not finished. The
 /// other thread writes into one of [`BUFFERS`] buffers that go back and forth (from
 /// `spare`, or new; back to `spare` at the end), and this one runs at most [`AHEAD`]
 /// pieces ahead of the one to hand on next, so a few pieces' text is held at once,
@@ -672,21 +673,24 @@ mod dialect_tests {
         }
     }
 
+    /// A table of one int column `v` of `n` rows, 0 to n - 1.
+    fn int_table(n: usize) -> Table {
+        use arrow_array::{ArrayRef, Int64Array};
+        let column: ArrayRef = std::sync::Arc::new(Int64Array::from_iter_values(0..n as i64));
+        let columns = vec![("v".into(), crate::ColumnType::Int, column)];
+        match Table::from_arrays(crate::GroupKey::default(), columns, n) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
     /// Whichever thread is free writes the next piece: with a sink that is slow now and
     /// then (the other thread runs ahead, then this one catches up), the pieces are still
     /// handed on in order and make the same text, and the buffers kept stay few.
     #[test]
     fn pieces_written_by_either_thread_are_handed_on_in_order() {
-        use arrow_array::{ArrayRef, Int64Array};
-        use std::sync::Arc;
         let n = 12 * ROWS_PER_PIECE + 5;
-        let column: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
-        let table = Table::from_arrays(
-            crate::GroupKey::default(),
-            vec![("v".into(), crate::ColumnType::Int, column)],
-            n,
-        )
-        .unwrap();
+        let table = int_table(n);
         let whole = encode(&[("r".into(), vec![table.clone()])], LineEnding::Lf);
         for slow in [1, 2, 5] {
             let mut e = Encoder::new(LineEnding::Lf);
@@ -769,16 +773,8 @@ mod dialect_tests {
     /// pieces before it were handed on in order, and nothing hangs.
     #[test]
     fn a_failing_sink_stops_a_long_table() {
-        use arrow_array::{ArrayRef, Int64Array};
-        use std::sync::Arc;
         let n = 6 * ROWS_PER_PIECE;
-        let column: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n as i64));
-        let table = Table::from_arrays(
-            crate::GroupKey::default(),
-            vec![("v".into(), crate::ColumnType::Int, column)],
-            n,
-        )
-        .unwrap();
+        let table = int_table(n);
         for fail_at in [0, 1, 3] {
             let mut e = Encoder::new(LineEnding::Lf);
             let mut calls = 0;
