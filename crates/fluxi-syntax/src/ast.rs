@@ -334,8 +334,20 @@ pub enum ExprKind {
 }
 
 impl ExprKind {
-    fn children_depth(&self) -> u32 {
-        let max = |it: &mut dyn Iterator<Item = &Expr>| it.map(Expr::depth).max().unwrap_or(0);
+    /// Calls `expr` on each expression directly inside this one and `block` on each
+    /// block (a function's `{ ... }` body), in no promised order.
+    pub fn for_each_child<'a>(
+        &'a self,
+        expr: &mut dyn FnMut(&'a Expr),
+        block: &mut dyn FnMut(&'a Block),
+    ) {
+        let call = |c: &'a CallExpr, expr: &mut dyn FnMut(&'a Expr)| {
+            expr(&c.callee);
+            c.args
+                .iter()
+                .filter_map(|p| p.value.as_ref())
+                .for_each(&mut *expr);
+        };
         match self {
             ExprKind::Ident(_)
             | ExprKind::Int(_)
@@ -346,35 +358,64 @@ impl ExprKind {
             | ExprKind::DateTime(_)
             | ExprKind::PipeLit
             | ExprKind::Label(_)
-            | ExprKind::Bad => 0,
-            ExprKind::Interpolated(parts) => max(&mut parts.iter().filter_map(|p| match p {
-                StringPart::Expr(e) => Some(e),
-                StringPart::Text(_) => None,
-            })),
-            ExprKind::Array(items) => max(&mut items.iter()),
-            ExprKind::Dict(items) => max(&mut items.iter().flat_map(|(k, v)| [k, v])),
-            ExprKind::Record { properties, .. } => {
-                max(&mut properties.iter().filter_map(|p| p.value.as_ref()))
-            }
+            | ExprKind::Bad => {}
+            ExprKind::Interpolated(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    StringPart::Expr(e) => Some(e),
+                    StringPart::Text(_) => None,
+                })
+                .for_each(expr),
+            ExprKind::Array(items) => items.iter().for_each(expr),
+            ExprKind::Dict(items) => items.iter().flat_map(|(k, v)| [k, v]).for_each(expr),
+            ExprKind::Record { properties, .. } => properties
+                .iter()
+                .filter_map(|p| p.value.as_ref())
+                .for_each(expr),
             ExprKind::Function { params, body } => {
-                let p = max(&mut params.iter().filter_map(|p| p.default.as_ref()));
-                p.max(body.depth())
+                params
+                    .iter()
+                    .filter_map(|p| p.default.as_ref())
+                    .for_each(&mut *expr);
+                match body.as_ref() {
+                    FunctionBody::Expr(e) => expr(e),
+                    FunctionBody::Block(b) => block(b),
+                }
             }
-            ExprKind::Call(call) => call.depth(),
-            ExprKind::Pipe { argument, call } => argument.depth.max(call.depth()),
-            ExprKind::Member { object, .. } => object.depth,
-            ExprKind::Index { array, index } => array.depth.max(index.depth),
-            ExprKind::Unary { operand, .. } => operand.depth,
+            ExprKind::Call(c) => call(c, expr),
+            ExprKind::Pipe { argument, call: c } => {
+                expr(argument);
+                call(c, expr);
+            }
+            ExprKind::Member { object, .. } => expr(object),
+            ExprKind::Index { array, index } => {
+                expr(array);
+                expr(index);
+            }
+            ExprKind::Unary { operand, .. } => expr(operand),
             ExprKind::Binary { left, right, .. } | ExprKind::Logical { left, right, .. } => {
-                left.depth.max(right.depth)
+                expr(left);
+                expr(right);
             }
             ExprKind::Conditional {
                 test,
                 consequent,
                 alternate,
-            } => test.depth.max(consequent.depth).max(alternate.depth),
-            ExprKind::Paren(e) => e.depth,
+            } => {
+                expr(test);
+                expr(consequent);
+                expr(alternate);
+            }
+            ExprKind::Paren(e) => expr(e),
         }
+    }
+
+    fn children_depth(&self) -> u32 {
+        let depth = std::cell::Cell::new(0);
+        self.for_each_child(&mut |e| depth.set(depth.get().max(e.depth)), &mut |b| {
+            depth.set(depth.get().max(b.depth()))
+        });
+        depth.get()
     }
 }
 
@@ -396,16 +437,6 @@ pub struct CallExpr {
     pub callee: Box<Expr>,
     /// The arguments (`name: value`, or `name` alone for `name: name`).
     pub args: Vec<Property>,
-}
-
-impl CallExpr {
-    fn depth(&self) -> u32 {
-        let args = self.args.iter().filter_map(|p| p.value.as_ref());
-        args.map(Expr::depth)
-            .max()
-            .unwrap_or(0)
-            .max(self.callee.depth)
-    }
 }
 
 /// `key: value` in a record or call, or `key` alone (meaning `key: key`).
@@ -464,15 +495,6 @@ pub enum FunctionBody {
     Expr(Expr),
     /// `=> { statements }`
     Block(Block),
-}
-
-impl FunctionBody {
-    fn depth(&self) -> u32 {
-        match self {
-            FunctionBody::Expr(e) => e.depth,
-            FunctionBody::Block(b) => b.depth(),
-        }
-    }
 }
 
 /// Prefix operators.

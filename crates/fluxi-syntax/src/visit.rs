@@ -3,7 +3,7 @@
 //! The walk keeps its own stack instead of recursing, so a file of any depth the parser
 //! accepts is walked on a thread of any stack size.
 
-use crate::ast::{Block, CallExpr, Expr, ExprKind, File, FunctionBody, StatementKind, StringPart};
+use crate::ast::{Block, CallExpr, Expr, ExprKind, File, StatementKind};
 
 /// Calls `f` on every expression of `file`, each before those inside it (and otherwise in
 /// no promised order), until `f` returns `true`; returns whether it did.
@@ -44,56 +44,12 @@ fn push_block<'a>(todo: &mut Vec<&'a Expr>, block: &'a Block) {
     push_statements(todo, &block.body);
 }
 
-fn push_call<'a>(todo: &mut Vec<&'a Expr>, call: &'a CallExpr) {
-    todo.push(&call.callee);
-    todo.extend(call.args.iter().filter_map(|p| p.value.as_ref()));
-}
-
 fn push_children<'a>(todo: &mut Vec<&'a Expr>, e: &'a Expr) {
-    match &e.kind {
-        ExprKind::Ident(_)
-        | ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::String(_)
-        | ExprKind::Regex(_)
-        | ExprKind::Duration(_)
-        | ExprKind::DateTime(_)
-        | ExprKind::PipeLit
-        | ExprKind::Label(_)
-        | ExprKind::Bad => {}
-        ExprKind::Interpolated(parts) => todo.extend(parts.iter().filter_map(|p| match p {
-            StringPart::Expr(e) => Some(e),
-            StringPart::Text(_) => None,
-        })),
-        ExprKind::Array(items) => todo.extend(items.iter()),
-        ExprKind::Dict(items) => todo.extend(items.iter().flat_map(|(k, v)| [k, v])),
-        ExprKind::Record { properties, .. } => {
-            todo.extend(properties.iter().filter_map(|p| p.value.as_ref()))
-        }
-        ExprKind::Function { params, body } => {
-            todo.extend(params.iter().filter_map(|p| p.default.as_ref()));
-            match body.as_ref() {
-                FunctionBody::Expr(e) => todo.push(e),
-                FunctionBody::Block(b) => push_block(todo, b),
-            }
-        }
-        ExprKind::Call(call) => push_call(todo, call),
-        ExprKind::Pipe { argument, call } => {
-            todo.push(argument);
-            push_call(todo, call);
-        }
-        ExprKind::Member { object, .. } => todo.push(object),
-        ExprKind::Index { array, index } => todo.extend([array.as_ref(), index.as_ref()]),
-        ExprKind::Unary { operand, .. } => todo.push(operand),
-        ExprKind::Binary { left, right, .. } | ExprKind::Logical { left, right, .. } => {
-            todo.extend([left.as_ref(), right.as_ref()])
-        }
-        ExprKind::Conditional {
-            test,
-            consequent,
-            alternate,
-        } => todo.extend([test.as_ref(), consequent.as_ref(), alternate.as_ref()]),
-        ExprKind::Paren(e) => todo.push(e),
+    let mut blocks: Vec<&'a Block> = Vec::new();
+    e.kind
+        .for_each_child(&mut |child| todo.push(child), &mut |b| blocks.push(b));
+    for b in blocks {
+        push_block(todo, b);
     }
 }
 
