@@ -219,10 +219,13 @@ impl Default for TimeText {
     fn default() -> Self {
         TimeText {
             hour: i64::MIN,
-            hour_text: String::with_capacity(14),
+            hour_text: String::with_capacity(HOUR_TEXT),
         }
     }
 }
+
+/// The length of `YYYY-MM-DDTHH:`.
+const HOUR_TEXT: usize = 14;
 
 /// The length of each `MM:SS` in [`MINUTES_SECONDS`].
 const MM_SS: usize = 5;
@@ -272,7 +275,11 @@ impl TimeText {
             ));
             return;
         }
-        out.push_str(&self.hour_text);
+        // Always `YYYY-MM-DDTHH:` here: a copy of known length, not a call to `memcpy`.
+        match self.hour_text.get(..HOUR_TEXT) {
+            Some(hour_text) => out.push_str(hour_text),
+            None => out.push_str(&self.hour_text),
+        }
         let at = second_of_hour * MM_SS;
         match MINUTES_SECONDS.get(at..at + MM_SS) {
             Some(mm_ss) => out.push_str(mm_ss),

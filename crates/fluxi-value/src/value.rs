@@ -442,35 +442,64 @@ fn lay_out(out: &mut String, text: &str) {
 /// least 10⁻⁶ away, while two texts that read back as the same float are at most one
 /// unit in the last place apart (under 1.2 × 10⁻⁷ below 10⁹). So it is the shortest
 /// text, found with a multiplication and a division instead of a search.
+///
+/// The digits go out two at a time from [`DIGIT_PAIRS`], each a copy of a known length
+/// (a copy of a length known only at run time is a call to `memcpy`, which costs more
+/// than the rest of the work), and the fraction's trailing zeros are cut off after.
 fn push_short_decimal(out: &mut String, f: f64) -> bool {
     const SCALE: f64 = 1e6;
-    if f == 0.0 || f.abs() >= 1e9 {
+    let magnitude = f.abs();
+    if f == 0.0 || magnitude.is_nan() || magnitude >= 1e9 {
         return false;
     }
-    let scaled = (f * SCALE).round();
-    if scaled / SCALE != f {
+    // The nearest whole number of millionths (under 10¹⁵, so exact as a float and an
+    // integer). Adding ½ and truncating rounds but for a few values a hair under a
+    // half, and those fail the check below as any other float does: whatever `units`
+    // is, the check alone makes the text right.
+    let units = (magnitude * SCALE + 0.5) as u64;
+    if units as f64 / SCALE != magnitude {
         return false;
-    }
-    // |scaled| < 10¹⁵: exact as an integer.
-    let mut units = scaled.abs() as u64;
-    let mut places = 6;
-    while places > 0 && units.is_multiple_of(10) {
-        units /= 10;
-        places -= 1;
     }
     if f < 0.0 {
         out.push('-');
     }
-    let pow = 10u64.pow(places);
-    let mut digits = itoa::Buffer::new();
-    out.push_str(digits.format(units / pow));
-    if places > 0 {
-        out.push('.');
-        let frac = digits.format(units % pow);
-        out.extend(std::iter::repeat_n('0', places as usize - frac.len()));
-        out.push_str(frac);
+    let whole = units / 1_000_000;
+    if whole < 10 {
+        push_digits(out, whole as usize * 2 + 1, 1);
+    } else if whole < 100 {
+        push_digits(out, whole as usize * 2, 2);
+    } else {
+        out.push_str(itoa::Buffer::new().format(whole));
     }
+    let fraction = (units % 1_000_000) as usize;
+    // How many of the six places are trailing zeros (and the point too, for none left).
+    let cut = [10, 100, 1_000, 10_000, 100_000]
+        .into_iter()
+        .map(|p| usize::from(fraction.is_multiple_of(p)))
+        .sum::<usize>()
+        + 2 * usize::from(fraction == 0);
+    out.push('.');
+    push_digits(out, fraction / 10_000 * 2, 2);
+    push_digits(out, fraction / 100 % 100 * 2, 2);
+    push_digits(out, fraction % 100 * 2, 2);
+    out.truncate(out.len() - cut);
     true
+}
+
+/// `00`, `01`, … `99`, one after another.
+const DIGIT_PAIRS: &str = "\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Append `len` (1 or 2) digits of [`DIGIT_PAIRS`] from `at`.
+#[inline(always)]
+fn push_digits(out: &mut String, at: usize, len: usize) {
+    if let Some(digits) = DIGIT_PAIRS.get(at..at + len) {
+        out.push_str(digits);
+    }
 }
 
 /// Lay out `d.ddde±X` without the exponent, as Go's `'f'` format (and upstream

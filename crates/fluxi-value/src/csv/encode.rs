@@ -183,12 +183,12 @@ impl Encoder {
             if let Some(k) = table.key().get(label) {
                 text.push_str(&quote(&cell(&k.value), eol, d));
             } else if let Some(array) = table.array(i) {
-                parts.push(Part::Same(std::mem::take(&mut text)));
+                parts.push(Part::same(std::mem::take(&mut text)));
                 parts.push(Part::Each(CellColumn::of(array)));
             }
         }
         text.push_str(nl);
-        parts.push(Part::Same(text));
+        parts.push(Part::same(text));
         // Times, numbers and booleans need quotes only if the delimiter can occur in them.
         let plain_safe = !(d.is_alphanumeric() || "+-.:".contains(d) || d.is_whitespace());
         let rows = Rows {
@@ -430,6 +430,7 @@ impl Rows<'_> {
             for p in self.parts {
                 match p {
                     Part::Same(s) => out.push_str(s),
+                    Part::One(c) => out.push(*c),
                     Part::Each(col) => match col.str(r) {
                         Some(s) => push_quoted(out, s, eol, d),
                         None if self.plain_safe => col.write(r, out, Fraction::Trimmed, &mut times),
@@ -453,8 +454,22 @@ impl Rows<'_> {
 enum Part<'a> {
     /// The same text on every row.
     Same(String),
+    /// The same one character on every row (the delimiter between two columns outside
+    /// the group key): pushed as a character, where a text of a length known only at
+    /// run time is copied by a call to `memcpy`, which costs more.
+    One(char),
     /// The cell of a column outside the group key.
     Each(CellColumn<'a>),
+}
+
+impl Part<'_> {
+    fn same(text: String) -> Self {
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Part::One(c),
+            _ => Part::Same(text),
+        }
+    }
 }
 
 fn key_labels(t: &Table) -> Vec<String> {
