@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The main job: build fluxi, load the example data (examples/data/NAME.lp into bucket NAME)
-# into a fresh embedded store and run examples/monitoring.flux against it.
+# The main job: build fluxi (scripts/build.sh: the binary as shipped), load the example
+# data (examples/data/NAME.lp into bucket NAME) into a fresh embedded store and run
+# examples/monitoring.flux against it.
 #   scripts/demo.sh [STORE_DIR]     (default: target/demo-store, recreated on each run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Cargo's own progress goes to standard error, so a first build (several minutes) is seen
 # to be working; an up-to-date build prints one "Finished" line.
 echo "building fluxi (first build takes several minutes)..." >&2
-cargo build --release -p fluxi-cli
-fluxi="${CARGO_TARGET_DIR:-target}/release/fluxi"
+fluxi=$(scripts/build.sh)
 store="${1:-target/demo-store}"
 rm -rf "$store"
 for data in examples/data/*.lp; do

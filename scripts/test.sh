@@ -5,8 +5,10 @@
 # and executor from crates.io once into ${XDG_CACHE_HOME:-$HOME/.cache}/fluxi/ballista
 # (scripts/ballista-install.sh; FLUXI_BALLISTA_CACHE overrides the place) and starts a
 # cluster of them on loopback for the Flight SQL tests, then runs `cargo test --workspace`
-# with FLUXI_TEST_PYTHON, FLUXI_TEST_NODE_PATH and FLUXI_BALLISTA_URL pointing at them.
-# Extra arguments go to cargo test.
+# with FLUXI_TEST_PYTHON, FLUXI_TEST_NODE_PATH and FLUXI_BALLISTA_URL pointing at them;
+# then builds the binary as shipped (scripts/build.sh) and runs the tests that drive the
+# binary as users do over it again (FLUXI_TEST_BIN). Extra arguments go to the first
+# cargo test, and skip the second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${FLUXI_CACHE:-$PWD/.cache}"
@@ -36,3 +38,13 @@ export FLUXI_BALLISTA_URL FLUXI_REQUIRE_BALLISTA=1
 export FLUXI_TEST_PYTHON="$venv/bin/python"
 export FLUXI_TEST_NODE_PATH="$node_dir/node_modules"
 cargo test --workspace "$@"
+
+# Then the binary as shipped (scripts/build.sh: a release build, a static PIE on Linux
+# with glibc) through the tests that run it as users do: the store and every example's
+# golden output, the client libraries against `fluxi serve`, Flux over the Ballista
+# cluster. Skipped when arguments narrow the run above.
+if [ $# -eq 0 ]; then
+    shipped=$(scripts/build.sh)
+    case "$shipped" in /*) ;; *) shipped="$PWD/$shipped" ;; esac
+    FLUXI_TEST_BIN="$shipped" cargo test -p fluxi-cli --test store --test clients --test ballista
+fi

@@ -30,8 +30,15 @@ impl Drop for Served {
     }
 }
 
+/// The binary under test: `$FLUXI_TEST_BIN` when set (`scripts/test.sh` runs these tests a
+/// second time over the binary as shipped, from `scripts/build.sh`), else the one cargo
+/// built for the tests.
+fn fluxi_bin() -> std::ffi::OsString {
+    std::env::var_os("FLUXI_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_fluxi").into())
+}
+
 fn fluxi() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fluxi"))
+    Command::new(fluxi_bin())
 }
 
 /// `fluxi serve` on 127.0.0.1 port 0; waits (at most 60 s) for its "listening on" line.
