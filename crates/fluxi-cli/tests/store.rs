@@ -3,15 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness code
 
+mod common;
+
+use common::fluxi_bin;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-/// The binary under test: `$FLUXI_TEST_BIN` when set (`scripts/test.sh` runs these tests a
-/// second time over the binary as shipped, from `scripts/build.sh`), else the one cargo
-/// built for the tests.
-fn fluxi_bin() -> std::ffi::OsString {
-    std::env::var_os("FLUXI_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_fluxi").into())
-}
 
 fn fluxi_env(args: &[&str], env: &[(&str, &Path)]) -> Output {
     let mut c = Command::new(fluxi_bin());

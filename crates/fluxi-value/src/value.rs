@@ -716,5 +716,25 @@ mod float_tests {
             let (fast, ryu) = both(f);
             assert_eq!(fast, ryu, "{f:e}");
         }
+        // Short decimals all: whole numbers (no point), one, two and more whole digits,
+        // every count of trailing zeros in the fraction.
+        for f in [
+            7.0,
+            -10.0,
+            99.0,
+            100.0,
+            1200.0,
+            999_999_999.0,
+            9.5,
+            38.558,
+            -41.67,
+            12.3456,
+            0.00012,
+            5.100001,
+        ] {
+            let (fast, ryu) = both(f);
+            assert_eq!(fast, ryu, "{f:e}");
+            assert!(push_short_decimal(&mut String::new(), f), "{f:e}");
+        }
     }
 }

@@ -841,6 +841,28 @@ mod dialect_tests {
     }
 
     #[test]
+    fn a_delimiter_between_two_cells_is_written_whatever_its_width() {
+        let text = "#datatype,string,long,string,double,long\n#group,false,false,true,false,false\n#default,_result,,,,\n,result,table,host,_value,n\n,,0,a,1.5,3\n,,0,a,-2,4\n\n";
+        let tables = crate::csv::decode(text).unwrap().tables;
+        for d in [',', '\t', '¦'] {
+            let dialect = Dialect {
+                annotations: vec![],
+                header: false,
+                delimiter: d,
+            };
+            let mut e = Encoder::with_dialect(LineEnding::Crlf, dialect);
+            let mut out = String::new();
+            for t in &tables {
+                e.table(&mut out, "r", t);
+            }
+            assert_eq!(
+                out,
+                format!("{d}r{d}0{d}a{d}1.5{d}3\r\n{d}r{d}0{d}a{d}-2{d}4\r\n")
+            );
+        }
+    }
+
+    #[test]
     fn annotations_follow_the_order_asked_and_the_delimiter() {
         let d = Dialect {
             annotations: vec![Annotation::Group, Annotation::Datatype],
