@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the `fluxi` command as it is shipped (release profile) and print the binary's path
-# on standard output (cargo's progress goes to standard error):
+# Build the `fluxi` command as it is shipped (release profile) and print the binary's
+# absolute path on standard output (cargo's progress goes to standard error):
 #   fluxi=$(scripts/build.sh)
 #
 # On Linux with glibc the binary is a static PIE (`-C target-feature=+crt-static`, built
@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
 host=$(rustc -vV | sed -n 's/^host: //p')
 case "$host" in
     *-linux-gnu)
