@@ -44,5 +44,6 @@ cargo test --workspace "$@"
 # golden output, the client libraries against `fluxi serve`, Flux over the Ballista
 # cluster. Skipped when arguments narrow the run above.
 if [ $# -eq 0 ]; then
-    FLUXI_TEST_BIN=$(scripts/build.sh) cargo test -p fluxi-cli --test store --test clients --test ballista
+    shipped=$(scripts/build.sh) # (a failed build stops the script here)
+    FLUXI_TEST_BIN="$shipped" cargo test -p fluxi-cli --test store --test clients --test ballista
 fi
