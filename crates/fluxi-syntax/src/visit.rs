@@ -34,14 +34,10 @@ fn push_statements<'a>(todo: &mut Vec<&'a Expr>, body: &'a [crate::ast::Statemen
                 todo.push(init)
             }
             StatementKind::Return(e) | StatementKind::Expr(e) => todo.push(e),
-            StatementKind::Testcase { block, .. } => push_block(todo, block),
+            StatementKind::Testcase { block, .. } => push_statements(todo, &block.body),
             StatementKind::Builtin { .. } | StatementKind::Bad => {}
         }
     }
-}
-
-fn push_block<'a>(todo: &mut Vec<&'a Expr>, block: &'a Block) {
-    push_statements(todo, &block.body);
 }
 
 fn push_children<'a>(todo: &mut Vec<&'a Expr>, e: &'a Expr) {
@@ -49,7 +45,7 @@ fn push_children<'a>(todo: &mut Vec<&'a Expr>, e: &'a Expr) {
     e.kind
         .for_each_child(&mut |child| todo.push(child), &mut |b| blocks.push(b));
     for b in blocks {
-        push_block(todo, b);
+        push_statements(todo, &b.body);
     }
 }
 

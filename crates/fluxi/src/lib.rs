@@ -859,7 +859,6 @@ impl Engine {
     }
 }
 
-/// Parse and check `source`.
 /// Parses and checks `source`. A script that parses and is seen to call the store has
 /// `storage` begin opening (a lazily opened store, on another thread) while it is checked.
 fn compile_in(

@@ -287,11 +287,11 @@ fn cores() -> usize {
 /// is left in `out`. Whichever thread is free writes the next piece not yet taken (this
 /// one the first, into `out`), so neither waits for the other to start or to catch up
 /// while there are pieces left; this thread waits only for a piece the other has taken
-/// and not finished. The
-/// other thread writes into one of [`BUFFERS`] buffers that go back and forth (from
-/// `spare`, or new; back to `spare` at the end), and this one runs at most [`AHEAD`]
-/// pieces ahead of the one to hand on next, so a few pieces' text is held at once,
-/// never a whole table. If the other thread stops, this one writes the pieces it took.
+/// and not finished. The other thread writes into one of [`BUFFERS`] buffers that go
+/// back and forth (from `spare`, or new; back to `spare` at the end), and this one runs
+/// at most [`AHEAD`] pieces ahead of the one to hand on next, so a few pieces' text is
+/// held at once, never a whole table. If the other thread stops, this one writes the
+/// pieces it took.
 fn write_on_two_threads(
     out: &mut String,
     write_piece: &(dyn Fn(&mut String, usize) + Sync),
